@@ -1,0 +1,209 @@
+-- The control plane: tenants and what they own. Applied whole to a new database
+-- (with rbac.sql); existing databases move forward through migrations/.
+-- Conventions: STRICT tables; ids are TEXT; times are UTC ISO-8601 text with
+-- milliseconds and Z; booleans are 0/1; enums are lower-case text with CHECKs;
+-- JSON is text checked with json_valid; money is integer nano-USD.
+
+CREATE TABLE organizations (
+  id          TEXT PRIMARY KEY,
+  slug        TEXT NOT NULL UNIQUE CHECK (slug GLOB '[a-z0-9]*' AND length(slug) BETWEEN 2 AND 63),
+  name        TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
+  tier        TEXT NOT NULL DEFAULT 'free' CHECK (tier IN ('free', 'pro', 'enterprise')),
+  settings    TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(settings) AND json_type(settings) = 'object'),
+  created_at  TEXT NOT NULL,
+  updated_at  TEXT NOT NULL
+) STRICT;
+CREATE INDEX organizations_created ON organizations (created_at, id);
+CREATE INDEX organizations_name ON organizations (name, id);
+
+CREATE TABLE domains (
+  id               TEXT PRIMARY KEY,
+  organization_id  TEXT NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+  name             TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 100),
+  display_name     TEXT NOT NULL CHECK (length(display_name) BETWEEN 1 AND 200),
+  description      TEXT,
+  version          TEXT NOT NULL DEFAULT '1.0.0',
+  created_at       TEXT NOT NULL,
+  updated_at       TEXT NOT NULL,
+  UNIQUE (organization_id, name)
+) STRICT;
+CREATE INDEX domains_org_created ON domains (organization_id, created_at, id);
+
+CREATE TABLE instances (
+  id               TEXT PRIMARY KEY,
+  organization_id  TEXT NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+  domain_id        TEXT NOT NULL REFERENCES domains (id) ON DELETE CASCADE,
+  environment      TEXT NOT NULL CHECK (environment IN ('dev', 'staging', 'prod')),
+  name             TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 100),
+  status           TEXT NOT NULL DEFAULT 'running' CHECK (status IN ('provisioning', 'running', 'stopped', 'failed')),
+  config           TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(config) AND json_type(config) = 'object'),
+  created_at       TEXT NOT NULL,
+  updated_at       TEXT NOT NULL,
+  UNIQUE (domain_id, environment, name)
+) STRICT;
+CREATE INDEX instances_org_created ON instances (organization_id, created_at, id);
+CREATE INDEX instances_domain ON instances (domain_id);
+
+CREATE TABLE agents (
+  id                     TEXT PRIMARY KEY,
+  organization_id        TEXT NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+  domain_id              TEXT NOT NULL REFERENCES domains (id) ON DELETE CASCADE,
+  name                   TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 100),
+  display_name           TEXT NOT NULL CHECK (length(display_name) BETWEEN 1 AND 200),
+  description            TEXT NOT NULL DEFAULT '',
+  version                TEXT NOT NULL DEFAULT '0.1.0',
+  status                 TEXT NOT NULL DEFAULT 'draft' CHECK (status IN ('draft', 'active', 'inactive', 'archived')),
+  environment            TEXT NOT NULL DEFAULT 'dev' CHECK (environment IN ('dev', 'staging', 'prod')),
+  tags                   TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(tags) AND json_type(tags) = 'array'),
+  config                 TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(config) AND json_type(config) = 'object'),
+  is_system_agent        INTEGER NOT NULL DEFAULT 0 CHECK (is_system_agent IN (0, 1)),
+  published_at           TEXT,
+  created_by_user_id     TEXT REFERENCES users (id) ON DELETE SET NULL,
+  created_by_api_key_id  TEXT REFERENCES api_keys (id) ON DELETE SET NULL,
+  created_at             TEXT NOT NULL,
+  updated_at             TEXT NOT NULL,
+  UNIQUE (organization_id, domain_id, name)
+) STRICT;
+CREATE INDEX agents_org_created ON agents (organization_id, created_at, id);
+CREATE INDEX agents_org_updated ON agents (organization_id, updated_at, id);
+CREATE INDEX agents_org_name ON agents (organization_id, name, id);
+CREATE INDEX agents_domain ON agents (domain_id);
+CREATE INDEX agents_created_by_user ON agents (created_by_user_id);
+CREATE INDEX agents_created_by_api_key ON agents (created_by_api_key_id);
+
+-- Full-text search over name, display name and description (external content).
+CREATE VIRTUAL TABLE agents_fts USING fts5 (
+  name, display_name, description,
+  content = 'agents', content_rowid = 'rowid', tokenize = 'unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER agents_fts_insert AFTER INSERT ON agents BEGIN
+  INSERT INTO agents_fts (rowid, name, display_name, description)
+  VALUES (new.rowid, new.name, new.display_name, new.description);
+END;
+CREATE TRIGGER agents_fts_delete AFTER DELETE ON agents BEGIN
+  INSERT INTO agents_fts (agents_fts, rowid, name, display_name, description)
+  VALUES ('delete', old.rowid, old.name, old.display_name, old.description);
+END;
+CREATE TRIGGER agents_fts_update AFTER UPDATE OF name, display_name, description ON agents BEGIN
+  INSERT INTO agents_fts (agents_fts, rowid, name, display_name, description)
+  VALUES ('delete', old.rowid, old.name, old.display_name, old.description);
+  INSERT INTO agents_fts (rowid, name, display_name, description)
+  VALUES (new.rowid, new.name, new.display_name, new.description);
+END;
+
+CREATE TABLE agent_versions (
+  id                  TEXT PRIMARY KEY,
+  agent_id            TEXT NOT NULL REFERENCES agents (id) ON DELETE CASCADE,
+  organization_id     TEXT NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+  version             TEXT NOT NULL,
+  snapshot            TEXT NOT NULL CHECK (json_valid(snapshot) AND json_type(snapshot) = 'object'),
+  created_by_user_id  TEXT REFERENCES users (id) ON DELETE SET NULL,
+  created_at          TEXT NOT NULL,
+  UNIQUE (agent_id, version)
+) STRICT;
+CREATE INDEX agent_versions_agent_created ON agent_versions (agent_id, created_at, id);
+CREATE INDEX agent_versions_org ON agent_versions (organization_id);
+CREATE INDEX agent_versions_created_by ON agent_versions (created_by_user_id);
+
+-- Config and secrets live apart: a read of configs never touches the secrets table.
+CREATE TABLE integration_configs (
+  id               TEXT PRIMARY KEY,
+  organization_id  TEXT NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+  domain_id        TEXT NOT NULL REFERENCES domains (id) ON DELETE CASCADE,
+  environment      TEXT NOT NULL CHECK (environment IN ('dev', 'staging', 'prod')),
+  integration      TEXT NOT NULL CHECK (length(integration) BETWEEN 1 AND 100),
+  config           TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(config) AND json_type(config) = 'object'),
+  created_at       TEXT NOT NULL,
+  updated_at       TEXT NOT NULL,
+  UNIQUE (organization_id, domain_id, environment, integration)
+) STRICT;
+CREATE INDEX integration_configs_org_created ON integration_configs (organization_id, created_at, id);
+CREATE INDEX integration_configs_domain ON integration_configs (domain_id);
+
+CREATE TABLE integration_secrets (
+  integration_config_id  TEXT PRIMARY KEY REFERENCES integration_configs (id) ON DELETE CASCADE,
+  secrets                TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(secrets) AND json_type(secrets) = 'object'),
+  updated_at             TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE sessions (
+  id                     TEXT PRIMARY KEY,
+  organization_id        TEXT NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+  agent_id               TEXT NOT NULL REFERENCES agents (id) ON DELETE CASCADE,
+  instance_id            TEXT REFERENCES instances (id) ON DELETE SET NULL,
+  started_by_user_id     TEXT REFERENCES users (id) ON DELETE SET NULL,
+  started_by_api_key_id  TEXT REFERENCES api_keys (id) ON DELETE SET NULL,
+  status                 TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'completed', 'failed', 'terminated')),
+  metadata               TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(metadata) AND json_type(metadata) = 'object'),
+  started_at             TEXT NOT NULL,
+  ended_at               TEXT CHECK (ended_at IS NULL OR ended_at >= started_at),
+  CHECK ((status = 'active') = (ended_at IS NULL))
+) STRICT;
+CREATE INDEX sessions_org_started ON sessions (organization_id, started_at, id);
+CREATE INDEX sessions_agent_started ON sessions (agent_id, started_at, id);
+CREATE INDEX sessions_instance ON sessions (instance_id);
+CREATE INDEX sessions_started_by_user ON sessions (started_by_user_id);
+CREATE INDEX sessions_started_by_api_key ON sessions (started_by_api_key_id);
+
+-- Append-only; each organization's entries form a hash chain
+-- (hash = SHA-256(previous_hash + canonical entry)). Platform-level entries
+-- (no organization) form their own chain.
+CREATE TABLE audit_log (
+  id               INTEGER PRIMARY KEY AUTOINCREMENT,
+  organization_id  TEXT REFERENCES organizations (id) ON DELETE SET NULL,
+  actor_kind       TEXT NOT NULL CHECK (actor_kind IN ('user', 'api_key', 'service', 'anonymous')),
+  actor_id         TEXT,
+  actor_user_id    TEXT REFERENCES users (id) ON DELETE SET NULL,
+  action           TEXT NOT NULL CHECK (action GLOB '[a-z]*.[a-z]*'),
+  resource_type    TEXT NOT NULL,
+  resource_id      TEXT,
+  result           TEXT NOT NULL CHECK (result IN ('success', 'denied', 'error')),
+  request_id       TEXT,
+  client_address   TEXT,
+  metadata         TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(metadata) AND json_type(metadata) = 'object'),
+  created_at       TEXT NOT NULL,
+  previous_hash    TEXT,
+  hash             TEXT NOT NULL
+) STRICT;
+CREATE INDEX audit_log_org_created ON audit_log (organization_id, created_at, id);
+CREATE INDEX audit_log_actor_user ON audit_log (actor_user_id);
+CREATE INDEX audit_log_actor ON audit_log (actor_kind, actor_id);
+
+CREATE TABLE model_prices (
+  provider                            TEXT NOT NULL,
+  model                               TEXT NOT NULL,
+  prompt_nano_usd_per_1k_tokens       INTEGER NOT NULL CHECK (prompt_nano_usd_per_1k_tokens >= 0),
+  completion_nano_usd_per_1k_tokens   INTEGER NOT NULL CHECK (completion_nano_usd_per_1k_tokens >= 0),
+  updated_at                          TEXT NOT NULL,
+  PRIMARY KEY (provider, model)
+) STRICT;
+CREATE UNIQUE INDEX model_prices_model ON model_prices (model);
+
+CREATE TABLE llm_usage (
+  id                 TEXT PRIMARY KEY,
+  organization_id    TEXT NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+  agent_id           TEXT REFERENCES agents (id) ON DELETE SET NULL,
+  session_id         TEXT REFERENCES sessions (id) ON DELETE SET NULL,
+  user_id            TEXT REFERENCES users (id) ON DELETE SET NULL,
+  api_key_id         TEXT REFERENCES api_keys (id) ON DELETE SET NULL,
+  provider           TEXT NOT NULL,
+  model              TEXT NOT NULL,
+  prompt_tokens      INTEGER NOT NULL CHECK (prompt_tokens >= 0),
+  completion_tokens  INTEGER NOT NULL CHECK (completion_tokens >= 0),
+  total_tokens       INTEGER NOT NULL GENERATED ALWAYS AS (prompt_tokens + completion_tokens) STORED,
+  cost_nano_usd      INTEGER NOT NULL CHECK (cost_nano_usd >= 0),
+  latency_ms         INTEGER CHECK (latency_ms IS NULL OR latency_ms >= 0),
+  created_at         TEXT NOT NULL
+) STRICT;
+CREATE INDEX llm_usage_org_created ON llm_usage (organization_id, created_at, id);
+CREATE INDEX llm_usage_agent_created ON llm_usage (agent_id, created_at, id);
+CREATE INDEX llm_usage_session_created ON llm_usage (session_id, created_at, id);
+CREATE INDEX llm_usage_user ON llm_usage (user_id);
+CREATE INDEX llm_usage_api_key ON llm_usage (api_key_id);
+
+CREATE TABLE llm_quotas (
+  organization_id               TEXT PRIMARY KEY REFERENCES organizations (id) ON DELETE CASCADE,
+  monthly_token_limit           INTEGER CHECK (monthly_token_limit IS NULL OR monthly_token_limit >= 0),
+  monthly_cost_limit_nano_usd   INTEGER CHECK (monthly_cost_limit_nano_usd IS NULL OR monthly_cost_limit_nano_usd >= 0),
+  updated_at                    TEXT NOT NULL
+) STRICT;

@@ -1,0 +1,95 @@
+// The one place a SQLite connection is opened and configured, with a cache of
+// prepared statements and (optionally) a per-request count of statements run.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import BetterSqlite3 from 'better-sqlite3';
+
+export type SqlValue = string | number | bigint | null | Buffer;
+export type SqlParams = Record<string, SqlValue> | SqlValue[];
+
+/** Statements run and time spent in SQLite during one request. */
+export type SqlStats = { statements: number; ms: number };
+
+const statsStore = new AsyncLocalStorage<SqlStats>();
+
+/** Runs `fn` counting every statement it (and whatever it awaits) runs through a Database. */
+export function withSqlStats<T>(stats: SqlStats, fn: () => T): T {
+  return statsStore.run(stats, fn);
+}
+
+export class Database {
+  readonly raw: BetterSqlite3.Database;
+  private readonly statements = new Map<string, BetterSqlite3.Statement>();
+
+  constructor(path: string) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.raw = new BetterSqlite3(path);
+    this.raw.pragma('journal_mode = WAL');
+    this.raw.pragma('foreign_keys = ON');
+    this.raw.pragma('busy_timeout = 5000');
+    this.raw.pragma('synchronous = NORMAL');
+    this.raw.pragma('temp_store = MEMORY');
+  }
+
+  /** A prepared statement, compiled once per distinct SQL text. */
+  statement(sql: string): BetterSqlite3.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.raw.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  all<Row>(sql: string, params: SqlParams = {}): Row[] {
+    return this.measure(() => this.statement(sql).all(params) as Row[]);
+  }
+
+  get<Row>(sql: string, params: SqlParams = {}): Row | undefined {
+    return this.measure(() => this.statement(sql).get(params) as Row | undefined);
+  }
+
+  run(sql: string, params: SqlParams = {}): BetterSqlite3.RunResult {
+    return this.measure(() => this.statement(sql).run(params));
+  }
+
+  /** Runs `fn` in a BEGIN IMMEDIATE transaction: all of its writes land, or none. */
+  transaction<T>(fn: () => T): T {
+    return this.raw.transaction(fn).immediate();
+  }
+
+  /** Runs a whole script (schema files); not for statements with values. */
+  exec(script: string): void {
+    this.measure(() => this.raw.exec(script));
+  }
+
+  isOpen(): boolean {
+    return this.raw.open;
+  }
+
+  close(): void {
+    if (this.raw.open) {
+      this.raw.pragma('optimize');
+      this.raw.close();
+    }
+  }
+
+  private measure<T>(fn: () => T): T {
+    const stats = statsStore.getStore();
+    if (!stats) return fn();
+    const started = performance.now();
+    try {
+      return fn();
+    } finally {
+      stats.statements += 1;
+      stats.ms += performance.now() - started;
+    }
+  }
+}
+
+/** The current time as the database stores it: UTC ISO-8601 with milliseconds and Z. */
+export function isoNow(): string {
+  return new Date().toISOString();
+}
