@@ -1,0 +1,50 @@
+// The permissions a principal holds, per organization and platform-wide.
+export type OrgScope = { all: true } | { all: false; organizationIds: string[] };
+
+export class Grants {
+  constructor(
+    /** Held in every organization (platform-level grants). */
+    readonly platform: ReadonlySet<string>,
+    /** Held in one organization each. */
+    readonly byOrganization: ReadonlyMap<string, ReadonlySet<string>>,
+  ) {}
+
+  static from(rows: { organizationId: string | null; code: string }[]): Grants {
+    const platform = new Set<string>();
+    const byOrganization = new Map<string, Set<string>>();
+    for (const { organizationId, code } of rows) {
+      if (organizationId === null) platform.add(code);
+      else {
+        let set = byOrganization.get(organizationId);
+        if (!set) byOrganization.set(organizationId, (set = new Set()));
+        set.add(code);
+      }
+    }
+    return new Grants(platform, byOrganization);
+  }
+
+  holds(permission: string, organizationId: string): boolean {
+    return this.platform.has(permission) || (this.byOrganization.get(organizationId)?.has(permission) ?? false);
+  }
+
+  holdsAnywhere(permission: string): boolean {
+    if (this.platform.has(permission)) return true;
+    for (const set of this.byOrganization.values()) if (set.has(permission)) return true;
+    return false;
+  }
+
+  /** Where the permission applies: everywhere, or a list of organizations (possibly empty). */
+  scopeOf(permission: string): OrgScope {
+    if (this.platform.has(permission)) return { all: true };
+    const organizationIds: string[] = [];
+    for (const [organizationId, set] of this.byOrganization) if (set.has(permission)) organizationIds.push(organizationId);
+    return { all: false, organizationIds };
+  }
+
+  /** Every permission that applies in the organization, or the platform-wide ones with no organization. */
+  permissionsIn(organizationId: string | null): string[] {
+    const result = new Set(this.platform);
+    if (organizationId !== null) for (const code of this.byOrganization.get(organizationId) ?? []) result.add(code);
+    return [...result].sort();
+  }
+}

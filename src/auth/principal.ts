@@ -1,0 +1,17 @@
+// Who is making a request, resolved once per request from its bearer token.
+import type { Grants } from './grants';
+
+export type PrincipalKind = 'USER' | 'API_KEY' | 'SERVICE';
+
+export type Principal = {
+  kind: PrincipalKind;
+  /** The user's id for a login token; the API key's id for a key. */
+  id: string;
+  name: string;
+  /** The user the principal acts as: the logged-in user, or the user an API key belongs to. */
+  userId: string | null;
+  apiKeyId: string | null;
+  /** The login token's id, so that logout can revoke exactly it. */
+  loginTokenId: string | null;
+  grants: Grants;
+};
