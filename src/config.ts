@@ -1,0 +1,58 @@
+// Every environment variable the gateway reads, parsed and validated once.
+import { z } from 'zod';
+
+const flag = z
+  .enum(['0', '1', 'true', 'false'])
+  .transform((value) => value === '1' || value === 'true');
+
+const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATABASE_PATH: z.string().min(1).default('data/foundry.db'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  BCRYPT_COST: z.coerce.number().int().min(4).max(15).default(10),
+  API_KEY_CACHE_TTL_MS: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
+  LOGIN_TOKEN_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(12),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+  FOUNDRY_SQL_STATS: flag.default(false),
+  FOUNDRY_SEED_SAMPLE_DATA: flag.default(true),
+});
+
+export type Config = {
+  env: 'development' | 'production' | 'test';
+  port: number;
+  host: string;
+  databasePath: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  bcryptCost: number;
+  apiKeyCacheTtlMs: number;
+  loginTokenTtlMs: number;
+  shutdownTimeoutMs: number;
+  sqlStats: boolean;
+  seedSampleData: boolean;
+};
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`invalid configuration: ${issues.join('; ')}`);
+  }
+  const c = parsed.data;
+  return {
+    env: c.NODE_ENV,
+    port: c.PORT,
+    host: c.HOST,
+    databasePath: c.DATABASE_PATH,
+    logLevel: c.LOG_LEVEL,
+    bcryptCost: c.BCRYPT_COST,
+    apiKeyCacheTtlMs: c.API_KEY_CACHE_TTL_MS,
+    loginTokenTtlMs: c.LOGIN_TOKEN_TTL_HOURS * 3_600_000,
+    shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,
+    sqlStats: c.FOUNDRY_SQL_STATS,
+    seedSampleData: c.FOUNDRY_SEED_SAMPLE_DATA,
+  };
+}

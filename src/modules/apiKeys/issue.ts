@@ -1,0 +1,35 @@
+// Makes a new API key: the secret is returned once and only its bcrypt hash is kept.
+import { randomUUID } from 'node:crypto';
+import type { Database } from '../../db/connection';
+import { isoNow } from '../../db/connection';
+import { newApiKeySecret } from '../../auth/tokens';
+import { type ApiKeyRow, insertApiKey } from './repo';
+
+export type ApiKeyRequest = {
+  name: string;
+  organizationId: string | null;
+  roleId: string;
+  userId: string | null;
+  createdByUserId: string | null;
+  createdByApiKeyId: string | null;
+  expiresAt: string | null;
+};
+
+/** Hashes outside any transaction (bcrypt is slow); `store` runs inside the caller's. */
+export async function prepareApiKey(bcryptCost: number) {
+  return newApiKeySecret(bcryptCost);
+}
+
+export function storeApiKey(
+  db: Database,
+  secret: { keyId: string; secretHash: string },
+  request: ApiKeyRequest,
+): ApiKeyRow {
+  return insertApiKey(db, {
+    id: randomUUID(),
+    keyId: secret.keyId,
+    secretHash: secret.secretHash,
+    createdAt: isoNow(),
+    ...request,
+  });
+}

@@ -1,0 +1,75 @@
+// SQL for API keys.
+import type { Database } from '../../db/connection';
+
+export type ApiKeyRow = {
+  id: string;
+  key_id: string;
+  name: string;
+  secret_hash: string;
+  organization_id: string | null;
+  role_id: string;
+  user_id: string | null;
+  created_by_user_id: string | null;
+  created_by_api_key_id: string | null;
+  created_at: string;
+  expires_at: string | null;
+  revoked_at: string | null;
+  last_used_at: string | null;
+};
+
+export type ApiKeyForAuthentication = ApiKeyRow & { role_level: string; user_name: string | null; user_active: number | null };
+
+export function apiKeyForAuthentication(db: Database, keyId: string): ApiKeyForAuthentication | undefined {
+  return db.get<ApiKeyForAuthentication>(
+    `SELECT k.*, r.level AS role_level, u.name AS user_name, u.is_active AS user_active
+       FROM api_keys k JOIN roles r ON r.id = k.role_id LEFT JOIN users u ON u.id = k.user_id
+      WHERE k.key_id = :keyId`,
+    { keyId },
+  );
+}
+
+/** Records use at most once a minute per key, so that reads stay reads. */
+export function touchApiKey(db: Database, id: string, now: string): void {
+  const threshold = new Date(Date.parse(now) - 60_000).toISOString();
+  db.run(
+    `UPDATE api_keys SET last_used_at = :now
+      WHERE id = :id AND (last_used_at IS NULL OR last_used_at < :threshold)`,
+    { id, now, threshold },
+  );
+}
+
+export type NewApiKey = {
+  id: string;
+  keyId: string;
+  name: string;
+  secretHash: string;
+  organizationId: string | null;
+  roleId: string;
+  userId: string | null;
+  createdByUserId: string | null;
+  createdByApiKeyId: string | null;
+  createdAt: string;
+  expiresAt: string | null;
+};
+
+export function insertApiKey(db: Database, key: NewApiKey): ApiKeyRow {
+  return db.get<ApiKeyRow>(
+    `INSERT INTO api_keys (id, key_id, name, secret_hash, organization_id, role_id, user_id,
+       created_by_user_id, created_by_api_key_id, created_at, expires_at)
+     VALUES (:id, :keyId, :name, :secretHash, :organizationId, :roleId, :userId,
+       :createdByUserId, :createdByApiKeyId, :createdAt, :expiresAt)
+     RETURNING *`,
+    key,
+  ) as ApiKeyRow;
+}
+
+export function revokeApiKeyRow(db: Database, id: string, now: string): ApiKeyRow | undefined {
+  return db.get<ApiKeyRow>(
+    'UPDATE api_keys SET revoked_at = :now WHERE id = :id AND revoked_at IS NULL RETURNING *',
+    { id, now },
+  );
+}
+
+export function countApiKeys(db: Database): number {
+  return db.get<{ n: number }>('SELECT count(*) AS n FROM api_keys')?.n ?? 0;
+}

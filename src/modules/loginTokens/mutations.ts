@@ -1,0 +1,71 @@
+// login and logout. A failed login never says whether the email exists.
+import { randomUUID } from 'node:crypto';
+import { isoNow } from '../../db/connection';
+import { hashPassword, newLoginToken, verifySecret } from '../../auth/tokens';
+import { builder } from '../../schema/builder';
+import { principalOf } from '../../schema/context';
+import { BadUserInputError, UnauthenticatedError } from '../../schema/errors';
+import { recordLogin, userByEmail } from '../users/repo';
+import { insertLoginToken, revokeLoginToken } from './repo';
+
+/** Compared against when the email is unknown, so that both failures take as long. */
+let decoyHash: Promise<string> | null = null;
+function decoy(cost: number): Promise<string> {
+  decoyHash ??= hashPassword(randomUUID(), cost);
+  return decoyHash;
+}
+
+const LoginInput = builder.inputType('LoginInput', {
+  fields: (t) => ({
+    email: t.string({ required: true }),
+    password: t.string({ required: true }),
+  }),
+});
+
+const LoginPayload = builder.objectRef<{ token: string; expiresAt: string }>('LoginPayload').implement({
+  fields: (t) => ({
+    token: t.exposeString('token', { description: 'Send as "Authorization: Bearer <token>"; query viewer with it to see the user. Shown once.' }),
+    expiresAt: t.expose('expiresAt', { type: 'DateTime' }),
+  }),
+});
+
+const LogoutPayload = builder.objectRef<{ loggedOut: boolean }>('LogoutPayload').implement({
+  fields: (t) => ({ loggedOut: t.exposeBoolean('loggedOut', { description: 'False when the token was already revoked.' }) }),
+});
+
+builder.mutationFields((t) => ({
+  login: t.field({
+    type: LoginPayload,
+    description: 'Exchanges an email and password for a login token.',
+    args: { input: t.arg({ type: LoginInput, required: true }) },
+    resolve: async (_root, { input }, context) => {
+      const { db, config } = context;
+      const user = userByEmail(db, input.email.trim());
+      const hash = user?.password_hash ?? (await decoy(config.bcryptCost));
+      const matches = await verifySecret(input.password, hash);
+      if (!user || !user.password_hash || !matches || user.is_active !== 1) {
+        throw new UnauthenticatedError('Invalid email or password.');
+      }
+      const { token, tokenHash } = newLoginToken();
+      const now = isoNow();
+      const expiresAt = new Date(Date.parse(now) + config.loginTokenTtlMs).toISOString();
+      db.transaction(() => {
+        insertLoginToken(db, { id: randomUUID(), tokenHash, userId: user.id, now, expiresAt });
+        recordLogin(db, user.id, now);
+      });
+      return { token, expiresAt };
+    },
+  }),
+  logout: t.field({
+    type: LogoutPayload,
+    description: 'Revokes the login token of this request.',
+    authScopes: { authenticated: true },
+    resolve: (_root, _args, context) => {
+      const principal = principalOf(context);
+      if (principal.loginTokenId === null) {
+        throw new BadUserInputError('logout ends a login token; API keys are revoked with revokeApiKey.');
+      }
+      return { loggedOut: revokeLoginToken(context.db, principal.loginTokenId, isoNow()) };
+    },
+  }),
+}));

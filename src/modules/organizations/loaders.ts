@@ -1,0 +1,8 @@
+// Per-request batched loads of organizations (only the visible ones come back).
+import type { Context } from '../../schema/context';
+import { principalOf } from '../../schema/context';
+import { type OrganizationRow, visibleOrganizationsByIds } from './repo';
+
+export async function loadOrganizations(ids: readonly string[], context: Context): Promise<OrganizationRow[]> {
+  return visibleOrganizationsByIds(context.db, principalOf(context), ids);
+}

@@ -1,0 +1,67 @@
+// SQL for organizations; every read goes through the access policy's predicate.
+import type { Principal } from '../../auth/principal';
+import { visibleQuery } from '../../auth/policy';
+import type { Database } from '../../db/connection';
+import { countRows, fetchPage, type PageRequest, type Sort } from '../../db/keyset';
+
+export type OrganizationRow = {
+  id: string;
+  slug: string;
+  name: string;
+  tier: 'free' | 'pro' | 'enterprise';
+  settings: string;
+  created_at: string;
+  updated_at: string;
+};
+
+export function visibleOrganizationsPage(db: Database, principal: Principal, sort: Sort, page: PageRequest) {
+  return fetchPage<OrganizationRow>(db, { columns: 'o.*', ...visibleQuery(principal, 'organization') }, sort, page);
+}
+
+export function countVisibleOrganizations(db: Database, principal: Principal): number {
+  return countRows(db, visibleQuery(principal, 'organization'));
+}
+
+export function visibleOrganizationsByIds(db: Database, principal: Principal, ids: readonly string[]): OrganizationRow[] {
+  const q = visibleQuery(principal, 'organization');
+  return db.all<OrganizationRow>(
+    `SELECT o.* FROM ${q.from} WHERE o.id IN (SELECT value FROM json_each(:ids)) AND ${q.where.join(' AND ')}`,
+    { ...q.params, ids: JSON.stringify(ids) },
+  );
+}
+
+export function visibleOrganizationBySlug(db: Database, principal: Principal, slug: string): OrganizationRow | undefined {
+  const q = visibleQuery(principal, 'organization');
+  return db.get<OrganizationRow>(`SELECT o.* FROM ${q.from} WHERE o.slug = :slug AND ${q.where.join(' AND ')}`, {
+    ...q.params,
+    slug,
+  });
+}
+
+/** Any organization by slug, visible or not: for the CLI and for resolving arguments before a policy check. */
+export function organizationBySlug(db: Database, slug: string): OrganizationRow | undefined {
+  return db.get<OrganizationRow>('SELECT * FROM organizations WHERE slug = :slug', { slug });
+}
+
+export function countOrganizations(db: Database): number {
+  return db.get<{ n: number }>('SELECT count(*) AS n FROM organizations')?.n ?? 0;
+}
+
+/** Visible organizations in which the principal holds some permission (all visible ones with a platform grant). */
+function memberQuery(principal: Principal) {
+  const q = visibleQuery(principal, 'organization');
+  if (principal.grants.platform.size > 0) return q;
+  return {
+    ...q,
+    where: [...q.where, 'o.id IN (SELECT value FROM json_each(:member_orgs))'],
+    params: { ...q.params, member_orgs: JSON.stringify([...principal.grants.byOrganization.keys()]) },
+  };
+}
+
+export function memberOrganizationsPage(db: Database, principal: Principal, sort: Sort, page: PageRequest) {
+  return fetchPage<OrganizationRow>(db, { columns: 'o.*', ...memberQuery(principal) }, sort, page);
+}
+
+export function countMemberOrganizations(db: Database, principal: Principal): number {
+  return countRows(db, memberQuery(principal));
+}

@@ -1,0 +1,64 @@
+// The Organization type, its list and lookup fields.
+import { canSee } from '../../auth/policy';
+import { builder } from '../../schema/builder';
+import { principalOf } from '../../schema/context';
+import { OrderDirection, pageRequest, sortOn, toConnection } from '../../schema/connections';
+import { loadOrganizations } from './loaders';
+import { countVisibleOrganizations, type OrganizationRow, visibleOrganizationBySlug, visibleOrganizationsPage } from './repo';
+
+export const OrganizationTier = builder.enumType('OrganizationTier', {
+  values: { FREE: { value: 'free' }, PRO: { value: 'pro' }, ENTERPRISE: { value: 'enterprise' } } as const,
+});
+
+export const Organization = builder.loadableNode('Organization', {
+  description: 'A tenant: it owns domains, instances, agents, sessions, usage and an audit log.',
+  id: { resolve: (org: OrganizationRow) => org.id },
+  load: (ids: string[], context) => loadOrganizations(ids, context),
+  sort: (org) => org.id,
+  authScopes: (org, context) => canSee(context.principal, 'organization', { organizationId: org.id }),
+  fields: (t) => ({
+    slug: t.exposeString('slug'),
+    name: t.exposeString('name'),
+    tier: t.field({ type: OrganizationTier, resolve: (org) => org.tier }),
+    createdAt: t.field({ type: 'DateTime', resolve: (org) => org.created_at }),
+    updatedAt: t.field({ type: 'DateTime', resolve: (org) => org.updated_at }),
+  }),
+});
+
+const OrganizationOrderField = builder.enumType('OrganizationOrderField', {
+  values: {
+    NAME: { value: 'o.name' },
+    SLUG: { value: 'o.slug' },
+    CREATED_AT: { value: 'o.created_at' },
+    UPDATED_AT: { value: 'o.updated_at' },
+  } as const,
+});
+
+const OrganizationOrder = builder.inputType('OrganizationOrder', {
+  fields: (t) => ({
+    field: t.field({ type: OrganizationOrderField, required: true }),
+    direction: t.field({ type: OrderDirection, defaultValue: 'ASC' }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  organizations: t.connection({
+    type: Organization,
+    description: 'The organizations the principal may see.',
+    args: { orderBy: t.arg({ type: OrganizationOrder }) },
+    resolve: (_root, args, context) => {
+      const principal = principalOf(context);
+      const sort = sortOn(args.orderBy?.field ?? 'o.created_at', args.orderBy?.field ?? 'o.created_at', 'o.id', args.orderBy?.direction ?? 'ASC');
+      const request = pageRequest(args, sort.key);
+      const page = visibleOrganizationsPage(context.db, principal, sort, request);
+      return toConnection(page, request, sort.key, () => countVisibleOrganizations(context.db, principal));
+    },
+  }),
+  organization: t.field({
+    type: Organization,
+    nullable: true,
+    description: 'One organization by slug; null when it does not exist or is not visible.',
+    args: { slug: t.arg.string({ required: true }) },
+    resolve: (_root, args, context) => visibleOrganizationBySlug(context.db, principalOf(context), args.slug) ?? null,
+  }),
+}));

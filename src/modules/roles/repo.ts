@@ -1,0 +1,77 @@
+// SQL for roles, the permission catalogue and who holds what.
+import type { Database } from '../../db/connection';
+import { countRows, countRowsPerParent, fetchPage, fetchPagesPerParent, type PageRequest, type Sort } from '../../db/keyset';
+
+export type RoleRow = { id: string; name: string; level: 'platform' | 'org' | 'service'; is_system: number; description: string; created_at: string };
+export type PermissionRow = { code: string; resource: string; action: string; scope: string; description: string };
+
+export function roleByName(db: Database, name: string): RoleRow | undefined {
+  return db.get<RoleRow>('SELECT * FROM roles WHERE name = :name', { name });
+}
+
+export function permissionCodesOfRole(db: Database, roleId: string): string[] {
+  return db
+    .all<{ code: string }>('SELECT permission_code AS code FROM role_permissions WHERE role_id = :roleId ORDER BY 1', { roleId })
+    .map((row) => row.code);
+}
+
+/** Each (organization, permission) a user holds through unexpired role assignments; organization null = platform-wide. */
+export function grantsOfUser(db: Database, userId: string, now: string): { organizationId: string | null; code: string }[] {
+  return db.all(
+    `SELECT DISTINCT ur.organization_id AS organizationId, rp.permission_code AS code
+       FROM user_roles ur JOIN role_permissions rp ON rp.role_id = ur.role_id
+      WHERE ur.user_id = :userId AND (ur.expires_at IS NULL OR ur.expires_at > :now)`,
+    { userId, now },
+  );
+}
+
+export function rolesByIds(db: Database, ids: readonly string[]): RoleRow[] {
+  return db.all<RoleRow>('SELECT * FROM roles WHERE id IN (SELECT value FROM json_each(:ids))', { ids: JSON.stringify(ids) });
+}
+
+export function permissionsByCodes(db: Database, codes: readonly string[]): PermissionRow[] {
+  return db.all<PermissionRow>('SELECT * FROM permissions WHERE code IN (SELECT value FROM json_each(:codes))', {
+    codes: JSON.stringify(codes),
+  });
+}
+
+export function rolesPage(db: Database, sort: Sort, page: PageRequest) {
+  return fetchPage<RoleRow>(db, { columns: 'r.*', from: 'roles r', where: [], params: {} }, sort, page);
+}
+
+export function countRoles(db: Database): number {
+  return countRows(db, { from: 'roles r', where: [], params: {} });
+}
+
+export function permissionsPage(db: Database, sort: Sort, page: PageRequest) {
+  return fetchPage<PermissionRow & { id: string }>(
+    db,
+    { columns: 'p.*, p.code AS id', from: 'permissions p', where: [], params: {} },
+    sort,
+    page,
+  );
+}
+
+export function countPermissions(db: Database): number {
+  return countRows(db, { from: 'permissions p', where: [], params: {} });
+}
+
+const ROLE_PERMISSIONS = {
+  columns: 'p.*, p.code AS id',
+  from: 'role_permissions rp JOIN permissions p ON p.code = rp.permission_code',
+  where: [] as string[],
+  params: {},
+  parentExpression: 'rp.role_id',
+};
+
+export function permissionsPerRolePages(db: Database, roleIds: readonly string[], sort: Sort, page: PageRequest) {
+  return fetchPagesPerParent<PermissionRow & { id: string }>(db, ROLE_PERMISSIONS, roleIds, sort, page);
+}
+
+export function countPermissionsPerRole(db: Database, roleIds: readonly string[]): Map<string, number> {
+  return countRowsPerParent(db, ROLE_PERMISSIONS, roleIds);
+}
+
+export function permissionExists(db: Database, code: string): boolean {
+  return db.get('SELECT 1 FROM permissions WHERE code = :code', { code }) !== undefined;
+}

@@ -1,0 +1,68 @@
+// SQL for users.
+import type { Principal } from '../../auth/principal';
+import { visibleQuery } from '../../auth/policy';
+import type { Database } from '../../db/connection';
+
+export type UserRow = {
+  id: string;
+  email: string;
+  name: string;
+  password_hash: string | null;
+  is_active: number;
+  last_login_at: string | null;
+  created_at: string;
+  updated_at: string;
+};
+
+export function userByEmail(db: Database, email: string): UserRow | undefined {
+  return db.get<UserRow>('SELECT * FROM users WHERE email = :email', { email });
+}
+
+export function userById(db: Database, id: string): UserRow | undefined {
+  return db.get<UserRow>('SELECT * FROM users WHERE id = :id', { id });
+}
+
+export type NewUser = { id: string; email: string; name: string; passwordHash: string | null; now: string };
+
+export function insertUser(db: Database, user: NewUser): UserRow {
+  return db.get<UserRow>(
+    `INSERT INTO users (id, email, name, password_hash, created_at, updated_at)
+     VALUES (:id, :email, :name, :passwordHash, :now, :now) RETURNING *`,
+    user,
+  ) as UserRow;
+}
+
+export function recordLogin(db: Database, id: string, now: string): void {
+  db.run('UPDATE users SET last_login_at = :now WHERE id = :id', { id, now });
+}
+
+export type NewUserRole = {
+  id: string;
+  userId: string;
+  roleId: string;
+  organizationId: string | null;
+  grantedByUserId: string | null;
+  now: string;
+  expiresAt: string | null;
+};
+
+export function insertUserRole(db: Database, grant: NewUserRole): void {
+  db.run(
+    `INSERT INTO user_roles (id, user_id, role_id, organization_id, granted_by_user_id, created_at, expires_at)
+     VALUES (:id, :userId, :roleId, :organizationId, :grantedByUserId, :now, :expiresAt)`,
+    grant,
+  );
+}
+
+/** A user with the organizations it belongs to (for the object-level policy check). */
+export type VisibleUserRow = UserRow & { organization_ids: string };
+
+export function visibleUsersByIds(db: Database, principal: Principal, ids: readonly string[]): VisibleUserRow[] {
+  const q = visibleQuery(principal, 'user');
+  return db.all<VisibleUserRow>(
+    `SELECT u.*, (SELECT json_group_array(DISTINCT m.organization_id) FROM user_roles m
+                   WHERE m.user_id = u.id AND m.organization_id IS NOT NULL) AS organization_ids
+       FROM ${q.from} WHERE u.id IN (SELECT value FROM json_each(:ids)) AND ${q.where.join(' AND ')}`,
+    { ...q.params, ids: JSON.stringify(ids) },
+  );
+}

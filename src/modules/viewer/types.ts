@@ -1,0 +1,84 @@
+// `viewer`: who the caller is and what it may do.
+import { encodeGlobalID } from '@pothos/plugin-relay';
+import type { Principal as PrincipalValue } from '../../auth/principal';
+import { builder } from '../../schema/builder';
+import { principalOf } from '../../schema/context';
+import { pageRequest, sortOn, toConnection } from '../../schema/connections';
+import { BadUserInputError } from '../../schema/errors';
+import { Organization } from '../organizations/types';
+import { countMemberOrganizations, memberOrganizationsPage, organizationBySlug } from '../organizations/repo';
+import { permissionExists } from '../roles/repo';
+import { User } from '../users/types';
+
+const PrincipalKind = builder.enumType('PrincipalKind', {
+  values: ['USER', 'API_KEY', 'SERVICE'] as const,
+});
+
+const PrincipalRef = builder.objectRef<PrincipalValue>('Principal').implement({
+  description: 'The identity a request acts as: a signed-in user, an API key, or a service key.',
+  fields: (t) => ({
+    kind: t.field({ type: PrincipalKind, resolve: (p) => p.kind }),
+    id: t.id({
+      description: 'The global id of the User (for USER) or of the ApiKey (API_KEY, SERVICE).',
+      resolve: (p) => encodeGlobalID(p.kind === 'USER' ? 'User' : 'ApiKey', p.id),
+    }),
+    name: t.exposeString('name'),
+  }),
+});
+
+type ViewerValue = { principal: PrincipalValue };
+const Viewer = builder.objectRef<ViewerValue>('Viewer');
+
+/** The organization a slug names, if any: unknown slugs behave as organizations where only platform grants apply. */
+function organizationIdOf(context: Parameters<typeof organizationBySlug>[0], slug: string | null | undefined): string | null {
+  if (slug === null || slug === undefined) return null;
+  return organizationBySlug(context, slug)?.id ?? `unknown:${slug}`;
+}
+
+Viewer.implement({
+  fields: (t) => ({
+    principal: t.field({ type: PrincipalRef, resolve: (v) => v.principal }),
+    user: t.field({
+      type: User,
+      nullable: true,
+      description: 'The user the principal acts as (API keys may belong to one).',
+      resolve: (v) => v.principal.userId,
+    }),
+    organizations: t.connection({
+      type: Organization,
+      description: 'The visible organizations the principal holds permissions in.',
+      resolve: (v, args, context) => {
+        const sort = sortOn('o.created_at', 'o.created_at', 'o.id', 'ASC');
+        const request = pageRequest(args, sort.key);
+        const page = memberOrganizationsPage(context.db, v.principal, sort, request);
+        return toConnection(page, request, sort.key, () => countMemberOrganizations(context.db, v.principal));
+      },
+    }),
+    permissions: t.stringList({
+      description: 'The permissions the principal holds in the organization (platform-wide ones apply everywhere); without a slug, the platform-wide ones.',
+      args: { organizationSlug: t.arg.string() },
+      resolve: (v, args, context) => v.principal.grants.permissionsIn(organizationIdOf(context.db, args.organizationSlug)),
+    }),
+    can: t.boolean({
+      description: 'Whether the principal holds the permission in the organization; without a slug, in any organization.',
+      args: { permission: t.arg.string({ required: true }), organizationSlug: t.arg.string() },
+      resolve: (v, args, context) => {
+        if (!permissionExists(context.db, args.permission)) {
+          throw new BadUserInputError(`permission: "${args.permission}" is not in the catalogue.`, 'permission');
+        }
+        const organizationId = organizationIdOf(context.db, args.organizationSlug);
+        return organizationId === null
+          ? v.principal.grants.holdsAnywhere(args.permission)
+          : v.principal.grants.holds(args.permission, organizationId);
+      },
+    }),
+  }),
+});
+
+builder.queryField('viewer', (t) =>
+  t.field({
+    type: Viewer,
+    authScopes: { authenticated: true },
+    resolve: (_root, _args, context) => ({ principal: principalOf(context) }),
+  }),
+);

@@ -1,0 +1,69 @@
+// The one Pothos builder: its generic types, plugins and shared options.
+import SchemaBuilder from '@pothos/core';
+import DataloaderPlugin from '@pothos/plugin-dataloader';
+import RelayPlugin, { decodeGlobalID } from '@pothos/plugin-relay';
+import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
+import type { Context } from './context';
+import { BadUserInputError, ForbiddenError } from './errors';
+
+export type AuthScopes = {
+  /** A principal is present (the gate already refused anonymous requests). */
+  authenticated: boolean;
+  /** The principal holds this permission in some organization (or platform-wide). */
+  permission: string;
+  /** The principal holds this permission in the given organization. */
+  permissionIn: { permission: string; organizationId: string };
+};
+
+export const builder = new SchemaBuilder<{
+  Context: Context;
+  AuthScopes: AuthScopes;
+  DefaultFieldNullability: false;
+  DefaultEdgesNullability: false;
+  DefaultNodeNullability: false;
+  Scalars: {
+    JSON: { Input: unknown; Output: unknown };
+    DateTime: { Input: string; Output: string };
+  };
+  Connection: {
+    /** Counted only when asked for: a thunk, so that pages that do not ask never run the count. */
+    totalCount: () => number | Promise<number>;
+  };
+}>({
+  plugins: [ScopeAuthPlugin, RelayPlugin, DataloaderPlugin],
+  defaultFieldNullability: false,
+  scopeAuth: {
+    treatErrorsAsUnauthorized: false,
+    unauthorizedError: (_parent, _context, info) =>
+      new ForbiddenError(`Not allowed to read ${info.parentType.name}.${info.fieldName}.`),
+    authScopes: (context) => ({
+      authenticated: context.principal !== null,
+      permission: (permission) => context.principal?.grants.holdsAnywhere(permission) ?? false,
+      permissionIn: ({ permission, organizationId }) => context.principal?.grants.holds(permission, organizationId) ?? false,
+    }),
+  },
+  relay: {
+    clientMutationId: 'omit',
+    cursorType: 'String',
+    edgesFieldOptions: { nullable: false },
+    nodeFieldOptions: { nullable: false },
+    // A malformed id is bad input, not a server error.
+    decodeGlobalID: (globalID: string) => {
+      try {
+        return decodeGlobalID(globalID);
+      } catch {
+        throw new BadUserInputError(`"${globalID.slice(0, 100)}" is not a valid global id.`, 'id');
+      }
+    },
+  },
+});
+
+builder.queryType({});
+builder.mutationType({});
+
+builder.globalConnectionField('totalCount', (t) =>
+  t.int({
+    description: 'How many rows the principal may see in this list, across all pages.',
+    resolve: (connection) => connection.totalCount(),
+  }),
+);

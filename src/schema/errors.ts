@@ -1,0 +1,118 @@
+// The contract's error codes as typed errors, and the one place that maps
+// anything else to INTERNAL_SERVER_ERROR without leaking its message.
+import { GraphQLError } from 'graphql';
+
+export type ErrorCode =
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'BAD_USER_INPUT'
+  | 'CONFLICT'
+  | 'QUOTA_EXCEEDED'
+  | 'RATE_LIMITED'
+  | 'INTERNAL_SERVER_ERROR';
+
+export class ContractError extends GraphQLError {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    extensions: Record<string, unknown> = {},
+  ) {
+    super(message, { extensions: { ...extensions, code } });
+  }
+}
+
+export class UnauthenticatedError extends ContractError {
+  constructor(
+    message = 'Authentication required: send a valid token as "Authorization: Bearer <token>".',
+    http?: { status: number; headers?: Record<string, string> },
+  ) {
+    super('UNAUTHENTICATED', message, http ? { http } : {});
+  }
+}
+
+export class ForbiddenError extends ContractError {
+  constructor(message = 'Not allowed.') {
+    super('FORBIDDEN', message);
+  }
+}
+
+export class NotFoundError extends ContractError {
+  constructor(what: string) {
+    super('NOT_FOUND', `${what} not found.`);
+  }
+}
+
+export class BadUserInputError extends ContractError {
+  constructor(message: string, field?: string) {
+    super('BAD_USER_INPUT', message, field ? { field } : {});
+  }
+}
+
+export class ConflictError extends ContractError {
+  constructor(message: string) {
+    super('CONFLICT', message);
+  }
+}
+
+export class QuotaExceededError extends ContractError {
+  constructor(message: string) {
+    super('QUOTA_EXCEEDED', message);
+  }
+}
+
+export class RateLimitedError extends ContractError {
+  constructor(message = 'Too many requests; try again later.') {
+    super('RATE_LIMITED', message);
+  }
+}
+
+/**
+ * Whether a value is a GraphQLError. Structural, because graphql ships both
+ * an ESM and a CommonJS build and libraries may load either one, so an
+ * `instanceof` check against our import can miss errors made by the other.
+ */
+export function isGraphQLError(value: unknown): value is GraphQLError {
+  return (
+    value instanceof Error &&
+    (value instanceof GraphQLError || (value.name === 'GraphQLError' && 'extensions' in value && 'path' in value))
+  );
+}
+
+const KNOWN_CODES = new Set<string>([
+  'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'BAD_USER_INPUT', 'CONFLICT', 'QUOTA_EXCEEDED', 'RATE_LIMITED',
+]);
+
+export function isContractCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && KNOWN_CODES.has(code);
+}
+
+/**
+ * Whether an error may reach the client as it is: our own errors, and
+ * GraphQL's own validation and coercion errors (which carry no original error).
+ */
+export function isSafeError(error: GraphQLError): boolean {
+  const code = error.extensions?.code;
+  if (typeof code === 'string' && KNOWN_CODES.has(code)) return true;
+  return error.originalError === undefined || error.originalError === null;
+}
+
+/** Gives GraphQL's own validation errors the contract's code for bad input. */
+export function withContractCode(error: GraphQLError): GraphQLError {
+  if (typeof error.extensions?.code === 'string' && KNOWN_CODES.has(error.extensions.code)) return error;
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    extensions: { ...error.extensions, code: 'BAD_USER_INPUT' },
+  });
+}
+
+export function internalError(error: GraphQLError, requestId: string | undefined): GraphQLError {
+  return new GraphQLError('Internal server error.', {
+    nodes: error.nodes,
+    path: error.path,
+    extensions: { code: 'INTERNAL_SERVER_ERROR', ...(requestId ? { requestId } : {}) },
+  });
+}

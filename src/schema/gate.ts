@@ -1,0 +1,30 @@
+// The authentication gate: without a valid token a request may only log in
+// (and, outside production, introspect); everything else is UNAUTHENTICATED.
+import { getOperationAST, Kind, type SelectionSetNode } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import type { Context } from './context';
+import { UnauthenticatedError } from './errors';
+
+const INTROSPECTION_FIELDS = new Set(['__schema', '__type', '__typename']);
+
+function onlyFields(selectionSet: SelectionSetNode, allowed: (name: string) => boolean): boolean {
+  return selectionSet.selections.every(
+    (selection) => selection.kind === Kind.FIELD && allowed(selection.name.value),
+  );
+}
+
+export function unauthenticatedGate(production: boolean): Plugin<Context> {
+  return {
+    onExecute: ({ args, setResultAndStopExecution }) => {
+      if ((args.contextValue as Context).principal) return;
+      const operation = getOperationAST(args.document, args.operationName);
+      const allowed =
+        operation != null &&
+        ((operation.operation === 'mutation' && onlyFields(operation.selectionSet, (name) => name === 'login' || name === '__typename')) ||
+          (operation.operation === 'query' && !production && onlyFields(operation.selectionSet, (name) => INTROSPECTION_FIELDS.has(name))));
+      if (!allowed) {
+        setResultAndStopExecution({ errors: [new UnauthenticatedError(undefined, { status: 401, headers: { 'www-authenticate': 'Bearer' } })] });
+      }
+    },
+  };
+}
