@@ -1,0 +1,42 @@
+// The `foundry` command: dispatches to one file per subcommand.
+import { ConfigError } from '../config';
+import { apiKey, apiKeyUsage } from './apiKey';
+import { backup } from './backup';
+import { init } from './init';
+import { CliError } from './shared';
+import { user, userUsage } from './user';
+
+const USAGE = `usage:
+  foundry init
+  ${apiKeyUsage}
+  ${userUsage}
+  foundry backup --to <file>
+The database is DATABASE_PATH (default data/foundry.db).`;
+
+async function run(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'init':
+      return init();
+    case 'api-key':
+      return apiKey(rest);
+    case 'user':
+      return user(rest);
+    case 'backup':
+      return backup(rest);
+    case 'help':
+    case '--help':
+    case undefined:
+      process.stdout.write(`${USAGE}\n`);
+      return;
+    default:
+      throw new CliError(`unknown command "${command}"; run "foundry help"`);
+  }
+}
+
+run(process.argv.slice(2)).catch((error: unknown) => {
+  const known = error instanceof CliError || error instanceof ConfigError || (error instanceof TypeError && 'code' in error);
+  const message = known && error instanceof Error ? error.message : 'failed unexpectedly';
+  process.stderr.write(`foundry: ${message.split('\n')[0]}\n`);
+  process.exitCode = 1;
+});
