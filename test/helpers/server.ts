@@ -1,0 +1,69 @@
+// Starts the real gateway on a temp SQLite file and speaks GraphQL over HTTP to it.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bootstrap } from '../../src/bootstrap';
+import { loadConfig } from '../../src/config';
+import type { AppServices } from '../../src/schema/context';
+import { createGraphQLHandler } from '../../src/server';
+
+export type GraphQLResponse<T = Record<string, unknown>> = {
+  status: number;
+  data?: T | null;
+  errors?: { message: string; path?: (string | number)[]; extensions?: { code?: string; [key: string]: unknown } }[];
+  extensions?: { sql?: { statements: number; ms: number } };
+};
+
+export type TestServer = {
+  url: string;
+  dir: string;
+  databasePath: string;
+  services: AppServices;
+  firstApiKey: string;
+  gql: <T = any>(query: string, variables?: Record<string, unknown>, token?: string | null) => Promise<GraphQLResponse<T>>;
+  close: () => Promise<void>;
+};
+
+export async function startServer(env: Record<string, string> = {}): Promise<TestServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'foundry-test-'));
+  const databasePath = join(dir, 'foundry.db');
+  const config = loadConfig({ DATABASE_PATH: databasePath, LOG_LEVEL: 'silent', FOUNDRY_SQL_STATS: '1', ...env });
+  const { services, firstApiKey } = await bootstrap(config);
+  if (!firstApiKey) throw new Error('a new database should print its first API key');
+  const handle = createGraphQLHandler(services);
+  const server: Server = createServer((req, res) => void handle(req, res));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  async function gql<T>(query: string, variables: Record<string, unknown> = {}, token: string | null = firstApiKey) {
+    const response = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify({ query, variables }),
+    });
+    const body = (await response.json()) as Omit<GraphQLResponse<T>, 'status'>;
+    return { status: response.status, ...body };
+  }
+
+  return {
+    url,
+    dir,
+    databasePath,
+    services,
+    firstApiKey: firstApiKey as string,
+    gql,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      services.db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The codes of a response's errors, in order. */
+export function errorCodes(response: GraphQLResponse<unknown>): (string | undefined)[] {
+  return (response.errors ?? []).map((error) => error.extensions?.code);
+}
