@@ -43,9 +43,13 @@ async function authenticateApiKey(
   }
   touchApiKey(db, key.id, now);
   const codes = permissionCodesOfRole(db, key.role_id);
-  // A key with a platform role, or without an organization, acts platform-wide.
-  const scope = key.role_level === 'platform' ? null : key.organization_id;
-  const grants = Grants.from(codes.map((code) => ({ organizationId: scope, code })));
+  // A key with a platform role acts platform-wide; any other key only inside
+  // its organization, and one without an organization grants nothing.
+  const platformWide = key.role_level === 'platform';
+  const grants =
+    platformWide || key.organization_id !== null
+      ? Grants.from(codes.map((code) => ({ organizationId: platformWide ? null : key.organization_id, code })))
+      : Grants.from([]);
   return {
     kind: key.role_level === 'service' ? 'SERVICE' : 'API_KEY',
     id: key.id,
