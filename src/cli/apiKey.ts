@@ -39,8 +39,8 @@ export async function apiKey(argv: string[]): Promise<void> {
       const org = organizationBySlug(db, values.org);
       if (!org) throw new CliError(`unknown organization "${values.org}"`);
       organizationId = org.id;
-    } else if (role.level === 'org') {
-      throw new CliError(`--org is required for the organization role ${role.name}`);
+    } else if (role.level !== 'platform') {
+      throw new CliError(`--org is required for the role ${role.name}`);
     }
     let userId: string | null = null;
     if (values.user !== undefined) {
