@@ -64,6 +64,22 @@ describe('the foundry CLI', () => {
     expect(run.stdout).not.toContain('a long password');
   });
 
+  it('backup --to writes a copy that opens with the same rows', async () => {
+    const copy = join(dir, 'copy.db');
+    const run = await foundry(databasePath, ['backup', '--to', copy]);
+    expect(run.code).toBe(0);
+    const { default: Sqlite } = await import('better-sqlite3');
+    const original = new Sqlite(databasePath, { readonly: true });
+    const backup = new Sqlite(copy, { readonly: true });
+    try {
+      const count = 'SELECT (SELECT count(*) FROM users) AS users, (SELECT count(*) FROM api_keys) AS keys';
+      expect(backup.prepare(count).get()).toEqual(original.prepare(count).get());
+    } finally {
+      original.close();
+      backup.close();
+    }
+  });
+
   it.each([
     [['api-key', 'create', '--org', 'nowhere', '--role', 'org_admin'], /unknown organization "nowhere"/],
     [['api-key', 'create', '--org', 'quant', '--role', 'superuser'], /unknown role "superuser"/],
