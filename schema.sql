@@ -153,7 +153,9 @@ CREATE TABLE audit_log (
   organization_id  TEXT REFERENCES organizations (id) ON DELETE SET NULL,
   actor_kind       TEXT NOT NULL CHECK (actor_kind IN ('user', 'api_key', 'service', 'anonymous')),
   actor_id         TEXT,
+  actor_name       TEXT,
   actor_user_id    TEXT REFERENCES users (id) ON DELETE SET NULL,
+  actor_api_key_id TEXT REFERENCES api_keys (id) ON DELETE SET NULL,
   action           TEXT NOT NULL CHECK (action GLOB '[a-z]*.[a-z]*'),
   resource_type    TEXT NOT NULL,
   resource_id      TEXT,
@@ -166,8 +168,10 @@ CREATE TABLE audit_log (
   hash             TEXT NOT NULL
 ) STRICT;
 CREATE INDEX audit_log_org_created ON audit_log (organization_id, created_at, id);
+CREATE INDEX audit_log_org_chain ON audit_log (organization_id, id);
 CREATE INDEX audit_log_actor_user ON audit_log (actor_user_id);
 CREATE INDEX audit_log_actor ON audit_log (actor_kind, actor_id);
+CREATE INDEX audit_log_actor_api_key ON audit_log (actor_api_key_id);
 
 CREATE TABLE model_prices (
   provider                            TEXT NOT NULL,

@@ -5,32 +5,123 @@
 import type { SqlValue } from '../db/connection';
 import type { Principal } from './principal';
 
-export type Resource = 'organization' | 'user';
+export type Resource =
+  | 'organization'
+  | 'domain'
+  | 'instance'
+  | 'agent'
+  | 'agentVersion'
+  | 'session'
+  | 'auditLogEntry'
+  | 'llmUsage'
+  | 'integrationConfig'
+  | 'apiKey'
+  | 'user';
 
-/** What the object-level check needs of a row. */
-export type PolicyRow = { organizationId: string; ownerUserId?: string | null; ownerApiKeyId?: string | null };
+/** A loaded row, by its SQL column names, for the object-level check. */
+export type PolicyRow = Record<string, unknown>;
 
 /** Users belong to organizations through role grants; the user rule needs their memberships. */
 export type UserPolicyRow = { id: string; organizationIds: readonly string[] };
 
 type Rule = {
   permission: string;
-  /** For `:self` rules: the rows the principal owns (created, started, acted). */
-  own?: { userColumn: string; apiKeyColumn: string | null };
+  /**
+   * For `:self` rules: the columns that name the row's owner (creator,
+   * starter, actor, user). A row is the principal's own when one of the user
+   * columns holds its user id or one of the key columns its API key id.
+   */
+  own?: { userColumns: string[]; apiKeyColumns: string[] };
 };
 
-type ResourcePolicy = { table: string; alias: string; organizationColumn: string; rules: Rule[] };
+type ResourcePolicy = {
+  table: string;
+  alias: string;
+  organizationColumn: string;
+  rules: Rule[];
+  /** Visible exactly when the parent row is (agent versions follow their agent). */
+  parent?: { resource: Exclude<Resource, 'user'>; column: string };
+};
 
-const POLICIES: Record<Resource, ResourcePolicy> = {
+const POLICIES: Record<Exclude<Resource, 'user'>, ResourcePolicy> = {
   organization: {
     table: 'organizations',
     alias: 'o',
     organizationColumn: 'id',
     rules: [{ permission: 'org:read' }, { permission: 'org:read:platform' }],
   },
-  // Users have no organization of their own: see userPredicate and canSeeUser.
-  user: { table: 'users', alias: 'u', organizationColumn: '', rules: [] },
+  domain: { table: 'domains', alias: 'd', organizationColumn: 'organization_id', rules: [{ permission: 'domain:read' }] },
+  instance: { table: 'instances', alias: 'i', organizationColumn: 'organization_id', rules: [{ permission: 'instance:read' }] },
+  agent: {
+    table: 'agents',
+    alias: 'a',
+    organizationColumn: 'organization_id',
+    rules: [
+      { permission: 'agent:read:org' },
+      { permission: 'agent:read:self', own: { userColumns: ['created_by_user_id'], apiKeyColumns: ['created_by_api_key_id'] } },
+    ],
+  },
+  agentVersion: {
+    table: 'agent_versions',
+    alias: 'v',
+    organizationColumn: 'organization_id',
+    rules: [],
+    parent: { resource: 'agent', column: 'agent_id' },
+  },
+  session: {
+    table: 'sessions',
+    alias: 's',
+    organizationColumn: 'organization_id',
+    rules: [
+      { permission: 'session:read:org' },
+      { permission: 'session:read:self', own: { userColumns: ['started_by_user_id'], apiKeyColumns: ['started_by_api_key_id'] } },
+    ],
+  },
+  auditLogEntry: {
+    table: 'audit_log',
+    alias: 'l',
+    organizationColumn: 'organization_id',
+    rules: [
+      { permission: 'audit:read:org' },
+      { permission: 'audit:read:platform' },
+      { permission: 'audit:read:self', own: { userColumns: ['actor_user_id'], apiKeyColumns: ['actor_api_key_id'] } },
+    ],
+  },
+  llmUsage: {
+    table: 'llm_usage',
+    alias: 'lu',
+    organizationColumn: 'organization_id',
+    rules: [
+      { permission: 'llm:quota:read:org' },
+      { permission: 'llm:quota:read:self', own: { userColumns: ['user_id'], apiKeyColumns: ['api_key_id'] } },
+    ],
+  },
+  integrationConfig: {
+    table: 'integration_configs',
+    alias: 'c',
+    organizationColumn: 'organization_id',
+    rules: [{ permission: 'integration:read' }],
+  },
+  apiKey: {
+    table: 'api_keys',
+    alias: 'k',
+    organizationColumn: 'organization_id',
+    rules: [
+      { permission: 'api_key:create:org' },
+      { permission: 'api_key:revoke:org' },
+      {
+        permission: 'api_key:read:self',
+        own: { userColumns: ['user_id', 'created_by_user_id'], apiKeyColumns: ['id', 'created_by_api_key_id'] },
+      },
+    ],
+  },
 };
+
+/** The table and alias a resource is read from. */
+export function tableOf(resource: Exclude<Resource, 'user'>): { table: string; alias: string } {
+  const { table, alias } = POLICIES[resource];
+  return { table, alias };
+}
 
 const USER_READ = ['user:read', 'user:read:platform'];
 
@@ -77,6 +168,15 @@ export type Predicate = { sql: string; params: Record<string, SqlValue> };
 export function visibleRows(principal: Principal, resource: Resource, alias: string): Predicate {
   if (resource === 'user') return userPredicate(principal, alias);
   const policy = POLICIES[resource];
+  if (policy.parent) {
+    const parent = POLICIES[policy.parent.resource];
+    const parentAlias = `${alias}_${parent.alias}`;
+    const inner = visibleRows(principal, policy.parent.resource, parentAlias);
+    return {
+      sql: `EXISTS (SELECT 1 FROM ${parent.table} ${parentAlias} WHERE ${parentAlias}.id = ${alias}.${policy.parent.column} AND ${inner.sql})`,
+      params: inner.params,
+    };
+  }
   const params: Record<string, SqlValue> = {};
   const parts: string[] = [];
   policy.rules.forEach((rule, index) => {
@@ -108,11 +208,11 @@ function ownerCondition(
   const owners: string[] = [];
   if (principal.userId !== null) {
     params[`${alias}_self_user`] = principal.userId;
-    owners.push(`${alias}.${own.userColumn} = :${alias}_self_user`);
+    for (const column of own.userColumns) owners.push(`${alias}.${column} = :${alias}_self_user`);
   }
-  if (principal.apiKeyId !== null && own.apiKeyColumn !== null) {
+  if (principal.apiKeyId !== null) {
     params[`${alias}_self_key`] = principal.apiKeyId;
-    owners.push(`${alias}.${own.apiKeyColumn} = :${alias}_self_key`);
+    for (const column of own.apiKeyColumns) owners.push(`${alias}.${column} = :${alias}_self_key`);
   }
   return owners.length === 0 ? null : `(${owners.join(' OR ')})`;
 }
@@ -121,20 +221,40 @@ function ownerCondition(
 export type VisibleQuery = { alias: string; from: string; where: string[]; params: Record<string, SqlValue> };
 
 export function visibleQuery(principal: Principal, resource: Resource): VisibleQuery {
-  const { table, alias } = POLICIES[resource];
+  const { table, alias } = resource === 'user' ? { table: 'users', alias: 'u' } : POLICIES[resource];
   const visible = visibleRows(principal, resource, alias);
   return { alias, from: `${table} ${alias}`, where: [visible.sql], params: visible.params };
 }
 
-/** The same rules, applied to one loaded row (defence in depth for scope-auth). */
+/** Adds conditions (fixed SQL fragments with bound values) to a query base. */
+export function narrowed(query: VisibleQuery, where: string[], params: Record<string, SqlValue> = {}): VisibleQuery {
+  return { ...query, where: [...query.where, ...where], params: { ...query.params, ...params } };
+}
+
+/**
+ * The same rules, applied to one loaded row (defence in depth for scope-auth).
+ * For a resource that follows its parent, `parentRow` is the parent's row.
+ */
 export function canSee(principal: Principal | null, resource: Exclude<Resource, 'user'>, row: PolicyRow): boolean {
   if (!principal) return false;
-  return POLICIES[resource].rules.some((rule) => {
-    if (!principal.grants.holds(rule.permission, row.organizationId)) return false;
-    if (!rule.own) return true;
-    return (
-      (principal.userId !== null && row.ownerUserId === principal.userId) ||
-      (principal.apiKeyId !== null && row.ownerApiKeyId === principal.apiKeyId)
-    );
+  const policy = POLICIES[resource];
+  if (policy.parent) {
+    // The row carries its parent's owner columns under `parent_<column>`.
+    const parentRow: PolicyRow = {};
+    for (const [key, value] of Object.entries(row)) if (key.startsWith('parent_')) parentRow[key.slice(7)] = value;
+    return canSee(principal, policy.parent.resource, parentRow);
+  }
+  const organizationId = row[policy.organizationColumn];
+  return policy.rules.some((rule) => {
+    if (principal.grants.scopeOf(rule.permission).all) return !rule.own || isOwn(principal, rule.own, row);
+    if (typeof organizationId !== 'string' || !principal.grants.holds(rule.permission, organizationId)) return false;
+    return !rule.own || isOwn(principal, rule.own, row);
   });
+}
+
+function isOwn(principal: Principal, own: NonNullable<Rule['own']>, row: PolicyRow): boolean {
+  return (
+    (principal.userId !== null && own.userColumns.some((column) => row[column] === principal.userId)) ||
+    (principal.apiKeyId !== null && own.apiKeyColumns.some((column) => row[column] === principal.apiKeyId))
+  );
 }

@@ -13,6 +13,8 @@ export type AuthScopes = {
   permission: string;
   /** The principal holds this permission in the given organization. */
   permissionIn: { permission: string; organizationId: string };
+  /** The principal holds at least one of these permissions in the given organization. */
+  anyPermissionIn: { permissions: string[]; organizationId: string };
 };
 
 export const builder = new SchemaBuilder<{
@@ -40,6 +42,8 @@ export const builder = new SchemaBuilder<{
       authenticated: context.principal !== null,
       permission: (permission) => context.principal?.grants.holdsAnywhere(permission) ?? false,
       permissionIn: ({ permission, organizationId }) => context.principal?.grants.holds(permission, organizationId) ?? false,
+      anyPermissionIn: ({ permissions, organizationId }) =>
+        permissions.some((permission) => context.principal?.grants.holds(permission, organizationId) ?? false),
     }),
   },
   relay: {

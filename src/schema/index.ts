@@ -2,6 +2,14 @@
 import { builder } from './builder';
 import './scalars';
 import '../modules/organizations/types';
+import '../modules/domains/types';
+import '../modules/instances/types';
+import '../modules/agents/types';
+import '../modules/sessions/types';
+import '../modules/usage/types';
+import '../modules/auditLog/types';
+import '../modules/integrations/types';
+import '../modules/apiKeys/types';
 import '../modules/users/types';
 import '../modules/roles/types';
 import '../modules/viewer/types';

@@ -1,5 +1,6 @@
 // SQL for API keys.
 import type { Database } from '../../db/connection';
+import type { ListSpec } from '../../schema/lists';
 
 export type ApiKeyRow = {
   id: string;
@@ -73,3 +74,14 @@ export function revokeApiKeyRow(db: Database, id: string, now: string): ApiKeyRo
 export function countApiKeys(db: Database): number {
   return db.get<{ n: number }>('SELECT count(*) AS n FROM api_keys')?.n ?? 0;
 }
+
+/** What the API reads of a key: never the secret's hash. */
+export type ApiKeyPublicRow = Omit<ApiKeyRow, 'secret_hash'>;
+
+export const API_KEYS: ListSpec = {
+  resource: 'apiKey',
+  columns: `k.id, k.key_id, k.name, k.organization_id, k.role_id, k.user_id, k.created_by_user_id,
+    k.created_by_api_key_id, k.created_at, k.expires_at, k.revoked_at, k.last_used_at`,
+  orderFields: { NAME: 'k.name', CREATED_AT: 'k.created_at', LAST_USED_AT: "coalesce(k.last_used_at, '')" },
+  defaultOrder: { field: 'CREATED_AT', direction: 'ASC' },
+};

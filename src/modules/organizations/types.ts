@@ -15,7 +15,7 @@ export const Organization = builder.loadableNode('Organization', {
   id: { resolve: (org: OrganizationRow) => org.id },
   load: (ids: string[], context) => loadOrganizations(ids, context),
   sort: (org) => org.id,
-  authScopes: (org, context) => canSee(context.principal, 'organization', { organizationId: org.id }),
+  authScopes: (org, context) => canSee(context.principal, 'organization', org),
   fields: (t) => ({
     slug: t.exposeString('slug'),
     name: t.exposeString('name'),

@@ -2,6 +2,7 @@
 import type { Principal } from '../../auth/principal';
 import { visibleQuery } from '../../auth/policy';
 import type { Database } from '../../db/connection';
+import { countRowsPerParent, type Direction, fetchPagesPerParent, type PageRequest, type Sort } from '../../db/keyset';
 
 export type UserRow = {
   id: string;
@@ -65,4 +66,37 @@ export function visibleUsersByIds(db: Database, principal: Principal, ids: reado
        FROM ${q.from} WHERE u.id IN (SELECT value FROM json_each(:ids)) AND ${q.where.join(' AND ')}`,
     { ...q.params, ids: JSON.stringify(ids) },
   );
+}
+
+const MEMBER_ORDER: Record<string, string> = { NAME: 'u.name', EMAIL: 'u.email', CREATED_AT: 'u.created_at' };
+export const MEMBER_ORDER_FIELDS = Object.keys(MEMBER_ORDER);
+
+const MEMBERSHIPS = `(SELECT DISTINCT user_id, organization_id FROM user_roles
+   WHERE organization_id IS NOT NULL AND (expires_at IS NULL OR expires_at > :_now)) m JOIN users u ON u.id = m.user_id`;
+const USER_COLUMNS = `u.*, (SELECT json_group_array(DISTINCT r.organization_id) FROM user_roles r
+   WHERE r.user_id = u.id AND r.organization_id IS NOT NULL) AS organization_ids`;
+
+export function memberSort(field: string | undefined, direction: Direction): Sort {
+  const key = field && field in MEMBER_ORDER ? field : 'NAME';
+  return { key: `${key}:${direction}`, expression: MEMBER_ORDER[key] as string, idExpression: 'u.id', direction };
+}
+
+/** The visible members (users holding a role) of several organizations, one page each, in one statement. */
+export function visibleMembersPerOrganization(
+  db: Database,
+  principal: Principal,
+  organizationIds: readonly string[],
+  sort: Sort,
+  page: PageRequest,
+  now: string,
+) {
+  const q = visibleQuery(principal, 'user');
+  const query = { columns: USER_COLUMNS, from: MEMBERSHIPS, where: q.where, params: { ...q.params, _now: now }, parentExpression: 'm.organization_id' };
+  return fetchPagesPerParent<VisibleUserRow>(db, query, organizationIds, sort, page);
+}
+
+export function countVisibleMembersPerOrganization(db: Database, principal: Principal, organizationIds: readonly string[], now: string) {
+  const q = visibleQuery(principal, 'user');
+  const query = { from: MEMBERSHIPS, where: q.where, params: { ...q.params, _now: now }, parentExpression: 'm.organization_id' };
+  return countRowsPerParent(db, query, organizationIds);
 }

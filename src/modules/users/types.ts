@@ -2,7 +2,17 @@
 import { canSeeUser } from '../../auth/policy';
 import { builder } from '../../schema/builder';
 import { principalOf } from '../../schema/context';
-import { visibleUsersByIds, type VisibleUserRow } from './repo';
+import { isoNow } from '../../db/connection';
+import { OrderDirection, pageRequest, toConnections } from '../../schema/connections';
+import { Organization } from '../organizations/types';
+import {
+  countVisibleMembersPerOrganization,
+  MEMBER_ORDER_FIELDS,
+  memberSort,
+  visibleMembersPerOrganization,
+  visibleUsersByIds,
+  type VisibleUserRow,
+} from './repo';
 
 function policyRow(user: VisibleUserRow) {
   return { id: user.id, organizationIds: JSON.parse(user.organization_ids) as string[] };
@@ -16,9 +26,45 @@ export const User = builder.loadableNode('User', {
   authScopes: (user, context) => canSeeUser(context.principal, policyRow(user)),
   fields: (t) => ({
     name: t.exposeString('name'),
-    email: t.exposeString('email'),
+    email: t.exposeString('email', {
+      description: 'Seen by the user itself and by principals with user:read where the user is a member.',
+      authScopes: (user, _args, context) => canSeeUser(context.principal, policyRow(user)),
+    }),
     isActive: t.boolean({ resolve: (user) => user.is_active === 1 }),
     lastLoginAt: t.field({ type: 'DateTime', nullable: true, resolve: (user) => user.last_login_at }),
     createdAt: t.field({ type: 'DateTime', resolve: (user) => user.created_at }),
   }),
 });
+
+const MemberOrderField = builder.enumType('MemberOrderField', {
+  values: Object.fromEntries(MEMBER_ORDER_FIELDS.map((field) => [field, { value: field }])),
+});
+const MemberOrder = builder.inputType('MemberOrder', {
+  fields: (t) => ({
+    field: t.field({ type: MemberOrderField, required: true }),
+    direction: t.field({ type: OrderDirection, defaultValue: 'ASC' }),
+  }),
+});
+export const UserConnection = builder.connectionObject({ type: User, name: 'UserConnection' });
+
+builder.objectFields(Organization, (t) => ({
+  members: t.loadable({
+    type: UserConnection,
+    byPath: true,
+    description: 'The users holding a role in the organization that the principal may see.',
+    args: { ...t.arg.connectionArgs(), orderBy: t.arg({ type: MemberOrder }) },
+    resolve: (organization) => organization.id,
+    load: async (ids: string[], context, args) => {
+      const principal = principalOf(context);
+      const now = isoNow();
+      const sort = memberSort(args.orderBy?.field as string | undefined, args.orderBy?.direction ?? 'ASC');
+      const request = pageRequest(args, sort.key);
+      const pages = visibleMembersPerOrganization(context.db, principal, ids, sort, request, now);
+      const counts = context.loaders.get<number>('members.count', (parents) => {
+        const map = countVisibleMembersPerOrganization(context.db, principal, parents, now);
+        return parents.map((id) => map.get(id) ?? 0);
+      });
+      return toConnections(ids, pages, request, sort.key, (id) => counts.load(id));
+    },
+  }),
+}));

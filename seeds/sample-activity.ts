@@ -1,0 +1,134 @@
+// Sample activity for both sample tenants (a cibc agent and member, agent
+// versions, integration configs, sessions, LLM usage, a quota and audit
+// entries), so that every field has something to show in GraphiQL.
+// Idempotent: it runs only while the database has no sessions at all.
+import type { Database } from '../src/db/connection';
+import { appendAuditEntry } from '../src/modules/auditLog/repo';
+
+const T0 = Date.parse('2026-01-12T09:00:00.000Z');
+const at = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString();
+
+type Price = { prompt: number; completion: number; provider: string };
+
+function costNanoUsd(price: Price, promptTokens: number, completionTokens: number): number {
+  // Prices are nano-USD per 1,000 tokens; round half up to a whole nano-USD.
+  const thousandths = BigInt(promptTokens) * BigInt(price.prompt) + BigInt(completionTokens) * BigInt(price.completion);
+  return Number((thousandths + 500n) / 1000n);
+}
+
+const sessions = [
+  { id: 'ses-q-001', org: 'quant', agent: 'agt-001', instance: 'quant-demo-dev', user: 'nwalker85', status: 'completed', start: 0, end: 14 },
+  { id: 'ses-q-002', org: 'quant', agent: 'agt-002', instance: 'quant-demo-dev', user: 'sarah.chen', status: 'completed', start: 60, end: 75 },
+  { id: 'ses-q-003', org: 'quant', agent: 'agt-003', instance: 'quant-demo-dev', user: 'mike.rodriguez', status: 'failed', start: 1440, end: 1443 },
+  { id: 'ses-q-004', org: 'quant', agent: 'agt-001', instance: 'quant-demo-dev', user: 'sarah.chen', status: 'active', start: 2900, end: null },
+  { id: 'ses-c-001', org: 'cibc', agent: 'agt-101', instance: 'cibc-card-services-dev', user: 'priya.patel', status: 'completed', start: 30, end: 52 },
+  { id: 'ses-c-002', org: 'cibc', agent: 'agt-101', instance: 'cibc-card-services-dev', user: 'priya.patel', status: 'active', start: 2880, end: null },
+];
+
+const calls: [session: string, model: string, prompt: number, completion: number, latency: number][] = [
+  ['ses-q-001', 'gpt-4o', 1812, 433, 2140],
+  ['ses-q-001', 'gpt-4o-mini', 920, 181, 610],
+  ['ses-q-002', 'claude-sonnet-4', 2411, 702, 3020],
+  ['ses-q-003', 'gemini-1.5-flash', 15023, 77, 880],
+  ['ses-q-004', 'claude-haiku-3.5', 640, 212, 540],
+  ['ses-c-001', 'gpt-4o', 3301, 1203, 4410],
+  ['ses-c-001', 'claude-haiku-3.5', 512, 97, 390],
+  ['ses-c-002', 'gpt-4o-mini', 1450, 388, 700],
+];
+
+export function seedSampleActivity(db: Database): void {
+  if ((db.get<{ n: number }>('SELECT count(*) AS n FROM sessions')?.n ?? 0) > 0) return;
+  db.transaction(() => {
+    db.run(
+      `INSERT INTO users (id, email, name, created_at, updated_at)
+       VALUES ('priya.patel', 'priya.patel@cibc.example', 'Priya Patel', :at, :at) ON CONFLICT DO NOTHING`,
+      { at: at(-60) },
+    );
+    db.run(
+      `INSERT INTO user_roles (id, user_id, role_id, organization_id, created_at)
+       VALUES ('seed-priya.patel-cibc-developer', 'priya.patel', 'org_developer', 'cibc', :at) ON CONFLICT DO NOTHING`,
+      { at: at(-60) },
+    );
+    db.run(
+      `INSERT INTO agents (id, organization_id, domain_id, name, display_name, description, version, status, environment,
+         tags, published_at, created_by_user_id, created_at, updated_at)
+       VALUES ('agt-101', 'cibc', 'card-services', 'card-dispute-agent', 'Card Dispute Agent',
+         'Opens card dispute cases, gathers transaction details and tracks chargebacks.', '1.2.0', 'active', 'dev',
+         '["cards","disputes","support"]', :at, 'priya.patel', :at, :at) ON CONFLICT DO NOTHING`,
+      { at: at(-30) },
+    );
+    for (const [id, agent, org, version, user] of [
+      ['ver-agt-001-2.1.0', 'agt-001', 'quant', '2.1.0', 'nwalker85'],
+      ['ver-agt-101-1.2.0', 'agt-101', 'cibc', '1.2.0', 'priya.patel'],
+    ] as const) {
+      db.run(
+        `INSERT INTO agent_versions (id, agent_id, organization_id, version, snapshot, created_by_user_id, created_at)
+         SELECT :id, id, organization_id, :version, json_object('name', name, 'displayName', display_name, 'tags', json(tags)), :user, :at
+           FROM agents WHERE id = :agent AND organization_id = :org
+         ON CONFLICT DO NOTHING`,
+        { id, agent, org, version, user, at: at(-20) },
+      );
+    }
+    for (const [id, org, domain, integration, config, secrets] of [
+      ['int-quant-salesforce', 'quant', 'demo', 'salesforce', { instanceUrl: 'https://quant.my.salesforce.example' }, { clientSecret: 'sf-demo-secret-1' }],
+      ['int-cibc-twilio', 'cibc', 'card-services', 'twilio', { accountSid: 'AC-demo-cibc' }, { authToken: 'tw-demo-secret-2' }],
+    ] as const) {
+      db.run(
+        `INSERT INTO integration_configs (id, organization_id, domain_id, environment, integration, config, created_at, updated_at)
+         VALUES (:id, :org, :domain, 'dev', :integration, :config, :at, :at) ON CONFLICT DO NOTHING`,
+        { id, org, domain, integration, config: JSON.stringify(config), at: at(-10) },
+      );
+      db.run(
+        `INSERT INTO integration_secrets (integration_config_id, secrets, updated_at) VALUES (:id, :secrets, :at)
+         ON CONFLICT DO NOTHING`,
+        { id, secrets: JSON.stringify(secrets), at: at(-10) },
+      );
+    }
+    for (const s of sessions) {
+      db.run(
+        `INSERT INTO sessions (id, organization_id, agent_id, instance_id, started_by_user_id, status, metadata, started_at, ended_at)
+         VALUES (:id, :org, :agent, :instance, :user, :status, :metadata, :startedAt, :endedAt)`,
+        {
+          id: s.id, org: s.org, agent: s.agent, instance: s.instance, user: s.user, status: s.status,
+          metadata: JSON.stringify({ channel: 'web' }), startedAt: at(s.start), endedAt: s.end === null ? null : at(s.end),
+        },
+      );
+    }
+    const prices = new Map(
+      db.all<{ model: string; provider: string; prompt: number; completion: number }>(
+        'SELECT model, provider, prompt_nano_usd_per_1k_tokens AS prompt, completion_nano_usd_per_1k_tokens AS completion FROM model_prices',
+      ).map((p) => [p.model, p]),
+    );
+    calls.forEach(([sessionId, model, prompt, completion, latency], index) => {
+      const session = sessions.find((s) => s.id === sessionId);
+      const price = prices.get(model);
+      if (!session || !price) return;
+      db.run(
+        `INSERT INTO llm_usage (id, organization_id, agent_id, session_id, user_id, provider, model, prompt_tokens,
+           completion_tokens, cost_nano_usd, latency_ms, created_at)
+         VALUES (:id, :org, :agent, :session, :user, :provider, :model, :prompt, :completion, :cost, :latency, :at)`,
+        {
+          id: `use-${String(index + 1).padStart(3, '0')}`, org: session.org, agent: session.agent, session: session.id,
+          user: session.user, provider: price.provider, model, prompt, completion,
+          cost: costNanoUsd(price, prompt, completion), latency, at: at(session.start + 1 + index),
+        },
+      );
+    });
+    db.run(
+      `INSERT INTO llm_quotas (organization_id, monthly_token_limit, monthly_cost_limit_nano_usd, updated_at)
+       VALUES ('quant', 5000000, 250000000000, :at) ON CONFLICT DO NOTHING`,
+      { at: at(-5) },
+    );
+    for (const [org, user, name, agent] of [
+      ['quant', 'nwalker85', 'N. Walker', 'agt-001'],
+      ['quant', 'sarah.chen', 'Sarah Chen', 'agt-002'],
+      ['cibc', 'priya.patel', 'Priya Patel', 'agt-101'],
+    ] as const) {
+      appendAuditEntry(db, {
+        organizationId: org, actorKind: 'user', actorId: user, actorName: name, actorUserId: user, actorApiKeyId: null,
+        action: 'agent.create', resourceType: 'agent', resourceId: agent, result: 'success', requestId: null,
+        clientAddress: null, metadata: { after: { id: agent } }, createdAt: at(-15),
+      });
+    }
+  });
+}

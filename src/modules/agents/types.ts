@@ -1,0 +1,126 @@
+// The Agent and AgentVersion types, the root agents list, and the agents of organizations and domains.
+import { canSee } from '../../auth/policy';
+import { builder } from '../../schema/builder';
+import { type Context, principalOf } from '../../schema/context';
+import { Environment } from '../../schema/enums';
+import { listPage, listPagesPerParent, orderInput, visibleByIds } from '../../schema/lists';
+import { Domain } from '../domains/types';
+import { Organization } from '../organizations/types';
+import { User } from '../users/types';
+import { AGENT_VERSIONS, AGENTS, agentFilter, type AgentRow, type AgentVersionRow } from './repo';
+
+export const AgentStatus = builder.enumType('AgentStatus', {
+  values: {
+    DRAFT: { value: 'draft' },
+    ACTIVE: { value: 'active' },
+    INACTIVE: { value: 'inactive' },
+    ARCHIVED: { value: 'archived' },
+  } as const,
+});
+
+export const Agent = builder.loadableNode('Agent', {
+  description: 'An AI agent of an organization, built in one of its domains.',
+  id: { resolve: (agent: AgentRow) => agent.id },
+  load: async (ids: string[], context) => visibleByIds<AgentRow>(context, principalOf(context), AGENTS, ids),
+  sort: (agent) => agent.id,
+  authScopes: (agent, context) => canSee(context.principal, 'agent', agent),
+  fields: (t) => ({
+    name: t.exposeString('name'),
+    displayName: t.exposeString('display_name'),
+    description: t.exposeString('description'),
+    version: t.exposeString('version'),
+    status: t.field({ type: AgentStatus, resolve: (agent) => agent.status }),
+    environment: t.field({ type: Environment, resolve: (agent) => agent.environment }),
+    tags: t.stringList({ resolve: (agent) => JSON.parse(agent.tags) as string[] }),
+    config: t.field({ type: 'JSON', resolve: (agent) => JSON.parse(agent.config) as unknown }),
+    isSystemAgent: t.boolean({ resolve: (agent) => agent.is_system_agent === 1 }),
+    publishedAt: t.field({ type: 'DateTime', nullable: true, resolve: (agent) => agent.published_at }),
+    organization: t.field({ type: Organization, nullable: true, resolve: (agent) => agent.organization_id }),
+    domain: t.field({ type: Domain, nullable: true, resolve: (agent) => agent.domain_id }),
+    createdBy: t.field({
+      type: User,
+      nullable: true,
+      description: 'The user who created the agent; null when created by a key without a user, or not visible.',
+      resolve: (agent) => agent.created_by_user_id,
+    }),
+    createdAt: t.field({ type: 'DateTime', resolve: (agent) => agent.created_at }),
+    updatedAt: t.field({ type: 'DateTime', resolve: (agent) => agent.updated_at }),
+  }),
+});
+
+export const AgentVersion = builder.loadableNode('AgentVersion', {
+  description: 'A published snapshot of an agent.',
+  id: { resolve: (version: AgentVersionRow) => version.id },
+  load: async (ids: string[], context) => visibleByIds<AgentVersionRow>(context, principalOf(context), AGENT_VERSIONS, ids),
+  sort: (version) => version.id,
+  authScopes: (version, context) => canSee(context.principal, 'agentVersion', version),
+  fields: (t) => ({
+    version: t.exposeString('version'),
+    snapshot: t.field({ type: 'JSON', resolve: (version) => JSON.parse(version.snapshot) as unknown }),
+    agent: t.field({ type: Agent, nullable: true, resolve: (version) => version.agent_id }),
+    createdBy: t.field({ type: User, nullable: true, resolve: (version) => version.created_by_user_id }),
+    createdAt: t.field({ type: 'DateTime', resolve: (version) => version.created_at }),
+  }),
+});
+
+export const AgentConnection = builder.connectionObject({ type: Agent, name: 'AgentConnection' });
+export const AgentVersionConnection = builder.connectionObject({ type: AgentVersion, name: 'AgentVersionConnection' });
+export const AgentOrder = orderInput('Agent', AGENTS.orderFields);
+export const AgentVersionOrder = orderInput('AgentVersion', AGENT_VERSIONS.orderFields);
+
+export const AgentFilterInput = builder.inputType('AgentFilter', {
+  fields: (t) => ({
+    status: t.field({ type: AgentStatus }),
+    environment: t.field({ type: Environment }),
+    tag: t.string({ description: 'Agents carrying this tag.' }),
+    domainId: t.id({ description: 'Agents of this domain (its global id).' }),
+    createdById: t.id({ description: 'Agents created by this user (its global id).' }),
+    search: t.string({ description: 'Words to find in the name, display name or description (each word as a prefix).' }),
+  }),
+});
+
+const agentsOf = (parentColumn: 'organization_id' | 'domain_id') => ({
+  type: AgentConnection,
+  byPath: true as const,
+  description: 'The agents the principal may see.',
+  load: async (ids: string[], context: Context, args: Record<string, unknown>) =>
+    listPagesPerParent<AgentRow>(context, principalOf(context), AGENTS, parentColumn, ids, args, agentFilter(args.filter as never)),
+});
+
+builder.objectFields(Organization, (t) => ({
+  agents: t.loadable({
+    ...agentsOf('organization_id'),
+    args: { ...t.arg.connectionArgs(), orderBy: t.arg({ type: AgentOrder }), filter: t.arg({ type: AgentFilterInput }) },
+    resolve: (organization) => organization.id,
+  }),
+}));
+
+builder.objectFields(Domain, (t) => ({
+  agents: t.loadable({
+    ...agentsOf('domain_id'),
+    args: { ...t.arg.connectionArgs(), orderBy: t.arg({ type: AgentOrder }), filter: t.arg({ type: AgentFilterInput }) },
+    resolve: (domain) => domain.id,
+  }),
+}));
+
+builder.objectFields(Agent, (t) => ({
+  versions: t.loadable({
+    type: AgentVersionConnection,
+    byPath: true,
+    description: 'The published versions of the agent, newest first.',
+    args: { ...t.arg.connectionArgs(), orderBy: t.arg({ type: AgentVersionOrder }) },
+    resolve: (agent) => agent.id,
+    load: async (ids: string[], context, args) =>
+      listPagesPerParent<AgentVersionRow>(context, principalOf(context), AGENT_VERSIONS, 'agent_id', ids, args),
+  }),
+}));
+
+builder.queryFields((t) => ({
+  agents: t.field({
+    type: AgentConnection,
+    description: 'The agents the principal may see, across its organizations.',
+    authScopes: { authenticated: true },
+    args: { ...t.arg.connectionArgs(), orderBy: t.arg({ type: AgentOrder }), filter: t.arg({ type: AgentFilterInput }) },
+    resolve: (_root, args, context) => listPage<AgentRow>(context, principalOf(context), AGENTS, args, agentFilter(args.filter)),
+  }),
+}));

@@ -1,0 +1,122 @@
+// SQL for the audit log: the list spec and its filter.
+import { createHash } from 'node:crypto';
+import type { Database } from '../../db/connection';
+import { FilterBuilder } from '../../schema/filters';
+import { typedIdOf } from '../../schema/ids';
+import type { ListSpec, Narrowing } from '../../schema/lists';
+
+export type AuditRow = {
+  id: number;
+  organization_id: string | null;
+  actor_kind: 'user' | 'api_key' | 'service' | 'anonymous';
+  actor_id: string | null;
+  actor_name: string | null;
+  actor_user_id: string | null;
+  actor_api_key_id: string | null;
+  action: string;
+  resource_type: string;
+  resource_id: string | null;
+  result: 'success' | 'denied' | 'error';
+  request_id: string | null;
+  client_address: string | null;
+  metadata: string;
+  created_at: string;
+  previous_hash: string | null;
+  hash: string;
+};
+
+export const AUDIT_LOG: ListSpec = {
+  resource: 'auditLogEntry',
+  columns: 'l.*',
+  orderFields: { CREATED_AT: 'l.created_at', ACTION: 'l.action' },
+  defaultOrder: { field: 'CREATED_AT', direction: 'DESC' },
+};
+
+export type AuditFilter = {
+  actionPrefix?: string | null;
+  resourceType?: string | null;
+  actorId?: string | null;
+  result?: string | null;
+  from?: string | null;
+  to?: string | null;
+};
+
+export function auditFilter(filter: AuditFilter | null | undefined): Narrowing {
+  const actor = filter?.actorId ? typedIdOf(filter.actorId, ['User', 'ApiKey'], 'filter.actorId') : null;
+  return new FilterBuilder('l')
+    .add(filter?.actionPrefix, 'substr(l.action, 1, length(:value)) = :value')
+    .add(filter?.resourceType, 'l.resource_type = :value')
+    .add(actor?.typename === 'User' ? actor.id : undefined, 'l.actor_user_id = :value')
+    .add(actor?.typename === 'ApiKey' ? actor.id : undefined, 'l.actor_api_key_id = :value')
+    .add(filter?.result, 'l.result = :value')
+    .add(filter?.from, 'l.created_at >= :value')
+    .add(filter?.to, 'l.created_at < :value')
+    .build();
+}
+
+export type NewAuditEntry = {
+  organizationId: string | null;
+  actorKind: AuditRow['actor_kind'];
+  actorId: string | null;
+  actorName: string | null;
+  actorUserId: string | null;
+  actorApiKeyId: string | null;
+  action: string;
+  resourceType: string;
+  resourceId: string | null;
+  result: AuditRow['result'];
+  requestId: string | null;
+  clientAddress: string | null;
+  metadata: Record<string, unknown>;
+  createdAt: string;
+};
+
+/** The text an entry's hash covers: every field, in a fixed order. */
+export function canonicalEntry(entry: Omit<AuditRow, 'id' | 'hash' | 'previous_hash'>): string {
+  return JSON.stringify([
+    entry.organization_id, entry.actor_kind, entry.actor_id, entry.actor_name, entry.actor_user_id, entry.actor_api_key_id,
+    entry.action, entry.resource_type, entry.resource_id, entry.result, entry.request_id, entry.client_address,
+    entry.metadata, entry.created_at,
+  ]);
+}
+
+export function chainHash(previousHash: string | null, canonical: string): string {
+  return createHash('sha256').update(previousHash ?? '').update('\n').update(canonical).digest('hex');
+}
+
+/**
+ * Appends an entry to its organization's hash chain (platform entries have a
+ * chain of their own). Call inside the transaction of the change it records.
+ */
+export function appendAuditEntry(db: Database, entry: NewAuditEntry): AuditRow {
+  const row = {
+    organization_id: entry.organizationId,
+    actor_kind: entry.actorKind,
+    actor_id: entry.actorId,
+    actor_name: entry.actorName,
+    actor_user_id: entry.actorUserId,
+    actor_api_key_id: entry.actorApiKeyId,
+    action: entry.action,
+    resource_type: entry.resourceType,
+    resource_id: entry.resourceId,
+    result: entry.result,
+    request_id: entry.requestId,
+    client_address: entry.clientAddress,
+    metadata: JSON.stringify(entry.metadata),
+    created_at: entry.createdAt,
+  };
+  const previous = db.get<{ hash: string }>(
+    'SELECT hash FROM audit_log WHERE organization_id IS :organization_id ORDER BY id DESC LIMIT 1',
+    { organization_id: entry.organizationId },
+  );
+  const previousHash = previous?.hash ?? null;
+  const hash = chainHash(previousHash, canonicalEntry(row));
+  return db.get<AuditRow>(
+    `INSERT INTO audit_log (organization_id, actor_kind, actor_id, actor_name, actor_user_id, actor_api_key_id, action,
+       resource_type, resource_id, result, request_id, client_address, metadata, created_at, previous_hash, hash)
+     VALUES (:organization_id, :actor_kind, :actor_id, :actor_name, :actor_user_id, :actor_api_key_id, :action,
+       :resource_type, :resource_id, :result, :request_id, :client_address, :metadata, :created_at, :previous_hash, :hash)
+     RETURNING *`,
+    { ...row, previous_hash: previousHash, hash },
+  ) as AuditRow;
+}

@@ -1,0 +1,39 @@
+// The Domain type and Organization.domains.
+import { canSee } from '../../auth/policy';
+import { builder } from '../../schema/builder';
+import { principalOf } from '../../schema/context';
+import { listPagesPerParent, orderInput, visibleByIds } from '../../schema/lists';
+import { Organization } from '../organizations/types';
+import { DOMAINS, type DomainRow } from './repo';
+
+export const Domain = builder.loadableNode('Domain', {
+  description: 'A deployable unit of an organization: agents and instances belong to one.',
+  id: { resolve: (domain: DomainRow) => domain.id },
+  load: async (ids: string[], context) => visibleByIds<DomainRow>(context, principalOf(context), DOMAINS, ids),
+  sort: (domain) => domain.id,
+  authScopes: (domain, context) => canSee(context.principal, 'domain', domain),
+  fields: (t) => ({
+    name: t.exposeString('name'),
+    displayName: t.exposeString('display_name'),
+    description: t.exposeString('description', { nullable: true }),
+    version: t.exposeString('version'),
+    organization: t.field({ type: Organization, nullable: true, resolve: (domain) => domain.organization_id }),
+    createdAt: t.field({ type: 'DateTime', resolve: (domain) => domain.created_at }),
+    updatedAt: t.field({ type: 'DateTime', resolve: (domain) => domain.updated_at }),
+  }),
+});
+
+export const DomainConnection = builder.connectionObject({ type: Domain, name: 'DomainConnection' });
+export const DomainOrder = orderInput('Domain', DOMAINS.orderFields);
+
+builder.objectFields(Organization, (t) => ({
+  domains: t.loadable({
+    type: DomainConnection,
+    byPath: true,
+    description: 'The domains of the organization the principal may see.',
+    args: { ...t.arg.connectionArgs(), orderBy: t.arg({ type: DomainOrder }) },
+    resolve: (organization) => organization.id,
+    load: async (ids: string[], context, args) =>
+      listPagesPerParent<DomainRow>(context, principalOf(context), DOMAINS, 'organization_id', ids, args),
+  }),
+}));

@@ -1,0 +1,69 @@
+// The Instance type (a domain deployed to an environment), Organization.instances and Domain.instances.
+import { canSee } from '../../auth/policy';
+import { builder } from '../../schema/builder';
+import { principalOf } from '../../schema/context';
+import { Environment } from '../../schema/enums';
+import { listPagesPerParent, orderInput, visibleByIds } from '../../schema/lists';
+import { Domain } from '../domains/types';
+import { Organization } from '../organizations/types';
+import { INSTANCES, instanceFilter, type InstanceRow } from './repo';
+
+export const InstanceStatus = builder.enumType('InstanceStatus', {
+  values: {
+    PROVISIONING: { value: 'provisioning' },
+    RUNNING: { value: 'running' },
+    STOPPED: { value: 'stopped' },
+    FAILED: { value: 'failed' },
+  } as const,
+});
+
+export const Instance = builder.loadableNode('Instance', {
+  description: 'A domain deployed to one environment (dev, staging or prod).',
+  id: { resolve: (instance: InstanceRow) => instance.id },
+  load: async (ids: string[], context) => visibleByIds<InstanceRow>(context, principalOf(context), INSTANCES, ids),
+  sort: (instance) => instance.id,
+  authScopes: (instance, context) => canSee(context.principal, 'instance', instance),
+  fields: (t) => ({
+    name: t.exposeString('name'),
+    environment: t.field({ type: Environment, resolve: (instance) => instance.environment }),
+    status: t.field({ type: InstanceStatus, resolve: (instance) => instance.status }),
+    config: t.field({ type: 'JSON', resolve: (instance) => JSON.parse(instance.config) as unknown }),
+    organization: t.field({ type: Organization, nullable: true, resolve: (instance) => instance.organization_id }),
+    domain: t.field({ type: Domain, nullable: true, resolve: (instance) => instance.domain_id }),
+    createdAt: t.field({ type: 'DateTime', resolve: (instance) => instance.created_at }),
+    updatedAt: t.field({ type: 'DateTime', resolve: (instance) => instance.updated_at }),
+  }),
+});
+
+export const InstanceConnection = builder.connectionObject({ type: Instance, name: 'InstanceConnection' });
+export const InstanceOrder = orderInput('Instance', INSTANCES.orderFields);
+export const InstanceFilterInput = builder.inputType('InstanceFilter', {
+  fields: (t) => ({
+    environment: t.field({ type: Environment }),
+    status: t.field({ type: InstanceStatus }),
+  }),
+});
+
+const instancesField = (parentColumn: 'organization_id' | 'domain_id') => ({
+  type: InstanceConnection,
+  byPath: true as const,
+  description: 'The instances the principal may see.',
+  load: async (ids: string[], context: Parameters<typeof principalOf>[0], args: Record<string, unknown>) =>
+    listPagesPerParent<InstanceRow>(context, principalOf(context), INSTANCES, parentColumn, ids, args, instanceFilter(args.filter as never)),
+});
+
+builder.objectFields(Organization, (t) => ({
+  instances: t.loadable({
+    ...instancesField('organization_id'),
+    args: { ...t.arg.connectionArgs(), orderBy: t.arg({ type: InstanceOrder }), filter: t.arg({ type: InstanceFilterInput }) },
+    resolve: (organization) => organization.id,
+  }),
+}));
+
+builder.objectFields(Domain, (t) => ({
+  instances: t.loadable({
+    ...instancesField('domain_id'),
+    args: { ...t.arg.connectionArgs(), orderBy: t.arg({ type: InstanceOrder }), filter: t.arg({ type: InstanceFilterInput }) },
+    resolve: (domain) => domain.id,
+  }),
+}));

@@ -1,0 +1,42 @@
+// SQL for sessions: the list spec and the sessions filter.
+import { FilterBuilder } from '../../schema/filters';
+import { idOf } from '../../schema/ids';
+import type { ListSpec, Narrowing } from '../../schema/lists';
+
+export type SessionRow = {
+  id: string;
+  organization_id: string;
+  agent_id: string;
+  instance_id: string | null;
+  started_by_user_id: string | null;
+  started_by_api_key_id: string | null;
+  status: 'active' | 'completed' | 'failed' | 'terminated';
+  metadata: string;
+  started_at: string;
+  ended_at: string | null;
+};
+
+export const SESSIONS: ListSpec = {
+  resource: 'session',
+  columns: 's.*',
+  orderFields: { STARTED_AT: 's.started_at', ENDED_AT: "coalesce(s.ended_at, '')" },
+  defaultOrder: { field: 'STARTED_AT', direction: 'DESC' },
+};
+
+export type SessionFilter = {
+  status?: string | null;
+  agentId?: string | null;
+  instanceId?: string | null;
+  startedAfter?: string | null;
+  startedBefore?: string | null;
+};
+
+export function sessionFilter(filter: SessionFilter | null | undefined): Narrowing {
+  return new FilterBuilder('s')
+    .add(filter?.status, 's.status = :value')
+    .add(filter?.agentId ? idOf(filter.agentId, 'Agent', 'filter.agentId') : undefined, 's.agent_id = :value')
+    .add(filter?.instanceId ? idOf(filter.instanceId, 'Instance', 'filter.instanceId') : undefined, 's.instance_id = :value')
+    .add(filter?.startedAfter, 's.started_at >= :value')
+    .add(filter?.startedBefore, 's.started_at < :value')
+    .build();
+}

@@ -1,0 +1,286 @@
+// LLM usage: records, session totals, usageSummary on organizations and agents, and quotas.
+import { canSee } from '../../auth/policy';
+import { builder } from '../../schema/builder';
+import { type Context, principalOf } from '../../schema/context';
+import { pageRequest, sortOn, toConnections } from '../../schema/connections';
+import { BadUserInputError } from '../../schema/errors';
+import { FilterBuilder } from '../../schema/filters';
+import { listPagesPerParent, type Narrowing, orderInput, visibleByIds } from '../../schema/lists';
+import { formatNanoUsd } from '../../schema/money';
+import { Agent } from '../agents/types';
+import { visibleOrganizationsByIds } from '../organizations/repo';
+import { Organization } from '../organizations/types';
+import { Session } from '../sessions/types';
+import { User } from '../users/types';
+import {
+  type QuotaRow,
+  quotasOfOrganizations,
+  USAGE,
+  USAGE_GROUPS,
+  usageBucketCountsPerParent,
+  usageBucketPagesPerParent,
+  type UsageBucketRow,
+  usageFilter,
+  type UsageGroup,
+  type UsageRow,
+  type UsageTotals,
+  usageTotalsPerParent,
+} from './repo';
+
+const USAGE_READ = ['llm:quota:read:org', 'llm:quota:read:self'];
+
+export const LlmUsageRecord = builder.loadableNode('LlmUsageRecord', {
+  description: 'One LLM call: tokens, exact cost and latency.',
+  id: { resolve: (record: UsageRow) => record.id },
+  load: async (ids: string[], context) => visibleByIds<UsageRow>(context, principalOf(context), USAGE, ids),
+  sort: (record) => record.id,
+  authScopes: (record, context) => canSee(context.principal, 'llmUsage', record),
+  fields: (t) => ({
+    model: t.exposeString('model'),
+    provider: t.exposeString('provider'),
+    promptTokens: t.exposeInt('prompt_tokens'),
+    completionTokens: t.exposeInt('completion_tokens'),
+    totalTokens: t.exposeInt('total_tokens'),
+    costUsd: t.string({ description: 'Exact cost in USD as a decimal string.', resolve: (record) => formatNanoUsd(record.cost_nano_usd) }),
+    latencyMs: t.exposeInt('latency_ms', { nullable: true }),
+    agent: t.field({ type: Agent, nullable: true, resolve: (record) => record.agent_id }),
+    session: t.field({ type: Session, nullable: true, resolve: (record) => record.session_id }),
+    user: t.field({ type: User, nullable: true, resolve: (record) => record.user_id }),
+    organization: t.field({ type: Organization, nullable: true, resolve: (record) => record.organization_id }),
+    createdAt: t.field({ type: 'DateTime', resolve: (record) => record.created_at }),
+  }),
+});
+
+export const LlmUsageConnection = builder.connectionObject({ type: LlmUsageRecord, name: 'LlmUsageConnection' });
+export const LlmUsageOrder = orderInput('LlmUsage', USAGE.orderFields);
+export const LlmUsageFilterInput = builder.inputType('LlmUsageFilter', {
+  fields: (t) => ({
+    model: t.string(),
+    provider: t.string(),
+    agentId: t.id({ description: 'Usage of this agent (its global id).' }),
+    sessionId: t.id({ description: 'Usage of this session (its global id).' }),
+    from: t.field({ type: 'DateTime', description: 'Recorded at or after this instant.' }),
+    to: t.field({ type: 'DateTime', description: 'Recorded before this instant.' }),
+  }),
+});
+
+const usageOf = (parentColumn: 'organization_id' | 'session_id' | 'agent_id') => ({
+  type: LlmUsageConnection,
+  byPath: true as const,
+  description: 'LLM usage records the principal may see (with llm:quota:read:self, only its own).',
+  load: async (ids: string[], context: Context, args: Record<string, unknown>) =>
+    listPagesPerParent<UsageRow>(context, principalOf(context), USAGE, parentColumn, ids, args, usageFilter(args.filter as never)),
+});
+
+// Totals of visible usage per session, batched.
+function sessionTotals(context: Context, sessionId: string): Promise<UsageTotals> {
+  const loader = context.loaders.get<UsageTotals>('usage.totals.session', (ids) =>
+    usageTotalsPerParent(context.db, principalOf(context), 'session_id', ids),
+  );
+  return loader.load(sessionId);
+}
+
+const usageScope = (organizationId: string) => ({ anyPermissionIn: { permissions: USAGE_READ, organizationId } });
+
+builder.objectFields(Session, (t) => ({
+  usage: t.loadable({
+    ...usageOf('session_id'),
+    args: { ...t.arg.connectionArgs(), orderBy: t.arg({ type: LlmUsageOrder }), filter: t.arg({ type: LlmUsageFilterInput }) },
+    resolve: (session) => session.id,
+  }),
+  totalTokens: t.float({
+    nullable: true,
+    description: 'Tokens used by the session (of the usage the principal may see). Needs a usage permission.',
+    authScopes: (session) => usageScope(session.organization_id),
+    resolve: async (session, _args, context) => (await sessionTotals(context, session.id)).total_tokens,
+  }),
+  costUsd: t.string({
+    nullable: true,
+    description: 'Exact cost of the session in USD (of the usage the principal may see). Needs a usage permission.',
+    authScopes: (session) => usageScope(session.organization_id),
+    resolve: async (session, _args, context) => formatNanoUsd((await sessionTotals(context, session.id)).cost_nano_usd),
+  }),
+}));
+
+builder.objectFields(Organization, (t) => ({
+  usage: t.loadable({
+    ...usageOf('organization_id'),
+    args: { ...t.arg.connectionArgs(), orderBy: t.arg({ type: LlmUsageOrder }), filter: t.arg({ type: LlmUsageFilterInput }) },
+    resolve: (organization) => organization.id,
+  }),
+}));
+
+builder.objectFields(Agent, (t) => ({
+  usage: t.loadable({
+    ...usageOf('agent_id'),
+    args: { ...t.arg.connectionArgs(), orderBy: t.arg({ type: LlmUsageOrder }), filter: t.arg({ type: LlmUsageFilterInput }) },
+    resolve: (agent) => agent.id,
+  }),
+}));
+
+// usageSummary: grouped buckets as a connection, plus the ungrouped total.
+
+const UsageGroupBy = builder.enumType('UsageGroupBy', {
+  values: Object.fromEntries(Object.keys(USAGE_GROUPS).map((group) => [group, { value: group }])) as Record<UsageGroup, { value: UsageGroup }>,
+});
+
+const UsageBucket = builder.objectRef<UsageBucketRow>('UsageBucket').implement({
+  description: 'Usage summed over one group (only the keys asked for in groupBy are set).',
+  fields: (t) => ({
+    day: t.string({ nullable: true, description: 'The UTC day, YYYY-MM-DD.', resolve: (bucket) => bucket.day }),
+    model: t.exposeString('model', { nullable: true }),
+    provider: t.exposeString('provider', { nullable: true }),
+    agent: t.field({ type: Agent, nullable: true, resolve: (bucket) => bucket.agent_id }),
+    user: t.field({ type: User, nullable: true, resolve: (bucket) => bucket.user_id }),
+    requests: t.exposeInt('requests'),
+    promptTokens: t.float({ resolve: (bucket) => bucket.prompt_tokens }),
+    completionTokens: t.float({ resolve: (bucket) => bucket.completion_tokens }),
+    totalTokens: t.float({ resolve: (bucket) => bucket.total_tokens }),
+    costUsd: t.string({ description: 'Exact summed cost in USD.', resolve: (bucket) => formatNanoUsd(bucket.cost_nano_usd) }),
+  }),
+});
+
+type SummaryParent = { parentColumn: 'agent_id' | 'organization_id'; id: string };
+
+const UsageSummaryConnection = builder.connectionObject({
+  type: UsageBucket,
+  name: 'UsageSummaryConnection',
+  fields: (t) => ({
+    total: t.field({
+      type: UsageBucket,
+      description: 'The ungrouped total over the same rows: the sum of every bucket.',
+      resolve: (connection) => (connection as unknown as { total: () => Promise<UsageBucketRow> }).total(),
+    }),
+  }),
+});
+
+function summaryNarrowing(args: { from: string; to: string }): Narrowing {
+  if (args.from >= args.to) throw new BadUserInputError('from must be before to.', 'from');
+  return new FilterBuilder('sum').add(args.from, 'lu.created_at >= :value').add(args.to, 'lu.created_at < :value').build();
+}
+
+function summaries(context: Context, parentColumn: SummaryParent['parentColumn'], ids: readonly string[], args: Record<string, unknown>) {
+  const principal = principalOf(context);
+  const groupBy = (args.groupBy as UsageGroup[] | null | undefined) ?? [];
+  const narrowing = summaryNarrowing(args as { from: string; to: string });
+  const sort = sortOn('bucket', 'b.id', 'b.id', 'ASC');
+  const request = pageRequest(args, sort.key);
+  const pages = usageBucketPagesPerParent(context.db, principal, parentColumn, ids, groupBy, narrowing, sort, request);
+  const cacheKey = `${parentColumn}:${JSON.stringify([groupBy, narrowing.params])}`;
+  const counts = context.loaders.get<number>(`usage.buckets.count:${cacheKey}`, (parents) => {
+    const map = usageBucketCountsPerParent(context.db, principal, parentColumn, parents, groupBy, narrowing);
+    return parents.map((id) => map.get(id) ?? 0);
+  });
+  const totals = context.loaders.get<UsageTotals>(`usage.totals:${cacheKey}`, (parents) =>
+    usageTotalsPerParent(context.db, principal, parentColumn, parents, narrowing),
+  );
+  return toConnections(ids, pages, request, sort.key, (id) => counts.load(id)).map((connection, index) => ({
+    ...connection,
+    total: async (): Promise<UsageBucketRow> => ({
+      ...(await totals.load(ids[index] as string)),
+      id: '[]',
+      day: null,
+      model: null,
+      provider: null,
+      agent_id: null,
+      user_id: null,
+    }),
+  }));
+}
+
+const summaryArgs = {
+  description: 'Usage between from (inclusive) and to (exclusive), grouped by the keys given (none: one bucket). Needs a usage permission; with llm:quota:read:self only the principal\'s own usage counts.',
+};
+
+builder.objectFields(Organization, (t) => ({
+  usageSummary: t.loadable({
+    type: UsageSummaryConnection,
+    nullable: true,
+    byPath: true,
+    ...summaryArgs,
+    authScopes: (organization) => usageScope(organization.id),
+    args: {
+      ...t.arg.connectionArgs(),
+      from: t.arg({ type: 'DateTime', required: true }),
+      to: t.arg({ type: 'DateTime', required: true }),
+      groupBy: t.arg({ type: [UsageGroupBy] }),
+    },
+    resolve: (organization) => organization.id,
+    load: async (ids: string[], context, args) => summaries(context, 'organization_id', ids, args),
+  }),
+}));
+
+builder.objectFields(Agent, (t) => ({
+  usageSummary: t.loadable({
+    type: UsageSummaryConnection,
+    nullable: true,
+    byPath: true,
+    ...summaryArgs,
+    authScopes: (agent) => usageScope(agent.organization_id),
+    args: {
+      ...t.arg.connectionArgs(),
+      from: t.arg({ type: 'DateTime', required: true }),
+      to: t.arg({ type: 'DateTime', required: true }),
+      groupBy: t.arg({ type: [UsageGroupBy] }),
+    },
+    resolve: (agent) => agent.id,
+    load: async (ids: string[], context, args) => summaries(context, 'agent_id', ids, args),
+  }),
+}));
+
+// Quota: the organization's monthly limits with this month's use (needs llm:quota:read:org).
+
+export const Quota = builder.loadableNode('Quota', {
+  description: "An organization's monthly LLM limits and this month's use (UTC calendar month).",
+  id: { resolve: (quota: QuotaRow) => quota.organization_id },
+  load: async (ids: string[], context) => {
+    const principal = principalOf(context);
+    const readable = ids.filter((id) => principal.grants.holds('llm:quota:read:org', id));
+    return readable.length === 0 ? [] : quotasOfOrganizations(context.db, visibleOrganizationIds(context, readable), new Date());
+  },
+  sort: (quota) => quota.organization_id,
+  authScopes: (quota) => ({ permissionIn: { permission: 'llm:quota:read:org', organizationId: quota.organization_id } }),
+  fields: (t) => ({
+    organization: t.field({ type: Organization, nullable: true, resolve: (quota) => quota.organization_id }),
+    periodStart: t.field({ type: 'DateTime', resolve: (quota) => quota.period_start }),
+    periodEnd: t.field({ type: 'DateTime', resolve: (quota) => quota.period_end }),
+    monthlyTokenLimit: t.float({ nullable: true, description: 'Null: no token limit.', resolve: (quota) => quota.monthly_token_limit }),
+    monthlyCostLimitUsd: t.string({
+      nullable: true,
+      description: 'Null: no cost limit.',
+      resolve: (quota) => (quota.monthly_cost_limit_nano_usd === null ? null : formatNanoUsd(quota.monthly_cost_limit_nano_usd)),
+    }),
+    tokensUsed: t.float({ resolve: (quota) => quota.tokens_used }),
+    costUsedUsd: t.string({ resolve: (quota) => formatNanoUsd(quota.cost_used_nano_usd) }),
+    tokensRemaining: t.float({
+      nullable: true,
+      description: 'Tokens left this month (never below 0); null without a token limit.',
+      resolve: (quota) => (quota.monthly_token_limit === null ? null : Math.max(0, quota.monthly_token_limit - quota.tokens_used)),
+    }),
+    costRemainingUsd: t.string({
+      nullable: true,
+      description: 'USD left this month (never below 0); null without a cost limit.',
+      resolve: (quota) => {
+        if (quota.monthly_cost_limit_nano_usd === null) return null;
+        const left = BigInt(quota.monthly_cost_limit_nano_usd) - BigInt(quota.cost_used_nano_usd);
+        return formatNanoUsd(left < 0n ? 0n : left);
+      },
+    }),
+    updatedAt: t.field({ type: 'DateTime', nullable: true, resolve: (quota) => quota.updated_at }),
+  }),
+});
+
+/** Of these organization ids, the ones the principal may see. */
+function visibleOrganizationIds(context: Context, ids: string[]): string[] {
+  return visibleOrganizationsByIds(context.db, principalOf(context), ids).map((row) => row.id);
+}
+
+builder.objectFields(Organization, (t) => ({
+  quota: t.field({
+    type: Quota,
+    nullable: true,
+    description: "Monthly limits and this month's use. Needs llm:quota:read:org.",
+    authScopes: (organization) => ({ permissionIn: { permission: 'llm:quota:read:org', organizationId: organization.id } }),
+    resolve: (organization) => organization.id,
+  }),
+}));

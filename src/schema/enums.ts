@@ -1,0 +1,9 @@
+// Enums shared by several entities.
+import { builder } from './builder';
+
+export type EnvironmentValue = 'dev' | 'staging' | 'prod';
+
+export const Environment = builder.enumType('Environment', {
+  description: 'Where a domain is deployed.',
+  values: { DEV: { value: 'dev' }, STAGING: { value: 'staging' }, PROD: { value: 'prod' } } as const,
+});

@@ -1,0 +1,110 @@
+// Lists of a resource as Relay connections: at the root (one statement for
+// the page, one for totalCount when asked) and nested under many parents at
+// once (one windowed statement per level, one grouped count). Every query
+// starts from the access policy's visible rows; filters only narrow them.
+import { type Resource, tableOf, visibleQuery, narrowed } from '../auth/policy';
+import type { Principal } from '../auth/principal';
+import type { SqlValue } from '../db/connection';
+import { countRows, countRowsPerParent, type Direction, fetchPage, fetchPagesPerParent, type Sort } from '../db/keyset';
+import { builder } from './builder';
+import { type Connection, type ConnectionArgs, OrderDirection, pageRequest, sortOn, toConnection, toConnections } from './connections';
+import type { Context } from './context';
+
+export type ListedResource = Exclude<Resource, 'user'>;
+
+export type ListSpec = {
+  resource: ListedResource;
+  /** The selected columns, e.g. `a.*`; the row must have an `id`. */
+  columns: string;
+  /** orderBy fields: the GraphQL enum name to its SQL expression on the resource's alias. */
+  orderFields: Record<string, string>;
+  defaultOrder: { field: string; direction: Direction };
+};
+
+/** Conditions a filter or a parent adds: fixed SQL fragments with bound values. */
+export type Narrowing = { where: string[]; params: Record<string, SqlValue> };
+export const NO_NARROWING: Narrowing = { where: [], params: {} };
+
+export type OrderArg = { field: string; direction?: Direction | null } | null | undefined;
+export type ListArgs = ConnectionArgs & { orderBy?: OrderArg };
+
+/** Merges narrowings (filter + parent), keeping every bound value. */
+export function combine(...parts: Narrowing[]): Narrowing {
+  return { where: parts.flatMap((p) => p.where), params: Object.assign({}, ...parts.map((p) => p.params)) };
+}
+
+export function sortOf(spec: ListSpec, orderBy: OrderArg): Sort {
+  const field = orderBy?.field ?? spec.defaultOrder.field;
+  const expression = spec.orderFields[field] ?? (spec.orderFields[spec.defaultOrder.field] as string);
+  const direction = orderBy?.direction ?? (orderBy ? 'ASC' : spec.defaultOrder.direction);
+  return sortOn(field, expression, `${tableOf(spec.resource).alias}.id`, direction);
+}
+
+function baseQuery(principal: Principal, spec: ListSpec, narrowing: Narrowing) {
+  return narrowed(visibleQuery(principal, spec.resource), narrowing.where, narrowing.params);
+}
+
+/** One page of the visible rows, with totalCount counted only when asked for. */
+export function listPage<Row extends { id: SqlValue }>(
+  context: Context,
+  principal: Principal,
+  spec: ListSpec,
+  args: ListArgs,
+  narrowing: Narrowing = NO_NARROWING,
+): Connection<Row> {
+  const sort = sortOf(spec, args.orderBy);
+  const request = pageRequest(args, sort.key);
+  const query = baseQuery(principal, spec, narrowing);
+  const page = fetchPage<Row>(context.db, { columns: spec.columns, ...query }, sort, request);
+  return toConnection(page, request, sort.key, () => countRows(context.db, query));
+}
+
+/**
+ * One page per parent for a nested connection, all parents in one statement.
+ * `parentColumn` is the resource's column holding the parent id.
+ */
+export function listPagesPerParent<Row extends { id: SqlValue }>(
+  context: Context,
+  principal: Principal,
+  spec: ListSpec,
+  parentColumn: string,
+  parentIds: readonly string[],
+  args: ListArgs,
+  narrowing: Narrowing = NO_NARROWING,
+): Connection<Row>[] {
+  const sort = sortOf(spec, args.orderBy);
+  const request = pageRequest(args, sort.key);
+  const query = baseQuery(principal, spec, narrowing);
+  const parentExpression = `${tableOf(spec.resource).alias}.${parentColumn}`;
+  const pages = fetchPagesPerParent<Row>(context.db, { columns: spec.columns, parentExpression, ...query }, parentIds, sort, request);
+  const counts = context.loaders.get<number>(
+    `count:${spec.resource}:${parentColumn}:${JSON.stringify(narrowing)}`,
+    (ids) => {
+      const map = countRowsPerParent(context.db, { parentExpression, ...query }, ids);
+      return ids.map((id) => map.get(id) ?? 0);
+    },
+  );
+  return toConnections(parentIds, pages, request, sort.key, (id) => counts.load(id));
+}
+
+/** The visible rows with the given ids, in any order (loaders sort them). */
+export function visibleByIds<Row>(context: Context, principal: Principal, spec: ListSpec, ids: readonly (string | number)[]): Row[] {
+  const query = baseQuery(principal, spec, NO_NARROWING);
+  const { alias } = tableOf(spec.resource);
+  return context.db.all<Row>(
+    `SELECT ${spec.columns} FROM ${query.from} WHERE ${alias}.id IN (SELECT value FROM json_each(:_ids)) AND ${query.where.join(' AND ')}`,
+    { ...query.params, _ids: JSON.stringify(ids) },
+  );
+}
+
+/** The `orderBy` input of a list: `{ field: <Name>OrderField!, direction: OrderDirection = ASC }`. */
+export function orderInput(name: string, fields: Record<string, string>) {
+  const values = Object.fromEntries(Object.keys(fields).map((field) => [field, { value: field }]));
+  const fieldEnum = builder.enumType(`${name}OrderField`, { values });
+  return builder.inputType(`${name}Order`, {
+    fields: (t) => ({
+      field: t.field({ type: fieldEnum, required: true }),
+      direction: t.field({ type: OrderDirection, defaultValue: 'ASC' }),
+    }),
+  });
+}
