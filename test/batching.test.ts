@@ -1,0 +1,96 @@
+// No N+1: nested fields and connections load through per-request loaders,
+// so the statements a request runs do not grow with the number of parents.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addAgent, addOrganization, addSession, addUsage, minutesAfterBase } from './helpers/fixtures';
+import { type GraphQLResponse, startServer, type TestServer } from './helpers/server';
+
+let server: TestServer;
+
+/** Gives organization `slug` `count` agents, each with 6 sessions of 6 usage records. */
+function populate(slug: string, count: number): void {
+  addOrganization(server, slug);
+  for (let a = 0; a < count; a++) {
+    const agentId = `${slug}-agent-${a}`;
+    addAgent(server, { id: agentId, organizationId: slug, domainId: `${slug}-main`, createdByUserId: 'nwalker85', createdAt: minutesAfterBase(a) });
+    for (let s = 0; s < 6; s++) {
+      const sessionId = `${agentId}-s${s}`;
+      addSession(server, { id: sessionId, organizationId: slug, agentId, startedAt: minutesAfterBase(a * 10 + s) });
+      for (let u = 0; u < 6; u++) {
+        addUsage(server, { id: `${sessionId}-u${u}`, organizationId: slug, agentId, sessionId, costNanoUsd: 1000 + u });
+      }
+    }
+  }
+}
+
+beforeAll(async () => {
+  server = await startServer();
+  // nwalker85 must be visible to the caller for createdBy to load: the platform owner sees every user.
+  server.services.db.transaction(() => {
+    populate('five', 5);
+    populate('fifty', 50);
+  });
+});
+afterAll(() => server.close());
+
+const NESTED = `query ($slug: String!) {
+  organization(slug: $slug) {
+    agents(first: 50) {
+      totalCount
+      edges { node {
+        name
+        organization { slug }
+        domain { name instances { totalCount edges { node { name } } } }
+        createdBy { name email }
+        versions(first: 2) { totalCount }
+        usageSummary(from: "2026-01-01T00:00:00Z", to: "2027-01-01T00:00:00Z", groupBy: [MODEL]) { totalCount total { costUsd } edges { node { model costUsd } } }
+        sessions(first: 5) {
+          totalCount
+          edges { node {
+            status totalTokens costUsd
+            agent { name }
+            instance { name }
+            usage(first: 5) { totalCount edges { node { costUsd model session { status } agent { name } } } }
+          } }
+        }
+      } }
+    }
+  }
+}`;
+
+type Agents = { organization: { agents: { totalCount: number; edges: { node: { sessions: { edges: { node: { usage: { edges: unknown[] } } }[] } } }[] } } };
+
+function statements(response: GraphQLResponse<unknown>): number {
+  expect(response.errors).toBeUndefined();
+  const count = response.extensions?.sql?.statements;
+  expect(count).toBeGreaterThan(0);
+  return count as number;
+}
+
+describe('a nested query over many agents', () => {
+  it('returns every level: 50 agents, 5 sessions each, 5 usage records each', async () => {
+    const response = await server.gql<Agents>(NESTED, { slug: 'fifty' });
+    const agents = response.data?.organization.agents;
+    expect(agents?.totalCount).toBe(50);
+    expect(agents?.edges).toHaveLength(50);
+    for (const edge of agents?.edges ?? []) {
+      expect(edge.node.sessions.edges).toHaveLength(5);
+      for (const session of edge.node.sessions.edges) expect(session.node.usage.edges).toHaveLength(5);
+    }
+  });
+
+  it('runs the same number of statements for 5 agents as for 50', async () => {
+    const five = statements(await server.gql(NESTED, { slug: 'five' }));
+    const fifty = statements(await server.gql(NESTED, { slug: 'fifty' }));
+    expect(fifty).toBe(five);
+    // One statement per level and per count, not per parent: well under the 50 agents.
+    expect(fifty).toBeLessThan(30);
+  });
+
+  it('batches the root agents list and node lookups the same way', async () => {
+    const root = `query ($n: Int!) { agents(first: $n, orderBy: { field: CREATED_AT }) {
+      edges { node { name organization { slug } domain { name } createdBy { name } sessions(first: 3) { edges { node { costUsd usage(first: 2) { totalCount } } } } } } } }`;
+    const small = statements(await server.gql(root, { n: 5 }));
+    const large = statements(await server.gql(root, { n: 60 }));
+    expect(large).toBe(small);
+  });
+});
