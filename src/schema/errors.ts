@@ -89,12 +89,15 @@ export function isContractCode(code: unknown): code is ErrorCode {
 
 /**
  * Whether an error may reach the client as it is: our own errors, and
- * GraphQL's own validation and coercion errors (which carry no original error).
+ * GraphQL's own errors about the request (parsing, validation, variable
+ * coercion), which have no path. An error raised while executing a field
+ * (it has a path) without a contract code is a fault of ours and is masked.
  */
 export function isSafeError(error: GraphQLError): boolean {
   const code = error.extensions?.code;
   if (typeof code === 'string' && KNOWN_CODES.has(code)) return true;
-  return error.originalError === undefined || error.originalError === null;
+  if (error.path !== undefined) return false;
+  return error.originalError === undefined || error.originalError === null || isGraphQLError(error.originalError);
 }
 
 /** Gives GraphQL's own validation errors the contract's code for bad input. */
