@@ -205,6 +205,80 @@ CREATE INDEX llm_usage_session_created ON llm_usage (session_id, created_at, id)
 CREATE INDEX llm_usage_user ON llm_usage (user_id);
 CREATE INDEX llm_usage_api_key ON llm_usage (api_key_id);
 
+-- Daily rollups of llm_usage, kept by triggers in the same transaction as
+-- every change to llm_usage, so summaries and quotas read one row per day and
+-- key instead of every record. Missing agent/user/key are '' here (part of the key).
+CREATE TABLE llm_usage_daily (
+  organization_id    TEXT NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+  day                TEXT NOT NULL CHECK (day GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+  provider           TEXT NOT NULL,
+  model              TEXT NOT NULL,
+  agent_id           TEXT NOT NULL,
+  user_id            TEXT NOT NULL,
+  api_key_id         TEXT NOT NULL,
+  requests           INTEGER NOT NULL CHECK (requests >= 0),
+  prompt_tokens      INTEGER NOT NULL,
+  completion_tokens  INTEGER NOT NULL,
+  total_tokens       INTEGER NOT NULL,
+  cost_nano_usd      INTEGER NOT NULL,
+  PRIMARY KEY (organization_id, day, provider, model, agent_id, user_id, api_key_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX llm_usage_daily_agent ON llm_usage_daily (agent_id, day);
+
+CREATE TRIGGER llm_usage_rollup_insert AFTER INSERT ON llm_usage BEGIN
+  INSERT INTO llm_usage_daily (organization_id, day, provider, model, agent_id, user_id, api_key_id,
+    requests, prompt_tokens, completion_tokens, total_tokens, cost_nano_usd)
+  VALUES (new.organization_id, substr(new.created_at, 1, 10), new.provider, new.model, ifnull(new.agent_id, ''),
+    ifnull(new.user_id, ''), ifnull(new.api_key_id, ''), 1, new.prompt_tokens, new.completion_tokens,
+    new.total_tokens, new.cost_nano_usd)
+  ON CONFLICT DO UPDATE SET
+    requests = requests + 1,
+    prompt_tokens = prompt_tokens + excluded.prompt_tokens,
+    completion_tokens = completion_tokens + excluded.completion_tokens,
+    total_tokens = total_tokens + excluded.total_tokens,
+    cost_nano_usd = cost_nano_usd + excluded.cost_nano_usd;
+END;
+
+CREATE TRIGGER llm_usage_rollup_delete AFTER DELETE ON llm_usage BEGIN
+  UPDATE llm_usage_daily SET
+    requests = requests - 1,
+    prompt_tokens = prompt_tokens - old.prompt_tokens,
+    completion_tokens = completion_tokens - old.completion_tokens,
+    total_tokens = total_tokens - old.total_tokens,
+    cost_nano_usd = cost_nano_usd - old.cost_nano_usd
+  WHERE organization_id = old.organization_id AND day = substr(old.created_at, 1, 10) AND provider = old.provider
+    AND model = old.model AND agent_id = ifnull(old.agent_id, '') AND user_id = ifnull(old.user_id, '')
+    AND api_key_id = ifnull(old.api_key_id, '');
+  DELETE FROM llm_usage_daily
+  WHERE requests = 0 AND organization_id = old.organization_id AND day = substr(old.created_at, 1, 10);
+END;
+
+-- An update (e.g. agent_id set to NULL when an agent is deleted) moves the record between rollup rows.
+CREATE TRIGGER llm_usage_rollup_update AFTER UPDATE ON llm_usage BEGIN
+  UPDATE llm_usage_daily SET
+    requests = requests - 1,
+    prompt_tokens = prompt_tokens - old.prompt_tokens,
+    completion_tokens = completion_tokens - old.completion_tokens,
+    total_tokens = total_tokens - old.total_tokens,
+    cost_nano_usd = cost_nano_usd - old.cost_nano_usd
+  WHERE organization_id = old.organization_id AND day = substr(old.created_at, 1, 10) AND provider = old.provider
+    AND model = old.model AND agent_id = ifnull(old.agent_id, '') AND user_id = ifnull(old.user_id, '')
+    AND api_key_id = ifnull(old.api_key_id, '');
+  DELETE FROM llm_usage_daily
+  WHERE requests = 0 AND organization_id = old.organization_id AND day = substr(old.created_at, 1, 10);
+  INSERT INTO llm_usage_daily (organization_id, day, provider, model, agent_id, user_id, api_key_id,
+    requests, prompt_tokens, completion_tokens, total_tokens, cost_nano_usd)
+  VALUES (new.organization_id, substr(new.created_at, 1, 10), new.provider, new.model, ifnull(new.agent_id, ''),
+    ifnull(new.user_id, ''), ifnull(new.api_key_id, ''), 1, new.prompt_tokens, new.completion_tokens,
+    new.total_tokens, new.cost_nano_usd)
+  ON CONFLICT DO UPDATE SET
+    requests = requests + 1,
+    prompt_tokens = prompt_tokens + excluded.prompt_tokens,
+    completion_tokens = completion_tokens + excluded.completion_tokens,
+    total_tokens = total_tokens + excluded.total_tokens,
+    cost_nano_usd = cost_nano_usd + excluded.cost_nano_usd;
+END;
+
 CREATE TABLE llm_quotas (
   organization_id               TEXT PRIMARY KEY REFERENCES organizations (id) ON DELETE CASCADE,
   monthly_token_limit           INTEGER CHECK (monthly_token_limit IS NULL OR monthly_token_limit >= 0),

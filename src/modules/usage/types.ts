@@ -4,28 +4,25 @@ import { builder } from '../../schema/builder';
 import { type Context, principalOf } from '../../schema/context';
 import { pageRequest, sortOn, toConnections } from '../../schema/connections';
 import { BadUserInputError } from '../../schema/errors';
-import { FilterBuilder } from '../../schema/filters';
-import { listPagesPerParent, type Narrowing, orderInput, visibleByIds } from '../../schema/lists';
+import { listPagesPerParent, orderInput, visibleByIds } from '../../schema/lists';
 import { formatNanoUsd } from '../../schema/money';
 import { Agent } from '../agents/types';
 import { visibleOrganizationsByIds } from '../organizations/repo';
 import { Organization } from '../organizations/types';
 import { Session } from '../sessions/types';
 import { User } from '../users/types';
+import { USAGE, usageFilter, type UsageRow, type UsageTotals, usageTotalsPerParent } from './repo';
 import {
   type QuotaRow,
   quotasOfOrganizations,
-  USAGE,
   USAGE_GROUPS,
   usageBucketCountsPerParent,
   usageBucketPagesPerParent,
   type UsageBucketRow,
-  usageFilter,
   type UsageGroup,
-  type UsageRow,
-  type UsageTotals,
-  usageTotalsPerParent,
-} from './repo';
+  usageTotalsInWindowPerParent,
+  type UsageWindow,
+} from './rollups';
 
 const USAGE_READ = ['llm:quota:read:org', 'llm:quota:read:self'];
 
@@ -154,25 +151,25 @@ const UsageSummaryConnection = builder.connectionObject({
   }),
 });
 
-function summaryNarrowing(args: { from: string; to: string }): Narrowing {
+function summaryWindow(args: { from: string; to: string }): UsageWindow {
   if (args.from >= args.to) throw new BadUserInputError('from must be before to.', 'from');
-  return new FilterBuilder('sum').add(args.from, 'lu.created_at >= :value').add(args.to, 'lu.created_at < :value').build();
+  return { from: args.from, to: args.to };
 }
 
 function summaries(context: Context, parentColumn: SummaryParent['parentColumn'], ids: readonly string[], args: Record<string, unknown>) {
   const principal = principalOf(context);
   const groupBy = (args.groupBy as UsageGroup[] | null | undefined) ?? [];
-  const narrowing = summaryNarrowing(args as { from: string; to: string });
+  const window = summaryWindow(args as { from: string; to: string });
   const sort = sortOn('bucket', 'b.id', 'b.id', 'ASC');
   const request = pageRequest(args, sort.key);
-  const pages = usageBucketPagesPerParent(context.db, principal, parentColumn, ids, groupBy, narrowing, sort, request);
-  const cacheKey = `${parentColumn}:${JSON.stringify([groupBy, narrowing.params])}`;
+  const pages = usageBucketPagesPerParent(context.db, principal, parentColumn, ids, groupBy, window, sort, request);
+  const cacheKey = `${parentColumn}:${JSON.stringify([groupBy, window])}`;
   const counts = context.loaders.get<number>(`usage.buckets.count:${cacheKey}`, (parents) => {
-    const map = usageBucketCountsPerParent(context.db, principal, parentColumn, parents, groupBy, narrowing);
+    const map = usageBucketCountsPerParent(context.db, principal, parentColumn, parents, groupBy, window);
     return parents.map((id) => map.get(id) ?? 0);
   });
   const totals = context.loaders.get<UsageTotals>(`usage.totals:${cacheKey}`, (parents) =>
-    usageTotalsPerParent(context.db, principal, parentColumn, parents, narrowing),
+    usageTotalsInWindowPerParent(context.db, principal, parentColumn, parents, window),
   );
   return toConnections(ids, pages, request, sort.key, (id) => counts.load(id)).map((connection, index) => ({
     ...connection,

@@ -1,0 +1,197 @@
+// Usage summaries and quotas read from the daily rollups (llm_usage_daily,
+// kept by triggers). A window [from, to) is split into whole UTC days, read
+// from the rollups, and the partial days at its edges, read from the raw
+// records; both give rows of the same shape, so results equal a raw scan.
+import { visibleRows } from '../../auth/policy';
+import type { Principal } from '../../auth/principal';
+import type { Database, SqlValue } from '../../db/connection';
+import { fetchPagesPerParent, type Page, type PageRequest, type Sort } from '../../db/keyset';
+import type { UsageTotals } from './repo';
+import { ZERO } from './repo';
+
+export const USAGE_GROUPS = {
+  DAY: 'lu.day',
+  MODEL: 'lu.model',
+  PROVIDER: 'lu.provider',
+  AGENT: 'lu.agent_id',
+  USER: 'lu.user_id',
+} as const;
+export type UsageGroup = keyof typeof USAGE_GROUPS;
+const GROUP_ORDER = Object.keys(USAGE_GROUPS) as UsageGroup[];
+const GROUP_COLUMNS: Record<UsageGroup, string> = { DAY: 'day', MODEL: 'model', PROVIDER: 'provider', AGENT: 'agent_id', USER: 'user_id' };
+
+const SUMS = `coalesce(sum(lu.requests), 0) AS requests, coalesce(sum(lu.prompt_tokens), 0) AS prompt_tokens,
+  coalesce(sum(lu.completion_tokens), 0) AS completion_tokens, coalesce(sum(lu.total_tokens), 0) AS total_tokens,
+  printf('%d', coalesce(sum(lu.cost_nano_usd), 0)) AS cost_nano_usd`;
+
+export type UsageWindow = { from: string; to: string };
+
+const DAY_MS = 86_400_000;
+const startOfDay = (iso: string) => Math.floor(Date.parse(iso) / DAY_MS) * DAY_MS;
+
+/**
+ * The usage rows of a window as a derived table `lu` with one shape for both
+ * sources: (organization_id, day, provider, model, agent_id, user_id,
+ * api_key_id, requests, prompt_tokens, completion_tokens, total_tokens, cost_nano_usd).
+ */
+function windowSource(window: UsageWindow): { from: string; params: Record<string, SqlValue> } {
+  const fromMs = Date.parse(window.from);
+  const toMs = Date.parse(window.to);
+  const firstFullDay = startOfDay(window.from) === fromMs ? fromMs : startOfDay(window.from) + DAY_MS;
+  const endFullDays = startOfDay(window.to);
+  const raw = (condition: string) => `SELECT organization_id, substr(created_at, 1, 10) AS day, provider, model, agent_id, user_id,
+      api_key_id, 1 AS requests, prompt_tokens, completion_tokens, total_tokens, cost_nano_usd
+    FROM llm_usage WHERE ${condition}`;
+  if (firstFullDay >= endFullDays) {
+    return {
+      from: `(${raw('created_at >= :_w_from AND created_at < :_w_to')}) lu`,
+      params: { _w_from: window.from, _w_to: window.to },
+    };
+  }
+  const fullFrom = new Date(firstFullDay).toISOString();
+  const fullTo = new Date(endFullDays).toISOString();
+  const parts = [
+    `SELECT organization_id, day, provider, model, nullif(agent_id, '') AS agent_id, nullif(user_id, '') AS user_id,
+       nullif(api_key_id, '') AS api_key_id, requests, prompt_tokens, completion_tokens, total_tokens, cost_nano_usd
+     FROM llm_usage_daily WHERE day >= :_w_full_from_day AND day < :_w_full_to_day`,
+  ];
+  const params: Record<string, SqlValue> = { _w_full_from_day: fullFrom.slice(0, 10), _w_full_to_day: fullTo.slice(0, 10) };
+  if (fromMs < firstFullDay) {
+    parts.push(raw('created_at >= :_w_from AND created_at < :_w_full_from'));
+    Object.assign(params, { _w_from: window.from, _w_full_from: fullFrom });
+  }
+  if (endFullDays < toMs) {
+    parts.push(raw('created_at >= :_w_full_to AND created_at < :_w_to'));
+    Object.assign(params, { _w_full_to: fullTo, _w_to: window.to });
+  }
+  return { from: `(${parts.join(' UNION ALL ')}) lu`, params };
+}
+
+/** The visible rows of a window that belong to the given parents. */
+function visibleWindow(principal: Principal, parentColumn: string, parentIds: readonly string[], window: UsageWindow) {
+  const source = windowSource(window);
+  const visible = visibleRows(principal, 'llmUsage', 'lu');
+  return {
+    from: source.from,
+    where: `${visible.sql} AND lu.${parentColumn} IN (SELECT value FROM json_each(:_parents))`,
+    params: { ...source.params, ...visible.params, _parents: JSON.stringify(parentIds) },
+  };
+}
+
+function orderedGroups(groupBy: readonly UsageGroup[]): UsageGroup[] {
+  return GROUP_ORDER.filter((group) => groupBy.includes(group));
+}
+
+export type UsageBucketRow = UsageTotals & {
+  id: string;
+  day: string | null;
+  model: string | null;
+  provider: string | null;
+  agent_id: string | null;
+  user_id: string | null;
+};
+
+/**
+ * Grouped usage for many parents at once: the groups of each parent come
+ * from one GROUP BY and are paged per parent by a window over the group key,
+ * so a list of agents with usageSummary costs one statement, not one per agent.
+ */
+export function usageBucketPagesPerParent(
+  db: Database,
+  principal: Principal,
+  parentColumn: 'agent_id' | 'organization_id',
+  parentIds: readonly string[],
+  groupBy: readonly UsageGroup[],
+  window: UsageWindow,
+  sort: Sort,
+  page: PageRequest,
+): Map<string, Page<UsageBucketRow>> {
+  const groups = orderedGroups(groupBy);
+  const source = visibleWindow(principal, parentColumn, parentIds, window);
+  const selected = GROUP_ORDER.map((group) =>
+    groups.includes(group) ? `${USAGE_GROUPS[group]} AS ${GROUP_COLUMNS[group]}` : `NULL AS ${GROUP_COLUMNS[group]}`,
+  );
+  const key = groups.length === 0 ? "'[]'" : `json_array(${groups.map((group) => USAGE_GROUPS[group]).join(', ')})`;
+  const grouped = `(SELECT lu.${parentColumn} AS parent, ${selected.join(', ')}, ${key} AS id, ${SUMS}
+      FROM ${source.from} WHERE ${source.where}
+      GROUP BY lu.${parentColumn}${groups.map((group) => `, ${USAGE_GROUPS[group]}`).join('')}) b`;
+  return fetchPagesPerParent<UsageBucketRow>(
+    db,
+    { columns: 'b.*', from: grouped, where: [], params: source.params, parentExpression: 'b.parent' },
+    parentIds,
+    sort,
+    page,
+  );
+}
+
+/** How many groups each parent has (totalCount of usageSummary). */
+export function usageBucketCountsPerParent(
+  db: Database,
+  principal: Principal,
+  parentColumn: 'agent_id' | 'organization_id',
+  parentIds: readonly string[],
+  groupBy: readonly UsageGroup[],
+  window: UsageWindow,
+): Map<string, number> {
+  const source = visibleWindow(principal, parentColumn, parentIds, window);
+  const groups = orderedGroups(groupBy).map((group) => USAGE_GROUPS[group]);
+  const distinct = groups.length === 0 ? '1' : `DISTINCT json_array(${groups.join(', ')})`;
+  const rows = db.all<{ parent: string; n: number }>(
+    `SELECT lu.${parentColumn} AS parent, count(${distinct}) AS n FROM ${source.from} WHERE ${source.where} GROUP BY lu.${parentColumn}`,
+    source.params,
+  );
+  const counts = new Map<string, number>(parentIds.map((id) => [id, 0]));
+  for (const row of rows) counts.set(row.parent, groups.length === 0 ? Math.min(row.n, 1) : row.n);
+  return counts;
+}
+
+/** The ungrouped totals of a window per parent (usageSummary.total). */
+export function usageTotalsInWindowPerParent(
+  db: Database,
+  principal: Principal,
+  parentColumn: 'agent_id' | 'organization_id',
+  parentIds: readonly string[],
+  window: UsageWindow,
+): UsageTotals[] {
+  const source = visibleWindow(principal, parentColumn, parentIds, window);
+  const rows = db.all<UsageTotals & { parent: string }>(
+    `SELECT lu.${parentColumn} AS parent, ${SUMS} FROM ${source.from} WHERE ${source.where} GROUP BY lu.${parentColumn}`,
+    source.params,
+  );
+  const byParent = new Map(rows.map((row) => [row.parent, row]));
+  return parentIds.map((id) => byParent.get(id) ?? ZERO);
+}
+
+/** The UTC calendar month around `now`: the period quotas count in. */
+export function quotaPeriod(now: Date): { start: string; end: string } {
+  return {
+    start: new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)).toISOString(),
+    end: new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1)).toISOString(),
+  };
+}
+
+export type QuotaRow = {
+  organization_id: string;
+  monthly_token_limit: number | null;
+  monthly_cost_limit_nano_usd: number | null;
+  updated_at: string | null;
+  period_start: string;
+  period_end: string;
+  tokens_used: number;
+  cost_used_nano_usd: string;
+};
+
+/** Quotas with this month's use (from the rollups) for the organizations given. */
+export function quotasOfOrganizations(db: Database, organizationIds: readonly string[], now: Date): QuotaRow[] {
+  const period = quotaPeriod(now);
+  return db.all<QuotaRow>(
+    `SELECT o.value AS organization_id, q.monthly_token_limit, q.monthly_cost_limit_nano_usd, q.updated_at,
+            :start AS period_start, :end AS period_end,
+            coalesce(m.tokens, 0) AS tokens_used, printf('%d', coalesce(m.cost, 0)) AS cost_used_nano_usd
+       FROM json_each(:ids) o
+       LEFT JOIN llm_quotas q ON q.organization_id = o.value
+       LEFT JOIN (SELECT organization_id, sum(total_tokens) AS tokens, sum(cost_nano_usd) AS cost FROM llm_usage_daily
+                   WHERE day >= :startDay AND day < :endDay GROUP BY organization_id) m ON m.organization_id = o.value`,
+    { ids: JSON.stringify(organizationIds), start: period.start, end: period.end, startDay: period.start.slice(0, 10), endDay: period.end.slice(0, 10) },
+  );
+}
