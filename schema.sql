@@ -145,17 +145,18 @@ CREATE INDEX sessions_instance ON sessions (instance_id);
 CREATE INDEX sessions_started_by_user ON sessions (started_by_user_id);
 CREATE INDEX sessions_started_by_api_key ON sessions (started_by_api_key_id);
 
--- Append-only; each organization's entries form a hash chain
+-- Append-only history; each organization's entries form a hash chain
 -- (hash = SHA-256(previous_hash + canonical entry)). Platform-level entries
--- (no organization) form their own chain.
+-- (no organization) form their own chain. No foreign keys: deleting an
+-- organization, user or key must not rewrite what was recorded about it.
 CREATE TABLE audit_log (
   id               INTEGER PRIMARY KEY AUTOINCREMENT,
-  organization_id  TEXT REFERENCES organizations (id) ON DELETE SET NULL,
+  organization_id  TEXT,
   actor_kind       TEXT NOT NULL CHECK (actor_kind IN ('user', 'api_key', 'service', 'anonymous')),
   actor_id         TEXT,
   actor_name       TEXT,
-  actor_user_id    TEXT REFERENCES users (id) ON DELETE SET NULL,
-  actor_api_key_id TEXT REFERENCES api_keys (id) ON DELETE SET NULL,
+  actor_user_id    TEXT,
+  actor_api_key_id TEXT,
   action           TEXT NOT NULL CHECK (action GLOB '[a-z]*.[a-z]*'),
   resource_type    TEXT NOT NULL,
   resource_id      TEXT,
@@ -172,6 +173,12 @@ CREATE INDEX audit_log_org_chain ON audit_log (organization_id, id);
 CREATE INDEX audit_log_actor_user ON audit_log (actor_user_id);
 CREATE INDEX audit_log_actor ON audit_log (actor_kind, actor_id);
 CREATE INDEX audit_log_actor_api_key ON audit_log (actor_api_key_id);
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN
+  SELECT RAISE(ABORT, 'audit_log is append-only');
+END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN
+  SELECT RAISE(ABORT, 'audit_log is append-only');
+END;
 
 CREATE TABLE model_prices (
   provider                            TEXT NOT NULL,

@@ -4,7 +4,7 @@ import type { Database } from '../db/connection';
 import { isoNow } from '../db/connection';
 import { apiKeyForAuthentication, touchApiKey } from '../modules/apiKeys/repo';
 import { loginTokenForAuthentication } from '../modules/loginTokens/repo';
-import { grantsOfUser, permissionCodesOfRole } from '../modules/roles/repo';
+import { grantsOfUser, holdsPlatformRole, permissionCodesOfRole } from '../modules/roles/repo';
 import { Grants } from './grants';
 import type { ApiKeyVerificationCache } from './keyCache';
 import type { Principal } from './principal';
@@ -58,6 +58,7 @@ async function authenticateApiKey(
     apiKeyId: key.id,
     loginTokenId: null,
     grants,
+    isPlatformOwner: key.role_id === 'platform_owner',
   };
 }
 
@@ -72,5 +73,6 @@ function authenticateLoginToken(db: Database, token: string, now: string): Princ
     apiKeyId: null,
     loginTokenId: row.id,
     grants: Grants.from(grantsOfUser(db, row.user_id, now)),
+    isPlatformOwner: holdsPlatformRole(db, row.user_id, 'platform_owner', now),
   };
 }

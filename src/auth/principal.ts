@@ -14,4 +14,6 @@ export type Principal = {
   /** The login token's id, so that logout can revoke exactly it. */
   loginTokenId: string | null;
   grants: Grants;
+  /** Holds the platform_owner role platform-wide: the only principal that may grant platform and service roles. */
+  isPlatformOwner: boolean;
 };

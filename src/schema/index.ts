@@ -14,5 +14,9 @@ import '../modules/users/types';
 import '../modules/roles/types';
 import '../modules/viewer/types';
 import '../modules/loginTokens/mutations';
+import '../modules/organizations/mutations';
+import '../modules/domains/mutations';
+import '../modules/instances/mutations';
+import '../modules/agents/mutations';
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -1,4 +1,6 @@
 // SQL for agents and their versions: list specs and the agents filter.
+import { randomUUID } from 'node:crypto';
+import type { Database } from '../../db/connection';
 import { BadUserInputError } from '../../schema/errors';
 import { FilterBuilder, ftsQuery } from '../../schema/filters';
 import { idOf } from '../../schema/ids';
@@ -85,3 +87,85 @@ export const AGENT_VERSIONS: ListSpec = {
   orderFields: { CREATED_AT: 'v.created_at' },
   defaultOrder: { field: 'CREATED_AT', direction: 'DESC' },
 };
+
+export type AgentChange = {
+  name: string;
+  displayName: string;
+  description: string;
+  version: string;
+  status: string;
+  environment: string;
+  tags: string;
+  config: string;
+  now: string;
+};
+
+export function insertAgent(
+  db: Database,
+  agent: AgentChange & { id: string; organizationId: string; domainId: string; createdByUserId: string | null; createdByApiKeyId: string | null },
+): AgentRow {
+  return db.get<AgentRow>(
+    `INSERT INTO agents (id, organization_id, domain_id, name, display_name, description, version, status, environment,
+       tags, config, created_by_user_id, created_by_api_key_id, created_at, updated_at)
+     VALUES (:id, :organizationId, :domainId, :name, :displayName, :description, :version, :status, :environment,
+       :tags, :config, :createdByUserId, :createdByApiKeyId, :now, :now) RETURNING *`,
+    agent,
+  ) as AgentRow;
+}
+
+export function updateAgentRow(db: Database, id: string, change: AgentChange): AgentRow {
+  return db.get<AgentRow>(
+    `UPDATE agents SET name = :name, display_name = :displayName, description = :description, version = :version,
+       status = :status, environment = :environment, tags = :tags, config = :config, updated_at = :now
+     WHERE id = :id RETURNING *`,
+    { id, ...change },
+  ) as AgentRow;
+}
+
+export function publishAgentRow(db: Database, id: string, now: string): AgentRow {
+  return db.get<AgentRow>(
+    `UPDATE agents SET published_at = :now, status = CASE WHEN status = 'draft' THEN 'active' ELSE status END, updated_at = :now
+     WHERE id = :id RETURNING *`,
+    { id, now },
+  ) as AgentRow;
+}
+
+export function agentNameTaken(db: Database, domainId: string, name: string, exceptId: string | null): boolean {
+  return (
+    db.get('SELECT 1 AS taken FROM agents WHERE domain_id = :domainId AND name = :name AND id IS NOT :exceptId', {
+      domainId,
+      name,
+      exceptId,
+    }) !== undefined
+  );
+}
+
+/** Keeps a snapshot of the agent as this version (once per version). */
+export function recordAgentVersion(db: Database, agent: AgentRow, createdByUserId: string | null, now: string): void {
+  db.run(
+    `INSERT INTO agent_versions (id, agent_id, organization_id, version, snapshot, created_by_user_id, created_at)
+     VALUES (:id, :agentId, :organizationId, :version, :snapshot, :createdByUserId, :now)
+     ON CONFLICT (agent_id, version) DO NOTHING`,
+    {
+      id: randomUUID(),
+      agentId: agent.id,
+      organizationId: agent.organization_id,
+      version: agent.version,
+      snapshot: JSON.stringify({
+        name: agent.name,
+        displayName: agent.display_name,
+        description: agent.description,
+        status: agent.status,
+        environment: agent.environment,
+        tags: JSON.parse(agent.tags) as unknown,
+        config: JSON.parse(agent.config) as unknown,
+      }),
+      createdByUserId,
+      now,
+    },
+  );
+}
+
+export function deleteAgentRow(db: Database, id: string): void {
+  db.run('DELETE FROM agents WHERE id = :id', { id });
+}

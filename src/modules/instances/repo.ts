@@ -1,4 +1,5 @@
 // SQL for instances: the list spec and the filter the access policy's rows are narrowed by.
+import type { Database } from '../../db/connection';
 import { FilterBuilder } from '../../schema/filters';
 import type { ListSpec, Narrowing } from '../../schema/lists';
 
@@ -28,4 +29,37 @@ export function instanceFilter(filter: InstanceFilter | null | undefined): Narro
     .add(filter?.environment, 'i.environment = :value')
     .add(filter?.status, 'i.status = :value')
     .build();
+}
+
+export type InstanceChange = { name: string; status: string; config: string; now: string };
+
+export function insertInstance(
+  db: Database,
+  instance: InstanceChange & { id: string; organizationId: string; domainId: string; environment: string },
+): InstanceRow {
+  return db.get<InstanceRow>(
+    `INSERT INTO instances (id, organization_id, domain_id, environment, name, status, config, created_at, updated_at)
+     VALUES (:id, :organizationId, :domainId, :environment, :name, :status, :config, :now, :now) RETURNING *`,
+    instance,
+  ) as InstanceRow;
+}
+
+export function updateInstanceRow(db: Database, id: string, change: InstanceChange): InstanceRow {
+  return db.get<InstanceRow>(
+    'UPDATE instances SET name = :name, status = :status, config = :config, updated_at = :now WHERE id = :id RETURNING *',
+    { id, ...change },
+  ) as InstanceRow;
+}
+
+export function instanceNameTaken(db: Database, domainId: string, environment: string, name: string, exceptId: string | null): boolean {
+  return (
+    db.get(
+      'SELECT 1 AS taken FROM instances WHERE domain_id = :domainId AND environment = :environment AND name = :name AND id IS NOT :exceptId',
+      { domainId, environment, name, exceptId },
+    ) !== undefined
+  );
+}
+
+export function deleteInstanceRow(db: Database, id: string): void {
+  db.run('DELETE FROM instances WHERE id = :id', { id });
 }

@@ -36,6 +36,7 @@ const LogoutPayload = builder.objectRef<{ loggedOut: boolean }>('LogoutPayload')
 builder.mutationFields((t) => ({
   login: t.field({
     type: LoginPayload,
+    nullable: true,
     description: 'Exchanges an email and password for a login token.',
     args: { input: t.arg({ type: LoginInput, required: true }) },
     resolve: async (_root, { input }, context) => {
@@ -58,6 +59,7 @@ builder.mutationFields((t) => ({
   }),
   logout: t.field({
     type: LogoutPayload,
+    nullable: true,
     description: 'Revokes the login token of this request.',
     authScopes: { authenticated: true },
     resolve: (_root, _args, context) => {

@@ -65,3 +65,33 @@ export function memberOrganizationsPage(db: Database, principal: Principal, sort
 export function countMemberOrganizations(db: Database, principal: Principal): number {
   return countRows(db, memberQuery(principal));
 }
+
+export function organizationById(db: Database, id: string): OrganizationRow | undefined {
+  return db.get<OrganizationRow>('SELECT * FROM organizations WHERE id = :id', { id });
+}
+
+export function insertOrganization(
+  db: Database,
+  org: { id: string; slug: string; name: string; tier: string; settings: string; now: string },
+): OrganizationRow {
+  return db.get<OrganizationRow>(
+    `INSERT INTO organizations (id, slug, name, tier, settings, created_at, updated_at)
+     VALUES (:id, :slug, :name, :tier, :settings, :now, :now) RETURNING *`,
+    org,
+  ) as OrganizationRow;
+}
+
+export function updateOrganizationRow(
+  db: Database,
+  id: string,
+  change: { name: string; tier: string; settings: string; now: string },
+): OrganizationRow {
+  return db.get<OrganizationRow>(
+    'UPDATE organizations SET name = :name, tier = :tier, settings = :settings, updated_at = :now WHERE id = :id RETURNING *',
+    { id, ...change },
+  ) as OrganizationRow;
+}
+
+export function deleteOrganizationRow(db: Database, id: string): void {
+  db.run('DELETE FROM organizations WHERE id = :id', { id });
+}

@@ -25,6 +25,16 @@ export function grantsOfUser(db: Database, userId: string, now: string): { organ
   );
 }
 
+export function holdsPlatformRole(db: Database, userId: string, roleId: string, now: string): boolean {
+  return (
+    db.get<{ found: number }>(
+      `SELECT 1 AS found FROM user_roles WHERE user_id = :userId AND role_id = :roleId AND organization_id IS NULL
+         AND (expires_at IS NULL OR expires_at > :now)`,
+      { userId, roleId, now },
+    ) !== undefined
+  );
+}
+
 export function rolesByIds(db: Database, ids: readonly string[]): RoleRow[] {
   return db.all<RoleRow>('SELECT * FROM roles WHERE id IN (SELECT value FROM json_each(:ids))', { ids: JSON.stringify(ids) });
 }

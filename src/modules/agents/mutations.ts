@@ -1,0 +1,202 @@
+// createAgent, updateAgent, deleteAgent, publishAgent.
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { isoNow } from '../../db/connection';
+import { builder } from '../../schema/builder';
+import { principalOf } from '../../schema/context';
+import { Environment } from '../../schema/enums';
+import { BadUserInputError, ConflictError } from '../../schema/errors';
+import { description, displayName, jsonObject, resourceName, semver, tag } from '../../schema/validation';
+import { audited, diff, parseInput, requirePermission, visibleRowForWrite } from '../../schema/write';
+import { DOMAINS, type DomainRow } from '../domains/repo';
+import { DeletePayload } from '../organizations/mutations';
+import {
+  AGENTS,
+  agentNameTaken,
+  type AgentRow,
+  deleteAgentRow,
+  insertAgent,
+  publishAgentRow,
+  recordAgentVersion,
+  updateAgentRow,
+} from './repo';
+import { Agent, AgentStatus } from './types';
+
+const FIELDS = ['name', 'displayName', 'description', 'version', 'status', 'environment', 'tags', 'config', 'publishedAt'] as const;
+const view = (row: AgentRow) => ({
+  name: row.name,
+  displayName: row.display_name,
+  description: row.description,
+  version: row.version,
+  status: row.status,
+  environment: row.environment,
+  tags: JSON.parse(row.tags) as unknown,
+  config: JSON.parse(row.config) as unknown,
+  publishedAt: row.published_at,
+});
+
+const status = z.enum(['draft', 'active', 'inactive', 'archived']);
+const environment = z.enum(['dev', 'staging', 'prod']);
+const tags = z.array(tag).max(32, 'at most 32 tags').refine((list) => new Set(list).size === list.length, 'tags must not repeat');
+
+const CreateAgentInput = builder.inputType('CreateAgentInput', {
+  fields: (t) => ({
+    domainId: t.id({ required: true }),
+    name: t.string({ required: true, description: 'Unique in the domain.' }),
+    displayName: t.string({ required: true }),
+    description: t.string(),
+    version: t.string({ description: 'Semantic version; 0.1.0 when left out.' }),
+    status: t.field({ type: AgentStatus, defaultValue: 'draft' }),
+    environment: t.field({ type: Environment, defaultValue: 'dev' }),
+    tags: t.stringList(),
+    config: t.field({ type: 'JSON' }),
+  }),
+});
+const createSchema = z.object({
+  domainId: z.string(),
+  name: resourceName,
+  displayName,
+  description: description.nullish(),
+  version: semver.nullish(),
+  status,
+  environment,
+  tags: tags.nullish(),
+  config: jsonObject.nullish(),
+});
+
+const UpdateAgentInput = builder.inputType('UpdateAgentInput', {
+  fields: (t) => ({
+    id: t.id({ required: true }),
+    name: t.string(),
+    displayName: t.string(),
+    description: t.string(),
+    version: t.string({ description: 'A new version keeps a snapshot in the agent\'s versions.' }),
+    status: t.field({ type: AgentStatus }),
+    environment: t.field({ type: Environment }),
+    tags: t.stringList(),
+    config: t.field({ type: 'JSON' }),
+  }),
+});
+const updateSchema = z.object({
+  id: z.string(),
+  name: resourceName.nullish(),
+  displayName: displayName.nullish(),
+  description: description.nullish(),
+  version: semver.nullish(),
+  status: status.nullish(),
+  environment: environment.nullish(),
+  tags: tags.nullish(),
+  config: jsonObject.nullish(),
+});
+
+const AgentIdInput = builder.inputType('AgentIdInput', { fields: (t) => ({ id: t.id({ required: true }) }) });
+
+const AgentPayload = builder.objectRef<{ agentId: string }>('AgentPayload').implement({
+  fields: (t) => ({ agent: t.field({ type: Agent, nullable: true, resolve: (payload) => payload.agentId }) }),
+});
+
+/** org-wide permission, or the :self one on an agent the caller created. */
+function requireOnAgent(context: Parameters<typeof principalOf>[0], agent: AgentRow, orgPermission: string, selfPermission: string) {
+  const principal = principalOf(context);
+  const own =
+    (principal.userId !== null && agent.created_by_user_id === principal.userId) ||
+    (principal.apiKeyId !== null && agent.created_by_api_key_id === principal.apiKeyId);
+  requirePermission(context, own ? [orgPermission, selfPermission] : [orgPermission], agent.organization_id, agent.id);
+}
+
+builder.mutationFields((t) => ({
+  createAgent: t.field({
+    type: AgentPayload,
+    nullable: true,
+    description: 'Creates an agent in a domain. Needs agent:create.',
+    authScopes: { authenticated: true },
+    args: { input: t.arg({ type: CreateAgentInput, required: true }) },
+    resolve: (_root, args, context) => {
+      const input = parseInput(createSchema, args.input);
+      const principal = principalOf(context);
+      return audited(context, 'agent.create', 'agent', () => {
+        const domain = visibleRowForWrite<DomainRow>(context, DOMAINS, 'Domain', input.domainId, 'input.domainId');
+        requirePermission(context, 'agent:create', domain.organization_id, null);
+        if (agentNameTaken(context.db, domain.id, input.name, null)) throw new ConflictError(`input.name: the domain has an agent "${input.name}".`);
+        const row = insertAgent(context.db, {
+          id: randomUUID(),
+          organizationId: domain.organization_id,
+          domainId: domain.id,
+          name: input.name,
+          displayName: input.displayName,
+          description: input.description ?? '',
+          version: input.version ?? '0.1.0',
+          status: input.status,
+          environment: input.environment,
+          tags: JSON.stringify(input.tags ?? []),
+          config: JSON.stringify(input.config ?? {}),
+          createdByUserId: principal.userId,
+          createdByApiKeyId: principal.apiKeyId,
+          now: isoNow(),
+        });
+        return { organizationId: row.organization_id, resourceId: row.id, after: view(row), value: { agentId: row.id } };
+      });
+    },
+  }),
+  updateAgent: t.field({
+    type: AgentPayload,
+    nullable: true,
+    description: 'Changes an agent. Needs agent:update:org, or agent:update:self on an agent the caller created.',
+    authScopes: { authenticated: true },
+    args: { input: t.arg({ type: UpdateAgentInput, required: true }) },
+    resolve: (_root, args, context) => {
+      const input = parseInput(updateSchema, args.input);
+      return audited(context, 'agent.update', 'agent', () => {
+        const before = visibleRowForWrite<AgentRow>(context, AGENTS, 'Agent', input.id, 'input.id');
+        requireOnAgent(context, before, 'agent:update:org', 'agent:update:self');
+        const name = input.name ?? before.name;
+        if (agentNameTaken(context.db, before.domain_id, name, before.id)) throw new ConflictError(`input.name: the domain has an agent "${name}".`);
+        const now = isoNow();
+        const after = updateAgentRow(context.db, before.id, {
+          name,
+          displayName: input.displayName ?? before.display_name,
+          description: input.description ?? before.description,
+          version: input.version ?? before.version,
+          status: input.status ?? before.status,
+          environment: input.environment ?? before.environment,
+          tags: input.tags ? JSON.stringify(input.tags) : before.tags,
+          config: input.config ? JSON.stringify(input.config) : before.config,
+          now,
+        });
+        if (after.version !== before.version) recordAgentVersion(context.db, after, principalOf(context).userId, now);
+        return { organizationId: before.organization_id, resourceId: before.id, ...diff(view(before), view(after), FIELDS), value: { agentId: before.id } };
+      });
+    },
+  }),
+  deleteAgent: t.field({
+    type: DeletePayload,
+    nullable: true,
+    description: 'Deletes an agent with its sessions and versions. Needs agent:delete:org, or agent:delete:self on its own.',
+    authScopes: { authenticated: true },
+    args: { input: t.arg({ type: AgentIdInput, required: true }) },
+    resolve: (_root, args, context) =>
+      audited(context, 'agent.delete', 'agent', () => {
+        const before = visibleRowForWrite<AgentRow>(context, AGENTS, 'Agent', args.input.id, 'input.id');
+        requireOnAgent(context, before, 'agent:delete:org', 'agent:delete:self');
+        deleteAgentRow(context.db, before.id);
+        return { organizationId: before.organization_id, resourceId: before.id, before: view(before), value: { deletedId: args.input.id } };
+      }),
+  }),
+  publishAgent: t.field({
+    type: AgentPayload,
+    nullable: true,
+    description: 'Publishes an agent: sets publishedAt, makes a draft ACTIVE and keeps a snapshot of its version. Needs agent:publish.',
+    authScopes: { authenticated: true },
+    args: { input: t.arg({ type: AgentIdInput, required: true }) },
+    resolve: (_root, args, context) =>
+      audited(context, 'agent.publish', 'agent', () => {
+        const before = visibleRowForWrite<AgentRow>(context, AGENTS, 'Agent', args.input.id, 'input.id');
+        requirePermission(context, 'agent:publish', before.organization_id, before.id);
+        if (before.status === 'archived') throw new BadUserInputError('input.id: an ARCHIVED agent cannot be published.', 'input.id');
+        const now = isoNow();
+        const after = publishAgentRow(context.db, before.id, now);
+        recordAgentVersion(context.db, after, principalOf(context).userId, now);
+        return { organizationId: before.organization_id, resourceId: before.id, ...diff(view(before), view(after), FIELDS), value: { agentId: before.id } };
+      }),
+  }),
+}));

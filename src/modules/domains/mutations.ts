@@ -1,0 +1,146 @@
+// createDomain, updateDomain, deleteDomain.
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { isoNow } from '../../db/connection';
+import { builder } from '../../schema/builder';
+import { ConflictError } from '../../schema/errors';
+import { description, displayName, resourceName, semver } from '../../schema/validation';
+import { audited, diff, organizationForWrite, parseInput, requirePermission, visibleRowForWrite } from '../../schema/write';
+import { DeletePayload } from '../organizations/mutations';
+import {
+  DOMAINS,
+  deleteDomainRow,
+  domainDependents,
+  domainNameTaken,
+  type DomainRow,
+  insertDomain,
+  updateDomainRow,
+} from './repo';
+import { Domain } from './types';
+
+const FIELDS = ['name', 'displayName', 'description', 'version'] as const;
+const view = (row: DomainRow) => ({ name: row.name, displayName: row.display_name, description: row.description, version: row.version });
+
+const CreateDomainInput = builder.inputType('CreateDomainInput', {
+  fields: (t) => ({
+    organizationId: t.id({ required: true }),
+    name: t.string({ required: true, description: 'Unique in the organization: lower-case letters, digits, dots, dashes, underscores.' }),
+    displayName: t.string({ required: true }),
+    description: t.string(),
+    version: t.string({ description: 'Semantic version; 1.0.0 when left out.' }),
+  }),
+});
+const createSchema = z.object({
+  organizationId: z.string(),
+  name: resourceName,
+  displayName,
+  description: description.nullish(),
+  version: semver.nullish(),
+});
+
+const UpdateDomainInput = builder.inputType('UpdateDomainInput', {
+  fields: (t) => ({
+    id: t.id({ required: true }),
+    name: t.string(),
+    displayName: t.string(),
+    description: t.string(),
+    version: t.string(),
+  }),
+});
+const updateSchema = z.object({
+  id: z.string(),
+  name: resourceName.nullish(),
+  displayName: displayName.nullish(),
+  description: description.nullish(),
+  version: semver.nullish(),
+});
+
+const DeleteDomainInput = builder.inputType('DeleteDomainInput', {
+  fields: (t) => ({
+    id: t.id({ required: true }),
+    cascade: t.boolean({ defaultValue: false, description: 'Also delete its agents, instances, sessions and configs.' }),
+  }),
+});
+
+const DomainPayload = builder.objectRef<{ domainId: string }>('DomainPayload').implement({
+  fields: (t) => ({ domain: t.field({ type: Domain, nullable: true, resolve: (payload) => payload.domainId }) }),
+});
+
+builder.mutationFields((t) => ({
+  createDomain: t.field({
+    type: DomainPayload,
+    nullable: true,
+    description: 'Creates a domain in an organization. Needs domain:create.',
+    authScopes: { authenticated: true },
+    args: { input: t.arg({ type: CreateDomainInput, required: true }) },
+    resolve: (_root, args, context) => {
+      const input = parseInput(createSchema, args.input);
+      const organizationId = organizationForWrite(context, input.organizationId, 'input.organizationId');
+      return audited(context, 'domain.create', 'domain', () => {
+        requirePermission(context, 'domain:create', organizationId, null);
+        if (domainNameTaken(context.db, organizationId, input.name, null)) throw new ConflictError(`input.name: a domain "${input.name}" exists.`);
+        const row = insertDomain(context.db, {
+          id: randomUUID(),
+          organizationId,
+          name: input.name,
+          displayName: input.displayName,
+          description: input.description ?? null,
+          version: input.version ?? '1.0.0',
+          now: isoNow(),
+        });
+        return { organizationId, resourceId: row.id, after: view(row), value: { domainId: row.id } };
+      });
+    },
+  }),
+  updateDomain: t.field({
+    type: DomainPayload,
+    nullable: true,
+    description: 'Changes a domain. Needs domain:update.',
+    authScopes: { authenticated: true },
+    args: { input: t.arg({ type: UpdateDomainInput, required: true }) },
+    resolve: (_root, args, context) => {
+      const input = parseInput(updateSchema, args.input);
+      return audited(context, 'domain.update', 'domain', () => {
+        const before = visibleRowForWrite<DomainRow>(context, DOMAINS, 'Domain', input.id, 'input.id');
+        requirePermission(context, 'domain:update', before.organization_id, before.id);
+        const name = input.name ?? before.name;
+        if (domainNameTaken(context.db, before.organization_id, name, before.id)) throw new ConflictError(`input.name: a domain "${name}" exists.`);
+        const after = updateDomainRow(context.db, before.id, {
+          name,
+          displayName: input.displayName ?? before.display_name,
+          description: input.description !== undefined ? input.description : before.description,
+          version: input.version ?? before.version,
+          now: isoNow(),
+        });
+        return { organizationId: before.organization_id, resourceId: before.id, ...diff(view(before), view(after), FIELDS), value: { domainId: before.id } };
+      });
+    },
+  }),
+  deleteDomain: t.field({
+    type: DeletePayload,
+    nullable: true,
+    description: 'Deletes a domain; one that still has agents or instances needs cascade: true. Needs domain:delete.',
+    authScopes: { authenticated: true },
+    args: { input: t.arg({ type: DeleteDomainInput, required: true }) },
+    resolve: (_root, args, context) =>
+      audited(context, 'domain.delete', 'domain', () => {
+        const before = visibleRowForWrite<DomainRow>(context, DOMAINS, 'Domain', args.input.id, 'input.id');
+        requirePermission(context, 'domain:delete', before.organization_id, before.id);
+        const dependents = domainDependents(context.db, before.id);
+        if (!args.input.cascade && (dependents.agents > 0 || dependents.instances > 0)) {
+          throw new ConflictError(
+            `The domain still has ${dependents.agents} agent(s) and ${dependents.instances} instance(s); pass cascade: true to delete them too.`,
+          );
+        }
+        deleteDomainRow(context.db, before.id);
+        return {
+          organizationId: before.organization_id,
+          resourceId: before.id,
+          before: view(before),
+          metadata: args.input.cascade ? { cascade: dependents } : {},
+          value: { deletedId: args.input.id },
+        };
+      }),
+  }),
+}));
+

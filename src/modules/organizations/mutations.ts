@@ -1,0 +1,120 @@
+// createOrganization, updateOrganization, deleteOrganization.
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { isoNow } from '../../db/connection';
+import { builder } from '../../schema/builder';
+import { BadUserInputError, ConflictError } from '../../schema/errors';
+import { audited, diff, organizationForWrite, parseInput, requirePermission } from '../../schema/write';
+import { jsonObject, slug, displayName } from '../../schema/validation';
+import { Organization, OrganizationTier } from './types';
+import { deleteOrganizationRow, insertOrganization, organizationById, type OrganizationRow, organizationBySlug, updateOrganizationRow } from './repo';
+
+const FIELDS = ['slug', 'name', 'tier', 'settings'] as const;
+const view = (row: OrganizationRow) => ({ slug: row.slug, name: row.name, tier: row.tier, settings: JSON.parse(row.settings) as unknown });
+
+const CreateOrganizationInput = builder.inputType('CreateOrganizationInput', {
+  fields: (t) => ({
+    slug: t.string({ required: true, description: '2 to 63 lower-case letters, digits and dashes; unique.' }),
+    name: t.string({ required: true }),
+    tier: t.field({ type: OrganizationTier, defaultValue: 'free' }),
+    settings: t.field({ type: 'JSON' }),
+  }),
+});
+const createSchema = z.object({ slug, name: displayName, tier: z.enum(['free', 'pro', 'enterprise']), settings: jsonObject.optional().nullable() });
+
+const UpdateOrganizationInput = builder.inputType('UpdateOrganizationInput', {
+  fields: (t) => ({
+    id: t.id({ required: true }),
+    name: t.string(),
+    tier: t.field({ type: OrganizationTier, description: 'Needs org:tier:update.' }),
+    settings: t.field({ type: 'JSON', description: 'Replaces the settings; needs settings:update.' }),
+  }),
+});
+const updateSchema = z.object({
+  id: z.string(),
+  name: displayName.nullish(),
+  tier: z.enum(['free', 'pro', 'enterprise']).nullish(),
+  settings: jsonObject.nullish(),
+});
+
+const DeleteOrganizationInput = builder.inputType('DeleteOrganizationInput', { fields: (t) => ({ id: t.id({ required: true }) }) });
+
+const OrganizationPayload = builder.objectRef<{ organizationId: string }>('OrganizationPayload').implement({
+  fields: (t) => ({
+    organization: t.field({ type: Organization, nullable: true, resolve: (payload) => payload.organizationId }),
+  }),
+});
+
+export const DeletePayload = builder.objectRef<{ deletedId: string }>('DeletePayload').implement({
+  description: 'What a delete removed.',
+  fields: (t) => ({ deletedId: t.id({ description: 'The global id of the removed object.', resolve: (payload) => payload.deletedId }) }),
+});
+
+builder.mutationFields((t) => ({
+  createOrganization: t.field({
+    type: OrganizationPayload,
+    nullable: true,
+    description: 'Creates a tenant. Needs org:update:platform.',
+    authScopes: { authenticated: true },
+    args: { input: t.arg({ type: CreateOrganizationInput, required: true }) },
+    resolve: (_root, args, context) => {
+      const input = parseInput(createSchema, args.input);
+      return audited(context, 'organization.create', 'organization', () => {
+        requirePermission(context, 'org:update:platform', null, null);
+        if (organizationBySlug(context.db, input.slug)) throw new ConflictError(`input.slug: "${input.slug}" is taken.`);
+        const row = insertOrganization(context.db, {
+          id: randomUUID(),
+          slug: input.slug,
+          name: input.name,
+          tier: input.tier,
+          settings: JSON.stringify(input.settings ?? {}),
+          now: isoNow(),
+        });
+        return { organizationId: row.id, resourceId: row.id, after: view(row), value: { organizationId: row.id } };
+      });
+    },
+  }),
+  updateOrganization: t.field({
+    type: OrganizationPayload,
+    nullable: true,
+    description: 'Changes name (org:update), tier (org:tier:update) or settings (settings:update) of an organization.',
+    authScopes: { authenticated: true },
+    args: { input: t.arg({ type: UpdateOrganizationInput, required: true }) },
+    resolve: (_root, args, context) => {
+      const input = parseInput(updateSchema, args.input);
+      if (input.name == null && input.tier == null && input.settings == null) {
+        throw new BadUserInputError('input: give at least one of name, tier and settings to change.', 'input');
+      }
+      const id = organizationForWrite(context, input.id, 'input.id');
+      return audited(context, 'organization.update', 'organization', () => {
+        const before = organizationById(context.db, id) as OrganizationRow;
+        if (input.name != null) requirePermission(context, ['org:update', 'org:update:platform'], id, id);
+        if (input.tier != null) requirePermission(context, ['org:tier:update'], id, id);
+        if (input.settings != null) requirePermission(context, ['settings:update', 'org:update:platform'], id, id);
+        const after = updateOrganizationRow(context.db, id, {
+          name: input.name ?? before.name,
+          tier: input.tier ?? before.tier,
+          settings: input.settings ? JSON.stringify(input.settings) : before.settings,
+          now: isoNow(),
+        });
+        return { organizationId: id, resourceId: id, ...diff(view(before), view(after), FIELDS), value: { organizationId: id } };
+      });
+    },
+  }),
+  deleteOrganization: t.field({
+    type: DeletePayload,
+    nullable: true,
+    description: 'Deletes an organization and everything it owns. Needs org:delete:platform.',
+    authScopes: { authenticated: true },
+    args: { input: t.arg({ type: DeleteOrganizationInput, required: true }) },
+    resolve: (_root, args, context) => {
+      const id = organizationForWrite(context, args.input.id, 'input.id');
+      return audited(context, 'organization.delete', 'organization', () => {
+        requirePermission(context, 'org:delete:platform', id, id);
+        const before = organizationById(context.db, id) as OrganizationRow;
+        deleteOrganizationRow(context.db, id);
+        return { organizationId: id, resourceId: id, before: view(before), value: { deletedId: args.input.id } };
+      });
+    },
+  }),
+}));

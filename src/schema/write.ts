@@ -1,0 +1,171 @@
+// How every mutation writes: inside one BEGIN IMMEDIATE transaction with its
+// audit entry (both land or neither does); a denied attempt is audited as
+// DENIED in a transaction of its own; input is validated before anything runs.
+import type { z } from 'zod';
+import type { Principal } from '../auth/principal';
+import { isoNow } from '../db/connection';
+import { appendAuditEntry, type NewAuditEntry } from '../modules/auditLog/repo';
+import { organizationById, visibleOrganizationsByIds } from '../modules/organizations/repo';
+import { type Context, principalOf } from './context';
+import { BadUserInputError, ForbiddenError, NotFoundError } from './errors';
+import { idOf } from './ids';
+import { type ListSpec, visibleByIds } from './lists';
+
+/** A refusal for lack of permission on a row the principal may see: audited as DENIED. */
+export class DeniedError extends ForbiddenError {
+  constructor(
+    message: string,
+    readonly organizationId: string | null,
+    readonly resourceId: string | null,
+  ) {
+    super(message);
+  }
+}
+
+export type Change<T> = {
+  organizationId: string | null;
+  resourceId: string | null;
+  /** The changed fields as they were and as they are (never secrets). */
+  before?: Record<string, unknown> | null;
+  after?: Record<string, unknown> | null;
+  metadata?: Record<string, unknown>;
+  value: T;
+};
+
+function actorOf(principal: Principal | null): Pick<NewAuditEntry, 'actorKind' | 'actorId' | 'actorName' | 'actorUserId' | 'actorApiKeyId'> {
+  if (!principal) return { actorKind: 'anonymous', actorId: null, actorName: null, actorUserId: null, actorApiKeyId: null };
+  return {
+    actorKind: principal.kind === 'USER' ? 'user' : principal.kind === 'SERVICE' ? 'service' : 'api_key',
+    actorId: principal.id,
+    actorName: principal.name,
+    actorUserId: principal.userId,
+    actorApiKeyId: principal.apiKeyId,
+  };
+}
+
+type AuditFacts = {
+  action: string;
+  resourceType: string;
+  organizationId: string | null;
+  resourceId: string | null;
+  result: NewAuditEntry['result'];
+  metadata: Record<string, unknown>;
+};
+
+export function auditEntryFor(context: Context, facts: AuditFacts): NewAuditEntry {
+  return {
+    ...actorOf(context.principal),
+    organizationId: facts.organizationId,
+    action: facts.action,
+    resourceType: facts.resourceType,
+    resourceId: facts.resourceId,
+    result: facts.result,
+    requestId: context.requestId,
+    clientAddress: context.clientAddress,
+    metadata: facts.metadata,
+    createdAt: isoNow(),
+  };
+}
+
+/** Appends a DENIED entry on its own (the attempted change was rolled back). */
+export function auditDenied(context: Context, action: string, resourceType: string, error: DeniedError): void {
+  context.db.transaction(() =>
+    appendAuditEntry(
+      context.db,
+      auditEntryFor(context, {
+        action,
+        resourceType,
+        organizationId: error.organizationId,
+        resourceId: error.resourceId,
+        result: 'denied',
+        metadata: { reason: error.message },
+      }),
+    ),
+  );
+}
+
+/**
+ * Runs `work` and appends its audit entry in one transaction. `work` checks
+ * permissions (throwing DeniedError), writes, and says what changed.
+ */
+export function audited<T>(context: Context, action: string, resourceType: string, work: () => Change<T>): T {
+  try {
+    return context.db.transaction(() => {
+      const change = work();
+      const metadata: Record<string, unknown> = { ...change.metadata };
+      if (change.before !== undefined) metadata.before = change.before;
+      if (change.after !== undefined) metadata.after = change.after;
+      appendAuditEntry(
+        context.db,
+        auditEntryFor(context, {
+          action,
+          resourceType,
+          organizationId: change.organizationId,
+          resourceId: change.resourceId,
+          result: 'success',
+          metadata,
+        }),
+      );
+      return change.value;
+    });
+  } catch (error) {
+    if (error instanceof DeniedError) auditDenied(context, action, resourceType, error);
+    throw error;
+  }
+}
+
+/** Throws DeniedError unless the principal holds one of the permissions in the organization. */
+export function requirePermission(
+  context: Context,
+  permissions: string | readonly string[],
+  organizationId: string | null,
+  resourceId: string | null,
+): void {
+  const list = typeof permissions === 'string' ? [permissions] : permissions;
+  const principal = principalOf(context);
+  const held = list.some((permission) =>
+    organizationId === null ? principal.grants.platform.has(permission) : principal.grants.holds(permission, organizationId),
+  );
+  if (!held) throw new DeniedError(`Not allowed: needs ${list.join(' or ')}.`, organizationId, resourceId);
+}
+
+/** The visible row a global id names; NOT_FOUND when it is missing or invisible (the same thing to the caller). */
+export function visibleRowForWrite<Row>(context: Context, spec: ListSpec, typename: string, globalId: string, argument: string): Row {
+  const id = idOf(globalId, typename, argument);
+  const [row] = visibleByIds<Row>(context, principalOf(context), spec, [id]);
+  if (!row) throw new NotFoundError(typename);
+  return row;
+}
+
+/**
+ * The organization a create names. It must exist and be one the principal
+ * sees or holds some permission in; anything else is NOT_FOUND.
+ */
+export function organizationForWrite(context: Context, globalId: string, argument: string): string {
+  const id = idOf(globalId, 'Organization', argument);
+  const principal = principalOf(context);
+  const known =
+    principal.grants.platform.size > 0 ||
+    principal.grants.byOrganization.has(id) ||
+    visibleOrganizationsByIds(context.db, principal, [id]).length > 0;
+  if (!known || !organizationById(context.db, id)) throw new NotFoundError('Organization');
+  return id;
+}
+
+/** Parses a mutation's input with its schema; the first problem becomes BAD_USER_INPUT naming the field. */
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const field = ['input', ...(issue?.path ?? []).map(String)].join('.');
+  throw new BadUserInputError(`${field}: ${issue?.message ?? 'invalid'}`, field);
+}
+
+/** The fields whose values differ, as { before, after } (only those fields). */
+export function diff(before: Record<string, unknown>, after: Record<string, unknown>, fields: readonly string[]) {
+  const changed = fields.filter((field) => JSON.stringify(before[field]) !== JSON.stringify(after[field]));
+  return {
+    before: Object.fromEntries(changed.map((field) => [field, before[field]])),
+    after: Object.fromEntries(changed.map((field) => [field, after[field]])),
+  };
+}
