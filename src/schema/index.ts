@@ -18,5 +18,10 @@ import '../modules/organizations/mutations';
 import '../modules/domains/mutations';
 import '../modules/instances/mutations';
 import '../modules/agents/mutations';
+import '../modules/integrations/mutations';
+import '../modules/sessions/mutations';
+import '../modules/usage/mutations';
+import '../modules/users/mutations';
+import '../modules/apiKeys/mutations';
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -5,6 +5,8 @@ import { hashPassword, newLoginToken, verifySecret } from '../../auth/tokens';
 import { builder } from '../../schema/builder';
 import { principalOf } from '../../schema/context';
 import { BadUserInputError, UnauthenticatedError } from '../../schema/errors';
+import { audited, auditEntryFor } from '../../schema/write';
+import { appendAuditEntry } from '../auditLog/repo';
 import { recordLogin, userByEmail } from '../users/repo';
 import { insertLoginToken, revokeLoginToken } from './repo';
 
@@ -45,6 +47,12 @@ builder.mutationFields((t) => ({
       const hash = user?.password_hash ?? (await decoy(config.bcryptCost));
       const matches = await verifySecret(input.password, hash);
       if (!user || !user.password_hash || !matches || user.is_active !== 1) {
+        db.transaction(() =>
+          appendAuditEntry(db, {
+            ...auditEntryFor(context, { action: 'user.login', resourceType: 'user', organizationId: null, resourceId: null, result: 'denied', metadata: {} }),
+            metadata: { email: input.email.trim().slice(0, 254) },
+          }),
+        );
         throw new UnauthenticatedError('Invalid email or password.');
       }
       const { token, tokenHash } = newLoginToken();
@@ -53,6 +61,14 @@ builder.mutationFields((t) => ({
       db.transaction(() => {
         insertLoginToken(db, { id: randomUUID(), tokenHash, userId: user.id, now, expiresAt });
         recordLogin(db, user.id, now);
+        appendAuditEntry(db, {
+          ...auditEntryFor(context, { action: 'user.login', resourceType: 'user', organizationId: null, resourceId: user.id, result: 'success', metadata: {} }),
+          actorKind: 'user',
+          actorId: user.id,
+          actorName: user.name,
+          actorUserId: user.id,
+          actorApiKeyId: null,
+        });
       });
       return { token, expiresAt };
     },
@@ -67,7 +83,12 @@ builder.mutationFields((t) => ({
       if (principal.loginTokenId === null) {
         throw new BadUserInputError('logout ends a login token; API keys are revoked with revokeApiKey.');
       }
-      return { loggedOut: revokeLoginToken(context.db, principal.loginTokenId, isoNow()) };
+      const loginTokenId = principal.loginTokenId;
+      return audited(context, 'user.logout', 'user', () => ({
+        organizationId: null,
+        resourceId: principal.id,
+        value: { loggedOut: revokeLoginToken(context.db, loginTokenId, isoNow()) },
+      }));
     },
   }),
 }));

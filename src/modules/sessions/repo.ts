@@ -1,4 +1,5 @@
 // SQL for sessions: the list spec and the sessions filter.
+import type { Database } from '../../db/connection';
 import { FilterBuilder } from '../../schema/filters';
 import { idOf } from '../../schema/ids';
 import type { ListSpec, Narrowing } from '../../schema/lists';
@@ -39,4 +40,35 @@ export function sessionFilter(filter: SessionFilter | null | undefined): Narrowi
     .add(filter?.startedAfter, 's.started_at >= :value')
     .add(filter?.startedBefore, 's.started_at < :value')
     .build();
+}
+
+export function insertSession(
+  db: Database,
+  session: {
+    id: string;
+    organizationId: string;
+    agentId: string;
+    instanceId: string | null;
+    startedByUserId: string | null;
+    startedByApiKeyId: string | null;
+    metadata: string;
+    now: string;
+  },
+): SessionRow {
+  return db.get<SessionRow>(
+    `INSERT INTO sessions (id, organization_id, agent_id, instance_id, started_by_user_id, started_by_api_key_id, status,
+       metadata, started_at)
+     VALUES (:id, :organizationId, :agentId, :instanceId, :startedByUserId, :startedByApiKeyId, 'active', :metadata, :now)
+     RETURNING *`,
+    session,
+  ) as SessionRow;
+}
+
+/** Ends an active session; undefined when it was no longer active (someone ended it first). */
+export function endSessionRow(db: Database, id: string, status: string, metadata: string, now: string): SessionRow | undefined {
+  return db.get<SessionRow>(
+    `UPDATE sessions SET status = :status, metadata = :metadata, ended_at = max(:now, started_at)
+     WHERE id = :id AND status = 'active' RETURNING *`,
+    { id, status, metadata, now },
+  );
 }

@@ -91,3 +91,77 @@ export function usageTotalsPerParent(
   const byParent = new Map(rows.map((row) => [row.parent, row]));
   return parentIds.map((id) => byParent.get(id) ?? ZERO);
 }
+
+export type ModelPrice = { provider: string; model: string; prompt: number; completion: number };
+
+export function modelPrices(db: Database, models: readonly string[]): Map<string, ModelPrice> {
+  const rows = db.all<ModelPrice>(
+    `SELECT provider, model, prompt_nano_usd_per_1k_tokens AS prompt, completion_nano_usd_per_1k_tokens AS completion
+       FROM model_prices WHERE model IN (SELECT value FROM json_each(:models))`,
+    { models: JSON.stringify([...new Set(models)]) },
+  );
+  return new Map(rows.map((row) => [row.model, row]));
+}
+
+/** Exact cost in nano-USD: prices are per 1,000 tokens, rounded half up to a whole nano-USD. */
+export function costOf(price: ModelPrice, promptTokens: number, completionTokens: number): bigint {
+  const thousandths = BigInt(promptTokens) * BigInt(price.prompt) + BigInt(completionTokens) * BigInt(price.completion);
+  return (thousandths + 500n) / 1000n;
+}
+
+export type NewUsage = {
+  id: string;
+  organizationId: string;
+  agentId: string | null;
+  sessionId: string | null;
+  userId: string | null;
+  apiKeyId: string | null;
+  provider: string;
+  model: string;
+  promptTokens: number;
+  completionTokens: number;
+  costNanoUsd: bigint;
+  latencyMs: number | null;
+  createdAt: string;
+};
+
+export function insertUsage(db: Database, usage: NewUsage): void {
+  db.run(
+    `INSERT INTO llm_usage (id, organization_id, agent_id, session_id, user_id, api_key_id, provider, model, prompt_tokens,
+       completion_tokens, cost_nano_usd, latency_ms, created_at)
+     VALUES (:id, :organizationId, :agentId, :sessionId, :userId, :apiKeyId, :provider, :model, :promptTokens,
+       :completionTokens, :costNanoUsd, :latencyMs, :createdAt)`,
+    usage,
+  );
+}
+
+export type QuotaLimits = { monthly_token_limit: number | null; monthly_cost_limit_nano_usd: number | null };
+
+export function quotaLimits(db: Database, organizationId: string): QuotaLimits | undefined {
+  return db.get<QuotaLimits>('SELECT monthly_token_limit, monthly_cost_limit_nano_usd FROM llm_quotas WHERE organization_id = :organizationId', {
+    organizationId,
+  });
+}
+
+/** Use of the month [startDay, endDay) from the rollups, the cost as decimal text. */
+export function monthUse(db: Database, organizationId: string, startDay: string, endDay: string): { tokens: number; cost: string } {
+  return db.get<{ tokens: number; cost: string }>(
+    `SELECT coalesce(sum(total_tokens), 0) AS tokens, printf('%d', coalesce(sum(cost_nano_usd), 0)) AS cost
+       FROM llm_usage_daily WHERE organization_id = :organizationId AND day >= :startDay AND day < :endDay`,
+    { organizationId, startDay, endDay },
+  ) as { tokens: number; cost: string };
+}
+
+export function upsertQuota(
+  db: Database,
+  quota: { organizationId: string; tokenLimit: number | null; costLimit: bigint | null; now: string },
+): QuotaLimits & { organization_id: string } {
+  return db.get(
+    `INSERT INTO llm_quotas (organization_id, monthly_token_limit, monthly_cost_limit_nano_usd, updated_at)
+     VALUES (:organizationId, :tokenLimit, :costLimit, :now)
+     ON CONFLICT (organization_id) DO UPDATE SET monthly_token_limit = excluded.monthly_token_limit,
+       monthly_cost_limit_nano_usd = excluded.monthly_cost_limit_nano_usd, updated_at = excluded.updated_at
+     RETURNING organization_id, monthly_token_limit, monthly_cost_limit_nano_usd`,
+    quota,
+  ) as QuotaLimits & { organization_id: string };
+}

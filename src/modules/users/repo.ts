@@ -100,3 +100,44 @@ export function countVisibleMembersPerOrganization(db: Database, principal: Prin
   const query = { from: MEMBERSHIPS, where: q.where, params: { ...q.params, _now: now }, parentExpression: 'm.organization_id' };
   return countRowsPerParent(db, query, organizationIds);
 }
+
+export function userRoleExists(db: Database, userId: string, roleId: string, organizationId: string | null): boolean {
+  return (
+    db.get('SELECT 1 AS found FROM user_roles WHERE user_id = :userId AND role_id = :roleId AND organization_id IS :organizationId', {
+      userId,
+      roleId,
+      organizationId,
+    }) !== undefined
+  );
+}
+
+export function deleteUserRole(db: Database, userId: string, roleId: string, organizationId: string | null): boolean {
+  return (
+    db.run('DELETE FROM user_roles WHERE user_id = :userId AND role_id = :roleId AND organization_id IS :organizationId', {
+      userId,
+      roleId,
+      organizationId,
+    }).changes > 0
+  );
+}
+
+export function rolesOfMember(db: Database, userId: string, organizationId: string): string[] {
+  return db
+    .all<{ role_id: string }>('SELECT role_id FROM user_roles WHERE user_id = :userId AND organization_id = :organizationId ORDER BY role_id', {
+      userId,
+      organizationId,
+    })
+    .map((row) => row.role_id);
+}
+
+/** Removes a member: every role in the organization, and the member's keys there are revoked. Returns the revoked key ids. */
+export function removeMembership(db: Database, userId: string, organizationId: string, now: string): string[] {
+  db.run('DELETE FROM user_roles WHERE user_id = :userId AND organization_id = :organizationId', { userId, organizationId });
+  return db
+    .all<{ id: string }>(
+      `UPDATE api_keys SET revoked_at = :now
+        WHERE user_id = :userId AND organization_id = :organizationId AND revoked_at IS NULL RETURNING id`,
+      { userId, organizationId, now },
+    )
+    .map((row) => row.id);
+}

@@ -1,0 +1,92 @@
+// upsertIntegrationConfig and deleteIntegrationConfig. Secrets are stored
+// apart from the config and never written to the audit log (only their keys).
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { isoNow } from '../../db/connection';
+import { builder } from '../../schema/builder';
+import { Environment } from '../../schema/enums';
+import { jsonObject } from '../../schema/validation';
+import { audited, diff, parseInput, requirePermission, visibleRowForWrite } from '../../schema/write';
+import { DOMAINS, type DomainRow } from '../domains/repo';
+import { DeletePayload } from '../organizations/mutations';
+import {
+  deleteIntegrationConfigRow,
+  INTEGRATION_CONFIGS,
+  integrationConfigByKey,
+  type IntegrationConfigRow,
+  upsertIntegrationConfigRow,
+  upsertIntegrationSecrets,
+} from './repo';
+import { IntegrationConfig } from './types';
+
+const view = (row: IntegrationConfigRow) => ({ config: JSON.parse(row.config) as unknown });
+
+const UpsertIntegrationConfigInput = builder.inputType('UpsertIntegrationConfigInput', {
+  fields: (t) => ({
+    domainId: t.id({ required: true }),
+    environment: t.field({ type: Environment, required: true }),
+    integration: t.string({ required: true, description: 'e.g. salesforce, twilio.' }),
+    config: t.field({ type: 'JSON', required: true }),
+    secrets: t.field({ type: 'JSON', description: 'Replaces the secrets when given; kept as they are when left out.' }),
+  }),
+});
+const upsertSchema = z.object({
+  domainId: z.string(),
+  environment: z.enum(['dev', 'staging', 'prod']),
+  integration: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,99}$/, 'must be 1 to 100 lower-case letters, digits, dashes and underscores'),
+  config: jsonObject,
+  secrets: jsonObject.nullish(),
+});
+
+const DeleteIntegrationConfigInput = builder.inputType('DeleteIntegrationConfigInput', { fields: (t) => ({ id: t.id({ required: true }) }) });
+
+const IntegrationConfigPayload = builder.objectRef<{ integrationConfigId: string; created: boolean }>('IntegrationConfigPayload').implement({
+  fields: (t) => ({
+    integrationConfig: t.field({ type: IntegrationConfig, nullable: true, resolve: (payload) => payload.integrationConfigId }),
+    created: t.exposeBoolean('created', { description: 'True when the config did not exist before.' }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  upsertIntegrationConfig: t.field({
+    type: IntegrationConfigPayload,
+    nullable: true,
+    description: 'Creates or replaces the config of an integration for a domain and environment. Needs integration:update.',
+    authScopes: { authenticated: true },
+    args: { input: t.arg({ type: UpsertIntegrationConfigInput, required: true }) },
+    resolve: (_root, args, context) => {
+      const input = parseInput(upsertSchema, args.input);
+      return audited(context, 'integration_config.upsert', 'integration_config', () => {
+        const domain = visibleRowForWrite<DomainRow>(context, DOMAINS, 'Domain', input.domainId, 'input.domainId');
+        requirePermission(context, 'integration:update', domain.organization_id, null);
+        const key = { organizationId: domain.organization_id, domainId: domain.id, environment: input.environment, integration: input.integration };
+        const before = integrationConfigByKey(context.db, key);
+        const now = isoNow();
+        const after = upsertIntegrationConfigRow(context.db, { id: randomUUID(), ...key, config: JSON.stringify(input.config), now });
+        if (input.secrets) upsertIntegrationSecrets(context.db, after.id, JSON.stringify(input.secrets), now);
+        const change = before ? diff(view(before), view(after), ['config']) : { before: null, after: view(after) };
+        return {
+          organizationId: after.organization_id,
+          resourceId: after.id,
+          ...change,
+          metadata: { integration: input.integration, environment: input.environment, ...(input.secrets ? { secretKeys: Object.keys(input.secrets).sort() } : {}) },
+          value: { integrationConfigId: after.id, created: !before },
+        };
+      });
+    },
+  }),
+  deleteIntegrationConfig: t.field({
+    type: DeletePayload,
+    nullable: true,
+    description: 'Deletes an integration config and its secrets. Needs integration:update.',
+    authScopes: { authenticated: true },
+    args: { input: t.arg({ type: DeleteIntegrationConfigInput, required: true }) },
+    resolve: (_root, args, context) =>
+      audited(context, 'integration_config.delete', 'integration_config', () => {
+        const before = visibleRowForWrite<IntegrationConfigRow>(context, INTEGRATION_CONFIGS, 'IntegrationConfig', args.input.id, 'input.id');
+        requirePermission(context, 'integration:update', before.organization_id, before.id);
+        deleteIntegrationConfigRow(context.db, before.id);
+        return { organizationId: before.organization_id, resourceId: before.id, before: view(before), value: { deletedId: args.input.id } };
+      }),
+  }),
+}));

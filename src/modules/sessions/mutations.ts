@@ -1,0 +1,133 @@
+// startSession, endSession (by its starter), terminateSession (session:terminate:org, or :self on one's own).
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { isoNow } from '../../db/connection';
+import { builder } from '../../schema/builder';
+import { type Context, principalOf } from '../../schema/context';
+import { BadUserInputError, ConflictError } from '../../schema/errors';
+import { jsonObject } from '../../schema/validation';
+import { audited, DeniedError, parseInput, requirePermission, visibleRowForWrite } from '../../schema/write';
+import { AGENTS, type AgentRow } from '../agents/repo';
+import { INSTANCES, type InstanceRow } from '../instances/repo';
+import { endSessionRow, insertSession, SESSIONS, type SessionRow } from './repo';
+import { Session } from './types';
+
+const view = (row: SessionRow) => ({ status: row.status, endedAt: row.ended_at });
+
+const StartSessionInput = builder.inputType('StartSessionInput', {
+  fields: (t) => ({
+    agentId: t.id({ required: true }),
+    instanceId: t.id({ description: 'An instance of the agent\'s domain to run on.' }),
+    metadata: t.field({ type: 'JSON' }),
+  }),
+});
+const startSchema = z.object({ agentId: z.string(), instanceId: z.string().nullish(), metadata: jsonObject.nullish() });
+
+const SessionEndStatus = builder.enumType('SessionEndStatus', {
+  values: { COMPLETED: { value: 'completed' }, FAILED: { value: 'failed' } } as const,
+});
+const EndSessionInput = builder.inputType('EndSessionInput', {
+  fields: (t) => ({
+    id: t.id({ required: true }),
+    status: t.field({ type: SessionEndStatus, defaultValue: 'completed' }),
+    metadata: t.field({ type: 'JSON', description: 'Merged into the session\'s metadata.' }),
+  }),
+});
+const endSchema = z.object({ id: z.string(), status: z.enum(['completed', 'failed']), metadata: jsonObject.nullish() });
+
+const TerminateSessionInput = builder.inputType('TerminateSessionInput', {
+  fields: (t) => ({ id: t.id({ required: true }), reason: t.string() }),
+});
+const terminateSchema = z.object({ id: z.string(), reason: z.string().max(1000, 'must be at most 1000 characters').nullish() });
+
+const SessionPayload = builder.objectRef<{ sessionId: string }>('SessionPayload').implement({
+  fields: (t) => ({ session: t.field({ type: Session, nullable: true, resolve: (payload) => payload.sessionId }) }),
+});
+
+function startedByCaller(context: Context, session: SessionRow): boolean {
+  const principal = principalOf(context);
+  return (
+    (principal.userId !== null && session.started_by_user_id === principal.userId) ||
+    (principal.apiKeyId !== null && session.started_by_api_key_id === principal.apiKeyId)
+  );
+}
+
+function finish(context: Context, session: SessionRow, status: string, metadata: Record<string, unknown>): SessionRow {
+  const merged = JSON.stringify({ ...(JSON.parse(session.metadata) as object), ...metadata });
+  const after = endSessionRow(context.db, session.id, status, merged, isoNow());
+  if (!after) throw new ConflictError(`The session is ${session.status.toUpperCase()}, not ACTIVE.`);
+  return after;
+}
+
+builder.mutationFields((t) => ({
+  startSession: t.field({
+    type: SessionPayload,
+    nullable: true,
+    description: 'Starts a session of an ACTIVE agent. Needs agent:execute.',
+    authScopes: { authenticated: true },
+    args: { input: t.arg({ type: StartSessionInput, required: true }) },
+    resolve: (_root, args, context) => {
+      const input = parseInput(startSchema, args.input);
+      const principal = principalOf(context);
+      return audited(context, 'session.start', 'session', () => {
+        const agent = visibleRowForWrite<AgentRow>(context, AGENTS, 'Agent', input.agentId, 'input.agentId');
+        requirePermission(context, 'agent:execute', agent.organization_id, agent.id);
+        if (agent.status !== 'active') throw new BadUserInputError(`input.agentId: the agent is ${agent.status.toUpperCase()}, not ACTIVE.`, 'input.agentId');
+        let instanceId: string | null = null;
+        if (input.instanceId) {
+          const instance = visibleRowForWrite<InstanceRow>(context, INSTANCES, 'Instance', input.instanceId, 'input.instanceId');
+          if (instance.domain_id !== agent.domain_id) {
+            throw new BadUserInputError('input.instanceId: the instance is not of the agent\'s domain.', 'input.instanceId');
+          }
+          instanceId = instance.id;
+        }
+        const row = insertSession(context.db, {
+          id: randomUUID(),
+          organizationId: agent.organization_id,
+          agentId: agent.id,
+          instanceId,
+          startedByUserId: principal.userId,
+          startedByApiKeyId: principal.apiKeyId,
+          metadata: JSON.stringify(input.metadata ?? {}),
+          now: isoNow(),
+        });
+        return { organizationId: row.organization_id, resourceId: row.id, after: { agentId: agent.id, status: row.status }, value: { sessionId: row.id } };
+      });
+    },
+  }),
+  endSession: t.field({
+    type: SessionPayload,
+    nullable: true,
+    description: 'Ends an ACTIVE session as COMPLETED or FAILED. Only the principal that started it may.',
+    authScopes: { authenticated: true },
+    args: { input: t.arg({ type: EndSessionInput, required: true }) },
+    resolve: (_root, args, context) => {
+      const input = parseInput(endSchema, args.input);
+      return audited(context, 'session.end', 'session', () => {
+        const before = visibleRowForWrite<SessionRow>(context, SESSIONS, 'Session', input.id, 'input.id');
+        if (!startedByCaller(context, before)) {
+          throw new DeniedError('Not allowed: only the principal that started a session ends it.', before.organization_id, before.id);
+        }
+        const after = finish(context, before, input.status, input.metadata ?? {});
+        return { organizationId: before.organization_id, resourceId: before.id, before: view(before), after: view(after), value: { sessionId: before.id } };
+      });
+    },
+  }),
+  terminateSession: t.field({
+    type: SessionPayload,
+    nullable: true,
+    description: 'Stops an ACTIVE session as TERMINATED. Needs session:terminate:org, or session:terminate:self on one\'s own.',
+    authScopes: { authenticated: true },
+    args: { input: t.arg({ type: TerminateSessionInput, required: true }) },
+    resolve: (_root, args, context) => {
+      const input = parseInput(terminateSchema, args.input);
+      return audited(context, 'session.terminate', 'session', () => {
+        const before = visibleRowForWrite<SessionRow>(context, SESSIONS, 'Session', input.id, 'input.id');
+        const permissions = startedByCaller(context, before) ? ['session:terminate:org', 'session:terminate:self'] : ['session:terminate:org'];
+        requirePermission(context, permissions, before.organization_id, before.id);
+        const after = finish(context, before, 'terminated', input.reason ? { terminationReason: input.reason } : {});
+        return { organizationId: before.organization_id, resourceId: before.id, before: view(before), after: view(after), value: { sessionId: before.id } };
+      });
+    },
+  }),
+}));

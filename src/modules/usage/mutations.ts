@@ -1,0 +1,196 @@
+// recordLlmUsage (a metered batch, refused whole past the monthly quota) and setLlmQuota.
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { isoNow } from '../../db/connection';
+import { builder } from '../../schema/builder';
+import { principalOf } from '../../schema/context';
+import { BadUserInputError, QuotaExceededError } from '../../schema/errors';
+import { formatNanoUsd } from '../../schema/money';
+import { parseDateTime } from '../../schema/scalars';
+import { tokenCount } from '../../schema/validation';
+import { audited, organizationForWrite, parseInput, requirePermission, visibleRowForWrite } from '../../schema/write';
+import { AGENTS, type AgentRow } from '../agents/repo';
+import { SESSIONS, type SessionRow } from '../sessions/repo';
+import { costOf, insertUsage, modelPrices, monthUse, type NewUsage, quotaLimits, upsertQuota } from './repo';
+import { quotaPeriod } from './rollups';
+import { LlmUsageRecord, Quota } from './types';
+
+export const MAX_BATCH = 1000;
+
+const LlmUsageInput = builder.inputType('LlmUsageInput', {
+  fields: (t) => ({
+    model: t.string({ required: true, description: 'A model with a price (model_prices); its provider comes from there.' }),
+    promptTokens: t.int({ required: true }),
+    completionTokens: t.int({ required: true }),
+    latencyMs: t.int(),
+    agentId: t.id(),
+    sessionId: t.id({ description: 'The session the call belongs to; its agent is used when agentId is left out.' }),
+    createdAt: t.field({ type: 'DateTime', description: 'When the call happened; now when left out. Never in the future.' }),
+  }),
+});
+const RecordLlmUsageInput = builder.inputType('RecordLlmUsageInput', {
+  fields: (t) => ({
+    organizationId: t.id({ required: true }),
+    records: t.field({ type: [LlmUsageInput], required: true, description: `1 to ${MAX_BATCH} records.` }),
+  }),
+});
+const recordSchema = z.object({
+  organizationId: z.string(),
+  records: z
+    .array(
+      z.object({
+        model: z.string().min(1, 'must not be empty').max(200, 'is too long'),
+        promptTokens: tokenCount,
+        completionTokens: tokenCount,
+        latencyMs: z.number().int().min(0, 'must not be negative').max(86_400_000, 'is too large').nullish(),
+        agentId: z.string().nullish(),
+        sessionId: z.string().nullish(),
+        createdAt: z.string().nullish(),
+      }),
+    )
+    .min(1, 'give at least one record')
+    .max(MAX_BATCH, `at most ${MAX_BATCH} records per batch`),
+});
+
+const RecordLlmUsagePayload = builder
+  .objectRef<{ ids: string[]; tokens: number; cost: bigint }>('RecordLlmUsagePayload')
+  .implement({
+    fields: (t) => ({
+      records: t.field({ type: [LlmUsageRecord], nullable: { list: false, items: true }, resolve: (payload) => payload.ids }),
+      count: t.int({ resolve: (payload) => payload.ids.length }),
+      totalTokens: t.float({ resolve: (payload) => payload.tokens }),
+      costUsd: t.string({ description: 'Exact cost of the batch in USD.', resolve: (payload) => formatNanoUsd(payload.cost) }),
+    }),
+  });
+
+const SetLlmQuotaInput = builder.inputType('SetLlmQuotaInput', {
+  fields: (t) => ({
+    organizationId: t.id({ required: true }),
+    monthlyTokenLimit: t.float({ description: 'Null: no token limit.' }),
+    monthlyCostLimitUsd: t.string({ description: 'USD as a decimal string, up to 9 decimals, e.g. "250.00". Null: no cost limit.' }),
+  }),
+});
+const usd = z.string().regex(/^\d{1,6}(\.\d{1,9})?$/, 'must be a decimal amount of USD below 1000000 such as "250.00" (up to 9 decimals)');
+const quotaSchema = z.object({
+  organizationId: z.string(),
+  monthlyTokenLimit: z.number().int('must be a whole number').min(0, 'must not be negative').max(Number.MAX_SAFE_INTEGER).nullish(),
+  monthlyCostLimitUsd: usd.nullish(),
+});
+
+function nanoUsd(text: string): bigint {
+  const [whole, fraction = ''] = text.split('.');
+  return BigInt(whole as string) * 1_000_000_000n + BigInt(fraction.padEnd(9, '0'));
+}
+
+builder.mutationFields((t) => ({
+  recordLlmUsage: t.field({
+    type: RecordLlmUsagePayload,
+    nullable: true,
+    description: `Records a batch of LLM calls (1 to ${MAX_BATCH}), priced from model_prices. Needs llm:invoke. A batch that would pass the monthly quota is refused whole with QUOTA_EXCEEDED.`,
+    authScopes: { authenticated: true },
+    args: { input: t.arg({ type: RecordLlmUsageInput, required: true }) },
+    resolve: (_root, args, context) => {
+      const input = parseInput(recordSchema, args.input);
+      const principal = principalOf(context);
+      const organizationId = organizationForWrite(context, input.organizationId, 'input.organizationId');
+      const now = isoNow();
+      return audited(context, 'llm_usage.record', 'llm_usage', () => {
+        requirePermission(context, 'llm:invoke', organizationId, null);
+        const prices = modelPrices(context.db, input.records.map((record) => record.model));
+        const agents = new Map<string, AgentRow>();
+        const sessions = new Map<string, SessionRow>();
+        const rows: NewUsage[] = input.records.map((record, index) => {
+          const field = `input.records.${index}`;
+          const price = prices.get(record.model);
+          if (!price) throw new BadUserInputError(`${field}.model: "${record.model}" has no price; unknown model.`, `${field}.model`);
+          let createdAt = now;
+          if (record.createdAt) {
+            createdAt = parseDateTime(record.createdAt);
+            if (createdAt > now) throw new BadUserInputError(`${field}.createdAt: must not be in the future.`, `${field}.createdAt`);
+          }
+          let session: SessionRow | undefined;
+          if (record.sessionId) {
+            session = sessions.get(record.sessionId) ?? visibleRowForWrite<SessionRow>(context, SESSIONS, 'Session', record.sessionId, `${field}.sessionId`);
+            sessions.set(record.sessionId, session);
+            if (session.organization_id !== organizationId) throw new BadUserInputError(`${field}.sessionId: not of this organization.`, `${field}.sessionId`);
+          }
+          let agentId = session?.agent_id ?? null;
+          if (record.agentId) {
+            const agent = agents.get(record.agentId) ?? visibleRowForWrite<AgentRow>(context, AGENTS, 'Agent', record.agentId, `${field}.agentId`);
+            agents.set(record.agentId, agent);
+            if (agent.organization_id !== organizationId) throw new BadUserInputError(`${field}.agentId: not of this organization.`, `${field}.agentId`);
+            if (session && session.agent_id !== agent.id) throw new BadUserInputError(`${field}.agentId: not the agent of the session.`, `${field}.agentId`);
+            agentId = agent.id;
+          }
+          return {
+            id: randomUUID(),
+            organizationId,
+            agentId,
+            sessionId: session?.id ?? null,
+            userId: principal.userId,
+            apiKeyId: principal.apiKeyId,
+            provider: price.provider,
+            model: price.model,
+            promptTokens: record.promptTokens,
+            completionTokens: record.completionTokens,
+            costNanoUsd: costOf(price, record.promptTokens, record.completionTokens),
+            latencyMs: record.latencyMs ?? null,
+            createdAt,
+          };
+        });
+        const tokens = rows.reduce((sum, row) => sum + row.promptTokens + row.completionTokens, 0);
+        const cost = rows.reduce((sum, row) => sum + row.costNanoUsd, 0n);
+        enforceQuota(context.db, organizationId, rows, now);
+        for (const row of rows) insertUsage(context.db, row);
+        return {
+          organizationId,
+          resourceId: null,
+          metadata: { count: rows.length, totalTokens: tokens, costNanoUsd: cost.toString(), models: [...new Set(rows.map((row) => row.model))].sort() },
+          value: { ids: rows.map((row) => row.id), tokens, cost },
+        };
+      });
+    },
+  }),
+  setLlmQuota: t.field({
+    type: Quota,
+    nullable: true,
+    description: 'Sets the monthly token and cost limits of an organization (null removes a limit). Needs llm:quota:update:org.',
+    authScopes: { authenticated: true },
+    args: { input: t.arg({ type: SetLlmQuotaInput, required: true }) },
+    resolve: (_root, args, context) => {
+      const input = parseInput(quotaSchema, args.input);
+      const organizationId = organizationForWrite(context, input.organizationId, 'input.organizationId');
+      return audited(context, 'llm_quota.set', 'llm_quota', () => {
+        requirePermission(context, 'llm:quota:update:org', organizationId, organizationId);
+        const before = quotaLimits(context.db, organizationId) ?? null;
+        const after = upsertQuota(context.db, {
+          organizationId,
+          tokenLimit: input.monthlyTokenLimit ?? null,
+          costLimit: input.monthlyCostLimitUsd ? nanoUsd(input.monthlyCostLimitUsd) : null,
+          now: isoNow(),
+        });
+        const { organization_id: _id, ...limits } = after;
+        return { organizationId, resourceId: organizationId, before, after: limits, value: organizationId };
+      });
+    },
+  }),
+}));
+
+/** Refuses the batch when its records of this month would take the organization past a monthly limit. */
+function enforceQuota(db: Parameters<typeof quotaLimits>[0], organizationId: string, rows: NewUsage[], now: string): void {
+  const limits = quotaLimits(db, organizationId);
+  if (!limits || (limits.monthly_token_limit === null && limits.monthly_cost_limit_nano_usd === null)) return;
+  const period = quotaPeriod(new Date(now));
+  const inPeriod = rows.filter((row) => row.createdAt >= period.start && row.createdAt < period.end);
+  const used = monthUse(db, organizationId, period.start.slice(0, 10), period.end.slice(0, 10));
+  const tokens = used.tokens + inPeriod.reduce((sum, row) => sum + row.promptTokens + row.completionTokens, 0);
+  const cost = BigInt(used.cost) + inPeriod.reduce((sum, row) => sum + row.costNanoUsd, 0n);
+  if (limits.monthly_token_limit !== null && tokens > limits.monthly_token_limit) {
+    throw new QuotaExceededError(`The batch would use ${tokens} tokens this month; the limit is ${limits.monthly_token_limit}. Nothing was recorded.`);
+  }
+  if (limits.monthly_cost_limit_nano_usd !== null && cost > BigInt(limits.monthly_cost_limit_nano_usd)) {
+    throw new QuotaExceededError(
+      `The batch would cost ${formatNanoUsd(cost)} USD this month; the limit is ${formatNanoUsd(limits.monthly_cost_limit_nano_usd)}. Nothing was recorded.`,
+    );
+  }
+}

@@ -1,0 +1,201 @@
+// Members: inviteUser, assignRole, revokeRole, removeMember. No grant exceeds the granter.
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { hashPassword } from '../../auth/tokens';
+import { isoNow } from '../../db/connection';
+import { builder } from '../../schema/builder';
+import { type Context, principalOf } from '../../schema/context';
+import { BadUserInputError, ConflictError, NotFoundError } from '../../schema/errors';
+import { requireGrantable, roleForInput } from '../../schema/grantRules';
+import { idOf } from '../../schema/ids';
+import { parseDateTime } from '../../schema/scalars';
+import { displayName, email, password } from '../../schema/validation';
+import { audited, organizationForWrite, parseInput, requirePermission } from '../../schema/write';
+import type { RoleRow } from '../roles/repo';
+import {
+  deleteUserRole,
+  insertUser,
+  insertUserRole,
+  removeMembership,
+  rolesOfMember,
+  userByEmail,
+  userRoleExists,
+  visibleUsersByIds,
+  type VisibleUserRow,
+} from './repo';
+import { User } from './types';
+
+const InviteUserInput = builder.inputType('InviteUserInput', {
+  fields: (t) => ({
+    organizationId: t.id({ required: true }),
+    email: t.string({ required: true }),
+    name: t.string({ description: 'Needed when the email is new.' }),
+    role: t.string({ required: true, description: 'The role to give in the organization, e.g. org_developer.' }),
+    password: t.string({ description: 'For a new user: at least 12 characters. Without one the user cannot log in yet.' }),
+  }),
+});
+const inviteSchema = z.object({
+  organizationId: z.string(),
+  email,
+  name: displayName.nullish(),
+  role: z.string(),
+  password: password.nullish(),
+});
+
+const RoleGrantInput = builder.inputType('RoleGrantInput', {
+  fields: (t) => ({
+    userId: t.id({ required: true }),
+    role: t.string({ required: true }),
+    organizationId: t.id({ description: 'Left out for a platform role (platform_owner only).' }),
+    expiresAt: t.field({ type: 'DateTime', description: 'When the grant lapses (assignRole only).' }),
+  }),
+});
+const grantSchema = z.object({
+  userId: z.string(),
+  role: z.string(),
+  organizationId: z.string().nullish(),
+  expiresAt: z.string().nullish(),
+});
+
+const RemoveMemberInput = builder.inputType('RemoveMemberInput', {
+  fields: (t) => ({ organizationId: t.id({ required: true }), userId: t.id({ required: true }) }),
+});
+
+const MemberPayload = builder.objectRef<{ userId: string; created?: boolean; revokedApiKeys?: number }>('MemberPayload').implement({
+  fields: (t) => ({
+    user: t.field({ type: User, nullable: true, resolve: (payload) => payload.userId }),
+    created: t.boolean({ description: 'inviteUser: true when the user was new.', resolve: (payload) => payload.created ?? false }),
+    revokedApiKeys: t.int({ description: 'removeMember: the member\'s keys in the organization that were revoked.', resolve: (payload) => payload.revokedApiKeys ?? 0 }),
+  }),
+});
+
+/** The user a global id names, as the caller may see it; NOT_FOUND otherwise. */
+function visibleUser(context: Context, globalId: string, field: string): VisibleUserRow {
+  const [user] = visibleUsersByIds(context.db, principalOf(context), [idOf(globalId, 'User', field)]);
+  if (!user) throw new NotFoundError('User');
+  return user;
+}
+
+/** Where a role applies: org roles need an organization, platform roles none; service roles are for keys only. */
+function scopeOfGrant(context: Context, role: RoleRow, organizationGlobalId: string | null | undefined): string | null {
+  if (role.level === 'service') throw new BadUserInputError(`input.role: ${role.name} is a service role, for API keys only.`, 'input.role');
+  if (role.level === 'platform') {
+    if (organizationGlobalId) throw new BadUserInputError(`input.organizationId: ${role.name} is platform-wide; leave organizationId out.`, 'input.organizationId');
+    return null;
+  }
+  if (!organizationGlobalId) throw new BadUserInputError(`input.organizationId: ${role.name} is given in an organization.`, 'input.organizationId');
+  return organizationForWrite(context, organizationGlobalId, 'input.organizationId');
+}
+
+/** user:update in the organization; platform grants are the platform_owner's alone (checked by requireGrantable). */
+function requireUserAdmin(context: Context, organizationId: string | null, userId: string): void {
+  if (organizationId !== null) requirePermission(context, 'user:update', organizationId, userId);
+}
+
+builder.mutationFields((t) => ({
+  inviteUser: t.field({
+    type: MemberPayload,
+    nullable: true,
+    description: 'Adds a person to an organization with a role, creating the user when the email is new. Needs user:invite.',
+    authScopes: { authenticated: true },
+    args: { input: t.arg({ type: InviteUserInput, required: true }) },
+    resolve: async (_root, args, context) => {
+      const input = parseInput(inviteSchema, args.input);
+      const organizationId = organizationForWrite(context, input.organizationId, 'input.organizationId');
+      const role = roleForInput(context, input.role, 'input.role');
+      if (role.level !== 'org') throw new BadUserInputError(`input.role: ${role.name} is not an organization role.`, 'input.role');
+      const passwordHash = input.password ? await hashPassword(input.password, context.config.bcryptCost) : null;
+      return audited(context, 'member.invite', 'user', () => {
+        requirePermission(context, 'user:invite', organizationId, null);
+        requireGrantable(context, role, organizationId, null);
+        const now = isoNow();
+        let user = userByEmail(context.db, input.email);
+        const created = !user;
+        if (!user) {
+          if (!input.name) throw new BadUserInputError('input.name: needed for a new user.', 'input.name');
+          user = insertUser(context.db, { id: randomUUID(), email: input.email, name: input.name, passwordHash, now });
+        }
+        if (userRoleExists(context.db, user.id, role.id, organizationId)) {
+          throw new ConflictError(`The user already holds ${role.name} in this organization.`);
+        }
+        const grantedBy = principalOf(context).userId;
+        insertUserRole(context.db, { id: randomUUID(), userId: user.id, roleId: role.id, organizationId, grantedByUserId: grantedBy, now, expiresAt: null });
+        return {
+          organizationId,
+          resourceId: user.id,
+          after: { email: user.email, role: role.name },
+          metadata: { created },
+          value: { userId: user.id, created },
+        };
+      });
+    },
+  }),
+  assignRole: t.field({
+    type: MemberPayload,
+    nullable: true,
+    description: 'Gives a user a role in an organization (user:update), or a platform role (platform_owner only). Never more than the caller holds.',
+    authScopes: { authenticated: true },
+    args: { input: t.arg({ type: RoleGrantInput, required: true }) },
+    resolve: (_root, args, context) => {
+      const input = parseInput(grantSchema, args.input);
+      const role = roleForInput(context, input.role, 'input.role');
+      const organizationId = scopeOfGrant(context, role, input.organizationId);
+      const expiresAt = input.expiresAt ? parseDateTime(input.expiresAt) : null;
+      if (expiresAt !== null && expiresAt <= isoNow()) throw new BadUserInputError('input.expiresAt: must be in the future.', 'input.expiresAt');
+      return audited(context, 'member.role_assign', 'user', () => {
+        const user = visibleUser(context, input.userId, 'input.userId');
+        requireUserAdmin(context, organizationId, user.id);
+        requireGrantable(context, role, organizationId, user.id);
+        if (userRoleExists(context.db, user.id, role.id, organizationId)) throw new ConflictError(`The user already holds ${role.name} there.`);
+        insertUserRole(context.db, {
+          id: randomUUID(),
+          userId: user.id,
+          roleId: role.id,
+          organizationId,
+          grantedByUserId: principalOf(context).userId,
+          now: isoNow(),
+          expiresAt,
+        });
+        return { organizationId, resourceId: user.id, after: { role: role.name, expiresAt }, value: { userId: user.id } };
+      });
+    },
+  }),
+  revokeRole: t.field({
+    type: MemberPayload,
+    nullable: true,
+    description: 'Takes a role from a user (user:update; platform roles: platform_owner only). Only roles the caller could give.',
+    authScopes: { authenticated: true },
+    args: { input: t.arg({ type: RoleGrantInput, required: true }) },
+    resolve: (_root, args, context) => {
+      const input = parseInput(grantSchema, args.input);
+      const role = roleForInput(context, input.role, 'input.role');
+      const organizationId = scopeOfGrant(context, role, input.organizationId);
+      return audited(context, 'member.role_revoke', 'user', () => {
+        const user = visibleUser(context, input.userId, 'input.userId');
+        requireUserAdmin(context, organizationId, user.id);
+        requireGrantable(context, role, organizationId, user.id);
+        if (!deleteUserRole(context.db, user.id, role.id, organizationId)) throw new NotFoundError('Role grant');
+        return { organizationId, resourceId: user.id, before: { role: role.name }, value: { userId: user.id } };
+      });
+    },
+  }),
+  removeMember: t.field({
+    type: MemberPayload,
+    nullable: true,
+    description: 'Removes a user from an organization: every role there, and the user\'s keys there are revoked. Needs user:revoke.',
+    authScopes: { authenticated: true },
+    args: { input: t.arg({ type: RemoveMemberInput, required: true }) },
+    resolve: (_root, args, context) => {
+      const organizationId = organizationForWrite(context, args.input.organizationId, 'input.organizationId');
+      return audited(context, 'member.remove', 'user', () => {
+        const user = visibleUser(context, args.input.userId, 'input.userId');
+        requirePermission(context, 'user:revoke', organizationId, user.id);
+        const roles = rolesOfMember(context.db, user.id, organizationId);
+        if (roles.length === 0) throw new NotFoundError('Member');
+        const revoked = removeMembership(context.db, user.id, organizationId, isoNow());
+        for (const keyId of revoked) context.keyCache.forgetKey(keyId);
+        return { organizationId, resourceId: user.id, before: { roles }, metadata: { revokedApiKeys: revoked.length }, value: { userId: user.id, revokedApiKeys: revoked.length } };
+      });
+    },
+  }),
+}));

@@ -1,0 +1,32 @@
+// The rule that no grant exceeds the granter: a role (for a user or a key)
+// may only be given by a principal holding every permission of that role
+// where it applies, and platform and service roles only by a platform_owner.
+import { permissionCodesOfRole, type RoleRow, roleByName } from '../modules/roles/repo';
+import { type Context, principalOf } from './context';
+import { BadUserInputError } from './errors';
+import { DeniedError } from './write';
+
+/** The role a name gives, or BAD_USER_INPUT naming the field. */
+export function roleForInput(context: Context, name: string, field: string): RoleRow {
+  const role = roleByName(context.db, name);
+  if (!role) throw new BadUserInputError(`${field}: "${name.slice(0, 100)}" is not a role.`, field);
+  return role;
+}
+
+/** Throws DeniedError unless the principal may give `role` in `organizationId` (null: platform-wide). */
+export function requireGrantable(context: Context, role: RoleRow, organizationId: string | null, resourceId: string | null): void {
+  const principal = principalOf(context);
+  if (role.level !== 'org' && !principal.isPlatformOwner) {
+    throw new DeniedError(`Not allowed: only a platform_owner gives the ${role.level} role ${role.name}.`, organizationId, resourceId);
+  }
+  const missing = permissionCodesOfRole(context.db, role.id).filter((code) =>
+    organizationId === null ? !principal.grants.platform.has(code) : !principal.grants.holds(code, organizationId),
+  );
+  if (missing.length > 0) {
+    throw new DeniedError(
+      `Not allowed: the role ${role.name} holds permissions the caller does not (${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}).`,
+      organizationId,
+      resourceId,
+    );
+  }
+}
