@@ -1,6 +1,7 @@
 // The `foundry` command: dispatches to one file per subcommand.
 import { ConfigError } from '../config';
 import { apiKey, apiKeyUsage } from './apiKey';
+import { audit, auditUsage } from './audit';
 import { backup } from './backup';
 import { init } from './init';
 import { CliError } from './shared';
@@ -11,6 +12,7 @@ const USAGE = `usage:
   ${apiKeyUsage}
   ${userUsage}
   foundry backup --to <file>
+  ${auditUsage}
 The database is DATABASE_PATH (default data/foundry.db).`;
 
 async function run(argv: string[]): Promise<void> {
@@ -24,6 +26,8 @@ async function run(argv: string[]): Promise<void> {
       return user(rest);
     case 'backup':
       return backup(rest);
+    case 'audit':
+      return audit(rest);
     case 'help':
     case '--help':
     case undefined:

@@ -47,6 +47,12 @@ export class Database {
     return this.measure(() => this.statement(sql).all(params) as Row[]);
   }
 
+  /** Streams rows one at a time (for walks over large tables); counted as one statement. */
+  *iterate<Row>(sql: string, params: SqlParams = {}): Generator<Row> {
+    const rows = this.measure(() => this.statement(sql).iterate(params)) as IterableIterator<Row>;
+    yield* rows;
+  }
+
   get<Row>(sql: string, params: SqlParams = {}): Row | undefined {
     return this.measure(() => this.statement(sql).get(params) as Row | undefined);
   }

@@ -120,3 +120,32 @@ export function appendAuditEntry(db: Database, entry: NewAuditEntry): AuditRow {
     { ...row, previous_hash: previousHash, hash },
   ) as AuditRow;
 }
+
+export type ChainBreak = { organizationId: string | null; entryId: number; action: string; reason: string };
+export type ChainReport = { chains: number; entries: number; broken: ChainBreak | null };
+
+/**
+ * Walks each organization's chain (or one, or the platform chain with
+ * `null`) in id order, recomputing every hash; stops at the first broken link.
+ */
+export function verifyAuditChains(db: Database, organizationId?: string | null): ChainReport {
+  const scoped = organizationId !== undefined;
+  const organizations = scoped
+    ? [organizationId]
+    : db.all<{ organization_id: string | null }>('SELECT DISTINCT organization_id FROM audit_log ORDER BY organization_id').map((row) => row.organization_id);
+  let entries = 0;
+  for (const org of organizations) {
+    let previous: string | null = null;
+    for (const row of db.iterate<AuditRow>('SELECT * FROM audit_log WHERE organization_id IS :org ORDER BY id', { org })) {
+      entries++;
+      if (row.previous_hash !== previous) {
+        return { chains: organizations.length, entries, broken: { organizationId: org, entryId: row.id, action: row.action, reason: 'previous_hash does not match the entry before it' } };
+      }
+      if (chainHash(row.previous_hash, canonicalEntry(row)) !== row.hash) {
+        return { chains: organizations.length, entries, broken: { organizationId: org, entryId: row.id, action: row.action, reason: 'hash does not match the entry\'s contents' } };
+      }
+      previous = row.hash;
+    }
+  }
+  return { chains: organizations.length, entries, broken: null };
+}

@@ -1,0 +1,136 @@
+// The audit trail: a write and its entry share one transaction, the chain
+// verifies after a real workload, and a row edited by hand is named.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyAuditChains } from '../src/modules/auditLog/repo';
+import { gid } from './helpers/fixtures';
+import { apiKeyFor } from './helpers/principals';
+import { errorCodes, startServer, type TestServer } from './helpers/server';
+
+const ROOT = join(import.meta.dirname, '..');
+let server: TestServer;
+let admin: string;
+
+beforeAll(async () => {
+  server = await startServer();
+  admin = (await apiKeyFor(server, { org: 'quant', role: 'org_admin' })).token;
+  await server.gql('{ viewer { principal { kind } } }', {}, admin);
+});
+afterAll(() => server.close());
+
+function counts(): Record<string, number> {
+  const db = server.services.db;
+  const tables = db.all<{ name: string }>(
+    "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '%fts%' ORDER BY name",
+  );
+  return Object.fromEntries(tables.map(({ name }) => [name, db.get<{ n: number }>(`SELECT count(*) AS n FROM "${name}"`)?.n ?? 0]));
+}
+
+const CREATE_AGENT = `mutation ($input: CreateAgentInput!) { createAgent(input: $input) { agent { id name } } }`;
+
+describe('a write and its audit entry', () => {
+  it('land together: the entry names the actor, the action, the request and the change', async () => {
+    const response = await server.gql<{ createAgent: { agent: { id: string } } }>(
+      CREATE_AGENT,
+      { input: { domainId: gid('Domain', 'demo'), name: 'audited-agent', displayName: 'Audited', tags: ['a'] } },
+      admin,
+    );
+    expect(response.errors).toBeUndefined();
+    const entry = server.services.db.get<{ action: string; result: string; organization_id: string; actor_kind: string; request_id: string; metadata: string }>(
+      'SELECT action, result, organization_id, actor_kind, request_id, metadata FROM audit_log ORDER BY id DESC LIMIT 1',
+    );
+    expect(entry).toMatchObject({ action: 'agent.create', result: 'success', organization_id: 'quant', actor_kind: 'api_key' });
+    expect(entry?.request_id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(JSON.parse(entry?.metadata ?? '{}').after).toMatchObject({ name: 'audited-agent', displayName: 'Audited', tags: ['a'] });
+  });
+
+  it('fail together: when the audit insert fails after the change, neither the change nor the entry is kept', async () => {
+    const db = server.services.db;
+    const before = counts();
+    // Make the audit insert fail inside the mutation's transaction, after the agent row was written.
+    db.exec("CREATE TEMP TRIGGER fail_audit BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
+    try {
+      const response = await server.gql(
+        CREATE_AGENT,
+        { input: { domainId: gid('Domain', 'demo'), name: 'never-kept', displayName: 'Never kept' } },
+        admin,
+      );
+      expect(errorCodes(response)).toEqual(['INTERNAL_SERVER_ERROR']);
+      expect(JSON.stringify(response)).not.toContain('injected');
+    } finally {
+      db.exec('DROP TRIGGER temp.fail_audit');
+    }
+    expect(counts()).toEqual(before);
+    expect(db.get("SELECT 1 FROM agents WHERE name = 'never-kept'")).toBeUndefined();
+  });
+
+  it('a denied attempt is kept as a DENIED entry while the change is not', async () => {
+    const viewer = (await apiKeyFor(server, { org: 'quant', role: 'org_viewer' })).token;
+    await server.gql('{ viewer { principal { kind } } }', {}, viewer);
+    const before = counts();
+    const response = await server.gql(CREATE_AGENT, { input: { domainId: gid('Domain', 'demo'), name: 'denied-agent', displayName: 'x' } }, viewer);
+    expect(errorCodes(response)).toEqual(['FORBIDDEN']);
+    expect(counts()).toEqual({ ...before, audit_log: (before.audit_log ?? 0) + 1 });
+    const entry = server.services.db.get<{ action: string; result: string; organization_id: string }>(
+      'SELECT action, result, organization_id FROM audit_log ORDER BY id DESC LIMIT 1',
+    );
+    expect(entry).toEqual({ action: 'agent.create', result: 'denied', organization_id: 'quant' });
+  });
+
+  it('cannot be changed or removed through SQL while its triggers stand', () => {
+    expect(() => server.services.db.run("UPDATE audit_log SET action = 'agent.delete'")).toThrow(/append-only/);
+    expect(() => server.services.db.run('DELETE FROM audit_log')).toThrow(/append-only/);
+  });
+});
+
+function foundryAuditVerify(): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(ROOT, 'bin/foundry.mjs'), 'audit', 'verify'], {
+      cwd: ROOT,
+      env: { ...process.env, DATABASE_PATH: server.databasePath },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('foundry audit verify', () => {
+  it('passes after a workload of mutations, and names the entry edited by hand', async () => {
+    // A workload across kinds of writes, successes and denials, in quant.
+    const created = await server.gql<{ createDomain: { domain: { id: string } } }>(
+      'mutation { createDomain(input: { organizationId: "T3JnYW5pemF0aW9uOnF1YW50", name: "billing", displayName: "Billing" }) { domain { id } } }',
+      {},
+      admin,
+    );
+    const domainId = created.data?.createDomain.domain.id as string;
+    const responses = [];
+    responses.push(await server.gql('mutation ($id: ID!) { updateDomain(input: { id: $id, version: "1.1.0" }) { domain { version } } }', { id: domainId }, admin));
+    responses.push(await server.gql('mutation ($id: ID!) { publishAgent(input: { id: $id }) { agent { publishedAt } } }', { id: gid('Agent', 'agt-002') }, admin));
+    responses.push(await server.gql(
+      'mutation ($input: RecordLlmUsageInput!) { recordLlmUsage(input: $input) { count } }',
+      { input: { organizationId: gid('Organization', 'quant'), records: [{ model: 'gpt-4o', promptTokens: 1234, completionTokens: 567 }] } },
+      admin,
+    ));
+    responses.push(await server.gql('mutation ($id: ID!) { deleteDomain(input: { id: $id }) { deletedId } }', { id: domainId }, admin));
+    for (const response of responses) expect(response.errors).toBeUndefined();
+
+    expect(verifyAuditChains(server.services.db).broken).toBeNull();
+    const ok = await foundryAuditVerify();
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/audit log verified: \d+ entries/);
+
+    // Someone with the file drops the guard and edits one entry.
+    const target = server.services.db.get<{ id: number }>("SELECT id FROM audit_log WHERE action = 'domain.update' ORDER BY id DESC LIMIT 1");
+    server.services.db.exec('DROP TRIGGER audit_log_no_update');
+    server.services.db.run(`UPDATE audit_log SET metadata = json_set(metadata, '$.after.version', '9.9.9') WHERE id = :id`, { id: target?.id ?? null });
+    const broken = await foundryAuditVerify();
+    expect(broken.code).toBe(1);
+    expect(broken.stderr.trim().split('\n')).toHaveLength(1);
+    expect(broken.stderr).toContain(`broken at entry ${target?.id} (domain.update)`);
+  });
+});
