@@ -1,61 +1,109 @@
 // Benchmarks, run with `npm run bench` (never part of `npm test`): starts the
-// real gateway on a temp SQLite file on 127.0.0.1 and measures requests.
+// real gateway on a temp SQLite file on 127.0.0.1, measures, and stops.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { encodeGlobalID } from '@pothos/plugin-relay';
 import pino from 'pino';
 import { bootstrap } from '../src/bootstrap';
 import { loadConfig } from '../src/config';
 import { createGraphQLHandler } from '../src/server';
 
-const QUERY = '{ viewer { principal { kind name } } }';
+type Timed = { ms: number; body: { data?: unknown; errors?: unknown; extensions?: { sql?: { statements: number } } } };
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
 }
 
-async function timed(url: string, token: string): Promise<number> {
-  const start = process.hrtime.bigint();
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query: QUERY }),
-  });
-  const body = (await response.json()) as { data?: unknown };
-  if (!body.data) throw new Error('request failed');
-  return Number(process.hrtime.bigint() - start) / 1e6;
+function row(name: string, values: number[], extra = ''): string {
+  const sorted = [...values].sort((a, b) => a - b);
+  return `${name.padEnd(40)} n=${String(values.length).padStart(4)}  p50=${percentile(sorted, 50).toFixed(2)} ms  p95=${percentile(sorted, 95).toFixed(2)} ms${extra}`;
 }
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'foundry-bench-'));
-  const config = loadConfig({ ...process.env, DATABASE_PATH: join(dir, 'bench.db'), LOG_LEVEL: 'silent' });
+  const config = loadConfig({ ...process.env, DATABASE_PATH: join(dir, 'bench.db'), LOG_LEVEL: 'silent', FOUNDRY_SQL_STATS: '1' });
   const { services, firstApiKey } = await bootstrap(config, pino({ level: 'silent' }));
   const handle = createGraphQLHandler(services);
   const server = createServer((req, res) => void handle(req, res));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
-  try {
-    const token = firstApiKey as string;
-    // Warm the process (JIT, statement cache) with a request that does not authenticate.
-    await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' });
+  const token = firstApiKey as string;
 
+  async function timed(query: string, variables: Record<string, unknown> = {}): Promise<Timed> {
+    const start = process.hrtime.bigint();
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query, variables }),
+    });
+    const body = (await response.json()) as Timed['body'];
+    if (!body.data || body.errors) throw new Error(`request failed: ${JSON.stringify(body.errors)}`);
+    return { ms: Number(process.hrtime.bigint() - start) / 1e6, body };
+  }
+
+  try {
+    await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' });
     const rounds = Number(process.env.BENCH_ROUNDS ?? 20);
+    const keyId = services.db.get<{ id: string }>('SELECT id FROM api_keys LIMIT 1')?.id ?? '';
+
+    // 1. Authentication: the first request with a key pays bcrypt; later ones hit the verification cache.
     const uncached: number[] = [];
     const cached: number[] = [];
     for (let round = 0; round < rounds; round++) {
-      services.keyCache.forgetKey(services.db.get<{ id: string }>('SELECT id FROM api_keys LIMIT 1')?.id ?? '');
-      uncached.push(await timed(url, token));
-      for (let i = 0; i < 25; i++) cached.push(await timed(url, token));
+      services.keyCache.forgetKey(keyId);
+      uncached.push((await timed('{ viewer { principal { kind } } }')).ms);
+      for (let i = 0; i < 25; i++) cached.push((await timed('{ viewer { principal { kind } } }')).ms);
     }
-    uncached.sort((a, b) => a - b);
-    cached.sort((a, b) => a - b);
-    const row = (name: string, values: number[]) =>
-      `${name.padEnd(32)} n=${String(values.length).padStart(4)}  p50=${percentile(values, 50).toFixed(2)} ms  p95=${percentile(values, 95).toFixed(2)} ms`;
-    process.stdout.write(`auth: API key, bcrypt cost ${config.bcryptCost}, query ${QUERY}\n`);
-    process.stdout.write(`${row('first request (bcrypt verify)', uncached)}\n`);
-    process.stdout.write(`${row('cached key', cached)}\n`);
+    process.stdout.write(`auth (bcrypt cost ${config.bcryptCost})\n${row('first request (bcrypt verify)', uncached)}\n${row('cached key', cached)}\n\n`);
+
+    // 2. Writes: 50 agents, 5 sessions each, a 1,000-record usage batch per agent.
+    const domainId = encodeGlobalID('Domain', 'demo');
+    const agentIds: string[] = [];
+    const creates: number[] = [];
+    for (let i = 0; i < 50; i++) {
+      const result = await timed('mutation ($input: CreateAgentInput!) { createAgent(input: $input) { agent { id } } }', {
+        input: { domainId, name: `bench-agent-${i}`, displayName: `Bench ${i}`, status: 'ACTIVE', tags: ['bench'] },
+      });
+      creates.push(result.ms);
+      agentIds.push((result.body.data as { createAgent: { agent: { id: string } } }).createAgent.agent.id);
+    }
+    const starts: number[] = [];
+    for (const agentId of agentIds) {
+      for (let s = 0; s < 5; s++) {
+        starts.push((await timed('mutation ($input: StartSessionInput!) { startSession(input: $input) { session { id } } }', { input: { agentId } })).ms);
+      }
+    }
+    services.db.run("DELETE FROM llm_quotas WHERE organization_id = 'quant'");
+    const batches: number[] = [];
+    for (const agentId of agentIds) {
+      const records = Array.from({ length: 1000 }, (_, i) => ({ model: i % 2 ? 'gpt-4o' : 'claude-haiku-3.5', promptTokens: 100 + i, completionTokens: 50, agentId }));
+      batches.push((await timed('mutation ($input: RecordLlmUsageInput!) { recordLlmUsage(input: $input) { count } }', {
+        input: { organizationId: encodeGlobalID('Organization', 'quant'), records },
+      })).ms);
+    }
+    process.stdout.write(`writes (each with its audit entry)\n${row('createAgent', creates)}\n${row('startSession', starts)}\n${row('recordLlmUsage, 1,000 records', batches)}\n\n`);
+
+    // 3. Reads: the nested query of the batching test, over 55 agents and 50,000 usage records.
+    const nested = `{ agents(first: 50) { totalCount edges { node { name organization { slug } domain { name } createdBy { name }
+      sessions(first: 5) { totalCount edges { node { status costUsd usage(first: 5) { edges { node { costUsd } } } } } }
+      usageSummary(from: "2020-01-01T00:00:00Z", to: "2100-01-01T00:00:00Z", groupBy: [MODEL]) { total { costUsd } } } } } }`;
+    const reads: number[] = [];
+    let statements = 0;
+    for (let i = 0; i < rounds * 2; i++) {
+      const result = await timed(nested);
+      reads.push(result.ms);
+      statements = result.body.extensions?.sql?.statements ?? 0;
+    }
+    const summary = '{ organization(slug: "quant") { usageSummary(from: "2020-01-01T00:00:00Z", to: "2100-01-01T00:00:00Z", groupBy: [DAY, MODEL, AGENT], first: 100) { totalCount total { costUsd } } quota { tokensUsed } } }';
+    const summaries: number[] = [];
+    for (let i = 0; i < rounds * 2; i++) summaries.push((await timed(summary)).ms);
+    process.stdout.write(`reads\n${row('50 agents, nested sessions and usage', reads, `  (${statements} statements)`)}\n${row('usageSummary by day+model+agent, quota', summaries)}\n\n`);
+
+    const memory = process.memoryUsage();
+    process.stdout.write(`memory after the run: rss ${(memory.rss / 2 ** 20).toFixed(0)} MiB, heap used ${(memory.heapUsed / 2 ** 20).toFixed(0)} MiB\n`);
   } finally {
     server.closeAllConnections();
     server.close();
