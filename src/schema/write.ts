@@ -7,7 +7,7 @@ import { isoNow } from '../db/connection';
 import { appendAuditEntry, type NewAuditEntry } from '../modules/auditLog/repo';
 import { organizationById, visibleOrganizationsByIds } from '../modules/organizations/repo';
 import { type Context, principalOf } from './context';
-import { BadUserInputError, ForbiddenError, NotFoundError } from './errors';
+import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from './errors';
 import { idOf } from './ids';
 import { type ListSpec, visibleByIds } from './lists';
 
@@ -110,8 +110,15 @@ export function audited<T>(context: Context, action: string, resourceType: strin
     });
   } catch (error) {
     if (error instanceof DeniedError) auditDenied(context, action, resourceType, error);
+    // A unique clash the checks above did not see (two writers at once) is still a CONFLICT, not a fault.
+    if (isUniqueViolation(error)) throw new ConflictError(`${resourceType.replace('_', ' ')}: such a row exists already.`);
     throw error;
   }
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
 /** Throws DeniedError unless the principal holds one of the permissions in the organization. */
