@@ -11,6 +11,7 @@ import type { AppServices, Context } from './schema/context';
 import { internalError, isGraphQLError, isSafeError, withContractCode } from './schema/errors';
 import { contractErrorCodes } from './schema/errorCodes';
 import { unauthenticatedGate } from './schema/gate';
+import { queryLimits } from './schema/limits';
 import { schema } from './schema/index';
 import { RequestLoaders } from './schema/loaders';
 
@@ -68,7 +69,7 @@ export function createGraphQLHandler(services: AppServices) {
         return internalError(isGraphQLError(error) ? error : new GraphQLError('internal'), requestId);
       },
     },
-    plugins: [contractErrorCodes(), unauthenticatedGate(config.env === 'production'), sqlStatsExtension()],
+    plugins: [...queryLimits(config.env === 'production'), contractErrorCodes(), unauthenticatedGate(config.env === 'production'), sqlStatsExtension()],
     context: async ({ req }): Promise<Context> => {
       const scope = requestScope.getStore();
       const token = bearerToken(req.headers.authorization);
