@@ -19,9 +19,9 @@ export function requireGrantable(context: Context, role: RoleRow, organizationId
   if (role.level !== 'org' && !principal.isPlatformOwner) {
     throw new DeniedError(`Not allowed: only a platform_owner gives the ${role.level} role ${role.name}.`, organizationId, resourceId);
   }
-  const missing = permissionCodesOfRole(context.db, role.id).filter((code) =>
-    organizationId === null ? !principal.grants.platform.has(code) : !principal.grants.holds(code, organizationId),
-  );
+  const holds = (code: string) =>
+    organizationId === null ? principal.grants.platform.has(code) : principal.grants.holds(code, organizationId);
+  const missing = permissionCodesOfRole(context.db, role.id).filter((code) => !coveringCodes(code).some(holds));
   if (missing.length > 0) {
     throw new DeniedError(
       `Not allowed: the role ${role.name} holds permissions the caller does not (${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}).`,
@@ -29,4 +29,18 @@ export function requireGrantable(context: Context, role: RoleRow, organizationId
       resourceId,
     );
   }
+}
+
+/**
+ * The permissions that include `code`: itself, and the wider scopes of the
+ * same action (agent:update:self is covered by agent:update:org, which is
+ * covered by agent:update:platform).
+ */
+export function coveringCodes(code: string): string[] {
+  if (code.endsWith(':self')) {
+    const base = code.slice(0, -':self'.length);
+    return [code, `${base}:org`, `${base}:platform`];
+  }
+  if (code.endsWith(':org')) return [code, `${code.slice(0, -':org'.length)}:platform`];
+  return [code];
 }
