@@ -1,0 +1,1083 @@
+// Tenant isolation, schema-wide: by no path introspection finds does any role of one organization see, find or count the other's rows.
+import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../src/db/connection';
+import { appendAuditEntry } from '../src/modules/auditLog/repo';
+import { apiKeyFor, loginAs, userWith } from './helpers/principals';
+import { type GraphQLResponse, startServer, type TestServer } from './helpers/server';
+
+// ---------------------------------------------------------------------------
+// What each organization owns: the rows behind every type of tenant data,
+// read from the database so that new rows (and new seeds) are covered too.
+
+/** Per type of tenant data, the SQL giving the row ids an organization owns. */
+const TENANT_ROWS: Record<string, string> = {
+  Organization: 'SELECT id FROM organizations WHERE id = :org',
+  Quota: 'SELECT id FROM organizations WHERE id = :org',
+  Domain: 'SELECT id FROM domains WHERE organization_id = :org',
+  Instance: 'SELECT id FROM instances WHERE organization_id = :org',
+  Agent: 'SELECT id FROM agents WHERE organization_id = :org',
+  AgentVersion: 'SELECT id FROM agent_versions WHERE organization_id = :org',
+  Session: 'SELECT id FROM sessions WHERE organization_id = :org',
+  LlmUsageRecord: 'SELECT id FROM llm_usage WHERE organization_id = :org',
+  IntegrationConfig: 'SELECT id FROM integration_configs WHERE organization_id = :org',
+  AuditLogEntry: 'SELECT CAST(id AS TEXT) AS id FROM audit_log WHERE organization_id = :org',
+  ApiKey: 'SELECT id FROM api_keys WHERE organization_id = :org',
+  // Users belong to organizations through roles; one who also belongs elsewhere is not this organization's alone.
+  User: `SELECT u.id FROM users u
+          WHERE EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = u.id AND r.organization_id = :org)
+            AND NOT EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = u.id AND r.organization_id IS NOT :org)`,
+};
+
+/** Node types of the platform's catalogue, the same for every tenant: one id each, for node(). */
+const GLOBAL_ROWS: Record<string, string> = {
+  Role: 'SELECT id FROM roles ORDER BY id LIMIT 1',
+  Permission: 'SELECT code AS id FROM permissions ORDER BY code LIMIT 1',
+};
+
+/** A word only the rows added for `org` carry (names, descriptions, tags, models, actions, secrets). */
+const markerOf = (org: string) => `zz${org}marker`;
+const NO_MATCH = 'zznomatchword';
+const MISSING_ROW = 'zz-no-such-row';
+const MISSING_SLUG = 'zz-no-such-org';
+
+type Owned = {
+  /** Row ids per type. */
+  rows: Map<string, string[]>;
+  globalIds: Set<string>;
+  /** Strings that are the organization's alone: row ids (but audit integers), slug, member emails, key ids. */
+  strings: Set<string>;
+  marker: string;
+};
+
+function ownedBy(db: Database, org: string): Owned {
+  const rows = new Map<string, string[]>();
+  const globalIds = new Set<string>();
+  const strings = new Set<string>();
+  for (const [type, sql] of Object.entries(TENANT_ROWS)) {
+    const ids = db.all<{ id: string }>(`${sql} ORDER BY 1`, { org }).map((row) => row.id);
+    rows.set(type, ids);
+    for (const id of ids) {
+      globalIds.add(encodeGlobalID(type, id));
+      if (type !== 'AuditLogEntry') strings.add(id);
+    }
+  }
+  strings.add(db.get<{ slug: string }>('SELECT slug FROM organizations WHERE id = :org', { org })?.slug ?? org);
+  const users = JSON.stringify(rows.get('User') ?? []);
+  for (const { email } of db.all<{ email: string }>('SELECT email FROM users WHERE id IN (SELECT value FROM json_each(:users))', { users })) {
+    strings.add(email);
+  }
+  for (const { key_id } of db.all<{ key_id: string }>('SELECT key_id FROM api_keys WHERE organization_id = :org', { org })) {
+    strings.add(key_id);
+  }
+  return { rows, globalIds, strings, marker: markerOf(org) };
+}
+
+/** The first row of each type an organization owns (and of each catalogue type), as global ids. */
+function sampleIds(db: Database, org: string): Map<string, string> {
+  const sample = new Map<string, string>();
+  for (const [type, ids] of ownedBy(db, org).rows) if (ids[0] !== undefined) sample.set(type, encodeGlobalID(type, ids[0]));
+  for (const [type, sql] of Object.entries(GLOBAL_ROWS)) {
+    const id = db.get<{ id: string }>(sql)?.id;
+    if (id !== undefined) sample.set(type, encodeGlobalID(type, id));
+  }
+  return sample;
+}
+
+// ---------------------------------------------------------------------------
+// The schema, as introspection gives it.
+
+type TypeRef = { kind: string; name: string | null; ofType: TypeRef | null };
+type InputValue = { name: string; type: TypeRef; defaultValue: string | null };
+type Field = { name: string; args: InputValue[]; type: TypeRef };
+type SchemaType = {
+  kind: string;
+  name: string;
+  fields: Field[] | null;
+  inputFields: InputValue[] | null;
+  possibleTypes: { name: string }[] | null;
+  enumValues: { name: string }[] | null;
+};
+
+const INTROSPECTION = `{ __schema { queryType { name } types { kind name
+  fields { name args { name defaultValue type { ...Ref } } type { ...Ref } }
+  inputFields { name defaultValue type { ...Ref } }
+  possibleTypes { name } enumValues { name } } } }
+  fragment Ref on __Type { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } }`;
+
+const named = (ref: TypeRef): string => (ref.ofType ? named(ref.ofType) : (ref.name as string));
+const isList = (ref: TypeRef): boolean => ref.kind === 'LIST' || (ref.ofType !== null && isList(ref.ofType));
+const isRequired = (arg: InputValue) => arg.type.kind === 'NON_NULL' && arg.defaultValue === null;
+
+class Schema {
+  readonly types = new Map<string, SchemaType>();
+  constructor(
+    types: SchemaType[],
+    readonly queryType: string,
+  ) {
+    for (const type of types) this.types.set(type.name, type);
+  }
+
+  type(name: string): SchemaType {
+    const type = this.types.get(name);
+    if (!type) throw new Error(`no type ${name} in the schema`);
+    return type;
+  }
+
+  isLeaf(name: string): boolean {
+    const kind = this.type(name).kind;
+    return kind === 'SCALAR' || kind === 'ENUM';
+  }
+
+  field(typeName: string, fieldName: string): Field | undefined {
+    return this.type(typeName).fields?.find((field) => field.name === fieldName);
+  }
+
+  /** The node type of a Relay connection type; null for any other type. */
+  connectionNode(name: string): string | null {
+    const edges = this.field(name, 'edges');
+    if (!edges || this.type(name).kind !== 'OBJECT') return null;
+    const node = this.field(named(edges.type), 'node');
+    return node ? named(node.type) : null;
+  }
+
+  nodeTypes(): string[] {
+    return (this.types.get('Node')?.possibleTypes ?? []).map((type) => type.name).sort();
+  }
+
+  /** Every object type a query can return: from Query through fields, interfaces and unions. */
+  objectTypesReachableFromQuery(): string[] {
+    const seen = new Set<string>();
+    const queue = [this.queryType];
+    while (queue.length > 0) {
+      const name = queue.pop() as string;
+      if (seen.has(name)) continue;
+      seen.add(name);
+      const type = this.type(name);
+      for (const possible of type.possibleTypes ?? []) queue.push(possible.name);
+      for (const field of type.fields ?? []) {
+        const target = named(field.type);
+        if (!this.isLeaf(target)) queue.push(target);
+      }
+    }
+    return [...seen].filter((name) => this.type(name).kind === 'OBJECT' && !name.startsWith('__')).sort();
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Selections, and documents small enough for the server's limits
+// (depth 20, 50 aliases, 10,000 tokens: src/schema/limits.ts).
+
+const MAX_LEVEL = 3; // object levels below a root field
+const MAX_DEPTH = 19; // field depth of a document
+const TOKEN_BUDGET = 7_000;
+const ALIAS_BUDGET = 45;
+const VARIANT_LEVEL = 1; // lists down to this level are also asked with each ordering, filter and grouping
+// Lists are walked into on short pages (a count that took in another organization's rows still shows in
+// totalCount) and, near the root, also read whole without going deeper.
+const NESTED_FIRST = 3;
+const FIRST = 100;
+const WINDOW = { from: '2020-01-01T00:00:00.000Z', to: '2100-01-01T00:00:00.000Z' };
+// Starts and ends inside a day, so that summaries also read raw records beside the daily rollups.
+const PARTIAL_WINDOW = { from: '2026-01-12T09:30:00.000Z', to: '2099-12-31T12:00:00.000Z' };
+
+/** A field selection (`alias: field(args) { … }`), or a group (no text) of aliases that must share a document. */
+type Sel = { text?: string; children?: Sel[] };
+
+const TOKEN = /[_A-Za-z][_0-9A-Za-z]*|"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?|\.\.\.|[!$&():=@[\]{|}]/g;
+const sizes = new WeakMap<Sel, { tokens: number; aliases: number }>();
+
+function render(sel: Sel): string {
+  const inner = sel.children?.map(render).join(' ');
+  if (sel.text === undefined) return inner ?? '';
+  return inner === undefined ? sel.text : `${sel.text} { ${inner} }`;
+}
+
+function sizeOf(sel: Sel): { tokens: number; aliases: number } {
+  let size = sizes.get(sel);
+  if (!size) {
+    const own = sel.text === undefined ? 0 : (sel.text.match(TOKEN)?.length ?? 0) + (sel.children ? 2 : 0);
+    const aliased = sel.text !== undefined && /^\w+:/.test(sel.text) ? 1 : 0;
+    size = (sel.children ?? []).reduce(
+      (sum, child) => ({ tokens: sum.tokens + sizeOf(child).tokens, aliases: sum.aliases + sizeOf(child).aliases }),
+      { tokens: own, aliases: aliased },
+    );
+    sizes.set(sel, size);
+  }
+  return size;
+}
+
+const fits = (sel: Sel, budget: number) => sizeOf(sel).tokens <= budget && sizeOf(sel).aliases <= ALIAS_BUDGET;
+const TYPENAME: Sel = { text: '__typename' };
+const isPlainLeaf = (sel: Sel) => sel.children === undefined && sel.text !== undefined && !sel.text.includes(':');
+
+/** Splits a selection into copies that each fit, every part keeping the path to it. */
+function pack(sel: Sel, budget: number): Sel[] {
+  if (fits(sel, budget) || !sel.children || sel.text === undefined) return [sel];
+  const head = sizeOf({ text: sel.text, children: [] }).tokens;
+  const fixed = sel.children.filter(isPlainLeaf);
+  const units = sel.children.filter((child) => !isPlainLeaf(child)).flatMap((child) => pack(child, budget - head - 1));
+  const copies: Sel[][] = [];
+  let current = fixed;
+  for (const unit of units) {
+    const candidate = [...current, unit];
+    if (fits({ text: sel.text, children: candidate }, budget) || current.length === 0) current = candidate;
+    else {
+      copies.push(current);
+      current = [TYPENAME, unit];
+    }
+  }
+  copies.push(current);
+  return copies.map((children) => ({ text: sel.text, children }));
+}
+
+const str = (value: string) => JSON.stringify(value);
+const args = (list: string[]) => (list.length === 0 ? '' : `(${list.join(' ')})`);
+
+// ---------------------------------------------------------------------------
+// The walk: from every root field, every field of every object type, with
+// arguments made up from their types, down to MAX_LEVEL object levels (a type
+// at most twice and a field at most once on any path). Lists near the root
+// are also asked with each ordering, each filter value and each grouping. An
+// argument that can name the other organization (an id, a slug, a word only
+// its rows hold) is asked twice, with the other organization's name and with
+// one that exists nowhere (aliases pN_o and pN_m): the answers must be equal.
+
+type Where = { level: number; depth: number; types: string[]; edges: string[] };
+
+/** Filter fields whose name does not say which type of id they take. */
+const ID_FILTER_TYPES: Record<string, string[]> = { createdById: ['User'], actorId: ['User', 'ApiKey'] };
+
+type Names = { ownSlug: string; otherSlug: string; ownIds: Map<string, string>; otherIds: Map<string, string>; otherMarker: string };
+
+class Walk {
+  /** Object types whose every field was selected somewhere. */
+  readonly reached = new Set<string>();
+  /** Fields the walk cannot ask for (an argument it cannot make up). */
+  readonly unreachable = new Set<string>();
+  private count = 0;
+
+  constructor(
+    private readonly schema: Schema,
+    private readonly names: Names,
+  ) {}
+
+  private alias(prefix: string): string {
+    this.count += 1;
+    return `${prefix}${this.count}`;
+  }
+
+  private missingId(type: string): string {
+    return encodeGlobalID(type, MISSING_ROW);
+  }
+
+  /** Values for the required arguments of a field, or null when one cannot be made up. */
+  private required(edge: string, field: Field): string[] | null {
+    const values: string[] = [];
+    for (const arg of field.args.filter(isRequired)) {
+      const type = named(arg.type);
+      if (type === 'DateTime' && (arg.name === 'from' || arg.name === 'to')) values.push(`${arg.name}: ${str(WINDOW[arg.name])}`);
+      else if (type === 'String' && /slug$/i.test(arg.name)) values.push(`${arg.name}: ${str(this.names.ownSlug)}`);
+      else if (type === 'String' && arg.name === 'permission') values.push(`${arg.name}: ${str('agent:read:org')}`);
+      else if (type === 'ID' && arg.name === 'id' && !isList(arg.type) && this.names.ownIds.has(named(field.type))) {
+        values.push(`id: ${str(this.names.ownIds.get(named(field.type)) as string)}`);
+      } else {
+        this.unreachable.add(`${edge}(${arg.name})`);
+        return null;
+      }
+    }
+    return values;
+  }
+
+  /** The field again with its slug or id argument: the own one, and the other organization's paired with a missing one. */
+  private identityVariants(field: Field, required: string[], body: () => Sel[] | undefined): Sel[] {
+    const out: Sel[] = [];
+    for (const arg of field.args) {
+      const type = named(arg.type);
+      const base = required.filter((value) => !value.startsWith(`${arg.name}:`));
+      const call = (alias: string, value: string): Sel => ({ text: `${alias}: ${field.name}${args([...base, `${arg.name}: ${value}`])}`, children: body() });
+      const pair = (other: string, missing: string) => {
+        const n = this.alias('p');
+        out.push({ children: [call(`${n}_o`, other), call(`${n}_m`, missing)] });
+      };
+      if (type === 'String' && /slug$/i.test(arg.name) && !isList(arg.type)) {
+        if (!isRequired(arg)) out.push(call(this.alias('v'), str(this.names.ownSlug)));
+        pair(str(this.names.otherSlug), str(MISSING_SLUG));
+      } else if (type === 'ID' && arg.name === 'id' && !isList(arg.type)) {
+        const target = named(field.type);
+        const other = this.names.otherIds.get(target);
+        if (other) pair(str(other), str(this.missingId(target)));
+      }
+    }
+    return out;
+  }
+
+  selection(typeName: string, where: Where): Sel[] {
+    const type = this.schema.type(typeName);
+    if (type.kind === 'OBJECT') return this.object(typeName, where);
+    return [TYPENAME, ...this.fragments(type, (possible) => this.object(possible, where))];
+  }
+
+  /** A fragment per possible type of an interface or union, each without fields that another selects with another type. */
+  private fragments(abstract: SchemaType, select: (possible: string) => Sel[]): Sel[] {
+    return (abstract.possibleTypes ?? []).map((possible) => ({
+      text: `... on ${possible.name}`,
+      children: this.mergeable(abstract, select(possible.name)),
+    }));
+  }
+
+  private mergeable(abstract: SchemaType, selections: Sel[]): Sel[] {
+    const signatures = new Map<string, Set<string>>();
+    for (const possible of abstract.possibleTypes ?? []) {
+      for (const field of this.schema.type(possible.name).fields ?? []) {
+        signatures.set(field.name, (signatures.get(field.name) ?? new Set()).add(JSON.stringify(field.type)));
+      }
+    }
+    return selections.filter((sel) => {
+      const name = sel.text?.replace(/\(.*$/, '');
+      return name === undefined || name.includes(':') || (signatures.get(name)?.size ?? 1) <= 1;
+    });
+  }
+
+  /** __typename and every field without a selection of its own. */
+  light(typeName: string): Sel[] {
+    const type = this.schema.type(typeName);
+    if (type.kind !== 'OBJECT') {
+      return [TYPENAME, ...this.fragments(type, (possible) => this.light(possible))];
+    }
+    const leaves = (type.fields ?? []).filter((field) => this.schema.isLeaf(named(field.type)) && !field.args.some(isRequired));
+    return [TYPENAME, ...leaves.map((field) => ({ text: field.name }))];
+  }
+
+  private object(typeName: string, where: Where): Sel[] {
+    this.reached.add(typeName);
+    const out: Sel[] = [TYPENAME];
+    for (const field of this.schema.type(typeName).fields ?? []) {
+      if (field.name.startsWith('__')) continue;
+      out.push(...this.field(typeName, field, where));
+    }
+    return out;
+  }
+
+  private field(typeName: string, field: Field, where: Where): Sel[] {
+    const required = this.required(`${typeName}.${field.name}`, field);
+    if (required === null) return [];
+    const target = named(field.type);
+    if (this.schema.isLeaf(target)) return [{ text: `${field.name}${args(required)}` }, ...this.identityVariants(field, required, () => undefined)];
+    if (this.schema.connectionNode(target)) return this.connection(typeName, field, required, where);
+    return this.objectField(typeName, field, required, where);
+  }
+
+  private deeper(where: Where, type: string, edge: string, depth: number): Where | null {
+    const enough = where.level >= MAX_LEVEL || where.types.filter((t) => t === type).length >= 2 || where.edges.includes(edge);
+    return enough ? null : { level: where.level + 1, depth, types: [...where.types, type], edges: [...where.edges, edge] };
+  }
+
+  private objectField(typeName: string, field: Field, required: string[], where: Where): Sel[] {
+    const target = named(field.type);
+    if (where.depth + 1 > MAX_DEPTH) return [];
+    const next = this.deeper(where, target, `${typeName}.${field.name}`, where.depth + 1);
+    const main: Sel = { text: `${field.name}${args(required)}`, children: next ? this.selection(target, next) : this.light(target) };
+    return [main, ...this.identityVariants(field, required, () => this.light(target))];
+  }
+
+  private connection(typeName: string, field: Field, required: string[], where: Where): Sel[] {
+    const connectionType = named(field.type);
+    const nodeType = this.schema.connectionNode(connectionType) as string;
+    if (where.depth + 3 > MAX_DEPTH) return [];
+    const takes = new Set(field.args.map((arg) => arg.name));
+    const first = takes.has('first') ? [`first: ${NESTED_FIRST}`] : [];
+    const next = this.deeper(where, nodeType, `${typeName}.${field.name}`, where.depth + 3);
+    const out: Sel[] = [{ text: `${field.name}${args([...required, ...first])}`, children: this.connectionBody(connectionType, next, where) }];
+    if (where.level > VARIANT_LEVEL) return out;
+    const page = takes.has('first') ? [`first: ${FIRST}`] : [];
+    const light = () => this.connectionBody(connectionType, null, where);
+    const variant = (list: string[]) => out.push({ text: `${this.alias('v')}: ${field.name}${args([...required, ...list])}`, children: light() });
+    const pair = (other: string, missing: string) => {
+      const n = this.alias('p');
+      out.push({
+        children: [
+          { text: `${n}_o: ${field.name}${args([...required, ...page, other])}`, children: light() },
+          { text: `${n}_m: ${field.name}${args([...required, ...page, missing])}`, children: light() },
+        ],
+      });
+    };
+    if (page.length > 0) variant(page);
+    if (takes.has('last')) variant([`last: ${FIRST}`]);
+    for (const arg of field.args) {
+      const type = this.schema.type(named(arg.type));
+      if (arg.name === 'from' && required.some((value) => value.startsWith('from:'))) {
+        const rest = required.filter((value) => !/^(from|to):/.test(value));
+        out.push({
+          text: `${this.alias('v')}: ${field.name}${args([...rest, ...page, `from: ${str(PARTIAL_WINDOW.from)}`, `to: ${str(PARTIAL_WINDOW.to)}`])}`,
+          children: light(),
+        });
+      } else if (type.kind === 'ENUM' && isList(arg.type)) {
+        const values = (type.enumValues ?? []).map((value) => value.name);
+        for (const value of values) variant([...page, `${arg.name}: [${value}]`]);
+        variant([...page, `${arg.name}: [${values.join(' ')}]`]);
+      } else if (type.kind === 'INPUT_OBJECT') {
+        const inputs = type.inputFields ?? [];
+        if (inputs.every((input) => this.schema.type(named(input.type)).kind === 'ENUM')) {
+          // An ordering: every combination of its enum fields.
+          let combinations: string[][] = [[]];
+          for (const input of inputs) {
+            const values = this.schema.type(named(input.type)).enumValues ?? [];
+            combinations = combinations.flatMap((combination) => values.map((value) => [...combination, `${input.name}: ${value.name}`]));
+          }
+          for (const combination of combinations) variant([...page, `${arg.name}: {${combination.join(' ')}}`]);
+          continue;
+        }
+        const one = (name: string, value: string) => `${arg.name}: {${name}: ${value}}`;
+        for (const input of inputs) {
+          const inputType = this.schema.type(named(input.type));
+          if (inputType.name === 'ID') {
+            const types = ID_FILTER_TYPES[input.name] ?? [input.name.replace(/Id$/, '').replace(/^./, (c) => c.toUpperCase())];
+            for (const target of types) {
+              const other = this.names.otherIds.get(target);
+              if (!other) {
+                this.unreachable.add(`${type.name}.${input.name} (of which type?)`);
+                continue;
+              }
+              const own = this.names.ownIds.get(target);
+              if (own) variant([...page, one(input.name, str(own))]);
+              pair(one(input.name, str(other)), one(input.name, str(this.missingId(target))));
+            }
+          } else if (inputType.name === 'String') {
+            pair(one(input.name, str(this.names.otherMarker)), one(input.name, str(NO_MATCH)));
+          } else if (inputType.name === 'DateTime') {
+            variant([...page, one(input.name, str(WINDOW.from))]);
+          } else if (inputType.kind === 'ENUM') {
+            for (const value of inputType.enumValues ?? []) variant([...page, one(input.name, value.name)]);
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  /** totalCount, pageInfo, edges with their nodes and any other field of a connection; in full when `next` is given. */
+  private connectionBody(connectionType: string, next: Where | null, where: Where): Sel[] {
+    if (next) this.reached.add(connectionType);
+    const out: Sel[] = [TYPENAME];
+    for (const field of this.schema.type(connectionType).fields ?? []) {
+      const target = named(field.type);
+      if (field.args.some(isRequired)) continue;
+      if (this.schema.isLeaf(target)) out.push({ text: field.name });
+      else if (field.name === 'edges') {
+        if (next) this.reached.add(target);
+        const children: Sel[] = [TYPENAME];
+        for (const edgeField of this.schema.type(target).fields ?? []) {
+          const edgeTarget = named(edgeField.type);
+          if (this.schema.isLeaf(edgeTarget)) children.push({ text: edgeField.name });
+          else children.push({ text: edgeField.name, children: next ? this.selection(edgeTarget, next) : this.light(edgeTarget) });
+        }
+        out.push({ text: 'edges', children });
+      } else {
+        const beside = next ? { ...next, depth: where.depth + 2 } : null;
+        out.push({ text: field.name, children: beside ? this.selection(target, beside) : this.light(target) });
+      }
+    }
+    return out;
+  }
+
+  /** Every root field but node and nodes (asked with ids, below). */
+  roots(): Sel[] {
+    this.reached.add(this.schema.queryType);
+    const where: Where = { level: 0, depth: 1, types: [], edges: [] };
+    return (this.schema.type(this.schema.queryType).fields ?? [])
+      .filter((field) => field.name !== 'node' && field.name !== 'nodes' && !field.name.startsWith('__'))
+      .flatMap((field) => this.field(this.schema.queryType, field, where));
+  }
+
+  /** node() with an id of the principal's own organization, for each type: a walk from there. */
+  ownNodes(): Sel[] {
+    return [...this.names.ownIds].map(([type, id]) => ({
+      text: `${this.alias('n')}: node(id: ${str(id)})`,
+      children: [TYPENAME, { text: `... on ${type}`, children: this.selection(type, { level: 1, depth: 2, types: [type], edges: ['Query.node'] }) }],
+    }));
+  }
+
+  /** node() with every id of the other organization and nodes() with all of them, paired with ids of rows that do not exist. */
+  otherNodes(otherIds: Map<string, string[]>): Sel[] {
+    const light = (types: string[]): Sel[] =>
+      types.length === 1 ? [TYPENAME, { text: `... on ${types[0]}`, children: this.light(types[0] as string) }] : [TYPENAME, { text: 'id' }];
+    const out: Sel[] = [];
+    const all: [string, string][] = [];
+    for (const [type, ids] of otherIds) {
+      for (const id of ids) {
+        all.push([type, encodeGlobalID(type, id)]);
+        const n = this.alias('p');
+        out.push({
+          children: [
+            { text: `${n}_o: node(id: ${str(encodeGlobalID(type, id))})`, children: light([type]) },
+            { text: `${n}_m: node(id: ${str(this.missingId(type))})`, children: light([type]) },
+          ],
+        });
+      }
+    }
+    const types = [...otherIds.keys()];
+    for (let start = 0; start < all.length; start += 100) {
+      const chunk = all.slice(start, start + 100);
+      const n = this.alias('p');
+      out.push({
+        children: [
+          { text: `${n}_o: nodes(ids: [${chunk.map(([, id]) => str(id)).join(' ')}])`, children: light(types) },
+          { text: `${n}_m: nodes(ids: [${chunk.map(([type]) => str(this.missingId(type))).join(' ')}])`, children: light(types) },
+        ],
+      });
+    }
+    return out;
+  }
+}
+
+type Document = { name: string; query: string };
+
+function documents(roots: Sel[]): Document[] {
+  return pack({ text: 'query', children: roots }, TOKEN_BUDGET).map((doc, index) => {
+    const texts = (doc.children ?? []).flatMap((child) => (child.text ? [child.text] : (child.children ?? []).map((c) => c.text ?? '')));
+    const fields = [...new Set(texts.filter((text) => text !== '__typename').map((text) => text.replace(/^\w+: /, '').replace(/\(.*$/, '')))];
+    return { name: `document ${index + 1} (${fields.join(', ')})`, query: render(doc) };
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Principals of one organization: an API key of every organization and
+// service role, users who log in with org_developer and org_admin (so that
+// `:self` rules meet a user id), and a key that belongs to a user.
+
+type Principal = { label: string; token: string; userId: string | null; apiKeyId: string | null };
+
+async function principalsOf(server: TestServer, org: string): Promise<Principal[]> {
+  const roles = server.services.db.all<{ id: string }>("SELECT id FROM roles WHERE level IN ('org', 'service') ORDER BY level, id");
+  const out: Principal[] = [];
+  for (const { id: role } of roles) {
+    const key = await apiKeyFor(server, { org, role });
+    out.push({ label: `${org} ${role} key`, token: key.token, userId: null, apiKeyId: key.id });
+  }
+  for (const role of ['org_developer', 'org_admin']) {
+    const user = await userWith(server, { grants: [{ org, role }] });
+    out.push({ label: `${org} ${role} user`, token: await loginAs(server, user.email, user.password), userId: user.id, apiKeyId: null });
+    if (role === 'org_developer') {
+      const key = await apiKeyFor(server, { org, role, userId: user.id });
+      out.push({ label: `${org} ${role} key of a user`, token: key.token, userId: user.id, apiKeyId: key.id });
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// Rows. Times are fixed, this month's relative to its first day (quotas count
+// only them), so that every order is the same on every run.
+
+const monthStart = () => {
+  const now = new Date();
+  return Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1);
+};
+const thisMonth = (minutes: number) => new Date(monthStart() + minutes * 60_000).toISOString();
+const january = (minutes: number) => new Date(Date.parse('2026-01-12T00:00:00.000Z') + minutes * 60_000).toISOString();
+const MODELS = [
+  ['openai', 'gpt-4o'],
+  ['anthropic', 'claude-haiku-3.5'],
+  ['google', 'gemini-1.5-flash'],
+] as const;
+
+/**
+ * Rows of an organization owned by each of its principals, so that `:self`
+ * rules have something to show; and an agent, a session and usage of someone
+ * who has since moved to the other organization (`stranger`), whom the
+ * organization's principals must no longer see.
+ */
+function giveRowsTo(db: Database, org: string, principals: Principal[], stranger: string): void {
+  const domain = db.get<{ id: string }>('SELECT id FROM domains WHERE organization_id = :org ORDER BY id', { org })?.id as string;
+  db.transaction(() => {
+    db.run(
+      `INSERT INTO agents (id, organization_id, domain_id, name, display_name, status, created_by_user_id, created_at, updated_at)
+       VALUES (:agent, :org, :domain, :agent, :agent, 'active', :stranger, :at, :at)`,
+      { agent: `${org}-strangers-agent`, org, domain, stranger, at: january(-5) },
+    );
+    db.run(
+      `INSERT INTO sessions (id, organization_id, agent_id, started_by_user_id, status, started_at, ended_at)
+       VALUES (:session, :org, :agent, :stranger, 'completed', :at, :at)`,
+      { session: `${org}-strangers-session`, org, agent: `${org}-strangers-agent`, stranger, at: january(-4) },
+    );
+    db.run(
+      `INSERT INTO llm_usage (id, organization_id, agent_id, session_id, user_id, provider, model, prompt_tokens, completion_tokens,
+         cost_nano_usd, created_at)
+       VALUES (:id, :org, :agent, :session, :stranger, 'openai', 'gpt-4o', 10, 10, 1000, :at)`,
+      { id: `${org}-strangers-use`, org, agent: `${org}-strangers-agent`, session: `${org}-strangers-session`, stranger, at: thisMonth(0) },
+    );
+    principals.forEach((principal, i) => {
+      const agent = `${org}-own-agent-${i}`;
+      const session = `${org}-own-session-${i}`;
+      const owner = { user: principal.userId, key: principal.apiKeyId };
+      db.run(
+        `INSERT INTO agents (id, organization_id, domain_id, name, display_name, status, tags, created_by_user_id, created_by_api_key_id,
+           created_at, updated_at)
+         VALUES (:agent, :org, :domain, :agent, :agent, 'active', '["own"]', :user, :key, :at, :at)`,
+        { agent, org, domain, ...owner, at: january(i) },
+      );
+      db.run(
+        `INSERT INTO agent_versions (id, agent_id, organization_id, version, snapshot, created_by_user_id, created_at)
+         VALUES (:id, :agent, :org, '0.1.0', '{}', :user, :at)`,
+        { id: `${agent}-0.1.0`, agent, org, user: owner.user, at: january(i) },
+      );
+      db.run(
+        `INSERT INTO sessions (id, organization_id, agent_id, started_by_user_id, started_by_api_key_id, status, started_at)
+         VALUES (:session, :org, :agent, :user, :key, 'active', :at)`,
+        { session, org, agent, ...owner, at: january(i + 1) },
+      );
+      [january(i + 2), thisMonth(i + 2)].forEach((at, j) => {
+        const [provider, model] = MODELS[(i + j) % MODELS.length] as (typeof MODELS)[number];
+        db.run(
+          `INSERT INTO llm_usage (id, organization_id, agent_id, session_id, user_id, api_key_id, provider, model, prompt_tokens,
+             completion_tokens, cost_nano_usd, latency_ms, created_at)
+           VALUES (:id, :org, :agent, :session, :user, :key, :provider, :model, 100, 50, 1234567, 200, :at)`,
+          { id: `${session}-use-${j}`, org, agent, session, ...owner, provider, model, at },
+        );
+      });
+      appendAuditEntry(db, {
+        organizationId: org, actorKind: principal.userId ? 'user' : 'api_key', actorId: principal.userId ?? principal.apiKeyId,
+        actorName: principal.label, actorUserId: principal.userId, actorApiKeyId: principal.apiKeyId, action: 'agent.create',
+        resourceType: 'agent', resourceId: agent, result: 'success', requestId: null, clientAddress: null, metadata: {}, createdAt: january(i),
+      });
+    });
+  });
+}
+
+/**
+ * Makes an organization much bigger: members, domains, instances, integration
+ * configs, keys, agents, versions, sessions, usage with large costs (this
+ * month and in January), audit entries and a quota. Some rows name users of
+ * the observing organization (`formerMembers`: people who once worked in
+ * `org` too), and one observing member (`sharedUser`) joins `org`.
+ */
+function growOrganization(db: Database, org: string, formerMembers: string[], sharedUser: string): void {
+  const marker = markerOf(org);
+  const prefix = `${org}-zz`;
+  const roles = db.all<{ id: string }>("SELECT id FROM roles WHERE level = 'org' ORDER BY id").map((row) => row.id);
+  const pick = <T,>(list: readonly T[], i: number): T => list[i % list.length] as T;
+  const statuses = ['active', 'completed', 'failed', 'terminated'];
+  db.transaction(() => {
+    const users: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      const id = `${prefix}-user-${i}`;
+      users.push(id);
+      db.run(`INSERT INTO users (id, email, name, created_at, updated_at) VALUES (:id, :email, :name, :at, :at)`, {
+        id, email: `${id}@${org}.zz.example`, name: `${marker} user ${i}`, at: january(-100 + i),
+      });
+      db.run(`INSERT INTO user_roles (id, user_id, role_id, organization_id, created_at) VALUES (:grant, :id, :role, :org, :at)`, {
+        grant: `${id}-grant`, id, role: pick(roles, i), org, at: january(-100 + i),
+      });
+    }
+    db.run(`INSERT INTO user_roles (id, user_id, role_id, organization_id, created_at) VALUES (:grant, :user, 'org_viewer', :org, :at)`, {
+      grant: `${prefix}-shared-grant`, user: sharedUser, org, at: january(-50),
+    });
+    const owners = [...users.slice(0, 2), ...formerMembers, null];
+
+    const keys: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const id = `${prefix}-key-${i}`;
+      keys.push(id);
+      db.run(
+        `INSERT INTO api_keys (id, key_id, name, secret_hash, organization_id, role_id, user_id, created_by_user_id, created_at, last_used_at)
+         VALUES (:id, :keyId, :name, 'not-a-hash', :org, :role, :user, :creator, :at, :at)`,
+        {
+          id, keyId: `${org}zzkey${i}`, name: `${marker} key ${i}`, org, role: pick(roles, i), user: pick(owners, i),
+          creator: pick(owners, i + 1), at: january(-40 + i),
+        },
+      );
+    }
+
+    const domains = [db.get<{ id: string }>('SELECT id FROM domains WHERE organization_id = :org ORDER BY id', { org })?.id as string];
+    const instances = new Map<string, string[]>();
+    for (let d = 0; d < 2; d++) {
+      const id = `${prefix}-domain-${d}`;
+      domains.push(id);
+      db.run(
+        `INSERT INTO domains (id, organization_id, name, display_name, description, created_at, updated_at)
+         VALUES (:id, :org, :name, :name, :marker, :at, :at)`,
+        { id, org, name: `${marker}-domain-${d}`, marker, at: january(-30 + d) },
+      );
+      for (const environment of ['dev', 'staging', 'prod']) {
+        const instance = `${id}-${environment}`;
+        instances.set(id, [...(instances.get(id) ?? []), instance]);
+        db.run(
+          `INSERT INTO instances (id, organization_id, domain_id, environment, name, config, created_at, updated_at)
+           VALUES (:instance, :org, :id, :environment, :name, :config, :at, :at)`,
+          { instance, org, id, environment, name: `${marker}-${environment}`, config: JSON.stringify({ marker }), at: january(-20 + d) },
+        );
+      }
+      db.run(
+        `INSERT INTO integration_configs (id, organization_id, domain_id, environment, integration, config, created_at, updated_at)
+         VALUES (:config, :org, :id, 'dev', :integration, :settings, :at, :at)`,
+        { config: `${id}-int`, org, id, integration: `${marker}-int-${d}`, settings: JSON.stringify({ marker }), at: january(-10 + d) },
+      );
+      db.run(`INSERT INTO integration_secrets (integration_config_id, secrets, updated_at) VALUES (:config, :secrets, :at)`, {
+        config: `${id}-int`, secrets: JSON.stringify({ token: marker }), at: january(-10 + d),
+      });
+    }
+
+    const agents: { id: string; domain: string }[] = [];
+    for (let i = 0; i < 30; i++) {
+      const id = `${prefix}-agent-${i}`;
+      const domain = pick(domains, i);
+      agents.push({ id, domain });
+      db.run(
+        `INSERT INTO agents (id, organization_id, domain_id, name, display_name, description, status, environment, tags, config,
+           published_at, created_by_user_id, created_by_api_key_id, created_at, updated_at)
+         VALUES (:id, :org, :domain, :name, :name, :description, :status, :environment, :tags, :config, :published, :user, :key, :at, :at)`,
+        {
+          id, org, domain, name: `${marker}-agent-${i}`, description: `${marker} agent ${i}`, status: pick(['draft', 'active', 'inactive', 'archived'], i),
+          environment: pick(['dev', 'staging', 'prod'], i), tags: JSON.stringify([marker, 'support']), config: JSON.stringify({ marker }),
+          published: i % 2 === 0 ? january(i) : null, user: pick(owners, i), key: pick([...keys, null], i), at: january(i),
+        },
+      );
+      if (i % 3 === 0) {
+        db.run(
+          `INSERT INTO agent_versions (id, agent_id, organization_id, version, snapshot, created_by_user_id, created_at)
+           VALUES (:version, :id, :org, '1.0.0', :snapshot, :user, :at)`,
+          { version: `${id}-1.0.0`, id, org, snapshot: JSON.stringify({ marker }), user: pick(owners, i + 1), at: january(i + 1) },
+        );
+      }
+    }
+
+    const sessions: { id: string; agent: string }[] = [];
+    for (let i = 0; i < 40; i++) {
+      const id = `${prefix}-session-${i}`;
+      const agent = pick(agents, i);
+      const status = pick(statuses, i);
+      sessions.push({ id, agent: agent.id });
+      db.run(
+        `INSERT INTO sessions (id, organization_id, agent_id, instance_id, started_by_user_id, started_by_api_key_id, status, metadata, started_at, ended_at)
+         VALUES (:id, :org, :agent, :instance, :user, :key, :status, :metadata, :at, :ended)`,
+        {
+          id, org, agent: agent.id, instance: i % 4 === 3 ? null : pick(instances.get(agent.domain) ?? [null], i), user: pick(owners, i),
+          key: pick([...keys, null], i), status, metadata: JSON.stringify({ marker }), at: january(i * 7),
+          ended: status === 'active' ? null : january(i * 7 + 5),
+        },
+      );
+    }
+
+    for (let i = 0; i < 160; i++) {
+      const session = i % 10 === 9 ? null : pick(sessions, i);
+      const agent = session ? session.agent : i % 20 === 9 ? null : pick(agents, i).id;
+      const [provider, model] = i % 5 === 4 ? [marker, marker] : pick(MODELS, i);
+      db.run(
+        `INSERT INTO llm_usage (id, organization_id, agent_id, session_id, user_id, api_key_id, provider, model, prompt_tokens,
+           completion_tokens, cost_nano_usd, latency_ms, created_at)
+         VALUES (:id, :org, :agent, :session, :user, :key, :provider, :model, :prompt, :completion, :cost, 300, :at)`,
+        {
+          id: `${prefix}-use-${i}`, org, agent, session: session?.id ?? null, user: pick(owners, i), key: pick([...keys, null], i + 1),
+          provider, model, prompt: 100_000 + i, completion: 50_000 + i, cost: 987_654_321_000 + i, at: i % 2 === 0 ? thisMonth(i * 3) : january(i * 37),
+        },
+      );
+    }
+
+    const actors = [
+      ...formerMembers.map((id) => ({ kind: 'user' as const, id })),
+      { kind: 'user' as const, id: users[0] as string },
+      { kind: 'api_key' as const, id: keys[0] as string },
+    ];
+    for (let i = 0; i < 24; i++) {
+      const actor = pick(actors, i);
+      appendAuditEntry(db, {
+        organizationId: org, actorKind: actor.kind, actorId: actor.id, actorName: `${marker} actor`,
+        actorUserId: actor.kind === 'user' ? actor.id : null, actorApiKeyId: actor.kind === 'api_key' ? actor.id : null,
+        action: pick([`${marker}.probe`, 'agent.create', 'session.start'], i), resourceType: pick([marker, 'agent'], i),
+        resourceId: pick(agents, i).id, result: pick(['success', 'denied', 'error'] as const, i), requestId: `${marker}-${i}`,
+        clientAddress: null, metadata: { marker }, createdAt: i % 2 === 0 ? thisMonth(i) : january(i * 11),
+      });
+    }
+
+    db.run(
+      `INSERT INTO llm_quotas (organization_id, monthly_token_limit, monthly_cost_limit_nano_usd, updated_at) VALUES (:org, 1, 1, :at)
+       ON CONFLICT (organization_id) DO UPDATE SET monthly_token_limit = 1, monthly_cost_limit_nano_usd = 1, updated_at = :at`,
+      { org, at: thisMonth(1) },
+    );
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Running documents and reading answers.
+
+type Answer = Omit<GraphQLResponse<unknown>, 'extensions'>;
+
+async function run(server: TestServer, principal: Principal, docs: Document[], variables: Record<string, unknown> = {}): Promise<Answer[]> {
+  const answers: Answer[] = [];
+  for (const doc of docs) {
+    const { extensions: _timings, ...answer } = await ask(server, doc.query, variables, principal.token);
+    answers.push(answer);
+  }
+  return answers;
+}
+
+/**
+ * One request, sent again once if the connection was reset: client and server
+ * share this process, and a long synchronous check lets both keep-alive
+ * timers expire at once, so a reused socket may already be closed.
+ */
+async function ask(server: TestServer, query: string, variables: Record<string, unknown>, token: string) {
+  try {
+    return await server.gql(query, variables, token);
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error;
+    return server.gql(query, variables, token);
+  }
+}
+
+/** Calls `visit` with every string in a value and a way to tell where it is. */
+function strings(value: unknown, visit: (value: string, path: () => string) => void, path: (string | number)[] = []): void {
+  if (typeof value === 'string') visit(value, () => path.join('.'));
+  else if (value !== null && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      path.push(key);
+      strings(item, visit, path);
+      path.pop();
+    }
+  }
+}
+
+function decoded(value: string): { typename: string; id: string } | null {
+  if (!/^[A-Za-z0-9+/]{4,}={0,2}$/.test(value)) return null;
+  try {
+    return decodeGlobalID(value);
+  } catch {
+    return null;
+  }
+}
+
+/** Everything of `other` an answer holds, in data or errors: ids, global ids, slug, emails, key ids, its marker word. */
+function sightings(answer: Answer, other: Owned, where: string): string[] {
+  const found: string[] = [];
+  strings({ data: answer.data, errors: answer.errors }, (value, path) => {
+    if (other.strings.has(value) || other.globalIds.has(value) || value.includes(other.marker)) {
+      const global = decoded(value);
+      found.push(`${where}${path()}: ${JSON.stringify(value)}${global ? ` (${global.typename}:${global.id})` : ''}`);
+    }
+  });
+  return found;
+}
+
+function typenames(value: unknown, into: Set<string>): void {
+  if (Array.isArray(value)) for (const item of value) typenames(item, into);
+  else if (value !== null && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      if (key === '__typename' && typeof item === 'string') into.add(item);
+      else typenames(item, into);
+    }
+  }
+}
+
+/** Where the `_o` and `_m` halves of a pair differ in an answer: data, and errors by path. */
+function pairDifferences(answer: Answer, where: string): string[] {
+  const out: string[] = [];
+  const visit = (value: unknown, path: string) => {
+    if (Array.isArray(value)) value.forEach((item, i) => visit(item, `${path}.${i}`));
+    else if (value !== null && typeof value === 'object') {
+      const record = value as Record<string, unknown>;
+      for (const [key, item] of Object.entries(record)) {
+        const pair = /^(p\d+)_o$/.exec(key);
+        const missing = pair ? record[`${pair[1]}_m`] : undefined;
+        if (pair && JSON.stringify(item) !== JSON.stringify(missing)) {
+          out.push(`${where}${path}.${key}: ${JSON.stringify(item)?.slice(0, 300)}, but for a missing one ${JSON.stringify(missing)?.slice(0, 300)}`);
+        }
+        visit(item, `${path}.${key}`);
+      }
+    }
+  };
+  visit(answer.data, '');
+  const errorsOf = (half: 'o' | 'm') =>
+    (answer.errors ?? [])
+      .filter((error) => error.path?.some((part) => typeof part === 'string' && new RegExp(`^p\\d+_${half}$`).test(part)))
+      .map((error) => `${error.extensions?.code} ${error.message} at ${error.path?.map((part) => String(part).replace(/^(p\d+)_[om]$/, '$1')).join('.')}`)
+      .sort();
+  if (JSON.stringify(errorsOf('o')) !== JSON.stringify(errorsOf('m'))) {
+    out.push(`${where}: errors ${JSON.stringify(errorsOf('o'))}, but for missing ones ${JSON.stringify(errorsOf('m'))}`);
+  }
+  return out;
+}
+
+/** Where two answers differ, as paths with both values (the first few). */
+function differences(a: unknown, b: unknown, path: string, out: string[]): void {
+  if (out.length >= 25 || JSON.stringify(a) === JSON.stringify(b)) return;
+  if (a !== null && b !== null && typeof a === 'object' && typeof b === 'object' && Array.isArray(a) === Array.isArray(b)) {
+    for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
+      differences((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key], `${path}.${key}`, out);
+    }
+  } else {
+    out.push(`${path}: ${JSON.stringify(a)?.slice(0, 200)} became ${JSON.stringify(b)?.slice(0, 200)}`);
+  }
+}
+
+/** An answer without what moves with the clock alone (a key's lastUsedAt is written at most once a minute). */
+function timeless(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(timeless);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, key === 'lastUsedAt' && item !== null ? '<time>' : timeless(item)]));
+  }
+  return value;
+}
+
+// ---------------------------------------------------------------------------
+
+for (const [observer, other] of [
+  ['quant', 'cibc'],
+  ['cibc', 'quant'],
+] as const) {
+  describe(`every role of ${observer}, by every path of the schema`, () => {
+    let server: TestServer;
+    let schema: Schema;
+    let walk: Walk;
+    let principals: Principal[];
+    let docs: Document[];
+    let before: Map<Principal, Answer[]>;
+    let grown = false;
+
+    /** Grows the other organization (once): the last two tests look at the database after it. */
+    function growOther(): void {
+      if (grown) return;
+      grown = true;
+      const { db } = server.services;
+      const formerMembers = principals.flatMap((principal) => (principal.userId && principal.apiKeyId === null ? [principal.userId] : []));
+      const sharedUser = (ownedBy(db, observer).rows.get('User') ?? []).find((id) => !formerMembers.includes(id)) as string;
+      growOrganization(db, other, formerMembers, sharedUser);
+    }
+
+    beforeAll(async () => {
+      // bcrypt at its lowest cost: there are many keys, and their strength is not what this test is about.
+      server = await startServer({ BCRYPT_COST: '4' });
+      const { db } = server.services;
+      const introspection = await server.gql<{ __schema: { queryType: { name: string }; types: SchemaType[] } }>(INTROSPECTION);
+      if (!introspection.data) throw new Error(`introspection failed: ${JSON.stringify(introspection.errors)}`);
+      schema = new Schema(introspection.data.__schema.types, introspection.data.__schema.queryType.name);
+      principals = await principalsOf(server, observer);
+      // Someone who has moved to the other organization; the id sorts last, so filters probe with a user no row here names.
+      const stranger = `zz-moved-to-${other}`;
+      db.run(`INSERT INTO users (id, email, name, created_at, updated_at) VALUES (:stranger, :email, 'Moved', :at, :at)`, {
+        stranger, email: `${stranger}@${other}.example`, at: january(-200),
+      });
+      db.run(`INSERT INTO user_roles (id, user_id, role_id, organization_id, created_at) VALUES (:id, :stranger, 'org_viewer', :other, :at)`, {
+        id: `${stranger}-grant`, stranger, other, at: january(-200),
+      });
+      giveRowsTo(db, observer, principals, stranger);
+      // A key of the other organization, so that it owns a row of every type.
+      await apiKeyFor(server, { org: other, role: 'org_admin' });
+      walk = new Walk(schema, {
+        ownSlug: observer,
+        otherSlug: other,
+        ownIds: sampleIds(db, observer),
+        otherIds: sampleIds(db, other),
+        otherMarker: markerOf(other),
+      });
+      docs = documents([...walk.roots(), ...walk.ownNodes(), ...walk.otherNodes(ownedBy(db, other).rows)]);
+      // Every key is used once first, so that no lastUsedAt goes from null to a time between the two runs.
+      await Promise.all(principals.map((principal) => ask(server, '{ viewer { principal { id } } }', {}, principal.token)));
+      before = new Map(await Promise.all(principals.map(async (principal) => [principal, await run(server, principal, docs)] as const)));
+    });
+    afterAll(() => server.close());
+
+    it('knows, for every Node type, whether it is tenant data or the platform catalogue', () => {
+      const unknown = schema.nodeTypes().filter((type) => TENANT_ROWS[type] === undefined && GLOBAL_ROWS[type] === undefined);
+      expect(unknown, 'add the type to TENANT_ROWS (the SQL of its rows per organization) or to GLOBAL_ROWS').toEqual([]);
+    });
+
+    it('walks into every object type a query can return, making up every argument', () => {
+      const unreached = schema.objectTypesReachableFromQuery().filter((type) => !walk.reached.has(type));
+      expect(unreached, 'object types the walk never selected in full').toEqual([]);
+      expect([...walk.unreachable], 'arguments the walk cannot make up').toEqual([]);
+    });
+
+    it('gets every object type back from some role', () => {
+      const seen = new Set<string>();
+      for (const answers of before.values()) for (const answer of answers) typenames(answer.data, seen);
+      const missing = schema.objectTypesReachableFromQuery().filter((type) => !seen.has(type));
+      expect(missing, 'object types no answer held').toEqual([]);
+    });
+
+    it('answers with no error but FORBIDDEN, and every role sees something of its own', () => {
+      const own = ownedBy(server.services.db, observer);
+      const problems: string[] = [];
+      for (const [principal, answers] of before) {
+        let sawOwn = false;
+        answers.forEach((answer, i) => {
+          if (answer.status !== 200) problems.push(`${principal.label}, ${docs[i]?.name}: HTTP ${answer.status}`);
+          for (const error of answer.errors ?? []) {
+            if (error.extensions?.code !== 'FORBIDDEN') {
+              problems.push(`${principal.label}, ${docs[i]?.name}: ${error.extensions?.code} ${error.message} at ${error.path?.join('.')}`);
+            }
+          }
+          strings(answer.data, (value) => {
+            if (own.globalIds.has(value)) sawOwn = true;
+          });
+        });
+        if (!sawOwn) problems.push(`${principal.label} saw nothing of ${observer}`);
+      }
+      expect(problems.slice(0, 40)).toEqual([]);
+    });
+
+    it(`never sees an object, id, slug or word of ${other}`, () => {
+      const theirs = ownedBy(server.services.db, other);
+      const seen: string[] = [];
+      for (const [principal, answers] of before) {
+        answers.forEach((answer, i) => seen.push(...sightings(answer, theirs, `${principal.label}, ${docs[i]?.name}: `)));
+      }
+      expect(seen.slice(0, 40)).toEqual([]);
+    });
+
+    it(`gets the same answer for ${other}'s ids, slug and words as for ones that exist nowhere`, () => {
+      const differing: string[] = [];
+      for (const [principal, answers] of before) {
+        answers.forEach((answer, i) => differing.push(...pairDifferences(answer, `${principal.label}, ${docs[i]?.name}`)));
+      }
+      expect(differing.slice(0, 40)).toEqual([]);
+    });
+
+    // The last two change the database, so they come last.
+    it(`counts and sums nothing of ${other}: every answer stays the same when ${other} grows`, async () => {
+      growOther();
+      const theirs = ownedBy(server.services.db, other);
+      const changed: string[] = [];
+      const seen: string[] = [];
+      const differing: string[] = [];
+      const after = await Promise.all(principals.map((principal) => run(server, principal, docs)));
+      principals.forEach((principal, p) => {
+        after[p]?.forEach((answer, i) => {
+          const where = `${principal.label}, ${docs[i]?.name}`;
+          const diff: string[] = [];
+          differences(timeless(before.get(principal)?.[i]), timeless(answer), '', diff);
+          changed.push(...diff.map((line) => `${where}: ${line}`));
+          seen.push(...sightings(answer, theirs, `${where}: `));
+          differing.push(...pairDifferences(answer, where));
+        });
+      });
+      expect.soft(changed.slice(0, 40), 'answers that moved').toEqual([]);
+      expect.soft(seen.slice(0, 40), `what was seen of ${other}`).toEqual([]);
+      expect.soft(differing.slice(0, 40), `answers for ${other}'s names that differ from those for missing ones`).toEqual([]);
+    });
+
+    it(`gets null from node and nodes for every id of ${other}, old and new`, async () => {
+      growOther();
+      const theirs = ownedBy(server.services.db, other);
+      const ids = [...theirs.globalIds];
+      // node() for a few ids of every type (aliases are limited), nodes() for all of them.
+      const some = [...theirs.rows].flatMap(([type, rows]) => rows.slice(-3).map((id) => encodeGlobalID(type, id)));
+      const probe: Document = {
+        name: 'node and nodes',
+        query: `query ($ids: [ID!]!) { nodes(ids: $ids) { __typename id } ${some.map((id, i) => `n${i}: node(id: ${str(id)}) { __typename id }`).join(' ')} }`,
+      };
+      const wrong: string[] = [];
+      for (const principal of principals) {
+        const [answer] = await run(server, principal, [probe], { ids });
+        const data = (answer?.data ?? {}) as Record<string, unknown>;
+        if (answer?.errors) wrong.push(`${principal.label}: ${JSON.stringify(answer.errors).slice(0, 300)}`);
+        const nodes = data.nodes as unknown[] | undefined;
+        if (nodes?.length !== ids.length || nodes.some((node) => node !== null)) wrong.push(`${principal.label}: nodes ${JSON.stringify(nodes).slice(0, 300)}`);
+        const found = Object.entries(data).filter(([key, value]) => key !== 'nodes' && value !== null);
+        if (found.length > 0) wrong.push(`${principal.label}: node ${JSON.stringify(found).slice(0, 300)}`);
+      }
+      expect(ids.length).toBeGreaterThan(200);
+      expect(wrong).toEqual([]);
+    });
+  });
+}
