@@ -7,6 +7,7 @@ import type { Config } from './config';
 import { Database } from './db/connection';
 import { migrate, type MigrationResult } from './db/migrate';
 import { prepareApiKey, storeApiKey } from './modules/apiKeys/issue';
+import { appendLocalAuditEntry } from './modules/auditLog/repo';
 import type { AppServices } from './schema/context';
 
 export type Bootstrapped = { services: AppServices; migration: MigrationResult; firstApiKey: string | null };
@@ -23,8 +24,8 @@ export async function bootstrap(config: Config, logger: Logger = createLogger(co
     let firstApiKey: string | null = null;
     if (migration.created) {
       const secret = await prepareApiKey(config.bcryptCost);
-      db.transaction(() =>
-        storeApiKey(db, secret, {
+      db.transaction(() => {
+        const key = storeApiKey(db, secret, {
           name: 'first platform owner key',
           organizationId: null,
           roleId: 'platform_owner',
@@ -32,8 +33,15 @@ export async function bootstrap(config: Config, logger: Logger = createLogger(co
           createdByUserId: null,
           createdByApiKeyId: null,
           expiresAt: null,
-        }),
-      );
+        });
+        appendLocalAuditEntry(db, {
+          action: 'api_key.create',
+          resourceType: 'api_key',
+          organizationId: null,
+          resourceId: key.id,
+          after: { keyId: key.key_id, name: key.name, role: key.role_id },
+        });
+      });
       firstApiKey = secret.token;
     }
     const services: AppServices = { config, db, logger, keyCache: new ApiKeyVerificationCache(config.apiKeyCacheTtlMs) };

@@ -53,6 +53,22 @@ describe('the foundry CLI', () => {
     expect(Object.keys(parsed).sort()).toEqual(['id', 'key']);
     expect(parsed.key).toMatch(new RegExp(`^${KEY.source}$`));
     expect(Buffer.from(parsed.id as string, 'base64').toString()).toMatch(/^ApiKey:/);
+    // The CLI's write is audited like any other, as the local administrator.
+    const { default: Sqlite } = await import('better-sqlite3');
+    const db = new Sqlite(databasePath, { readonly: true });
+    try {
+      const entries = db
+        .prepare("SELECT organization_id, actor_kind, resource_id FROM audit_log WHERE action = 'api_key.create' ORDER BY id")
+        .all();
+      const keyRowId = Buffer.from(parsed.id as string, 'base64').toString().slice('ApiKey:'.length);
+      // The first platform_owner key of `init`, then this one.
+      expect(entries).toEqual([
+        { organization_id: null, actor_kind: 'service', resource_id: expect.any(String) },
+        { organization_id: 'quant', actor_kind: 'service', resource_id: keyRowId },
+      ]);
+    } finally {
+      db.close();
+    }
   });
 
   it('user create makes a user who holds the role given', async () => {

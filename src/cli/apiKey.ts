@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { prepareApiKey, storeApiKey } from '../modules/apiKeys/issue';
+import { appendLocalAuditEntry } from '../modules/auditLog/repo';
 import { organizationBySlug } from '../modules/organizations/repo';
 import { roleByName } from '../modules/roles/repo';
 import { userByEmail } from '../modules/users/repo';
@@ -49,8 +50,8 @@ export async function apiKey(argv: string[]): Promise<void> {
       userId = user.id;
     }
     const secret = await prepareApiKey(config.bcryptCost);
-    const row = db.transaction(() =>
-      storeApiKey(db, secret, {
+    const row = db.transaction(() => {
+      const key = storeApiKey(db, secret, {
         name: values.name ?? `${role.name} key${values.org ? ` for ${values.org}` : ''}`,
         organizationId,
         roleId: role.id,
@@ -58,8 +59,16 @@ export async function apiKey(argv: string[]): Promise<void> {
         createdByUserId: null,
         createdByApiKeyId: null,
         expiresAt,
-      }),
-    );
+      });
+      appendLocalAuditEntry(db, {
+        action: 'api_key.create',
+        resourceType: 'api_key',
+        organizationId,
+        resourceId: key.id,
+        after: { keyId: key.key_id, name: key.name, role: role.name, userId, expiresAt },
+      });
+      return key;
+    });
     const id = encodeGlobalID('ApiKey', row.id);
     if (values.json) process.stdout.write(`${JSON.stringify({ id, key: secret.token })}\n`);
     else process.stdout.write(`API key ${row.name} (${role.name}) created. Shown once:\n${secret.token}\n`);

@@ -6,6 +6,7 @@ import { hashPassword } from '../auth/tokens';
 import { organizationBySlug } from '../modules/organizations/repo';
 import { roleByName } from '../modules/roles/repo';
 import { insertUser, insertUserRole, userByEmail } from '../modules/users/repo';
+import { appendLocalAuditEntry } from '../modules/auditLog/repo';
 import { CliError, openForCli } from './shared';
 
 export const userUsage = 'foundry user create --email E --name N --password P [--org <slug> --role <role>]';
@@ -47,6 +48,13 @@ export async function user(argv: string[]): Promise<void> {
           id: randomUUID(), userId: row.id, roleId: role.id, organizationId: org?.id ?? null, grantedByUserId: null, now, expiresAt: null,
         });
       }
+      appendLocalAuditEntry(db, {
+        action: 'user.create',
+        resourceType: 'user',
+        organizationId: org?.id ?? null,
+        resourceId: row.id,
+        after: { email: row.email, name: row.name, role: role?.name ?? null },
+      });
       return row;
     });
     process.stdout.write(`user ${created.email} created${role ? ` with role ${role.name}${org ? ` in ${org.slug}` : ' platform-wide'}` : ''}\n`);

@@ -149,3 +149,26 @@ export function verifyAuditChains(db: Database, organizationId?: string | null):
   }
   return { chains: organizations.length, entries, broken: null };
 }
+
+/** An entry for a change made on the host (bootstrap, the foundry CLI), where no principal is signed in. */
+export function appendLocalAuditEntry(
+  db: Database,
+  entry: { action: string; resourceType: string; organizationId: string | null; resourceId: string; after: Record<string, unknown> },
+): AuditRow {
+  return appendAuditEntry(db, {
+    organizationId: entry.organizationId,
+    actorKind: 'service',
+    actorId: null,
+    actorName: 'foundry (local administrator)',
+    actorUserId: null,
+    actorApiKeyId: null,
+    action: entry.action,
+    resourceType: entry.resourceType,
+    resourceId: entry.resourceId,
+    result: 'success',
+    requestId: null,
+    clientAddress: null,
+    metadata: { after: entry.after },
+    createdAt: new Date().toISOString(),
+  });
+}
