@@ -12,6 +12,7 @@ import { internalError, isGraphQLError, isSafeError, withContractCode } from './
 import { contractErrorCodes } from './schema/errorCodes';
 import { unauthenticatedGate } from './schema/gate';
 import { queryLimits } from './schema/limits';
+import { pageBudget } from './schema/pageBudget';
 import { schema } from './schema/index';
 import { RequestLoaders } from './schema/loaders';
 
@@ -69,7 +70,7 @@ export function createGraphQLHandler(services: AppServices) {
         return internalError(isGraphQLError(error) ? error : new GraphQLError('internal'), requestId);
       },
     },
-    plugins: [...queryLimits(config.env === 'production'), contractErrorCodes(), unauthenticatedGate(config.env === 'production'), sqlStatsExtension()],
+    plugins: [...queryLimits(config.env === 'production'), pageBudget(), contractErrorCodes(), unauthenticatedGate(config.env === 'production'), sqlStatsExtension()],
     context: async ({ req }): Promise<Context> => {
       const scope = requestScope.getStore();
       const token = bearerToken(req.headers.authorization);

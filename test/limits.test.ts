@@ -2,6 +2,7 @@
 // refused with BAD_USER_INPUT before any SQL runs.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QUERY_LIMITS } from '../src/schema/limits';
+import { MAX_ROWS_PER_REQUEST } from '../src/schema/pageBudget';
 import { errorCodes, startServer, type TestServer } from './helpers/server';
 
 let server: TestServer;
@@ -41,4 +42,22 @@ describe('query limits', () => {
     const response = await server.gql(`{ viewer { principal { ${'kind '.repeat(QUERY_LIMITS.tokens)} } } }`);
     expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
   });
+
+  it('refuse nested pages whose sizes multiply past the row budget, counting variables and fragments', async () => {
+    const response = await server.gql(
+      `query ($n: Int!) { organizations(first: 100) { edges { node { agents(first: $n) { edges { node { ...Deep } } } } } } }
+       fragment Deep on Agent { sessions(first: 100) { edges { node { usage(first: 100) { totalCount } } } } }`,
+      { n: 100 },
+    );
+    expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
+    expect(response.errors?.[0]?.message).toContain(`the limit is ${MAX_ROWS_PER_REQUEST}`);
+  });
+
+  it('answer the same nesting with pages that fit the budget', async () => {
+    const response = await server.gql(
+      '{ organizations(first: 10) { edges { node { agents(first: 20) { edges { node { sessions(first: 10) { edges { node { usage(first: 10) { totalCount } } } } } } } } } } }',
+    );
+    expect(response.errors).toBeUndefined();
+  });
 });
+

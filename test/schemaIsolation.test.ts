@@ -63,7 +63,7 @@ function globalIdsOf(org: Org): Set<string> {
 }
 
 function queriesFor(org: Org) {
-  return battery(schema, { slug: org, dateFrom: '2000-01-01T00:00:00.000Z', dateTo: '2100-01-01T00:00:00.000Z', pageSize: 10 });
+  return battery(schema, { slug: org, dateFrom: '2000-01-01T00:00:00.000Z', dateTo: '2100-01-01T00:00:00.000Z', pageSize: 5 });
 }
 
 /** The other organization's ids as filter arguments, which must find nothing. */
