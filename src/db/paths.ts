@@ -1,8 +1,6 @@
 // Where the files that ship beside the code live (schema, migrations, seeds).
 import { fileURLToPath } from 'node:url';
 
-export const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
-
 export function projectFile(relative: string): string {
   return fileURLToPath(new URL(`../../${relative}`, import.meta.url));
 }

@@ -28,11 +28,6 @@ export const NO_NARROWING: Narrowing = { where: [], params: {} };
 export type OrderArg = { field: string; direction?: Direction | null } | null | undefined;
 export type ListArgs = ConnectionArgs & { orderBy?: OrderArg };
 
-/** Merges narrowings (filter + parent), keeping every bound value. */
-export function combine(...parts: Narrowing[]): Narrowing {
-  return { where: parts.flatMap((p) => p.where), params: Object.assign({}, ...parts.map((p) => p.params)) };
-}
-
 export function sortOf(spec: ListSpec, orderBy: OrderArg): Sort {
   const field = orderBy?.field ?? spec.defaultOrder.field;
   const expression = spec.orderFields[field] ?? (spec.orderFields[spec.defaultOrder.field] as string);

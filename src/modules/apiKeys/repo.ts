@@ -71,10 +71,6 @@ export function revokeApiKeyRow(db: Database, id: string, now: string): ApiKeyRo
   );
 }
 
-export function countApiKeys(db: Database): number {
-  return db.get<{ n: number }>('SELECT count(*) AS n FROM api_keys')?.n ?? 0;
-}
-
 /** What the API reads of a key: never the secret's hash. */
 export type ApiKeyPublicRow = Omit<ApiKeyRow, 'secret_hash'>;
 

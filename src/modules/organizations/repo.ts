@@ -43,10 +43,6 @@ export function organizationBySlug(db: Database, slug: string): OrganizationRow 
   return db.get<OrganizationRow>('SELECT * FROM organizations WHERE slug = :slug', { slug });
 }
 
-export function countOrganizations(db: Database): number {
-  return db.get<{ n: number }>('SELECT count(*) AS n FROM organizations')?.n ?? 0;
-}
-
 /** Visible organizations in which the principal holds some permission (all visible ones with a platform grant). */
 function memberQuery(principal: Principal) {
   const q = visibleQuery(principal, 'organization');

@@ -19,10 +19,6 @@ export function userByEmail(db: Database, email: string): UserRow | undefined {
   return db.get<UserRow>('SELECT * FROM users WHERE email = :email', { email });
 }
 
-export function userById(db: Database, id: string): UserRow | undefined {
-  return db.get<UserRow>('SELECT * FROM users WHERE id = :id', { id });
-}
-
 export type NewUser = { id: string; email: string; name: string; passwordHash: string | null; now: string };
 
 export function insertUser(db: Database, user: NewUser): UserRow {
