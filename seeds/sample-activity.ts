@@ -4,17 +4,10 @@
 // Idempotent: it runs only while the database has no sessions at all.
 import type { Database } from '../src/db/connection';
 import { appendAuditEntry } from '../src/modules/auditLog/repo';
+import { costOf, modelPrices } from '../src/modules/usage/repo';
 
 const T0 = Date.parse('2026-01-12T09:00:00.000Z');
 const at = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString();
-
-type Price = { prompt: number; completion: number; provider: string };
-
-function costNanoUsd(price: Price, promptTokens: number, completionTokens: number): number {
-  // Prices are nano-USD per 1,000 tokens; round half up to a whole nano-USD.
-  const thousandths = BigInt(promptTokens) * BigInt(price.prompt) + BigInt(completionTokens) * BigInt(price.completion);
-  return Number((thousandths + 500n) / 1000n);
-}
 
 const sessions = [
   { id: 'ses-q-001', org: 'quant', agent: 'agt-001', instance: 'quant-demo-dev', user: 'nwalker85', status: 'completed', start: 0, end: 14 },
@@ -94,11 +87,7 @@ export function seedSampleActivity(db: Database): void {
         },
       );
     }
-    const prices = new Map(
-      db.all<{ model: string; provider: string; prompt: number; completion: number }>(
-        'SELECT model, provider, prompt_nano_usd_per_1k_tokens AS prompt, completion_nano_usd_per_1k_tokens AS completion FROM model_prices',
-      ).map((p) => [p.model, p]),
-    );
+    const prices = modelPrices(db, calls.map(([, model]) => model));
     calls.forEach(([sessionId, model, prompt, completion, latency], index) => {
       const session = sessions.find((s) => s.id === sessionId);
       const price = prices.get(model);
@@ -110,7 +99,7 @@ export function seedSampleActivity(db: Database): void {
         {
           id: `use-${String(index + 1).padStart(3, '0')}`, org: session.org, agent: session.agent, session: session.id,
           user: session.user, provider: price.provider, model, prompt, completion,
-          cost: costNanoUsd(price, prompt, completion), latency, at: at(session.start + 1 + index),
+          cost: costOf(price, prompt, completion), latency, at: at(session.start + 1 + index),
         },
       );
     });

@@ -3,12 +3,10 @@
 // extensions, so this writes there too (whichever hook runs last, the
 // contract's code stands: Yoga only fills a code that is missing).
 import type { Plugin } from 'graphql-yoga';
-import { isContractCode, isGraphQLError } from './errors';
+import { isGraphQLError, withContractCode } from './errors';
 
 function markBadInput(error: unknown): void {
-  if (!isGraphQLError(error)) return;
-  const extensions = error.extensions as Record<string, unknown>;
-  if (!isContractCode(extensions.code)) extensions.code = 'BAD_USER_INPUT';
+  if (isGraphQLError(error)) withContractCode(error);
 }
 
 export function contractErrorCodes(): Plugin {

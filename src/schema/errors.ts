@@ -61,12 +61,6 @@ export class QuotaExceededError extends ContractError {
   }
 }
 
-export class RateLimitedError extends ContractError {
-  constructor(message = 'Too many requests; try again later.') {
-    super('RATE_LIMITED', message);
-  }
-}
-
 /**
  * Whether a value is a GraphQLError. Structural, because graphql ships both
  * an ESM and a CommonJS build and libraries may load either one, so an
@@ -94,22 +88,20 @@ export function isContractCode(code: unknown): code is ErrorCode {
  * (it has a path) without a contract code is a fault of ours and is masked.
  */
 export function isSafeError(error: GraphQLError): boolean {
-  const code = error.extensions?.code;
-  if (typeof code === 'string' && KNOWN_CODES.has(code)) return true;
+  if (isContractCode(error.extensions?.code)) return true;
   if (error.path !== undefined) return false;
   return error.originalError === undefined || error.originalError === null || isGraphQLError(error.originalError);
 }
 
-/** Gives GraphQL's own validation errors the contract's code for bad input. */
+/**
+ * Gives GraphQL's own errors about the request (parse, validation, variable
+ * coercion) the contract's BAD_USER_INPUT code. Written into the error's own
+ * extensions, as Yoga does with its codes (it only fills a missing code).
+ */
 export function withContractCode(error: GraphQLError): GraphQLError {
-  if (typeof error.extensions?.code === 'string' && KNOWN_CODES.has(error.extensions.code)) return error;
-  return new GraphQLError(error.message, {
-    nodes: error.nodes,
-    source: error.source,
-    positions: error.positions,
-    path: error.path,
-    extensions: { ...error.extensions, code: 'BAD_USER_INPUT' },
-  });
+  const extensions = error.extensions as Record<string, unknown>;
+  if (!isContractCode(extensions.code)) extensions.code = 'BAD_USER_INPUT';
+  return error;
 }
 
 export function internalError(error: GraphQLError, requestId: string | undefined): GraphQLError {

@@ -11,6 +11,7 @@ import { audited, diff, parseInput, requirePermission, visibleRowForWrite } from
 import { DOMAINS, type DomainRow } from '../domains/repo';
 import { DeletePayload } from '../organizations/mutations';
 import {
+  agentSnapshot,
   AGENTS,
   agentNameTaken,
   type AgentRow,
@@ -23,17 +24,7 @@ import {
 import { Agent, AgentStatus } from './types';
 
 const FIELDS = ['name', 'displayName', 'description', 'version', 'status', 'environment', 'tags', 'config', 'publishedAt'] as const;
-const view = (row: AgentRow) => ({
-  name: row.name,
-  displayName: row.display_name,
-  description: row.description,
-  version: row.version,
-  status: row.status,
-  environment: row.environment,
-  tags: JSON.parse(row.tags) as unknown,
-  config: JSON.parse(row.config) as unknown,
-  publishedAt: row.published_at,
-});
+const view = agentSnapshot;
 
 const status = z.enum(['draft', 'active', 'inactive', 'archived']);
 const environment = z.enum(['dev', 'staging', 'prod']);

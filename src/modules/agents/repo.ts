@@ -140,6 +140,21 @@ export function agentNameTaken(db: Database, domainId: string, name: string, exc
   );
 }
 
+/** What an agent is, by its API names: the audit log's before/after and a version's snapshot. */
+export function agentSnapshot(row: AgentRow) {
+  return {
+    name: row.name,
+    displayName: row.display_name,
+    description: row.description,
+    version: row.version,
+    status: row.status,
+    environment: row.environment,
+    tags: JSON.parse(row.tags) as unknown,
+    config: JSON.parse(row.config) as unknown,
+    publishedAt: row.published_at,
+  };
+}
+
 /** Keeps a snapshot of the agent as this version (once per version). */
 export function recordAgentVersion(db: Database, agent: AgentRow, createdByUserId: string | null, now: string): void {
   db.run(
@@ -151,15 +166,7 @@ export function recordAgentVersion(db: Database, agent: AgentRow, createdByUserI
       agentId: agent.id,
       organizationId: agent.organization_id,
       version: agent.version,
-      snapshot: JSON.stringify({
-        name: agent.name,
-        displayName: agent.display_name,
-        description: agent.description,
-        status: agent.status,
-        environment: agent.environment,
-        tags: JSON.parse(agent.tags) as unknown,
-        config: JSON.parse(agent.config) as unknown,
-      }),
+      snapshot: JSON.stringify(agentSnapshot(agent)),
       createdByUserId,
       now,
     },

@@ -11,8 +11,8 @@ import { tokenCount } from '../../schema/validation';
 import { audited, organizationForWrite, parseInput, requirePermission, visibleRowForWrite } from '../../schema/write';
 import { AGENTS, type AgentRow } from '../agents/repo';
 import { SESSIONS, type SessionRow } from '../sessions/repo';
-import { costOf, insertUsage, modelPrices, monthUse, type NewUsage, quotaLimits, upsertQuota } from './repo';
-import { quotaPeriod } from './rollups';
+import { costOf, insertUsage, modelPrices, type NewUsage, quotaLimits, upsertQuota } from './repo';
+import { quotasOfOrganizations } from './rollups';
 import { LlmUsageRecord, Quota } from './types';
 
 export const MAX_BATCH = 1000;
@@ -178,19 +178,17 @@ builder.mutationFields((t) => ({
 
 /** Refuses the batch when its records of this month would take the organization past a monthly limit. */
 function enforceQuota(db: Parameters<typeof quotaLimits>[0], organizationId: string, rows: NewUsage[], now: string): void {
-  const limits = quotaLimits(db, organizationId);
-  if (!limits || (limits.monthly_token_limit === null && limits.monthly_cost_limit_nano_usd === null)) return;
-  const period = quotaPeriod(new Date(now));
-  const inPeriod = rows.filter((row) => row.createdAt >= period.start && row.createdAt < period.end);
-  const used = monthUse(db, organizationId, period.start.slice(0, 10), period.end.slice(0, 10));
-  const tokens = used.tokens + inPeriod.reduce((sum, row) => sum + row.promptTokens + row.completionTokens, 0);
-  const cost = BigInt(used.cost) + inPeriod.reduce((sum, row) => sum + row.costNanoUsd, 0n);
-  if (limits.monthly_token_limit !== null && tokens > limits.monthly_token_limit) {
-    throw new QuotaExceededError(`The batch would use ${tokens} tokens this month; the limit is ${limits.monthly_token_limit}. Nothing was recorded.`);
+  const [quota] = quotasOfOrganizations(db, [organizationId], new Date(now));
+  if (!quota || (quota.monthly_token_limit === null && quota.monthly_cost_limit_nano_usd === null)) return;
+  const inPeriod = rows.filter((row) => row.createdAt >= quota.period_start && row.createdAt < quota.period_end);
+  const tokens = quota.tokens_used + inPeriod.reduce((sum, row) => sum + row.promptTokens + row.completionTokens, 0);
+  const cost = BigInt(quota.cost_used_nano_usd) + inPeriod.reduce((sum, row) => sum + row.costNanoUsd, 0n);
+  if (quota.monthly_token_limit !== null && tokens > quota.monthly_token_limit) {
+    throw new QuotaExceededError(`The batch would use ${tokens} tokens this month; the limit is ${quota.monthly_token_limit}. Nothing was recorded.`);
   }
-  if (limits.monthly_cost_limit_nano_usd !== null && cost > BigInt(limits.monthly_cost_limit_nano_usd)) {
+  if (quota.monthly_cost_limit_nano_usd !== null && cost > BigInt(quota.monthly_cost_limit_nano_usd)) {
     throw new QuotaExceededError(
-      `The batch would cost ${formatNanoUsd(cost)} USD this month; the limit is ${formatNanoUsd(limits.monthly_cost_limit_nano_usd)}. Nothing was recorded.`,
+      `The batch would cost ${formatNanoUsd(cost)} USD this month; the limit is ${formatNanoUsd(quota.monthly_cost_limit_nano_usd)}. Nothing was recorded.`,
     );
   }
 }

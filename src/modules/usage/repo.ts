@@ -61,35 +61,23 @@ export type UsageTotals = {
   cost_nano_usd: string;
 };
 
-export const TOTALS = `count(*) AS requests, coalesce(sum(lu.prompt_tokens), 0) AS prompt_tokens,
+const TOTALS = `count(*) AS requests, coalesce(sum(lu.prompt_tokens), 0) AS prompt_tokens,
   coalesce(sum(lu.completion_tokens), 0) AS completion_tokens, coalesce(sum(lu.total_tokens), 0) AS total_tokens,
   printf('%d', coalesce(sum(lu.cost_nano_usd), 0)) AS cost_nano_usd`;
 
 export const ZERO: UsageTotals = { requests: 0, prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, cost_nano_usd: '0' };
 
-/** The visible usage rows of the given parents, narrowed by a filter. */
-function visibleUsageOfParents(principal: Principal, parentColumn: string, parentIds: readonly string[], narrowing: Narrowing) {
-  return narrowed(visibleQuery(principal, 'llmUsage'), [...narrowing.where, `lu.${parentColumn} IN (SELECT value FROM json_each(:_parents))`], {
-    ...narrowing.params,
-    _parents: JSON.stringify(parentIds),
+/** Visible usage totals per session in one statement (Session.totalTokens and costUsd). */
+export function usageTotalsPerSession(db: Database, principal: Principal, sessionIds: readonly string[]): UsageTotals[] {
+  const q = narrowed(visibleQuery(principal, 'llmUsage'), ['lu.session_id IN (SELECT value FROM json_each(:_sessions))'], {
+    _sessions: JSON.stringify(sessionIds),
   });
-}
-
-/** Visible usage totals per parent (session, agent or organization) in one statement. */
-export function usageTotalsPerParent(
-  db: Database,
-  principal: Principal,
-  parentColumn: 'session_id' | 'agent_id' | 'organization_id',
-  parentIds: readonly string[],
-  narrowing: Narrowing = { where: [], params: {} },
-): UsageTotals[] {
-  const q = visibleUsageOfParents(principal, parentColumn, parentIds, narrowing);
   const rows = db.all<UsageTotals & { parent: string }>(
-    `SELECT lu.${parentColumn} AS parent, ${TOTALS} FROM ${q.from} WHERE ${q.where.join(' AND ')} GROUP BY lu.${parentColumn}`,
+    `SELECT lu.session_id AS parent, ${TOTALS} FROM ${q.from} WHERE ${q.where.join(' AND ')} GROUP BY lu.session_id`,
     q.params,
   );
   const byParent = new Map(rows.map((row) => [row.parent, row]));
-  return parentIds.map((id) => byParent.get(id) ?? ZERO);
+  return sessionIds.map((id) => byParent.get(id) ?? ZERO);
 }
 
 export type ModelPrice = { provider: string; model: string; prompt: number; completion: number };
@@ -141,15 +129,6 @@ export function quotaLimits(db: Database, organizationId: string): QuotaLimits |
   return db.get<QuotaLimits>('SELECT monthly_token_limit, monthly_cost_limit_nano_usd FROM llm_quotas WHERE organization_id = :organizationId', {
     organizationId,
   });
-}
-
-/** Use of the month [startDay, endDay) from the rollups, the cost as decimal text. */
-export function monthUse(db: Database, organizationId: string, startDay: string, endDay: string): { tokens: number; cost: string } {
-  return db.get<{ tokens: number; cost: string }>(
-    `SELECT coalesce(sum(total_tokens), 0) AS tokens, printf('%d', coalesce(sum(cost_nano_usd), 0)) AS cost
-       FROM llm_usage_daily WHERE organization_id = :organizationId AND day >= :startDay AND day < :endDay`,
-    { organizationId, startDay, endDay },
-  ) as { tokens: number; cost: string };
 }
 
 export function upsertQuota(

@@ -11,7 +11,7 @@ import { visibleOrganizationsByIds } from '../organizations/repo';
 import { Organization } from '../organizations/types';
 import { Session } from '../sessions/types';
 import { User } from '../users/types';
-import { USAGE, usageFilter, type UsageRow, type UsageTotals, usageTotalsPerParent } from './repo';
+import { USAGE, usageFilter, type UsageRow, type UsageTotals, usageTotalsPerSession } from './repo';
 import {
   type QuotaRow,
   quotasOfOrganizations,
@@ -72,7 +72,7 @@ const usageOf = (parentColumn: 'organization_id' | 'session_id' | 'agent_id') =>
 // Totals of visible usage per session, batched.
 function sessionTotals(context: Context, sessionId: string): Promise<UsageTotals> {
   const loader = context.loaders.get<UsageTotals>('usage.totals.session', (ids) =>
-    usageTotalsPerParent(context.db, principalOf(context), 'session_id', ids),
+    usageTotalsPerSession(context.db, principalOf(context), ids),
   );
   return loader.load(sessionId);
 }

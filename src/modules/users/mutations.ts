@@ -87,6 +87,13 @@ function scopeOfGrant(context: Context, role: RoleRow, organizationGlobalId: str
   return organizationForWrite(context, organizationGlobalId, 'input.organizationId');
 }
 
+/** A role grant's input, its role and where it applies, checked before anything runs. */
+function grantOf(context: Context, raw: unknown) {
+  const input = parseInput(grantSchema, raw);
+  const role = roleForInput(context, input.role, 'input.role');
+  return { input, role, organizationId: scopeOfGrant(context, role, input.organizationId) };
+}
+
 /** user:update in the organization; platform grants are the platform_owner's alone (checked by requireGrantable). */
 function requireUserAdmin(context: Context, organizationId: string | null, userId: string): void {
   if (organizationId !== null) requirePermission(context, 'user:update', organizationId, userId);
@@ -137,9 +144,7 @@ builder.mutationFields((t) => ({
     authScopes: { authenticated: true },
     args: { input: t.arg({ type: RoleGrantInput, required: true }) },
     resolve: (_root, args, context) => {
-      const input = parseInput(grantSchema, args.input);
-      const role = roleForInput(context, input.role, 'input.role');
-      const organizationId = scopeOfGrant(context, role, input.organizationId);
+      const { input, role, organizationId } = grantOf(context, args.input);
       const expiresAt = input.expiresAt ? parseDateTime(input.expiresAt) : null;
       if (expiresAt !== null && expiresAt <= isoNow()) throw new BadUserInputError('input.expiresAt: must be in the future.', 'input.expiresAt');
       return audited(context, 'member.role_assign', 'user', () => {
@@ -167,9 +172,7 @@ builder.mutationFields((t) => ({
     authScopes: { authenticated: true },
     args: { input: t.arg({ type: RoleGrantInput, required: true }) },
     resolve: (_root, args, context) => {
-      const input = parseInput(grantSchema, args.input);
-      const role = roleForInput(context, input.role, 'input.role');
-      const organizationId = scopeOfGrant(context, role, input.organizationId);
+      const { input, role, organizationId } = grantOf(context, args.input);
       return audited(context, 'member.role_revoke', 'user', () => {
         const user = visibleUser(context, input.userId, 'input.userId');
         requireUserAdmin(context, organizationId, user.id);
