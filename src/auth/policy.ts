@@ -3,6 +3,7 @@
 // predicate (lists, counts, lookups, aggregates); scope-auth asks it about one
 // loaded object. Both forms come from the same rules table below.
 import type { SqlValue } from '../db/connection';
+import { armsCondition } from '../db/keyset';
 import type { Principal } from './principal';
 
 export type Resource =
@@ -161,69 +162,134 @@ export function canSeeUser(principal: Principal | null, row: UserPolicyRow): boo
 export type Predicate = { sql: string; params: Record<string, SqlValue> };
 
 /**
+ * The visible rows of a resource as disjoint arms, each a condition that an
+ * index can serve in the order a page asks for: one arm per organization
+ * where a rule applies org-wide (`org = ?`), one per owner column for `:self`
+ * rules (`owner = ?`). A page reads every arm in index order and merges them;
+ * `null` arms: every row is visible; no arms: none is.
+ */
+const MAX_ORGANIZATION_ARMS = 32;
+
+export type Access = { arms: string[] | null; params: Record<string, SqlValue> };
+
+export function visibleArms(principal: Principal, resource: Resource, alias: string): Access {
+  if (resource === 'user') {
+    const predicate = userPredicate(principal, alias);
+    return predicate.sql === '1' ? { arms: null, params: {} } : { arms: predicate.sql === '0' ? [] : [predicate.sql], params: predicate.params };
+  }
+  const policy = POLICIES[resource];
+  if (policy.parent) return parentArms(principal, policy.parent, alias);
+  const column = `${alias}.${policy.organizationColumn}`;
+  const params: Record<string, SqlValue> = {};
+  const orgWide = new Set<string>();
+  for (const rule of policy.rules) {
+    if (rule.own) continue;
+    const scope = principal.grants.scopeOf(rule.permission);
+    if (scope.all) return { arms: null, params: {} };
+    for (const id of scope.organizationIds) orgWide.add(id);
+  }
+  const organizations = [...orgWide].sort();
+  // One arm per organization keeps every arm in index order; past a few dozen
+  // the statement grows too long, and one IN arm (sorted once) is the lesser cost.
+  const arms =
+    organizations.length > MAX_ORGANIZATION_ARMS
+      ? [`${column} IN (${listParams(alias, 'org', organizations, params)})`]
+      : organizations.map((organizationId, index) => {
+          params[`${alias}_org${index}`] = organizationId;
+          return `${column} = :${alias}_org${index}`;
+        });
+  const ownRule = policy.rules.find((rule) => rule.own);
+  if (ownRule?.own) arms.push(...ownerArms(principal, ownRule, alias, column, orgWide, params));
+  return { arms, params };
+}
+
+/** Arms for a `:self` rule: one per owner column, each excluding the rows earlier arms (and org-wide ones) cover. */
+function ownerArms(
+  principal: Principal,
+  rule: Rule,
+  alias: string,
+  organizationColumn: string,
+  orgWide: ReadonlySet<string>,
+  params: Record<string, SqlValue>,
+): string[] {
+  const own = rule.own as NonNullable<Rule['own']>;
+  const scope = principal.grants.scopeOf(rule.permission);
+  const selfOrgs = scope.all ? [] : scope.organizationIds.filter((id) => !orgWide.has(id));
+  if (!scope.all && selfOrgs.length === 0) return [];
+  const where: string[] = [];
+  if (scope.all && orgWide.size > 0) {
+    where.push(`${organizationColumn} NOT IN (${listParams(alias, 'wide', [...orgWide].sort(), params)})`);
+  } else if (!scope.all) {
+    where.push(`${organizationColumn} IN (${listParams(alias, 'self_org', selfOrgs.sort(), params)})`);
+  }
+  const owners: { column: string; param: string }[] = [];
+  if (principal.userId !== null) {
+    params[`${alias}_self_user`] = principal.userId;
+    for (const column of own.userColumns) owners.push({ column: `${alias}.${column}`, param: `:${alias}_self_user` });
+  }
+  if (principal.apiKeyId !== null) {
+    params[`${alias}_self_key`] = principal.apiKeyId;
+    for (const column of own.apiKeyColumns) owners.push({ column: `${alias}.${column}`, param: `:${alias}_self_key` });
+  }
+  return owners.map((owner, index) =>
+    [`${owner.column} = ${owner.param}`, ...owners.slice(0, index).map((earlier) => `${earlier.column} IS NOT ${earlier.param}`), ...where].join(' AND '),
+  );
+}
+
+function listParams(alias: string, name: string, values: readonly string[], params: Record<string, SqlValue>): string {
+  return values
+    .map((value, index) => {
+      params[`${alias}_${name}${index}`] = value;
+      return `:${alias}_${name}${index}`;
+    })
+    .join(', ');
+}
+
+/** A resource visible exactly when its parent is (agent versions follow their agent). */
+function parentArms(principal: Principal, parent: NonNullable<ResourcePolicy['parent']>, alias: string): Access {
+  const parentPolicy = POLICIES[parent.resource];
+  const parentAlias = `${alias}_${parentPolicy.alias}`;
+  const inner = visibleRows(principal, parent.resource, parentAlias);
+  if (inner.sql === '1') return { arms: null, params: {} };
+  if (inner.sql === '0') return { arms: [], params: {} };
+  return {
+    arms: [`EXISTS (SELECT 1 FROM ${parentPolicy.table} ${parentAlias} WHERE ${parentAlias}.id = ${alias}.${parent.column} AND ${inner.sql})`],
+    params: inner.params,
+  };
+}
+
+/**
  * The SQL condition, on table alias `alias`, true exactly for the rows of
  * `resource` the principal may see. Values are bound, never spliced; the
  * parameter names are prefixed with the alias so that predicates combine.
  */
 export function visibleRows(principal: Principal, resource: Resource, alias: string): Predicate {
-  if (resource === 'user') return userPredicate(principal, alias);
-  const policy = POLICIES[resource];
-  if (policy.parent) {
-    const parent = POLICIES[policy.parent.resource];
-    const parentAlias = `${alias}_${parent.alias}`;
-    const inner = visibleRows(principal, policy.parent.resource, parentAlias);
-    return {
-      sql: `EXISTS (SELECT 1 FROM ${parent.table} ${parentAlias} WHERE ${parentAlias}.id = ${alias}.${policy.parent.column} AND ${inner.sql})`,
-      params: inner.params,
-    };
-  }
-  const params: Record<string, SqlValue> = {};
-  const parts: string[] = [];
-  policy.rules.forEach((rule, index) => {
-    const scope = principal.grants.scopeOf(rule.permission);
-    if (!scope.all && scope.organizationIds.length === 0) return;
-    const conditions: string[] = [];
-    if (!scope.all) {
-      const name = `${alias}_p${index}_orgs`;
-      params[name] = JSON.stringify(scope.organizationIds);
-      conditions.push(`${alias}.${policy.organizationColumn} IN (SELECT value FROM json_each(:${name}))`);
-    }
-    if (rule.own) {
-      const owner = ownerCondition(principal, alias, rule.own, params);
-      if (owner === null) return;
-      conditions.push(owner);
-    }
-    parts.push(conditions.length === 0 ? '1' : `(${conditions.join(' AND ')})`);
-  });
-  if (parts.includes('1')) return { sql: '1', params: {} };
-  return { sql: parts.length === 0 ? '0' : `(${parts.join(' OR ')})`, params };
+  const access = visibleArms(principal, resource, alias);
+  return { sql: armsCondition(access.arms), params: access.params };
 }
 
-function ownerCondition(
-  principal: Principal,
-  alias: string,
-  own: NonNullable<Rule['own']>,
-  params: Record<string, SqlValue>,
-): string | null {
-  const owners: string[] = [];
-  if (principal.userId !== null) {
-    params[`${alias}_self_user`] = principal.userId;
-    for (const column of own.userColumns) owners.push(`${alias}.${column} = :${alias}_self_user`);
-  }
-  if (principal.apiKeyId !== null) {
-    params[`${alias}_self_key`] = principal.apiKeyId;
-    for (const column of own.apiKeyColumns) owners.push(`${alias}.${column} = :${alias}_self_key`);
-  }
-  return owners.length === 0 ? null : `(${owners.join(' OR ')})`;
-}
-
-/** A query base of the visible rows of a resource: `FROM <table> <alias> WHERE <predicate>`. */
-export type VisibleQuery = { alias: string; from: string; where: string[]; params: Record<string, SqlValue> };
+/**
+ * A query base of the visible rows of a resource: `FROM <table> <alias>`, the
+ * access arms, and conditions that narrow them (filters, parents).
+ */
+export type VisibleQuery = {
+  table: string;
+  alias: string;
+  from: string;
+  arms: string[] | null;
+  where: string[];
+  params: Record<string, SqlValue>;
+};
 
 export function visibleQuery(principal: Principal, resource: Resource): VisibleQuery {
   const { table, alias } = resource === 'user' ? { table: 'users', alias: 'u' } : POLICIES[resource];
-  const visible = visibleRows(principal, resource, alias);
-  return { alias, from: `${table} ${alias}`, where: [visible.sql], params: visible.params };
+  const access = visibleArms(principal, resource, alias);
+  return { table, alias, from: `${table} ${alias}`, arms: access.arms, where: [], params: access.params };
+}
+
+/** Every condition of a query base, the access arms as one: for counts, lookups and aggregates. */
+export function conditionsOf(query: Pick<VisibleQuery, 'arms' | 'where'>): string {
+  return [armsCondition(query.arms), ...query.where].join(' AND ');
 }
 
 /** Adds conditions (fixed SQL fragments with bound values) to a query base. */

@@ -30,12 +30,28 @@ export type PageQuery = {
   columns: string;
   /** The tables, with the aliases the sort expressions use, e.g. `organizations o`. */
   from: string;
-  /** Conditions ANDed together (the access policy's predicate among them). */
+  /** Conditions every row meets (filters, parents), ANDed. */
   where: string[];
+  /**
+   * The access policy's arms (a visible row meets exactly one). Each arm is
+   * read in index order and the arms are merged, so a page never sorts the
+   * rows of every organization; `null` or absent: no access condition.
+   */
+  arms?: string[] | null;
   params: Record<string, SqlValue>;
 };
 
 export type Page<Row> = { rows: (Row & { _sort_value: SqlValue })[]; hasMore: boolean };
+
+const EMPTY_PAGE = { rows: [], hasMore: false };
+
+/** The access arms as one condition: for counts, lookups by id and aggregates. */
+export function armsCondition(arms: string[] | null): string {
+  if (arms === null) return '1';
+  if (arms.length === 0) return '0';
+  return arms.length === 1 ? (arms[0] as string) : `((${arms.join(') OR (')}))`;
+}
+
 
 function keysetCondition(sort: Sort, backward: boolean): string {
   const ascending = (sort.direction === 'ASC') !== backward;
@@ -52,7 +68,8 @@ export function whereClause(conditions: string[]): string {
   return conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`;
 }
 
-export function fetchPage<Row>(db: Database, query: PageQuery, sort: Sort, page: PageRequest): Page<Row> {
+/** The page's conditions and parameters: the query's, the keyset position's and the limit. */
+function pageConditions(query: Pick<PageQuery, 'where' | 'params'>, sort: Sort, page: PageRequest) {
   const conditions = [...query.where];
   const params: Record<string, SqlValue> = { ...query.params, _limit: page.limit + 1 };
   if (page.from) {
@@ -60,23 +77,99 @@ export function fetchPage<Row>(db: Database, query: PageQuery, sort: Sort, page:
     params._after_value = page.from.value;
     params._after_id = page.from.id;
   }
-  const sql = `SELECT ${sort.expression} AS _sort_value, ${query.columns} FROM ${query.from}
-    ${whereClause(conditions)} ORDER BY ${orderClause(sort, page.backward)} LIMIT :_limit`;
-  const rows = db.all<Row & { _sort_value: SqlValue }>(sql, params);
+  return { conditions, params };
+}
+
+function toPage<Row>(rows: (Row & { _sort_value: SqlValue })[], page: PageRequest): Page<Row> {
   const hasMore = rows.length > page.limit;
   const kept = hasMore ? rows.slice(0, page.limit) : rows;
   return { rows: page.backward ? kept.reverse() : kept, hasMore };
 }
 
+/**
+ * One page in the requested order. With several access arms, each arm is a
+ * SELECT of its own and `UNION ALL … ORDER BY … LIMIT` merges them: SQLite
+ * reads every arm in its index's order and stops once the page is full.
+ */
+export function fetchPage<Row>(db: Database, query: PageQuery, sort: Sort, page: PageRequest): Page<Row> {
+  const arms = query.arms ?? null;
+  if (arms !== null && arms.length === 0) return EMPTY_PAGE;
+  const { conditions, params } = pageConditions(query, sort, page);
+  if (arms === null || arms.length === 1) {
+    const sql = `SELECT ${sort.expression} AS _sort_value, ${query.columns} FROM ${query.from}
+      ${whereClause([...(arms ?? []), ...conditions])} ORDER BY ${orderClause(sort, page.backward)} LIMIT :_limit`;
+    return toPage(db.all<Row & { _sort_value: SqlValue }>(sql, params), page);
+  }
+  const direction = (sort.direction === 'ASC') !== page.backward ? 'ASC' : 'DESC';
+  const selects = arms.map(
+    (arm) => `SELECT ${sort.expression} AS _sort_value, ${sort.idExpression} AS _sort_id, ${query.columns} FROM ${query.from}
+      ${whereClause([arm, ...conditions])}`,
+  );
+  const sql = `${selects.join('\n    UNION ALL ')}\n    ORDER BY _sort_value ${direction}, _sort_id ${direction} LIMIT :_limit`;
+  return toPage(db.all<Row & { _sort_value: SqlValue }>(sql, params), page);
+}
+
+/** How many rows a query has, counted arm by arm (each arm by its index). */
 export function countRows(db: Database, query: Omit<PageQuery, 'columns'>): number {
-  const row = db.get<{ n: number }>(`SELECT count(*) AS n FROM ${query.from} ${whereClause(query.where)}`, query.params);
-  return row?.n ?? 0;
+  const arms = query.arms ?? null;
+  if (arms !== null && arms.length === 0) return 0;
+  const counts = (arms ?? [null]).map(
+    (arm) => `(SELECT count(*) FROM ${query.from} ${whereClause(arm === null ? query.where : [arm, ...query.where])})`,
+  );
+  return db.get<{ n: number }>(`SELECT ${counts.join(' + ')} AS n`, query.params)?.n ?? 0;
+}
+
+/** A query on one table (not a join or derived table): children of many parents are read by rowid. */
+export type TableQuery = Omit<PageQuery, 'from'> & { table: string; alias: string };
+
+/**
+ * One page per parent in one statement, each costing what it returns: for
+ * every parent a correlated subquery walks the parent's index in page order
+ * and stops at the page size (a per-parent LIMIT), handing back the rowids in
+ * order; the rows are then read by rowid. No window over all children.
+ * `parentColumn` is the child's column holding the parent id, e.g. `s.agent_id`.
+ */
+export function fetchIndexedPagesPerParent<Row>(
+  db: Database,
+  query: TableQuery & { parentColumn: string },
+  parentIds: readonly string[],
+  sort: Sort,
+  page: PageRequest,
+): Map<string, Page<Row>> {
+  const pages = new Map<string, Page<Row>>(parentIds.map((id) => [id, { rows: [], hasMore: false }]));
+  const arms = query.arms ?? null;
+  if ((arms !== null && arms.length === 0) || parentIds.length === 0) return pages;
+  const { conditions, params } = pageConditions(query, sort, page);
+  const { table, alias } = query;
+  const inner = `SELECT ${alias}.rowid AS row_key FROM ${table} ${alias}
+        ${whereClause([`${query.parentColumn} = p.value`, armsCondition(arms), ...conditions])}
+        ORDER BY ${orderClause(sort, page.backward)} LIMIT :_limit`;
+  const sql = `SELECT p.key AS _parent_index, j.key AS _position, ${sort.expression} AS _sort_value, ${query.columns}
+      FROM json_each(:_parents) p
+      JOIN json_each((SELECT json_group_array(x.row_key) FROM (${inner}) x)) j
+      JOIN ${table} ${alias} ON ${alias}.rowid = j.value`;
+  const rows = db.all<Row & { _sort_value: SqlValue; _parent_index: number; _position: number }>(sql, {
+    ...params,
+    _parents: JSON.stringify(parentIds),
+  });
+  const byParent = parentIds.map(() => [] as (Row & { _sort_value: SqlValue })[]);
+  for (const row of rows) {
+    const { _parent_index: parentIndex, _position: position, ...rest } = row;
+    (byParent[parentIndex] as unknown[])[position] = rest;
+  }
+  byParent.forEach((rowsOfParent, index) => {
+    pages.set(parentIds[index] as string, toPage(rowsOfParent, page));
+  });
+  return pages;
 }
 
 /**
- * One page per parent in a single statement: the rows of every parent are
- * numbered by a window function over the sort order and cut at the page size,
- * so a nested connection costs one statement per level, not one per parent.
+ * One page per parent in a single statement over a derived table (a join or
+ * a GROUP BY, which has no rowid to walk): the rows of every parent are
+ * numbered by a window over the sort order and cut at the page size. Every
+ * row of the derived table is read, so use it only where that set is small
+ * (members of an organization, usage buckets); tables use
+ * fetchIndexedPagesPerParent.
  */
 export function fetchPagesPerParent<Row>(
   db: Database,
@@ -85,7 +178,9 @@ export function fetchPagesPerParent<Row>(
   sort: Sort,
   page: PageRequest,
 ): Map<string, Page<Row>> {
-  const conditions = [...query.where, `${query.parentExpression} IN (SELECT value FROM json_each(:_parents))`];
+  const arms = query.arms ?? null;
+  const access = arms === null ? [] : [armsCondition(arms)];
+  const conditions = [...access, ...query.where, `${query.parentExpression} IN (SELECT value FROM json_each(:_parents))`];
   const params: Record<string, SqlValue> = { ...query.params, _limit: page.limit + 1, _parents: JSON.stringify(parentIds) };
   if (page.from) {
     conditions.push(keysetCondition(sort, page.backward));
@@ -115,12 +210,14 @@ export function countRowsPerParent(
   query: Omit<PageQuery, 'columns'> & { parentExpression: string },
   parentIds: readonly string[],
 ): Map<string, number> {
-  const conditions = [...query.where, `${query.parentExpression} IN (SELECT value FROM json_each(:_parents))`];
+  const counts = new Map<string, number>(parentIds.map((id) => [id, 0]));
+  const arms = query.arms ?? null;
+  if (arms !== null && arms.length === 0) return counts;
+  const conditions = [`${query.parentExpression} IN (SELECT value FROM json_each(:_parents))`, ...(arms === null ? [] : [armsCondition(arms)]), ...query.where];
   const rows = db.all<{ parent: string; n: number }>(
     `SELECT ${query.parentExpression} AS parent, count(*) AS n FROM ${query.from} ${whereClause(conditions)} GROUP BY 1`,
     { ...query.params, _parents: JSON.stringify(parentIds) },
   );
-  const counts = new Map<string, number>(parentIds.map((id) => [id, 0]));
   for (const row of rows) counts.set(row.parent, row.n);
   return counts;
 }

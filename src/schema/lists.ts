@@ -1,11 +1,12 @@
 // Lists of a resource as Relay connections: at the root (one statement for
 // the page, one for totalCount when asked) and nested under many parents at
-// once (one windowed statement per level, one grouped count). Every query
-// starts from the access policy's visible rows; filters only narrow them.
-import { type Resource, tableOf, visibleQuery, narrowed } from '../auth/policy';
+// once (one statement per level with a LIMIT per parent, one grouped count).
+// Every query starts from the access policy's visible rows; filters only
+// narrow them.
+import { conditionsOf, type Resource, tableOf, visibleQuery, narrowed } from '../auth/policy';
 import type { Principal } from '../auth/principal';
 import type { SqlValue } from '../db/connection';
-import { countRows, countRowsPerParent, type Direction, fetchPage, fetchPagesPerParent, type Sort } from '../db/keyset';
+import { countRows, countRowsPerParent, type Direction, fetchIndexedPagesPerParent, fetchPage, type Sort } from '../db/keyset';
 import { builder } from './builder';
 import { type Connection, type ConnectionArgs, OrderDirection, pageRequest, sortOn, toConnection, toConnections } from './connections';
 import type { Context } from './context';
@@ -70,8 +71,8 @@ export function listPagesPerParent<Row extends { id: SqlValue }>(
   const sort = sortOf(spec, args.orderBy);
   const request = pageRequest(args, sort.key);
   const query = baseQuery(principal, spec, narrowing);
-  const parentExpression = `${tableOf(spec.resource).alias}.${parentColumn}`;
-  const pages = fetchPagesPerParent<Row>(context.db, { columns: spec.columns, parentExpression, ...query }, parentIds, sort, request);
+  const parentExpression = `${query.alias}.${parentColumn}`;
+  const pages = fetchIndexedPagesPerParent<Row>(context.db, { columns: spec.columns, parentColumn: parentExpression, ...query }, parentIds, sort, request);
   const counts = context.loaders.get<number>(
     `count:${spec.resource}:${parentColumn}:${JSON.stringify(narrowing)}`,
     (ids) => {
@@ -87,7 +88,7 @@ export function visibleByIds<Row>(context: Context, principal: Principal, spec: 
   const query = baseQuery(principal, spec, NO_NARROWING);
   const { alias } = tableOf(spec.resource);
   return context.db.all<Row>(
-    `SELECT ${spec.columns} FROM ${query.from} WHERE ${alias}.id IN (SELECT value FROM json_each(:_ids)) AND ${query.where.join(' AND ')}`,
+    `SELECT ${spec.columns} FROM ${query.from} WHERE ${alias}.id IN (SELECT value FROM json_each(:_ids)) AND ${conditionsOf(query)}`,
     { ...query.params, _ids: JSON.stringify(ids) },
   );
 }

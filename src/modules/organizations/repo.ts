@@ -1,6 +1,6 @@
 // SQL for organizations; every read goes through the access policy's predicate.
 import type { Principal } from '../../auth/principal';
-import { visibleQuery } from '../../auth/policy';
+import { conditionsOf, visibleQuery } from '../../auth/policy';
 import type { Database } from '../../db/connection';
 import { countRows, fetchPage, type PageRequest, type Sort } from '../../db/keyset';
 
@@ -25,14 +25,14 @@ export function countVisibleOrganizations(db: Database, principal: Principal): n
 export function visibleOrganizationsByIds(db: Database, principal: Principal, ids: readonly string[]): OrganizationRow[] {
   const q = visibleQuery(principal, 'organization');
   return db.all<OrganizationRow>(
-    `SELECT o.* FROM ${q.from} WHERE o.id IN (SELECT value FROM json_each(:ids)) AND ${q.where.join(' AND ')}`,
+    `SELECT o.* FROM ${q.from} WHERE o.id IN (SELECT value FROM json_each(:ids)) AND ${conditionsOf(q)}`,
     { ...q.params, ids: JSON.stringify(ids) },
   );
 }
 
 export function visibleOrganizationBySlug(db: Database, principal: Principal, slug: string): OrganizationRow | undefined {
   const q = visibleQuery(principal, 'organization');
-  return db.get<OrganizationRow>(`SELECT o.* FROM ${q.from} WHERE o.slug = :slug AND ${q.where.join(' AND ')}`, {
+  return db.get<OrganizationRow>(`SELECT o.* FROM ${q.from} WHERE o.slug = :slug AND ${conditionsOf(q)}`, {
     ...q.params,
     slug,
   });

@@ -1,7 +1,7 @@
 // SQL for LLM usage: records, per-session totals, grouped summaries and quotas.
 // Sums are taken over the access policy's visible rows only, and money sums
 // leave SQLite as decimal text of an integer so that no float ever touches them.
-import { narrowed, visibleQuery } from '../../auth/policy';
+import { conditionsOf, narrowed, visibleQuery } from '../../auth/policy';
 import type { Principal } from '../../auth/principal';
 import type { Database } from '../../db/connection';
 import { FilterBuilder } from '../../schema/filters';
@@ -73,7 +73,7 @@ export function usageTotalsPerSession(db: Database, principal: Principal, sessio
     _sessions: JSON.stringify(sessionIds),
   });
   const rows = db.all<UsageTotals & { parent: string }>(
-    `SELECT lu.session_id AS parent, ${TOTALS} FROM ${q.from} WHERE ${q.where.join(' AND ')} GROUP BY lu.session_id`,
+    `SELECT lu.session_id AS parent, ${TOTALS} FROM ${q.from} WHERE ${conditionsOf(q)} GROUP BY lu.session_id`,
     q.params,
   );
   const byParent = new Map(rows.map((row) => [row.parent, row]));

@@ -1,6 +1,6 @@
 // SQL for users.
 import type { Principal } from '../../auth/principal';
-import { visibleQuery } from '../../auth/policy';
+import { conditionsOf, visibleQuery } from '../../auth/policy';
 import type { Database } from '../../db/connection';
 import { countRowsPerParent, type Direction, fetchPagesPerParent, type PageRequest, type Sort } from '../../db/keyset';
 
@@ -59,7 +59,7 @@ export function visibleUsersByIds(db: Database, principal: Principal, ids: reado
   return db.all<VisibleUserRow>(
     `SELECT u.*, (SELECT json_group_array(DISTINCT m.organization_id) FROM user_roles m
                    WHERE m.user_id = u.id AND m.organization_id IS NOT NULL) AS organization_ids
-       FROM ${q.from} WHERE u.id IN (SELECT value FROM json_each(:ids)) AND ${q.where.join(' AND ')}`,
+       FROM ${q.from} WHERE u.id IN (SELECT value FROM json_each(:ids)) AND ${conditionsOf(q)}`,
     { ...q.params, ids: JSON.stringify(ids) },
   );
 }
@@ -87,13 +87,13 @@ export function visibleMembersPerOrganization(
   now: string,
 ) {
   const q = visibleQuery(principal, 'user');
-  const query = { columns: USER_COLUMNS, from: MEMBERSHIPS, where: q.where, params: { ...q.params, _now: now }, parentExpression: 'm.organization_id' };
+  const query = { columns: USER_COLUMNS, from: MEMBERSHIPS, where: [conditionsOf(q)], params: { ...q.params, _now: now }, parentExpression: 'm.organization_id' };
   return fetchPagesPerParent<VisibleUserRow>(db, query, organizationIds, sort, page);
 }
 
 export function countVisibleMembersPerOrganization(db: Database, principal: Principal, organizationIds: readonly string[], now: string) {
   const q = visibleQuery(principal, 'user');
-  const query = { from: MEMBERSHIPS, where: q.where, params: { ...q.params, _now: now }, parentExpression: 'm.organization_id' };
+  const query = { from: MEMBERSHIPS, where: [conditionsOf(q)], params: { ...q.params, _now: now }, parentExpression: 'm.organization_id' };
   return countRowsPerParent(db, query, organizationIds);
 }
 
