@@ -21,6 +21,7 @@ CREATE TABLE permissions (
   scope        TEXT NOT NULL CHECK (scope IN ('self', 'org', 'platform')),
   description  TEXT NOT NULL
 ) STRICT;
+CREATE INDEX permissions_resource ON permissions (resource, code);
 
 CREATE TABLE roles (
   id           TEXT PRIMARY KEY,
@@ -30,6 +31,7 @@ CREATE TABLE roles (
   description  TEXT NOT NULL,
   created_at   TEXT NOT NULL
 ) STRICT;
+CREATE INDEX roles_created ON roles (created_at, id);
 
 CREATE TABLE role_permissions (
   role_id          TEXT NOT NULL REFERENCES roles (id) ON DELETE CASCADE,
@@ -77,6 +79,8 @@ CREATE INDEX api_keys_role ON api_keys (role_id);
 CREATE INDEX api_keys_user ON api_keys (user_id);
 CREATE INDEX api_keys_created_by_user ON api_keys (created_by_user_id);
 CREATE INDEX api_keys_created_by_api_key ON api_keys (created_by_api_key_id);
+CREATE INDEX api_keys_org_name ON api_keys (organization_id, name, id);
+CREATE INDEX api_keys_org_last_used ON api_keys (organization_id, coalesce(last_used_at, ''), id);
 
 CREATE TABLE login_tokens (
   id            TEXT PRIMARY KEY,

@@ -15,6 +15,7 @@ CREATE TABLE organizations (
 ) STRICT;
 CREATE INDEX organizations_created ON organizations (created_at, id);
 CREATE INDEX organizations_name ON organizations (name, id);
+CREATE INDEX organizations_updated ON organizations (updated_at, id);
 
 CREATE TABLE domains (
   id               TEXT PRIMARY KEY,
@@ -28,6 +29,7 @@ CREATE TABLE domains (
   UNIQUE (organization_id, name)
 ) STRICT;
 CREATE INDEX domains_org_created ON domains (organization_id, created_at, id);
+CREATE INDEX domains_org_updated ON domains (organization_id, updated_at, id);
 
 CREATE TABLE instances (
   id               TEXT PRIMARY KEY,
@@ -42,7 +44,11 @@ CREATE TABLE instances (
   UNIQUE (domain_id, environment, name)
 ) STRICT;
 CREATE INDEX instances_org_created ON instances (organization_id, created_at, id);
-CREATE INDEX instances_domain ON instances (domain_id);
+CREATE INDEX instances_org_name ON instances (organization_id, name, id);
+CREATE INDEX instances_org_updated ON instances (organization_id, updated_at, id);
+CREATE INDEX instances_domain_name ON instances (domain_id, name, id);
+CREATE INDEX instances_domain_created ON instances (domain_id, created_at, id);
+CREATE INDEX instances_domain_updated ON instances (domain_id, updated_at, id);
 
 CREATE TABLE agents (
   id                     TEXT PRIMARY KEY,
@@ -67,9 +73,20 @@ CREATE TABLE agents (
 CREATE INDEX agents_org_created ON agents (organization_id, created_at, id);
 CREATE INDEX agents_org_updated ON agents (organization_id, updated_at, id);
 CREATE INDEX agents_org_name ON agents (organization_id, name, id);
-CREATE INDEX agents_domain ON agents (domain_id);
-CREATE INDEX agents_created_by_user ON agents (created_by_user_id);
-CREATE INDEX agents_created_by_api_key ON agents (created_by_api_key_id);
+CREATE INDEX agents_org_display_name ON agents (organization_id, display_name, id);
+CREATE INDEX agents_org_published ON agents (organization_id, coalesce(published_at, ''), id);
+CREATE INDEX agents_domain_name ON agents (domain_id, name, id);
+CREATE INDEX agents_domain_display_name ON agents (domain_id, display_name, id);
+CREATE INDEX agents_domain_created ON agents (domain_id, created_at, id);
+CREATE INDEX agents_domain_updated ON agents (domain_id, updated_at, id);
+CREATE INDEX agents_domain_published ON agents (domain_id, coalesce(published_at, ''), id);
+CREATE INDEX agents_name ON agents (name, id);
+CREATE INDEX agents_display_name ON agents (display_name, id);
+CREATE INDEX agents_created ON agents (created_at, id);
+CREATE INDEX agents_updated ON agents (updated_at, id);
+CREATE INDEX agents_published ON agents (coalesce(published_at, ''), id);
+CREATE INDEX agents_created_by_user ON agents (created_by_user_id, created_at, id);
+CREATE INDEX agents_created_by_api_key ON agents (created_by_api_key_id, created_at, id);
 
 -- Full-text search over name, display name and description (external content).
 CREATE VIRTUAL TABLE agents_fts USING fts5 (
@@ -119,6 +136,8 @@ CREATE TABLE integration_configs (
 ) STRICT;
 CREATE INDEX integration_configs_org_created ON integration_configs (organization_id, created_at, id);
 CREATE INDEX integration_configs_domain ON integration_configs (domain_id);
+CREATE INDEX integration_configs_org_integration ON integration_configs (organization_id, integration, id);
+CREATE INDEX integration_configs_org_updated ON integration_configs (organization_id, updated_at, id);
 
 CREATE TABLE integration_secrets (
   integration_config_id  TEXT PRIMARY KEY REFERENCES integration_configs (id) ON DELETE CASCADE,
@@ -141,9 +160,16 @@ CREATE TABLE sessions (
 ) STRICT;
 CREATE INDEX sessions_org_started ON sessions (organization_id, started_at, id);
 CREATE INDEX sessions_agent_started ON sessions (agent_id, started_at, id);
-CREATE INDEX sessions_instance ON sessions (instance_id);
-CREATE INDEX sessions_started_by_user ON sessions (started_by_user_id);
-CREATE INDEX sessions_started_by_api_key ON sessions (started_by_api_key_id);
+CREATE INDEX sessions_org_ended ON sessions (organization_id, coalesce(ended_at, ''), id);
+CREATE INDEX sessions_agent_ended ON sessions (agent_id, coalesce(ended_at, ''), id);
+CREATE INDEX sessions_instance_started ON sessions (instance_id, started_at, id);
+CREATE INDEX sessions_instance_ended ON sessions (instance_id, coalesce(ended_at, ''), id);
+CREATE INDEX sessions_started ON sessions (started_at, id);
+CREATE INDEX sessions_ended ON sessions (coalesce(ended_at, ''), id);
+CREATE INDEX sessions_started_by_user ON sessions (started_by_user_id, started_at, id);
+CREATE INDEX sessions_started_by_user_ended ON sessions (started_by_user_id, coalesce(ended_at, ''), id);
+CREATE INDEX sessions_started_by_api_key ON sessions (started_by_api_key_id, started_at, id);
+CREATE INDEX sessions_started_by_api_key_ended ON sessions (started_by_api_key_id, coalesce(ended_at, ''), id);
 
 -- Append-only history; each organization's entries form a hash chain
 -- (hash = SHA-256(previous_hash + canonical entry)). Platform-level entries
@@ -170,9 +196,12 @@ CREATE TABLE audit_log (
 ) STRICT;
 CREATE INDEX audit_log_org_created ON audit_log (organization_id, created_at, id);
 CREATE INDEX audit_log_org_chain ON audit_log (organization_id, id);
-CREATE INDEX audit_log_actor_user ON audit_log (actor_user_id);
 CREATE INDEX audit_log_actor ON audit_log (actor_kind, actor_id);
-CREATE INDEX audit_log_actor_api_key ON audit_log (actor_api_key_id);
+CREATE INDEX audit_log_org_action ON audit_log (organization_id, action, id);
+CREATE INDEX audit_log_created ON audit_log (created_at, id);
+CREATE INDEX audit_log_action ON audit_log (action, id);
+CREATE INDEX audit_log_actor_user ON audit_log (actor_user_id, created_at, id);
+CREATE INDEX audit_log_actor_api_key ON audit_log (actor_api_key_id, created_at, id);
 CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN
   SELECT RAISE(ABORT, 'audit_log is append-only');
 END;
@@ -209,8 +238,10 @@ CREATE TABLE llm_usage (
 CREATE INDEX llm_usage_org_created ON llm_usage (organization_id, created_at, id);
 CREATE INDEX llm_usage_agent_created ON llm_usage (agent_id, created_at, id);
 CREATE INDEX llm_usage_session_created ON llm_usage (session_id, created_at, id);
-CREATE INDEX llm_usage_user ON llm_usage (user_id);
-CREATE INDEX llm_usage_api_key ON llm_usage (api_key_id);
+CREATE INDEX llm_usage_org_cost ON llm_usage (organization_id, cost_nano_usd, id);
+CREATE INDEX llm_usage_org_tokens ON llm_usage (organization_id, total_tokens, id);
+CREATE INDEX llm_usage_user ON llm_usage (user_id, created_at, id);
+CREATE INDEX llm_usage_api_key ON llm_usage (api_key_id, created_at, id);
 
 -- Daily rollups of llm_usage, kept by triggers in the same transaction as
 -- every change to llm_usage, so summaries and quotas read one row per day and

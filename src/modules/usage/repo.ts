@@ -32,6 +32,13 @@ export const USAGE: ListSpec = {
   defaultOrder: { field: 'CREATED_AT', direction: 'DESC' },
 };
 
+/**
+ * Usage under one agent or session, in time order only: ordering those by
+ * cost or tokens would need two more indexes on the table every LLM call
+ * writes to; an organization's usage keeps them.
+ */
+export const USAGE_OVER_TIME: ListSpec = { ...USAGE, orderFields: { CREATED_AT: 'lu.created_at' } };
+
 export type UsageFilter = {
   model?: string | null;
   provider?: string | null;
