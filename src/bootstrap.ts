@@ -3,6 +3,8 @@
 import pino, { type Logger } from 'pino';
 import { seed } from '../seeds/index';
 import { ApiKeyVerificationCache } from './auth/keyCache';
+import { ApiKeyUseRecorder } from './auth/keyUse';
+import { PrincipalCache } from './auth/principalCache';
 import type { Config } from './config';
 import { Database } from './db/connection';
 import { migrate, type MigrationResult } from './db/migrate';
@@ -44,7 +46,14 @@ export async function bootstrap(config: Config, logger: Logger = createLogger(co
       });
       firstApiKey = secret.token;
     }
-    const services: AppServices = { config, db, logger, keyCache: new ApiKeyVerificationCache(config.apiKeyCacheTtlMs) };
+    const services: AppServices = {
+      config,
+      db,
+      logger,
+      keyCache: new ApiKeyVerificationCache(config.apiKeyCacheTtlMs),
+      principals: new PrincipalCache(config.apiKeyCacheTtlMs),
+      keyUse: new ApiKeyUseRecorder(db),
+    };
     return { services, migration, firstApiKey };
   } catch (error) {
     db.close();

@@ -43,6 +43,7 @@ async function main(): Promise<void> {
     }, config.shutdownTimeoutMs);
     force.unref();
     server.close(() => {
+      services.keyUse.flush();
       services.db.close();
       logger.info('stopped');
       process.exit(0);

@@ -133,3 +133,44 @@ describe('login and logout', () => {
     expect(errorCodes(response)).toEqual(['UNAUTHENTICATED']);
   });
 });
+
+describe('a warm token', () => {
+  const CAN = '{ viewer { can(permission: "agent:create", organizationSlug: "quant") } }';
+
+  it('resolves from memory: one read of the security epoch, no key lookup, no write', async () => {
+    const key = await apiKeyFor(server, { org: 'quant', role: 'org_viewer' });
+    const cold = await server.gql(WHO, {}, key.token);
+    const warm = await server.gql(WHO, {}, key.token);
+    expect(warm.data).toEqual(cold.data);
+    expect(cold.extensions?.sql?.statements).toBeGreaterThan(2);
+    expect(warm.extensions?.sql?.statements).toBe(1);
+  });
+
+  it('loses a role at once when the grant is revoked by another writer, and gains one at once', async () => {
+    const user = await userWith(server, { grants: [{ org: 'quant', role: 'org_viewer' }] });
+    const token = await loginAs(server, user.email, user.password);
+    const can = async () => (await server.gql<{ viewer: { can: boolean } }>(CAN, {}, token)).data?.viewer.can;
+    expect(await can()).toBe(false);
+    // Written straight to the file, as the foundry CLI or another worker would: no cache is told.
+    server.services.db.run(
+      "INSERT INTO user_roles (id, user_id, role_id, organization_id, created_at) VALUES ('grant-dev', :userId, 'org_developer', 'quant', :now)",
+      { userId: user.id, now: isoNow() },
+    );
+    expect(await can()).toBe(true);
+    server.services.db.run("DELETE FROM user_roles WHERE id = 'grant-dev'");
+    expect(await can()).toBe(false);
+  });
+
+  it('is not kept past the first expiry among its grants', async () => {
+    const user = await userWith(server, { grants: [{ org: 'quant', role: 'org_viewer' }] });
+    const expiresAt = new Date(Date.now() + 1500).toISOString();
+    server.services.db.run(
+      "INSERT INTO user_roles (id, user_id, role_id, organization_id, created_at, expires_at) VALUES ('grant-brief', :userId, 'org_developer', 'quant', :now, :expiresAt)",
+      { userId: user.id, now: isoNow(), expiresAt },
+    );
+    const token = await loginAs(server, user.email, user.password);
+    expect((await server.gql<{ viewer: { can: boolean } }>(CAN, {}, token)).data?.viewer.can).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, Date.parse(expiresAt) - Date.now() + 50));
+    expect((await server.gql<{ viewer: { can: boolean } }>(CAN, {}, token)).data?.viewer.can).toBe(false);
+  });
+});

@@ -1,16 +1,27 @@
 // Turns an Authorization header into a Principal, or null. A wrong, revoked
 // or expired token all come back as null: the caller never learns which.
+// A warm token resolves from memory (the principal cache) after one read of
+// the security epoch; a cold one reads its row and grants, and API key
+// secrets are checked with bcrypt unless recently verified.
 import type { Database } from '../db/connection';
-import { isoNow } from '../db/connection';
-import { apiKeyForAuthentication, touchApiKey } from '../modules/apiKeys/repo';
+import { apiKeyForAuthentication } from '../modules/apiKeys/repo';
 import { loginTokenForAuthentication } from '../modules/loginTokens/repo';
-import { grantsOfUser, holdsPlatformRole, permissionCodesOfRole } from '../modules/roles/repo';
+import { grantsOfUser, holdsPlatformRole, nextGrantExpiry, permissionCodesOfRole } from '../modules/roles/repo';
 import { Grants } from './grants';
 import type { ApiKeyVerificationCache } from './keyCache';
+import type { ApiKeyUseRecorder } from './keyUse';
 import type { Principal } from './principal';
+import { type PrincipalCache, securityEpoch } from './principalCache';
 import { parseBearerToken, sha256, verifySecret } from './tokens';
 
-export type AuthenticationDeps = { db: Database; keyCache: ApiKeyVerificationCache };
+export type AuthenticationDeps = {
+  db: Database;
+  keyCache: ApiKeyVerificationCache;
+  principals: PrincipalCache;
+  keyUse: ApiKeyUseRecorder;
+};
+
+type Resolved = { principal: Principal; validUntil: string | null } | null;
 
 export function bearerToken(authorization: string | null | undefined): string | null {
   if (!authorization) return null;
@@ -20,28 +31,40 @@ export function bearerToken(authorization: string | null | undefined): string | 
 
 export async function authenticate(deps: AuthenticationDeps, token: string): Promise<Principal | null> {
   const parsed = parseBearerToken(token);
-  const now = isoNow();
-  if (parsed.kind === 'api_key') return authenticateApiKey(deps, token, parsed.keyId, parsed.secret, now);
-  if (parsed.kind === 'login_token') return authenticateLoginToken(deps.db, token, now);
-  return null;
+  if (parsed.kind === 'malformed') return null;
+  const fingerprint = sha256(token);
+  const nowMs = Date.now();
+  deps.principals.sync(securityEpoch(deps.db));
+  const cached = deps.principals.get(fingerprint, nowMs);
+  if (cached) {
+    if (cached.apiKeyId !== null) deps.keyUse.record(cached.apiKeyId, nowMs);
+    return cached;
+  }
+  const now = new Date(nowMs).toISOString();
+  const resolved =
+    parsed.kind === 'api_key'
+      ? await authenticateApiKey(deps, fingerprint, parsed.keyId, parsed.secret, now)
+      : authenticateLoginToken(deps.db, fingerprint, now);
+  if (!resolved) return null;
+  deps.principals.set(fingerprint, resolved.principal, nowMs, resolved.validUntil === null ? null : Date.parse(resolved.validUntil));
+  return resolved.principal;
 }
 
 async function authenticateApiKey(
-  { db, keyCache }: AuthenticationDeps,
-  token: string,
+  { db, keyCache, keyUse }: AuthenticationDeps,
+  fingerprint: string,
   keyId: string,
   secret: string,
   now: string,
-): Promise<Principal | null> {
+): Promise<Resolved> {
   const key = apiKeyForAuthentication(db, keyId);
   if (!key || key.revoked_at !== null || (key.expires_at !== null && key.expires_at <= now)) return null;
   if (key.user_id !== null && key.user_active !== 1) return null;
-  const fingerprint = sha256(token);
   if (!keyCache.isVerified(fingerprint, key.id, key.secret_hash)) {
     if (!(await verifySecret(secret, key.secret_hash))) return null;
     keyCache.remember(fingerprint, key.id, key.secret_hash);
   }
-  touchApiKey(db, key.id, now);
+  keyUse.record(key.id, Date.parse(now), key.last_used_at);
   const codes = permissionCodesOfRole(db, key.role_id);
   // A key with a platform role acts platform-wide; any other key only inside
   // its organization, and one without an organization grants nothing.
@@ -50,7 +73,7 @@ async function authenticateApiKey(
     platformWide || key.organization_id !== null
       ? Grants.from(codes.map((code) => ({ organizationId: platformWide ? null : key.organization_id, code })))
       : Grants.from([]);
-  return {
+  const principal: Principal = {
     kind: key.role_level === 'service' ? 'SERVICE' : 'API_KEY',
     id: key.id,
     name: key.name,
@@ -60,12 +83,14 @@ async function authenticateApiKey(
     grants,
     isPlatformOwner: key.role_id === 'platform_owner',
   };
+  return { principal, validUntil: key.expires_at };
 }
 
-function authenticateLoginToken(db: Database, token: string, now: string): Principal | null {
-  const row = loginTokenForAuthentication(db, sha256(token));
+function authenticateLoginToken(db: Database, fingerprint: string, now: string): Resolved {
+  const row = loginTokenForAuthentication(db, fingerprint);
   if (!row || row.revoked_at !== null || row.expires_at <= now || row.user_active !== 1) return null;
-  return {
+  const grantExpiry = nextGrantExpiry(db, row.user_id, now);
+  const principal: Principal = {
     kind: 'USER',
     id: row.user_id,
     name: row.user_name,
@@ -75,4 +100,5 @@ function authenticateLoginToken(db: Database, token: string, now: string): Princ
     grants: Grants.from(grantsOfUser(db, row.user_id, now)),
     isPlatformOwner: holdsPlatformRole(db, row.user_id, 'platform_owner', now),
   };
+  return { principal, validUntil: grantExpiry !== null && grantExpiry < row.expires_at ? grantExpiry : row.expires_at };
 }

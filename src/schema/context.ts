@@ -1,6 +1,8 @@
 // What every resolver receives: the principal, the database, and request facts.
 import type { Logger } from 'pino';
 import type { ApiKeyVerificationCache } from '../auth/keyCache';
+import type { ApiKeyUseRecorder } from '../auth/keyUse';
+import type { PrincipalCache } from '../auth/principalCache';
 import type { Principal } from '../auth/principal';
 import type { Config } from '../config';
 import type { Database } from '../db/connection';
@@ -11,6 +13,8 @@ export type AppServices = {
   config: Config;
   db: Database;
   keyCache: ApiKeyVerificationCache;
+  principals: PrincipalCache;
+  keyUse: ApiKeyUseRecorder;
   logger: Logger;
 };
 

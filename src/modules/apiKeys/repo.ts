@@ -29,14 +29,11 @@ export function apiKeyForAuthentication(db: Database, keyId: string): ApiKeyForA
   );
 }
 
-/** Records use at most once a minute per key, so that reads stay reads. */
-export function touchApiKey(db: Database, id: string, now: string): void {
-  const threshold = new Date(Date.parse(now) - 60_000).toISOString();
-  db.run(
-    `UPDATE api_keys SET last_used_at = :now
-      WHERE id = :id AND (last_used_at IS NULL OR last_used_at < :threshold)`,
-    { id, now, threshold },
-  );
+/** Records when keys were used (never moving a time backwards); the caller batches and rate-limits. */
+export function touchApiKeys(db: Database, uses: readonly { id: string; at: string }[]): void {
+  for (const use of uses) {
+    db.run('UPDATE api_keys SET last_used_at = :at WHERE id = :id AND (last_used_at IS NULL OR last_used_at < :at)', use);
+  }
 }
 
 export type NewApiKey = {

@@ -1,0 +1,38 @@
+// When each API key was last used, written at most once a minute per key and
+// off the request path: a request only notes the use in memory; the writes
+// are batched into one transaction on the next turn of the event loop.
+import type { Database } from '../db/connection';
+import { touchApiKeys } from '../modules/apiKeys/repo';
+
+const INTERVAL_MS = 60_000;
+
+export class ApiKeyUseRecorder {
+  /** Per key: when its use was last written (or found written), in ms. */
+  private readonly written = new Map<string, number>();
+  private readonly pending = new Map<string, string>();
+  private scheduled: NodeJS.Immediate | null = null;
+
+  constructor(private readonly db: Database) {}
+
+  /** Notes a use of the key; `lastUsedAt` is the stored value when the caller has just read it. */
+  record(apiKeyId: string, now: number, lastUsedAt?: string | null): void {
+    if (lastUsedAt !== undefined && !this.written.has(apiKeyId) && lastUsedAt !== null) {
+      this.written.set(apiKeyId, Date.parse(lastUsedAt));
+    }
+    const last = this.written.get(apiKeyId);
+    if (last !== undefined && now - last < INTERVAL_MS) return;
+    this.written.set(apiKeyId, now);
+    this.pending.set(apiKeyId, new Date(now).toISOString());
+    this.scheduled ??= setImmediate(() => this.flush());
+  }
+
+  /** Writes the pending uses now (also at shutdown). */
+  flush(): void {
+    if (this.scheduled) clearImmediate(this.scheduled);
+    this.scheduled = null;
+    if (this.pending.size === 0 || !this.db.isOpen()) return;
+    const uses = [...this.pending].map(([id, at]) => ({ id, at }));
+    this.pending.clear();
+    this.db.transaction(() => touchApiKeys(this.db, uses));
+  }
+}

@@ -1,0 +1,57 @@
+// Authenticated principals by token fingerprint, so that a warm token
+// resolves to its principal and grants from memory. An entry is trusted only
+// while the database's security epoch is the one it was made under (triggers
+// move the epoch with every change to keys, login tokens, users, roles and
+// grants, whoever writes it), and never past its token's expiry, the first
+// expiry among its grants, or the cache's TTL.
+import type { Database } from '../db/connection';
+import type { Principal } from './principal';
+
+type Entry = { principal: Principal; expiresAt: number };
+
+export function securityEpoch(db: Database): number {
+  return db.get<{ value: number }>('SELECT value FROM security_epoch WHERE id = 1')?.value ?? 0;
+}
+
+export class PrincipalCache {
+  private readonly entries = new Map<string, Entry>();
+  private epoch: number | null = null;
+
+  constructor(
+    private readonly ttlMs: number,
+    private readonly maxEntries = 10_000,
+  ) {}
+
+  /** Forgets every entry when the epoch has moved since the last look. */
+  sync(epoch: number): void {
+    if (epoch !== this.epoch) {
+      this.entries.clear();
+      this.epoch = epoch;
+    }
+  }
+
+  get(fingerprint: string, now: number): Principal | null {
+    const entry = this.entries.get(fingerprint);
+    if (!entry) return null;
+    if (entry.expiresAt <= now) {
+      this.entries.delete(fingerprint);
+      return null;
+    }
+    return entry.principal;
+  }
+
+  /** Keeps a principal until `validUntil` (its token's or a grant's expiry, ms) or the TTL, whichever comes first. */
+  set(fingerprint: string, principal: Principal, now: number, validUntil: number | null): void {
+    if (this.ttlMs === 0) return;
+    if (this.entries.size >= this.maxEntries) {
+      const oldest = this.entries.keys().next();
+      if (!oldest.done) this.entries.delete(oldest.value);
+    }
+    const expiresAt = Math.min(now + this.ttlMs, validUntil ?? Number.POSITIVE_INFINITY);
+    if (expiresAt > now) this.entries.set(fingerprint, { principal, expiresAt });
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}
