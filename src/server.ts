@@ -1,10 +1,10 @@
 // Builds the HTTP handler: /health, /ready and the Yoga app on /graphql.
 // No listen here, so that tests and main.ts share exactly this code.
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GraphQLError } from 'graphql';
 import { createYoga, type Plugin } from 'graphql-yoga';
+import type { Logger } from 'pino';
 import { authenticate, bearerToken } from './auth/authenticate';
 import { type SqlStats, withSqlStats } from './db/connection';
 import type { AppServices, Context } from './schema/context';
@@ -17,17 +17,17 @@ import { schema } from './schema/index';
 import { RequestLoaders } from './schema/loaders';
 
 type ServerContext = { req: IncomingMessage; res: ServerResponse };
-type RequestScope = { requestId: string; sqlStats: SqlStats | null };
+/** What the HTTP layer knows of a request before Yoga builds its context. */
+type RequestFacts = { requestId: string; sqlStats: SqlStats | null };
 
-const requestScope = new AsyncLocalStorage<RequestScope>();
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/** Adds `extensions.sql = { statements, ms }` to each result when FOUNDRY_SQL_STATS is on. */
-function sqlStatsExtension(): Plugin {
+/** Adds `extensions.sql = { statements, ms }` to each result (only installed when FOUNDRY_SQL_STATS is on). */
+function sqlStatsExtension(): Plugin<Context> {
   return {
-    onExecute: () => ({
+    onExecute: ({ args }) => ({
       onExecuteDone: ({ result, setResult }) => {
-        const stats = requestScope.getStore()?.sqlStats;
+        const stats = (args.contextValue as Context).sqlStats;
         if (!stats || Symbol.asyncIterator in result) return;
         setResult({
           ...result,
@@ -38,8 +38,40 @@ function sqlStatsExtension(): Plugin {
   };
 }
 
+function logInternal(logger: Logger, requestId: string | undefined, error: GraphQLError | unknown): void {
+  const cause = isGraphQLError(error) ? (error.originalError ?? error) : error;
+  logger.error(
+    { requestId, err: cause instanceof Error ? { type: cause.name, message: cause.message } : { type: typeof cause } },
+    'internal error',
+  );
+}
+
+/**
+ * Masks the faults of execution (errors without a contract code) where the
+ * request is known: logged with its request id, answered as
+ * INTERNAL_SERVER_ERROR carrying that id. Yoga's own masking stays as the net
+ * for errors outside execution.
+ */
+function maskInternalErrors(logger: Logger): Plugin<Context> {
+  return {
+    onExecute: ({ args }) => ({
+      onExecuteDone: ({ result, setResult }) => {
+        if (Symbol.asyncIterator in result || !result.errors?.some((error) => !isSafeError(error))) return;
+        const { requestId } = args.contextValue as Context;
+        const errors = result.errors.map((error) => {
+          if (isSafeError(error)) return withContractCode(error);
+          logInternal(logger, requestId, error);
+          return internalError(error, requestId);
+        });
+        setResult({ ...result, errors });
+      },
+    }),
+  };
+}
+
 export function createGraphQLHandler(services: AppServices) {
   const { config, db, logger } = services;
+  const requests = new WeakMap<IncomingMessage, RequestFacts>();
 
   const yoga = createYoga<ServerContext, Context>({
     schema,
@@ -60,25 +92,29 @@ export function createGraphQLHandler(services: AppServices) {
     maskedErrors: {
       isDev: false,
       maskError: (error) => {
+        if (isGraphQLError(error) && error.extensions?.code === 'INTERNAL_SERVER_ERROR') return error; // masked in execution
         if (isGraphQLError(error) && isSafeError(error)) return withContractCode(error);
-        const requestId = requestScope.getStore()?.requestId;
-        const cause = isGraphQLError(error) ? (error.originalError ?? error) : error;
-        logger.error(
-          { requestId, err: cause instanceof Error ? { type: cause.name, message: cause.message } : { type: typeof cause } },
-          'internal error',
-        );
-        return internalError(isGraphQLError(error) ? error : new GraphQLError('internal'), requestId);
+        logInternal(logger, undefined, error);
+        return internalError(isGraphQLError(error) ? error : new GraphQLError('internal'), undefined);
       },
     },
-    plugins: [...queryLimits(config.env === 'production'), pageBudget(), contractErrorCodes(), unauthenticatedGate(config.env === 'production'), sqlStatsExtension()],
+    plugins: [
+      ...queryLimits(config.env === 'production'),
+      pageBudget(),
+      contractErrorCodes(),
+      unauthenticatedGate(config.env === 'production'),
+      maskInternalErrors(logger),
+      ...(config.sqlStats ? [sqlStatsExtension()] : []),
+    ],
     context: async ({ req }): Promise<Context> => {
-      const scope = requestScope.getStore();
+      const facts = requests.get(req);
       const token = bearerToken(req.headers.authorization);
       const principal = token ? await authenticate(services, token) : null;
       return {
         ...services,
         principal,
-        requestId: scope?.requestId ?? randomUUID(),
+        requestId: facts?.requestId ?? randomUUID(),
+        sqlStats: facts?.sqlStats ?? null,
         clientAddress: req.socket.remoteAddress ?? null,
         loaders: new RequestLoaders(),
       };
@@ -108,7 +144,9 @@ export function createGraphQLHandler(services: AppServices) {
     const requestId = typeof presented === 'string' && REQUEST_ID.test(presented) ? presented : randomUUID();
     res.setHeader('x-request-id', requestId);
     const sqlStats = config.sqlStats ? { statements: 0, ms: 0 } : null;
-    const run = () => requestScope.run({ requestId, sqlStats }, () => yoga(req, res));
-    await (sqlStats ? withSqlStats(sqlStats, run) : run());
+    requests.set(req, { requestId, sqlStats });
+    // Counting statements needs async context tracking, which taxes every
+    // promise; it is only switched on with FOUNDRY_SQL_STATS.
+    await (sqlStats ? withSqlStats(sqlStats, () => yoga(req, res)) : yoga(req, res));
   };
 }

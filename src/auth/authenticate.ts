@@ -34,7 +34,8 @@ export async function authenticate(deps: AuthenticationDeps, token: string): Pro
   if (parsed.kind === 'malformed') return null;
   const fingerprint = sha256(token);
   const nowMs = Date.now();
-  deps.principals.sync(securityEpoch(deps.db));
+  const epoch = securityEpoch(deps.db);
+  deps.principals.sync(epoch);
   const cached = deps.principals.get(fingerprint, nowMs);
   if (cached) {
     if (cached.apiKeyId !== null) deps.keyUse.record(cached.apiKeyId, nowMs);
@@ -46,7 +47,7 @@ export async function authenticate(deps: AuthenticationDeps, token: string): Pro
       ? await authenticateApiKey(deps, fingerprint, parsed.keyId, parsed.secret, now)
       : authenticateLoginToken(deps.db, fingerprint, now);
   if (!resolved) return null;
-  deps.principals.set(fingerprint, resolved.principal, nowMs, resolved.validUntil === null ? null : Date.parse(resolved.validUntil));
+  deps.principals.set(fingerprint, resolved.principal, epoch, nowMs, resolved.validUntil === null ? null : Date.parse(resolved.validUntil));
   return resolved.principal;
 }
 

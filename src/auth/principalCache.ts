@@ -40,9 +40,14 @@ export class PrincipalCache {
     return entry.principal;
   }
 
-  /** Keeps a principal until `validUntil` (its token's or a grant's expiry, ms) or the TTL, whichever comes first. */
-  set(fingerprint: string, principal: Principal, now: number, validUntil: number | null): void {
-    if (this.ttlMs === 0) return;
+  /**
+   * Keeps a principal until `validUntil` (its token's or a grant's expiry, ms)
+   * or the TTL, whichever comes first. `epoch` is the one read before the
+   * principal was loaded: if the cache has moved on since (a change committed
+   * while the load awaited bcrypt), the principal may be stale and is not kept.
+   */
+  set(fingerprint: string, principal: Principal, epoch: number, now: number, validUntil: number | null): void {
+    if (this.ttlMs === 0 || epoch !== this.epoch) return;
     if (this.entries.size >= this.maxEntries) {
       const oldest = this.entries.keys().next();
       if (!oldest.done) this.entries.delete(oldest.value);

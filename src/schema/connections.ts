@@ -80,17 +80,40 @@ export function toConnection<Row extends { id: SqlValue }>(
   sortKey: string,
   totalCount: () => number | Promise<number>,
 ): Connection<Row> {
-  const edges = page.rows.map((row) => ({ cursor: encodeCursor(sortKey, row._sort_value, row.id), node: row }));
+  const edges = page.rows.map((row) => new Edge(row, sortKey));
   return {
     edges,
-    pageInfo: {
-      hasNextPage: request.backward ? false : page.hasMore,
-      hasPreviousPage: request.backward ? page.hasMore : false,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
-    },
+    pageInfo: new PageInfo(edges, request.backward ? false : page.hasMore, request.backward ? page.hasMore : false),
     totalCount,
   };
+}
+
+/** An edge whose cursor is encoded only if the query asks for it. */
+class Edge<Row extends { id: SqlValue; _sort_value: SqlValue }> {
+  constructor(
+    readonly node: Row,
+    private readonly sortKey: string,
+  ) {}
+
+  get cursor(): string {
+    return encodeCursor(this.sortKey, this.node._sort_value, this.node.id);
+  }
+}
+
+class PageInfo {
+  constructor(
+    private readonly edges: readonly { cursor: string }[],
+    readonly hasNextPage: boolean,
+    readonly hasPreviousPage: boolean,
+  ) {}
+
+  get startCursor(): string | null {
+    return this.edges[0]?.cursor ?? null;
+  }
+
+  get endCursor(): string | null {
+    return this.edges.at(-1)?.cursor ?? null;
+  }
 }
 
 /** A sort on one column with the id as tie-break. */

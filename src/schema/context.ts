@@ -5,7 +5,7 @@ import type { ApiKeyUseRecorder } from '../auth/keyUse';
 import type { PrincipalCache } from '../auth/principalCache';
 import type { Principal } from '../auth/principal';
 import type { Config } from '../config';
-import type { Database } from '../db/connection';
+import type { Database, SqlStats } from '../db/connection';
 import type { RequestLoaders } from './loaders';
 
 /** The long-lived parts of the application, shared by every request. */
@@ -21,6 +21,8 @@ export type AppServices = {
 export type Context = AppServices & {
   principal: Principal | null;
   requestId: string;
+  /** Statements run for this request, when FOUNDRY_SQL_STATS is on. */
+  sqlStats: SqlStats | null;
   clientAddress: string | null;
   loaders: RequestLoaders;
 };
