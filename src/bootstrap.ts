@@ -1,8 +1,9 @@
 // Opens the database and brings it up to date: migrations, seeds, and on a
-// brand-new file the first platform_owner API key.
+// brand-new file the first platform_owner API key; then the services around it.
 import pino, { type Logger } from 'pino';
 import { seed } from '../seeds/index';
 import { ApiKeyVerificationCache } from './auth/keyCache';
+import { LocalSecurityBus, type SecurityBus } from './cluster/securityBus';
 import type { Config } from './config';
 import { Database } from './db/connection';
 import { migrate, type MigrationResult } from './db/migrate';
@@ -11,12 +12,25 @@ import { appendLocalAuditEntry } from './modules/auditLog/repo';
 import type { AppServices } from './schema/context';
 
 export type Bootstrapped = { services: AppServices; migration: MigrationResult; firstApiKey: string | null };
+export type PreparedDatabase = { db: Database; migration: MigrationResult; firstApiKey: string | null };
 
 export function createLogger(config: Config): Logger {
   return pino({ level: config.logLevel, base: { service: 'foundry-gateway' }, timestamp: pino.stdTimeFunctions.isoTime });
 }
 
+/** One process (and the tests): prepares the database and serves it with a bus that reaches only this process. */
 export async function bootstrap(config: Config, logger: Logger = createLogger(config)): Promise<Bootstrapped> {
+  const { db, migration, firstApiKey } = await prepareDatabase(config);
+  return { services: createServices(config, logger, db, new LocalSecurityBus(logger)), migration, firstApiKey };
+}
+
+/** The services of a process that serves a database someone else prepared (a cluster worker). */
+export function connect(config: Config, logger: Logger, securityBus: SecurityBus): AppServices {
+  return createServices(config, logger, new Database(config.databasePath), securityBus);
+}
+
+/** Migrates and seeds the file, and on a new one issues the first platform_owner key; once per gateway. */
+export async function prepareDatabase(config: Config): Promise<PreparedDatabase> {
   const db = new Database(config.databasePath);
   try {
     const migration = migrate(db);
@@ -44,10 +58,16 @@ export async function bootstrap(config: Config, logger: Logger = createLogger(co
       });
       firstApiKey = secret.token;
     }
-    const services: AppServices = { config, db, logger, keyCache: new ApiKeyVerificationCache(config.apiKeyCacheTtlMs) };
-    return { services, migration, firstApiKey };
+    return { db, migration, firstApiKey };
   } catch (error) {
     db.close();
     throw error;
   }
+}
+
+function createServices(config: Config, logger: Logger, db: Database, securityBus: SecurityBus): AppServices {
+  const keyCache = new ApiKeyVerificationCache(config.apiKeyCacheTtlMs);
+  // Any change to credentials or grants, in any process, empties the cache here before the change is answered.
+  securityBus.subscribe(() => keyCache.clear());
+  return { config, db, logger, keyCache, securityBus };
 }

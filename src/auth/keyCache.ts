@@ -1,7 +1,8 @@
 // Remembers API keys whose secret was verified recently, so that an
 // authenticated request does not pay for bcrypt each time. Keyed by a SHA-256
 // of the presented token; an entry is only trusted while the stored hash it
-// was verified against is unchanged, and is dropped at once on revoke.
+// was verified against is unchanged, and is dropped whole whenever the
+// security bus says credentials or grants changed in any process.
 type Entry = { apiKeyId: string; secretHash: string; expiresAt: number };
 
 export class ApiKeyVerificationCache {
@@ -33,6 +34,10 @@ export class ApiKeyVerificationCache {
 
   forgetKey(apiKeyId: string): void {
     for (const [fingerprint, entry] of this.entries) if (entry.apiKeyId === apiKeyId) this.entries.delete(fingerprint);
+  }
+
+  clear(): void {
+    this.entries.clear();
   }
 
   get size(): number {

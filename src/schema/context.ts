@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import type { ApiKeyVerificationCache } from '../auth/keyCache';
 import type { Principal } from '../auth/principal';
+import type { SecurityBus } from '../cluster/securityBus';
 import type { Config } from '../config';
 import type { Database } from '../db/connection';
 import type { RequestLoaders } from './loaders';
@@ -12,6 +13,8 @@ export type AppServices = {
   db: Database;
   keyCache: ApiKeyVerificationCache;
   logger: Logger;
+  /** Tells every process of the gateway that credentials or grants changed (publish after the commit). */
+  securityBus: SecurityBus;
 };
 
 export type Context = AppServices & {

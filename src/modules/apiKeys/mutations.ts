@@ -96,15 +96,17 @@ builder.mutationFields((t) => ({
     description: 'Revokes a key at once. Needs api_key:revoke:org, or api_key:revoke:self for one\'s own keys.',
     authScopes: { authenticated: true },
     args: { input: t.arg({ type: RevokeApiKeyInput, required: true }) },
-    resolve: (_root, args, context) =>
-      audited(context, 'api_key.revoke', 'api_key', () => {
+    resolve: async (_root, args, context) => {
+      const result = audited(context, 'api_key.revoke', 'api_key', () => {
         const key = visibleRowForWrite<ApiKeyPublicRow>(context, API_KEYS, 'ApiKey', args.input.id, 'input.id');
         const permissions = ownKey(context, key) ? ['api_key:revoke:org', 'api_key:revoke:self'] : ['api_key:revoke:org'];
         requirePermission(context, permissions, key.organization_id, key.id);
         const revoked = revokeApiKeyRow(context.db, key.id, isoNow());
         if (!revoked) throw new ConflictError('The key is revoked already.');
-        context.keyCache.forgetKey(key.id);
         return { organizationId: key.organization_id, resourceId: key.id, before: { revokedAt: null }, after: { revokedAt: revoked.revoked_at }, value: { apiKeyId: key.id } };
-      }),
+      });
+      await context.securityBus.publish('api_key.revoke');
+      return result;
+    },
   }),
 }));

@@ -78,17 +78,19 @@ builder.mutationFields((t) => ({
     nullable: true,
     description: 'Revokes the login token of this request.',
     authScopes: { authenticated: true },
-    resolve: (_root, _args, context) => {
+    resolve: async (_root, _args, context) => {
       const principal = principalOf(context);
       if (principal.loginTokenId === null) {
         throw new BadUserInputError('logout ends a login token; API keys are revoked with revokeApiKey.');
       }
       const loginTokenId = principal.loginTokenId;
-      return audited(context, 'user.logout', 'user', () => ({
+      const result = audited(context, 'user.logout', 'user', () => ({
         organizationId: null,
         resourceId: principal.id,
         value: { loggedOut: revokeLoginToken(context.db, loginTokenId, isoNow()) },
       }));
+      await context.securityBus.publish('user.logout');
+      return result;
     },
   }),
 }));

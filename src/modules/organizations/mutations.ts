@@ -107,14 +107,16 @@ builder.mutationFields((t) => ({
     description: 'Deletes an organization and everything it owns. Needs org:delete:platform.',
     authScopes: { authenticated: true },
     args: { input: t.arg({ type: DeleteOrganizationInput, required: true }) },
-    resolve: (_root, args, context) => {
+    resolve: async (_root, args, context) => {
       const id = organizationForWrite(context, args.input.id, 'input.id');
-      return audited(context, 'organization.delete', 'organization', () => {
+      const result = audited(context, 'organization.delete', 'organization', () => {
         requirePermission(context, 'org:delete:platform', id, id);
         const before = organizationById(context.db, id) as OrganizationRow;
         deleteOrganizationRow(context.db, id);
         return { organizationId: id, resourceId: id, before: view(before), value: { deletedId: args.input.id } };
       });
+      await context.securityBus.publish('organization.delete');
+      return result;
     },
   }),
 }));

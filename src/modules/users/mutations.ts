@@ -171,15 +171,17 @@ builder.mutationFields((t) => ({
     description: 'Takes a role from a user (user:update; platform roles: platform_owner only). Only roles the caller could give.',
     authScopes: { authenticated: true },
     args: { input: t.arg({ type: RoleGrantInput, required: true }) },
-    resolve: (_root, args, context) => {
+    resolve: async (_root, args, context) => {
       const { input, role, organizationId } = grantOf(context, args.input);
-      return audited(context, 'member.role_revoke', 'user', () => {
+      const result = audited(context, 'member.role_revoke', 'user', () => {
         const user = visibleUser(context, input.userId, 'input.userId');
         requireUserAdmin(context, organizationId, user.id);
         requireGrantable(context, role, organizationId, user.id);
         if (!deleteUserRole(context.db, user.id, role.id, organizationId)) throw new NotFoundError('Role grant');
         return { organizationId, resourceId: user.id, before: { role: role.name }, value: { userId: user.id } };
       });
+      await context.securityBus.publish('member.role_revoke');
+      return result;
     },
   }),
   removeMember: t.field({
@@ -188,17 +190,18 @@ builder.mutationFields((t) => ({
     description: 'Removes a user from an organization: every role there, and the user\'s keys there are revoked. Needs user:revoke.',
     authScopes: { authenticated: true },
     args: { input: t.arg({ type: RemoveMemberInput, required: true }) },
-    resolve: (_root, args, context) => {
+    resolve: async (_root, args, context) => {
       const organizationId = organizationForWrite(context, args.input.organizationId, 'input.organizationId');
-      return audited(context, 'member.remove', 'user', () => {
+      const result = audited(context, 'member.remove', 'user', () => {
         const user = visibleUser(context, args.input.userId, 'input.userId');
         requirePermission(context, 'user:revoke', organizationId, user.id);
         const roles = rolesOfMember(context.db, user.id, organizationId);
         if (roles.length === 0) throw new NotFoundError('Member');
         const revoked = removeMembership(context.db, user.id, organizationId, isoNow());
-        for (const keyId of revoked) context.keyCache.forgetKey(keyId);
         return { organizationId, resourceId: user.id, before: { roles }, metadata: { revokedApiKeys: revoked.length }, value: { userId: user.id, revokedApiKeys: revoked.length } };
       });
+      await context.securityBus.publish('member.remove');
+      return result;
     },
   }),
 }));
