@@ -59,11 +59,12 @@ export function post<T = Record<string, unknown>>(
   query: string,
   variables: Record<string, unknown> = {},
   token: string | null = null,
+  signal?: AbortSignal,
 ): Promise<Answer<T>> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = { 'content-type': 'application/json', connection: 'close' };
     if (token) headers.authorization = `Bearer ${token}`;
-    const req = request(url, { method: 'POST', agent: false, headers }, (res) => {
+    const req = request(url, { method: 'POST', agent: false, headers, ...(signal ? { signal } : {}) }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (body += chunk));
