@@ -53,7 +53,7 @@ describe('a gateway with FOUNDRY_WORKERS=2', () => {
   let owner: string;
 
   beforeAll(async () => {
-    gateway = await startGateway(databasePath, { FOUNDRY_WORKERS: '2' });
+    gateway = await startGateway(databasePath, { FOUNDRY_WORKERS: '2' }, [join(ROOT, 'test/fixtures/diagnosticsReply.mjs')]);
     if (!gateway.firstApiKey) throw new Error('the primary should print the first key');
     owner = gateway.firstApiKey;
   }, 30_000);
@@ -163,11 +163,14 @@ describe('a gateway with FOUNDRY_WORKERS=2', () => {
     expect(verify.code).toBe(0);
   });
 
-  it('relays a diagnostics request to the workers and answers with what they replied', async () => {
+  it('relays a diagnostics request to every worker and answers with their replies, in worker order', async () => {
     const reply = new Promise<unknown>((resolve) => gateway.child.once('message', resolve));
-    gateway.child.send({ type: 'foundry:diagnostics', reset: false });
-    // No diagnostics handler is installed in these workers: the primary answers after its wait, with none.
-    expect(await reply).toEqual({ type: 'foundry:diagnostics', workers: [] });
+    gateway.child.send({ type: 'foundry:diagnostics', reset: true });
+    // Each worker's reply comes from test/fixtures/diagnosticsReply.mjs, preloaded in this gateway.
+    expect(await reply).toEqual({
+      type: 'foundry:diagnostics',
+      workers: workers(gateway.stdout()).sort((a, b) => a.id - b.id).map(({ id, pid }) => ({ type: 'foundry:diagnostics', worker: id, pid, reset: true })),
+    });
   });
 
   it('restarts a worker that dies, and the new one serves', async () => {

@@ -14,10 +14,9 @@ const EXIT_GRACE_MS = 2_000;
 
 export function runPrimary(config: Config, logger: Logger): void {
   const alive = new Map<number, { worker: Worker; startedAt: number }>();
-  const serving = new Map<number, Worker>();
-  const members = () => [...serving.values()].filter((worker) => worker.isConnected());
-  const security = new SecurityRelay(logger, members);
-  const diagnostics = new DiagnosticsRelay(members, (message) => process.send?.(message));
+  const serving = new Set<number>();
+  const security = new SecurityRelay(logger);
+  const diagnostics = new DiagnosticsRelay(() => security.members(), (message) => process.send?.(message));
   const restarts = new Set<NodeJS.Timeout>();
   let restartDelay = FIRST_RESTART_DELAY_MS;
   let announced = false;
@@ -27,6 +26,7 @@ export function runPrimary(config: Config, logger: Logger): void {
   const fork = () => {
     const worker = cluster.fork();
     alive.set(worker.id, { worker, startedAt: Date.now() });
+    worker.on('error', (error: Error) => logger.error({ worker: worker.id, err: error.message }, 'worker channel error'));
     worker.on('message', (message: unknown) => {
       if (isSecurityMessage(message)) security.receive(worker, message);
       else if (isDiagnosticsMessage(message)) diagnostics.receive(worker, message);
@@ -34,7 +34,7 @@ export function runPrimary(config: Config, logger: Logger): void {
   };
 
   cluster.on('listening', (worker, address) => {
-    serving.set(worker.id, worker);
+    serving.add(worker.id);
     if (!announced && serving.size === config.workers) {
       announced = true;
       logger.info(

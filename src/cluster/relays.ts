@@ -14,19 +14,24 @@ type Round = { publisher: Worker; pending: Map<number, Worker>; timer: NodeJS.Ti
  */
 export class SecurityRelay {
   private readonly rounds = new Map<string, Round>();
+  private readonly ready = new Map<number, Worker>();
 
-  constructor(
-    private readonly logger: Logger,
-    private readonly members: () => Worker[],
-  ) {}
+  constructor(private readonly logger: Logger) {}
 
   receive(from: Worker, message: SecurityMessage): void {
-    if (message.kind === 'publish') this.start(from, message.id, message.reason);
+    if (message.kind === 'ready') this.ready.set(from.id, from);
+    else if (message.kind === 'publish') this.start(from, message.id, message.reason);
     else if (message.kind === 'ack') this.acked(message.id, from);
+  }
+
+  /** The workers that listen to the bus (they said so before serving anything), and are still connected. */
+  members(): Worker[] {
+    return [...this.ready.values()].filter((worker) => worker.isConnected());
   }
 
   /** A worker that exited owes no ack. */
   forget(worker: Worker): void {
+    this.ready.delete(worker.id);
     for (const id of [...this.rounds.keys()]) this.acked(id, worker);
   }
 
@@ -105,7 +110,7 @@ export class DiagnosticsRelay {
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, DIAGNOSTICS_TIMEOUT_MS);
       this.current = { asked: new Set(workers.map((worker) => worker.id)), replies, done: () => (clearTimeout(timer), resolve()) };
-      for (const worker of workers) sendTo(worker, { type: 'foundry:diagnostics', reset: message.reset });
+      for (const worker of workers) sendTo(worker, message);
       if (workers.length === 0) this.current.done();
     });
     this.current = null;

@@ -11,6 +11,7 @@ export interface SecurityBus {
 
 /** The IPC messages of the bus between a worker and the primary (src/cluster/primary.ts). */
 export type SecurityMessage =
+  | { type: 'foundry:security'; kind: 'ready' }
   | { type: 'foundry:security'; kind: 'publish'; id: string; reason: string }
   | { type: 'foundry:security'; kind: 'changed'; id: string; reason: string }
   | { type: 'foundry:security'; kind: 'ack'; id: string }
@@ -80,6 +81,8 @@ export class WorkerSecurityBus extends LocalSecurityBus {
     channel.on('message', (message: unknown) => {
       if (isSecurityMessage(message)) this.receive(message);
     });
+    // Sent before this worker listens, so the primary counts it in every change from before its first request on.
+    this.send({ type: 'foundry:security', kind: 'ready' });
   }
 
   override publish(reason: string): Promise<void> {

@@ -22,9 +22,13 @@ export type Gateway = {
   exited: Promise<number | null>;
 };
 
-/** Starts `node --import tsx src/main.ts` on PORT=0 and resolves once it logged `gateway listening`. */
-export function startGateway(databasePath: string, extra: Record<string, string> = {}): Promise<Gateway> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/main.ts')], {
+/**
+ * Starts `node --import tsx src/main.ts` on PORT=0 and resolves once it logged
+ * `gateway listening`; `preload` modules run first in every process (cluster workers too).
+ */
+export function startGateway(databasePath: string, extra: Record<string, string> = {}, preload: string[] = []): Promise<Gateway> {
+  const imports = preload.flatMap((path) => ['--import', path]);
+  const child = spawn(process.execPath, ['--import', 'tsx', ...imports, join(ROOT, 'src/main.ts')], {
     cwd: ROOT,
     env: gatewayEnv(databasePath, { PORT: '0', LOG_LEVEL: 'info', ...extra }),
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
