@@ -16,7 +16,7 @@ export function runPrimary(config: Config, logger: Logger): void {
   const alive = new Map<number, { worker: Worker; startedAt: number }>();
   const serving = new Set<number>();
   const security = new SecurityRelay(logger);
-  const diagnostics = new DiagnosticsRelay(() => security.members(), (message) => process.send?.(message));
+  const diagnostics = new DiagnosticsRelay(() => security.members(), answerParent);
   const restarts = new Set<NodeJS.Timeout>();
   let restartDelay = FIRST_RESTART_DELAY_MS;
   let announced = false;
@@ -88,4 +88,9 @@ export function runPrimary(config: Config, logger: Logger): void {
   process.on('SIGINT', () => shutdown('SIGINT'));
 
   for (let i = 0; i < config.workers; i += 1) fork();
+}
+
+/** Answers the process that started the primary, if it still listens (a closed channel must not crash the gateway). */
+function answerParent(message: object): void {
+  if (process.send && process.connected) process.send(message, undefined, {}, () => undefined);
 }

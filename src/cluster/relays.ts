@@ -7,7 +7,7 @@ import { ACK_TIMEOUT_MS, type SecurityMessage } from './securityBus';
 type Round = { publisher: Worker; pending: Map<number, Worker>; timer: NodeJS.Timeout };
 
 /**
- * Relays a worker's publish to every serving worker and answers the
+ * Relays a worker's publish to every worker on the bus and answers the
  * publisher once all of them ran their listeners. A worker that stays silent
  * past ACK_TIMEOUT_MS is killed: its caches may be stale, and the primary
  * restarts it empty.
