@@ -11,6 +11,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev && npm cache clean --force
 
 FROM node:20-bookworm-slim
+# production: FOUNDRY_WORKERS defaults to one cluster worker per core the container sees.
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=4000 \

@@ -1,5 +1,5 @@
 // Opens the database and brings it up to date: migrations, seeds, and on a
-// brand-new file the first platform_owner API key.
+// brand-new file the first platform_owner API key; then the services around it.
 import pino, { type Logger } from 'pino';
 import { seed } from '../seeds/index';
 import { ApiKeyVerificationCache } from './auth/keyCache';
@@ -13,12 +13,25 @@ import { appendLocalAuditEntry } from './modules/auditLog/repo';
 import type { AppServices } from './schema/context';
 
 export type Bootstrapped = { services: AppServices; migration: MigrationResult; firstApiKey: string | null };
+export type PreparedDatabase = { db: Database; migration: MigrationResult; firstApiKey: string | null };
 
 export function createLogger(config: Config): Logger {
   return pino({ level: config.logLevel, base: { service: 'foundry-gateway' }, timestamp: pino.stdTimeFunctions.isoTime });
 }
 
+/** One process (and the tests): prepares the database and serves it. */
 export async function bootstrap(config: Config, logger: Logger = createLogger(config)): Promise<Bootstrapped> {
+  const { db, migration, firstApiKey } = await prepareDatabase(config);
+  return { services: createServices(config, logger, db), migration, firstApiKey };
+}
+
+/** The services of a process that serves a database someone else prepared (a cluster worker). */
+export function connect(config: Config, logger: Logger): AppServices {
+  return createServices(config, logger, new Database(config.databasePath));
+}
+
+/** Migrates and seeds the file, and on a new one issues the first platform_owner key; once per gateway. */
+export async function prepareDatabase(config: Config): Promise<PreparedDatabase> {
   const db = new Database(config.databasePath);
   try {
     const migration = migrate(db);
@@ -46,17 +59,24 @@ export async function bootstrap(config: Config, logger: Logger = createLogger(co
       });
       firstApiKey = secret.token;
     }
-    const services: AppServices = {
-      config,
-      db,
-      logger,
-      keyCache: new ApiKeyVerificationCache(config.apiKeyCacheTtlMs),
-      principals: new PrincipalCache(config.apiKeyCacheTtlMs),
-      keyUse: new ApiKeyUseRecorder(db),
-    };
-    return { services, migration, firstApiKey };
+    return { db, migration, firstApiKey };
   } catch (error) {
     db.close();
     throw error;
   }
+}
+
+/**
+ * The per-process caches stay true without messages between processes: the
+ * principal cache checks the database's security epoch on every request.
+ */
+function createServices(config: Config, logger: Logger, db: Database): AppServices {
+  return {
+    config,
+    db,
+    logger,
+    keyCache: new ApiKeyVerificationCache(config.apiKeyCacheTtlMs),
+    principals: new PrincipalCache(config.apiKeyCacheTtlMs),
+    keyUse: new ApiKeyUseRecorder(db),
+  };
 }

@@ -1,9 +1,13 @@
 // Every environment variable the gateway reads, parsed and validated once.
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 
 const flag = z
   .enum(['0', '1', 'true', 'false'])
   .transform((value) => value === '1' || value === 'true');
+
+/** More processes than this would only fight over SQLite's one write lock. */
+const MAX_WORKERS = 64;
 
 const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -17,6 +21,7 @@ const configSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
   FOUNDRY_SQL_STATS: flag.default(false),
   FOUNDRY_SEED_SAMPLE_DATA: flag.default(true),
+  FOUNDRY_WORKERS: z.coerce.number().int().min(1).max(MAX_WORKERS).optional(),
 });
 
 export type Config = {
@@ -31,6 +36,8 @@ export type Config = {
   shutdownTimeoutMs: number;
   sqlStats: boolean;
   seedSampleData: boolean;
+  /** Processes serving HTTP; 1 means no cluster at all. */
+  workers: number;
 };
 
 export class ConfigError extends Error {}
@@ -54,5 +61,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,
     sqlStats: c.FOUNDRY_SQL_STATS,
     seedSampleData: c.FOUNDRY_SEED_SAMPLE_DATA,
+    workers: c.FOUNDRY_WORKERS ?? defaultWorkers(c.NODE_ENV),
   };
+}
+
+/** Every core in production; one process in development and tests, where a cluster only gets in the way. */
+function defaultWorkers(env: Config['env']): number {
+  return env === 'production' ? Math.min(MAX_WORKERS, availableParallelism()) : 1;
 }

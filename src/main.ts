@@ -1,13 +1,35 @@
-// Process entry: read config, open and migrate the database, listen, shut down gracefully.
+// Process entry: read config, open and migrate the database, listen (alone or as FOUNDRY_WORKERS cluster workers), shut down gracefully.
+import cluster from 'node:cluster';
 import { createServer } from 'node:http';
-import { bootstrap, createLogger } from './bootstrap';
-import { ConfigError, loadConfig } from './config';
+import type { Logger } from 'pino';
+import { bootstrap, connect, createLogger, type PreparedDatabase, prepareDatabase } from './bootstrap';
+import { runPrimary } from './cluster/primary';
+import { type Config, ConfigError, loadConfig } from './config';
+import type { AppServices } from './schema/context';
 import { createGraphQLHandler } from './server';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config);
-  const { services, migration, firstApiKey } = await bootstrap(config, logger);
+  if (cluster.isWorker && cluster.worker) {
+    // The primary prepared the database; a worker only opens it.
+    const workerLogger = logger.child({ worker: cluster.worker.id });
+    serve(connect(config, workerLogger), cluster.worker.id);
+    return;
+  }
+  if (config.workers === 1) {
+    const { services, migration, firstApiKey } = await bootstrap(config, logger);
+    announce(config, logger, { migration, firstApiKey });
+    serve(services, null);
+    return;
+  }
+  const prepared = await prepareDatabase(config);
+  prepared.db.close();
+  announce(config, logger, prepared);
+  runPrimary(config, logger);
+}
+
+function announce(config: Config, logger: Logger, { migration, firstApiKey }: Omit<PreparedDatabase, 'db'>): void {
   if (migration.applied.length > 0) {
     logger.info({ applied: migration.applied.map((m) => `${m.version}_${m.name}`) }, 'database migrated');
   }
@@ -17,9 +39,14 @@ async function main(): Promise<void> {
         `Open http://${config.host}:${config.port}/graphql and send it as the header  Authorization: Bearer <key>\n\n`,
     );
   }
+}
 
+/** Listens and serves until SIGTERM/SIGINT; `workerId` is set in a cluster worker, and named in a response header. */
+function serve(services: AppServices, workerId: number | null): void {
+  const { config, logger } = services;
   const handle = createGraphQLHandler(services);
   const server = createServer((req, res) => {
+    if (workerId !== null) res.setHeader('x-foundry-worker', String(workerId));
     handle(req, res).catch((error: unknown) => {
       logger.error({ err: error instanceof Error ? error.message : String(error) }, 'request failed');
       if (!res.headersSent) res.writeHead(500);
@@ -27,6 +54,10 @@ async function main(): Promise<void> {
     });
   });
   server.listen(config.port, config.host, () => {
+    if (workerId !== null) {
+      logger.info({ pid: process.pid }, 'worker listening');
+      return;
+    }
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     logger.info({ url: `http://${config.host}:${port}/graphql`, database: config.databasePath }, 'gateway listening');

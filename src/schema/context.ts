@@ -16,6 +16,7 @@ export type AppServices = {
   principals: PrincipalCache;
   keyUse: ApiKeyUseRecorder;
   logger: Logger;
+  /** Tells every process of the gateway that credentials or grants changed (publish after the commit). */
 };
 
 export type Context = AppServices & {

@@ -1,0 +1,105 @@
+// Runs the gateway as a real process (npm start's command) and speaks HTTP to it on a fresh connection per request.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { request } from 'node:http';
+import { join } from 'node:path';
+
+export const ROOT = join(import.meta.dirname, '..', '..');
+export const KEY = /afk_[0-9a-f]{16}_[A-Za-z0-9_-]{43}/;
+
+export function gatewayEnv(databasePath: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return { ...process.env, DATABASE_PATH: databasePath, BCRYPT_COST: '4', NODE_ENV: 'development', ...extra };
+}
+
+export type Gateway = {
+  child: ChildProcess;
+  /** http://127.0.0.1:<port>/graphql */
+  url: string;
+  /** The first platform_owner key, when the database was new. */
+  firstApiKey: string | null;
+  stdout: () => string;
+  stderr: () => string;
+  /** Resolves with the exit code once the process (the primary, in a cluster) has exited. */
+  exited: Promise<number | null>;
+};
+
+/**
+ * Starts `node --import tsx src/main.ts` on PORT=0 and resolves once it logged
+ * `gateway listening`; `preload` modules run first in every process (cluster workers too).
+ */
+export function startGateway(databasePath: string, extra: Record<string, string> = {}, preload: string[] = []): Promise<Gateway> {
+  const imports = preload.flatMap((path) => ['--import', path]);
+  const child = spawn(process.execPath, ['--import', 'tsx', ...imports, join(ROOT, 'src/main.ts')], {
+    cwd: ROOT,
+    env: gatewayEnv(databasePath, { PORT: '0', LOG_LEVEL: 'info', ...extra }),
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stderr?.on('data', (chunk) => (stderr += chunk));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return new Promise<Gateway>((resolve, reject) => {
+    child.stdout?.on('data', (chunk) => {
+      stdout += chunk;
+      const match = /"url":"([^"]+)"[^\n]*"msg":"gateway listening"/.exec(stdout);
+      if (match) {
+        resolve({ child, url: match[1] as string, firstApiKey: KEY.exec(stderr)?.[0] ?? null, stdout: () => stdout, stderr: () => stderr, exited });
+      }
+    });
+    void exited.then((code) => reject(new Error(`the gateway exited with ${code}: ${stderr}`)));
+  });
+}
+
+export type Answer<T> = {
+  status: number;
+  /** The x-foundry-worker header: which cluster worker answered (undefined without a cluster). */
+  worker: string | undefined;
+  data?: T | null;
+  errors?: { message: string; extensions?: { code?: string } }[];
+};
+
+/** One GraphQL POST on its own TCP connection, so that the cluster's round-robin picks a worker for each. */
+export function post<T = Record<string, unknown>>(
+  url: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  token: string | null = null,
+  signal?: AbortSignal,
+): Promise<Answer<T>> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = { 'content-type': 'application/json', connection: 'close' };
+    if (token) headers.authorization = `Bearer ${token}`;
+    const req = request(url, { method: 'POST', agent: false, headers, ...(signal ? { signal } : {}) }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => {
+        const worker = res.headers['x-foundry-worker'];
+        resolve({ status: res.statusCode ?? 0, worker: typeof worker === 'string' ? worker : undefined, ...(JSON.parse(body) as object) });
+      });
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify({ query, variables }));
+  });
+}
+
+/**
+ * Sends `ask` (each on a fresh connection) until `workers` distinct workers
+ * answered at least `times` times each; every answer goes through `check`.
+ * Returns how often each worker answered.
+ */
+export async function onEveryWorker<T>(
+  ask: () => Promise<Answer<T>>,
+  check: (answer: Answer<T>) => void,
+  workers = 2,
+  times = 2,
+): Promise<Map<string, number>> {
+  const seen = new Map<string, number>();
+  for (let attempt = 0; attempt < 20 * workers * times; attempt += 1) {
+    const answer = await ask();
+    check(answer);
+    if (answer.worker === undefined) throw new Error('no x-foundry-worker header: not a cluster');
+    seen.set(answer.worker, (seen.get(answer.worker) ?? 0) + 1);
+    if (seen.size >= workers && [...seen.values()].every((count) => count >= times)) return seen;
+  }
+  throw new Error(`only these workers answered: ${JSON.stringify([...seen])}`);
+}
