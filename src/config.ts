@@ -17,6 +17,7 @@ const configSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
   FOUNDRY_SQL_STATS: flag.default(false),
   FOUNDRY_SEED_SAMPLE_DATA: flag.default(true),
+  FOUNDRY_DIAGNOSTICS: flag.default(false),
 });
 
 export type Config = {
@@ -31,6 +32,7 @@ export type Config = {
   shutdownTimeoutMs: number;
   sqlStats: boolean;
   seedSampleData: boolean;
+  diagnostics: boolean;
 };
 
 export class ConfigError extends Error {}
@@ -54,5 +56,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_MS,
     sqlStats: c.FOUNDRY_SQL_STATS,
     seedSampleData: c.FOUNDRY_SEED_SAMPLE_DATA,
+    diagnostics: c.FOUNDRY_DIAGNOSTICS,
   };
 }

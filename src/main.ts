@@ -2,12 +2,14 @@
 import { createServer } from 'node:http';
 import { bootstrap, createLogger } from './bootstrap';
 import { ConfigError, loadConfig } from './config';
+import { installDiagnostics } from './diagnostics';
 import { createGraphQLHandler } from './server';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config);
   const { services, migration, firstApiKey } = await bootstrap(config, logger);
+  installDiagnostics(services);
   if (migration.applied.length > 0) {
     logger.info({ applied: migration.applied.map((m) => `${m.version}_${m.name}`) }, 'database migrated');
   }

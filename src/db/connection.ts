@@ -22,6 +22,8 @@ export function withSqlStats<T>(stats: SqlStats, fn: () => T): T {
 export class Database {
   readonly raw: BetterSqlite3.Database;
   private readonly statements = new Map<string, BetterSqlite3.Statement>();
+  /** Told the SQL text and duration of every statement; set only by diagnostics (src/diagnostics.ts). */
+  onStatement: ((sql: string, ms: number) => void) | null = null;
 
   constructor(path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -44,21 +46,21 @@ export class Database {
   }
 
   all<Row>(sql: string, params: SqlParams = {}): Row[] {
-    return this.measure(() => this.statement(sql).all(params) as Row[]);
+    return this.measure(() => this.statement(sql).all(params) as Row[], sql);
   }
 
   /** Streams rows one at a time (for walks over large tables); counted as one statement. */
   *iterate<Row>(sql: string, params: SqlParams = {}): Generator<Row> {
-    const rows = this.measure(() => this.statement(sql).iterate(params)) as IterableIterator<Row>;
+    const rows = this.measure(() => this.statement(sql).iterate(params), sql) as IterableIterator<Row>;
     yield* rows;
   }
 
   get<Row>(sql: string, params: SqlParams = {}): Row | undefined {
-    return this.measure(() => this.statement(sql).get(params) as Row | undefined);
+    return this.measure(() => this.statement(sql).get(params) as Row | undefined, sql);
   }
 
   run(sql: string, params: SqlParams = {}): BetterSqlite3.RunResult {
-    return this.measure(() => this.statement(sql).run(params));
+    return this.measure(() => this.statement(sql).run(params), sql);
   }
 
   /** Runs `fn` in a BEGIN IMMEDIATE transaction: all of its writes land, or none. */
@@ -68,7 +70,7 @@ export class Database {
 
   /** Runs a whole script (schema files); not for statements with values. */
   exec(script: string): void {
-    this.measure(() => this.raw.exec(script));
+    this.measure(() => this.raw.exec(script), script);
   }
 
   isOpen(): boolean {
@@ -82,15 +84,20 @@ export class Database {
     }
   }
 
-  private measure<T>(fn: () => T): T {
+  private measure<T>(fn: () => T, sql: string): T {
     const stats = statsStore.getStore();
-    if (!stats) return fn();
+    const observer = this.onStatement;
+    if (!stats && !observer) return fn();
     const started = performance.now();
     try {
       return fn();
     } finally {
-      stats.statements += 1;
-      stats.ms += performance.now() - started;
+      const ms = performance.now() - started;
+      if (stats) {
+        stats.statements += 1;
+        stats.ms += ms;
+      }
+      observer?.(sql, ms);
     }
   }
 }
