@@ -10,7 +10,7 @@ export type DiagnosticsRequest = { type: typeof DIAGNOSTICS_MESSAGE; reset: bool
 export type DiagnosticsReport = {
   type: typeof DIAGNOSTICS_MESSAGE;
   pid: number;
-  /** Event-loop delay in ms since the last reset. */
+  /** Event-loop delay in ms since the last reset, beyond the 10 ms sampling interval. */
   eventLoop: { p50: number; p99: number; max: number };
   /** The slowest statement since the last reset: its duration and the first 120 characters of its SQL (never values). */
   slowestStatement: { ms: number; sql: string };
@@ -19,7 +19,10 @@ export type DiagnosticsReport = {
 };
 
 const MIB = 2 ** 20;
+const RESOLUTION_MS = 10;
 const round = (value: number) => Math.round(value * 1000) / 1000;
+/** The histogram holds whole intervals between samples (ns); the delay is what passes the sampling interval. */
+const delay = (intervalNs: number) => (intervalNs > 0 ? round(Math.max(0, intervalNs / 1e6 - RESOLUTION_MS)) : 0);
 
 function isRequest(message: unknown): message is DiagnosticsRequest {
   return typeof message === 'object' && message !== null && (message as { type?: unknown }).type === DIAGNOSTICS_MESSAGE;
@@ -28,7 +31,7 @@ function isRequest(message: unknown): message is DiagnosticsRequest {
 /** Starts the diagnostics when the config asks for them and a parent can hear the answers. */
 export function installDiagnostics(services: AppServices): void {
   if (!services.config.diagnostics) return;
-  const histogram = monitorEventLoopDelay({ resolution: 10 });
+  const histogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
   histogram.enable();
   let slowest = { ms: 0, sql: '' };
   services.db.onStatement = (sql, ms) => {
@@ -41,7 +44,7 @@ export function installDiagnostics(services: AppServices): void {
     const report: DiagnosticsReport = {
       type: DIAGNOSTICS_MESSAGE,
       pid: process.pid,
-      eventLoop: { p50: round(histogram.percentile(50) / 1e6), p99: round(histogram.percentile(99) / 1e6), max: round(histogram.max / 1e6) },
+      eventLoop: { p50: delay(histogram.percentile(50)), p99: delay(histogram.percentile(99)), max: delay(histogram.max) },
       slowestStatement: { ms: round(slowest.ms), sql: slowest.sql },
       rssMiB: round(memory.rss / MIB),
       heapUsedMiB: round(memory.heapUsed / MIB),
