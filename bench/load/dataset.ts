@@ -157,7 +157,10 @@ export function rebuildRollups(db: Database): void {
 function entitiesOf(db: Database, org: string, orgIndex: number, random: () => number, pick: <T>(items: readonly T[]) => T): Org {
   const raw = db.raw;
   const at = (minute: number) => iso(CREATED_BASE + orgIndex * 86_400_000 + minute * 60_000);
-  const users = (raw.prepare("SELECT user_id AS id FROM user_roles WHERE organization_id = ? AND role_id = 'org_developer' ORDER BY user_id").all(org) as { id: string }[]).map((u) => u.id);
+  const developers = raw.prepare(
+    "SELECT user_id AS id FROM user_roles WHERE organization_id = ? AND role_id = 'org_developer' ORDER BY user_id",
+  );
+  const users = (developers.all(org) as { id: string }[]).map((u) => u.id);
   const insertUser = raw.prepare('INSERT INTO users (id, email, name, created_at, updated_at) VALUES (?, ?, ?, ?, ?)');
   const insertRole = raw.prepare(
     "INSERT INTO user_roles (id, user_id, role_id, organization_id, created_at) VALUES (?, ?, 'org_developer', ?, ?)",
@@ -168,7 +171,11 @@ function entitiesOf(db: Database, org: string, orgIndex: number, random: () => n
     insertRole.run(`bench-${id}-developer`, id, org, at(i));
     users.push(id);
   }
-  const domains = raw.prepare('SELECT d.id, i.id AS instance FROM domains d JOIN instances i ON i.domain_id = d.id WHERE d.organization_id = ? ORDER BY d.created_at, d.id').all(org) as Org['domains'];
+  const domainsWithInstance = raw.prepare(
+    `SELECT d.id, i.id AS instance FROM domains d JOIN instances i ON i.domain_id = d.id
+      WHERE d.organization_id = ? ORDER BY d.created_at, d.id`,
+  );
+  const domains = domainsWithInstance.all(org) as Org['domains'];
   const insertDomain = raw.prepare(
     'INSERT INTO domains (id, organization_id, name, display_name, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
   );
@@ -183,8 +190,8 @@ function entitiesOf(db: Database, org: string, orgIndex: number, random: () => n
     domains.push({ id, instance: `${id}-dev` });
   }
   const instanceOf = new Map(domains.map((d) => [d.id, d.instance]));
-  const agents = (raw.prepare('SELECT id, domain_id FROM agents WHERE organization_id = ? ORDER BY created_at, id').all(org) as { id: string; domain_id: string }[])
-    .map((a) => ({ id: a.id, instance: instanceOf.get(a.domain_id) as string }));
+  const seeded = raw.prepare('SELECT id, domain_id FROM agents WHERE organization_id = ? ORDER BY created_at, id');
+  const agents = (seeded.all(org) as { id: string; domain_id: string }[]).map((a) => ({ id: a.id, instance: instanceOf.get(a.domain_id) as string }));
   const insertAgent = raw.prepare(
     `INSERT INTO agents (id, organization_id, domain_id, name, display_name, description, status, environment, tags,
        created_by_user_id, created_at, updated_at)

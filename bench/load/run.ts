@@ -153,7 +153,8 @@ async function measureQueries(targets: Target[], token: string, queries: Record<
         if (WARMUP > 0) await cannon(target.url, token, { ...options, duration: WARMUP });
         const measured = await cannon(target.url, token, { ...options, duration: MEASURE });
         byTarget.get(target.name)?.push(measured);
-        out(`  ${query} ${target.name.padEnd(7)} round ${round + 1}: ${measured.rps.toFixed(0)} req/s, p50 ${measured.p50} ms, p99 ${measured.p99} ms${measured.bad ? `, ${measured.bad} failed or wrong` : ''}`);
+        const failed = measured.bad ? `, ${measured.bad} failed or wrong` : '';
+        out(`  ${query} ${target.name.padEnd(7)} round ${round + 1}: ${measured.rps.toFixed(0)} req/s, p50 ${measured.p50} ms, p99 ${measured.p99} ms${failed}`);
       }
     }
     for (const target of targets) rows.push({ query, target: target.name, rounds: byTarget.get(target.name) ?? [] });
@@ -170,7 +171,13 @@ function printTable(rows: Row[]): void {
     const rps = mean(row.rounds.map((r) => r.rps));
     const floor = rows.find((r) => r.query === row.query && r.target === 'floor');
     const ratio = row.target === 'gateway' && floor ? (rps / mean(floor.rounds.map((r) => r.rps))).toFixed(2) : '';
-    out(`${row.query.padEnd(6)} ${row.target.padEnd(8)} ${rps.toFixed(0).padStart(6)}  ${mean(row.rounds.map((r) => r.p50)).toFixed(1).padStart(6)}  ${mean(row.rounds.map((r) => r.p99)).toFixed(1).padStart(6)}  ${String(row.rounds.reduce((n, r) => n + r.bad, 0)).padStart(6)}  ${ratio}`);
+    const cells = [
+      rps.toFixed(0),
+      mean(row.rounds.map((r) => r.p50)).toFixed(1),
+      mean(row.rounds.map((r) => r.p99)).toFixed(1),
+      String(row.rounds.reduce((n, r) => n + r.bad, 0)),
+    ].map((cell) => cell.padStart(6));
+    out(`${row.query.padEnd(6)} ${row.target.padEnd(7)} ${cells.join('  ')}  ${ratio}`);
   }
 }
 
