@@ -1,5 +1,6 @@
 // Benchmarks, run with `npm run bench` (never part of `npm test`): starts the
 // real gateway on a temp SQLite file on 127.0.0.1, measures, and stops.
+// `npm run bench -- load` runs the load benchmark instead (bench/load/run.ts).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -112,7 +113,17 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
+function fail(error: unknown): never {
   process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
-});
+}
+
+// `npm run bench` runs the benchmarks above; `npm run bench -- load` the load benchmark of bench/load/.
+const which = process.argv[2];
+if (which === undefined) {
+  main().catch(fail);
+} else if (which === 'load') {
+  import('./load/run').then(({ runLoadBenchmark }) => runLoadBenchmark()).catch(fail);
+} else {
+  fail(`unknown benchmark "${which}"; run \`npm run bench\` or \`npm run bench -- load\``);
+}

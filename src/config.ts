@@ -22,6 +22,7 @@ const configSchema = z.object({
   FOUNDRY_SQL_STATS: flag.default(false),
   FOUNDRY_SEED_SAMPLE_DATA: flag.default(true),
   FOUNDRY_WORKERS: z.coerce.number().int().min(1).max(MAX_WORKERS).optional(),
+  FOUNDRY_DIAGNOSTICS: flag.default(false),
 });
 
 export type Config = {
@@ -38,6 +39,7 @@ export type Config = {
   seedSampleData: boolean;
   /** Processes serving HTTP; 1 means no cluster at all. */
   workers: number;
+  diagnostics: boolean;
 };
 
 export class ConfigError extends Error {}
@@ -62,6 +64,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sqlStats: c.FOUNDRY_SQL_STATS,
     seedSampleData: c.FOUNDRY_SEED_SAMPLE_DATA,
     workers: c.FOUNDRY_WORKERS ?? defaultWorkers(c.NODE_ENV),
+    diagnostics: c.FOUNDRY_DIAGNOSTICS,
   };
 }
 

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { bootstrap, connect, createLogger, type PreparedDatabase, prepareDatabase } from './bootstrap';
 import { runPrimary } from './cluster/primary';
 import { type Config, ConfigError, loadConfig } from './config';
+import { installDiagnostics } from './diagnostics';
 import type { AppServices } from './schema/context';
 import { createGraphQLHandler } from './server';
 
@@ -44,6 +45,7 @@ function announce(config: Config, logger: Logger, { migration, firstApiKey }: Om
 /** Listens and serves until SIGTERM/SIGINT; `workerId` is set in a cluster worker, and named in a response header. */
 function serve(services: AppServices, workerId: number | null): void {
   const { config, logger } = services;
+  installDiagnostics(services);
   const handle = createGraphQLHandler(services);
   const server = createServer((req, res) => {
     if (workerId !== null) res.setHeader('x-foundry-worker', String(workerId));

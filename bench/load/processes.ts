@@ -1,0 +1,68 @@
+// Child processes of the load benchmark: the gateway and the floor, started apart from the load generator,
+// waited for on /health, asked for diagnostics over IPC, and stopped with SIGTERM.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { DIAGNOSTICS_MESSAGE, type DiagnosticsReport } from '../../src/diagnostics';
+
+export type Target = { name: 'gateway' | 'floor'; url: string; child: ChildProcess };
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts `node --import tsx <script>` in `cwd` with an IPC channel, its output passed through. */
+export function startNode(cwd: string, script: string, env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', script], { cwd, env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+}
+
+export async function waitForHealth(baseUrl: string, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${baseUrl}: the process exited with code ${child.exitCode}`);
+    try {
+      const response = await fetch(`${baseUrl}/health`, { signal: AbortSignal.timeout(2000) });
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`${baseUrl}/health did not answer within ${timeoutMs / 1000} s`);
+}
+
+/** Asks the gateway for its diagnostics (and resets them when asked); null when no answer comes. */
+export async function diagnostics(child: ChildProcess, reset: boolean, timeoutMs = 5000): Promise<DiagnosticsReport | null> {
+  if (!child.connected) return null;
+  return new Promise((resolve) => {
+    const onMessage = (message: unknown) => {
+      if (typeof message !== 'object' || message === null || (message as { type?: unknown }).type !== DIAGNOSTICS_MESSAGE) return;
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      resolve(message as DiagnosticsReport);
+    };
+    const timer = setTimeout(() => {
+      child.off('message', onMessage);
+      resolve(null);
+    }, timeoutMs);
+    child.on('message', onMessage);
+    child.send({ type: DIAGNOSTICS_MESSAGE, reset });
+  });
+}
+
+/** SIGTERM, then SIGKILL if the process has not exited after `graceMs`. */
+export async function stop(child: ChildProcess, graceMs = 10_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
