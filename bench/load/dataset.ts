@@ -42,7 +42,10 @@ type Org = { id: string; users: string[]; domains: { id: string; instance: strin
 
 /** Ensures the data set exists; returns its path and whether it was built now. */
 export async function ensureDataset(log: (line: string) => void = () => undefined): Promise<{ path: string; built: boolean }> {
-  if (existsSync(DATASET_PATH)) return { path: DATASET_PATH, built: false };
+  if (existsSync(DATASET_PATH)) {
+    await migrateCached(log);
+    return { path: DATASET_PATH, built: false };
+  }
   mkdirSync(dirname(DATASET_PATH), { recursive: true });
   const building = `${DATASET_PATH}.building`;
   for (const suffix of ['', '-wal', '-shm']) rmSync(building + suffix, { force: true });
@@ -139,6 +142,22 @@ function dropInsertTrigger(db: Database): string | null {
   if (!text) return null;
   db.raw.exec('DROP TRIGGER llm_usage_rollup_insert');
   return text;
+}
+
+/** Brings a cached data set to the current schema once, so that runs do not pay for migrations over a million rows. */
+async function migrateCached(log: (line: string) => void): Promise<void> {
+  const config = loadConfig({ DATABASE_PATH: DATASET_PATH, LOG_LEVEL: 'silent', FOUNDRY_SEED_SAMPLE_DATA: 'false' });
+  const started = performance.now();
+  const { services, migration } = await bootstrap(config, pino({ level: 'silent' }));
+  try {
+    if (migration.applied.length === 0) return;
+    services.db.raw.exec('ANALYZE');
+    services.db.raw.pragma('wal_checkpoint(TRUNCATE)');
+    const names = migration.applied.map((m) => `${m.version}_${m.name}`).join(', ');
+    log(`cached data set migrated (${names}) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  } finally {
+    services.db.close();
+  }
 }
 
 /** The rollup (llm_usage_daily) rebuilt from the raw rows in one pass. */

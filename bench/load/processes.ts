@@ -46,7 +46,8 @@ export async function diagnostics(child: ChildProcess, reset: boolean, timeoutMs
       if (typeof message !== 'object' || message === null || (message as { type?: unknown }).type !== DIAGNOSTICS_MESSAGE) return;
       clearTimeout(timer);
       child.off('message', onMessage);
-      resolve(message as DiagnosticsReport);
+      const workers = (message as { workers?: DiagnosticsReport[] }).workers;
+      resolve(workers ? worstOf(workers) : (message as DiagnosticsReport));
     };
     const timer = setTimeout(() => {
       child.off('message', onMessage);
@@ -55,6 +56,20 @@ export async function diagnostics(child: ChildProcess, reset: boolean, timeoutMs
     child.on('message', onMessage);
     child.send({ type: DIAGNOSTICS_MESSAGE, reset });
   });
+}
+
+/** A cluster's reports as one: the worst worker's delay, statement and memory (memory is per process). */
+function worstOf(reports: DiagnosticsReport[]): DiagnosticsReport | null {
+  if (reports.length === 0) return null;
+  const most = (pick: (report: DiagnosticsReport) => number) => Math.max(...reports.map(pick));
+  const slowest = reports.reduce((a, b) => (b.slowestStatement.ms > a.slowestStatement.ms ? b : a)).slowestStatement;
+  return {
+    ...(reports[0] as DiagnosticsReport),
+    eventLoop: { p50: most((r) => r.eventLoop.p50), p99: most((r) => r.eventLoop.p99), max: most((r) => r.eventLoop.max) },
+    slowestStatement: slowest,
+    rssMiB: most((r) => r.rssMiB),
+    heapUsedMiB: most((r) => r.heapUsedMiB),
+  };
 }
 
 /** SIGTERM, then SIGKILL if the process has not exited after `graceMs`. */

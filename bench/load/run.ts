@@ -60,7 +60,8 @@ async function startTargets(prepared: Prepared): Promise<{ gateway: Target; floo
   const gatewayEnv: Record<string, string> = {
     PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATABASE_PATH: prepared.databasePath, PORT: String(gatewayPort),
     HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'production', FOUNDRY_SEED_SAMPLE_DATA: 'false', FOUNDRY_SQL_STATS: 'false',
-    FOUNDRY_DIAGNOSTICS: '1', ...(process.env.FOUNDRY_WORKERS ? { FOUNDRY_WORKERS: process.env.FOUNDRY_WORKERS } : {}),
+    // One process unless asked: production would otherwise default to one worker per core.
+    FOUNDRY_DIAGNOSTICS: '1', FOUNDRY_WORKERS: process.env.FOUNDRY_WORKERS ?? '1',
   };
   const gateway: Target = { name: 'gateway', url: `http://127.0.0.1:${gatewayPort}`, child: startNode(ROOT, 'src/main.ts', gatewayEnv) };
   await waitForHealth(gateway.url, gateway.child);
@@ -240,7 +241,7 @@ async function main(): Promise<number> {
     const queries = loadQueries(prepared.agentGlobalId);
     out('\nbodies (FOUNDRY_SQL_STATS off)');
     const expected = await checkIdentical(gateway, floor, prepared.token, queries);
-    const workers = process.env.FOUNDRY_WORKERS;
+    const workers = process.env.FOUNDRY_WORKERS ?? '1';
     await diagnostics(gateway.child, true);
     out('\nQ1–Q4 under load');
     const rows = await measureQueries([gateway, floor], prepared.token, queries, expected);
@@ -254,7 +255,7 @@ async function main(): Promise<number> {
     const ingested = await ingest(gateway, prepared.token, prepared.agentGlobalId);
     const ingestDiagnostics = await diagnostics(gateway.child, true);
     out(`  ${ingested}`);
-    out(`\ngateway diagnostics${workers ? ` (FOUNDRY_WORKERS=${workers})` : ''}`);
+    out(`\ngateway diagnostics (FOUNDRY_WORKERS=${workers}${workers === '1' ? '' : '; the worst worker'})`);
     out(`  ${diagnosticsLine('Q1–Q4 phase', queryDiagnostics)}`);
     out(`  ${diagnosticsLine('no-freeze phase', freezeDiagnostics)}`);
     out(`  ${diagnosticsLine('ingest phase', ingestDiagnostics)}`);
