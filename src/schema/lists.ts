@@ -87,6 +87,13 @@ export function listPagesPerParent<Row extends { id: SqlValue }>(
 export function visibleByIds<Row>(context: Context, principal: Principal, spec: ListSpec, ids: readonly (string | number)[]): Row[] {
   const query = baseQuery(principal, spec, NO_NARROWING);
   const { alias } = tableOf(spec.resource);
+  // One id (a node lookup, most batches of one parent) is a plain primary-key search; json_each costs more than the search.
+  if (ids.length === 1) {
+    return context.db.all<Row>(`SELECT ${spec.columns} FROM ${query.from} WHERE ${alias}.id = :_id AND ${conditionsOf(query)}`, {
+      ...query.params,
+      _id: ids[0] as string | number,
+    });
+  }
   return context.db.all<Row>(
     `SELECT ${spec.columns} FROM ${query.from} WHERE ${alias}.id IN (SELECT value FROM json_each(:_ids)) AND ${conditionsOf(query)}`,
     { ...query.params, _ids: JSON.stringify(ids) },
