@@ -99,9 +99,20 @@ export function isSafeError(error: GraphQLError): boolean {
  * extensions, as Yoga does with its codes (it only fills a missing code).
  */
 export function withContractCode(error: GraphQLError): GraphQLError {
-  const extensions = error.extensions as Record<string, unknown>;
-  if (!isContractCode(extensions.code)) extensions.code = 'BAD_USER_INPUT';
-  return error;
+  const extensions = error.extensions as Record<string, unknown> | undefined;
+  if (isContractCode(extensions?.code)) return error;
+  if (extensions && Object.isExtensible(extensions)) {
+    extensions.code = 'BAD_USER_INPUT';
+    return error;
+  }
+  // An error without writable extensions (graphql-jit's variable errors have none): a copy with the code.
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    extensions: { ...extensions, code: 'BAD_USER_INPUT' },
+  });
 }
 
 export function internalError(error: GraphQLError, requestId: string | undefined): GraphQLError {
