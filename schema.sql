@@ -207,10 +207,14 @@ CREATE TABLE llm_usage (
   created_at         TEXT NOT NULL
 ) STRICT;
 CREATE INDEX llm_usage_org_created ON llm_usage (organization_id, created_at, id);
-CREATE INDEX llm_usage_agent_created ON llm_usage (agent_id, created_at, id);
-CREATE INDEX llm_usage_session_created ON llm_usage (session_id, created_at, id);
-CREATE INDEX llm_usage_user ON llm_usage (user_id);
-CREATE INDEX llm_usage_api_key ON llm_usage (api_key_id);
+-- Partial: a record without an agent, session, user or API key (a key's records
+-- have no user, a user's no key) adds no entry to that index, so a batch
+-- writes fewer index pages; lookups by a value (=, IN, and the foreign keys'
+-- ON DELETE SET NULL) still use them.
+CREATE INDEX llm_usage_agent_created ON llm_usage (agent_id, created_at, id) WHERE agent_id IS NOT NULL;
+CREATE INDEX llm_usage_session_created ON llm_usage (session_id, created_at, id) WHERE session_id IS NOT NULL;
+CREATE INDEX llm_usage_user ON llm_usage (user_id) WHERE user_id IS NOT NULL;
+CREATE INDEX llm_usage_api_key ON llm_usage (api_key_id) WHERE api_key_id IS NOT NULL;
 
 -- Daily rollups of llm_usage, in the same transaction as every change to
 -- llm_usage, so that summaries and quotas read one row per day and key instead

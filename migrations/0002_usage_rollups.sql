@@ -1,8 +1,19 @@
 -- Usage rollups kept once per batch: the per-record insert trigger goes (inserts
 -- now maintain the rollups in insertUsageBatch, src/modules/usage/repo.ts), and a
 -- coarse rollup per organization, day, provider and model comes beside the fine
--- one, with its own update/delete triggers, filled from the raw records.
+-- one, with its own update/delete triggers, filled from the raw records; the
+-- indexes of optional columns skip NULLs.
 DROP TRIGGER llm_usage_rollup_insert;
+
+-- The indexes of optional columns become partial (see schema.sql).
+DROP INDEX llm_usage_agent_created;
+DROP INDEX llm_usage_session_created;
+DROP INDEX llm_usage_user;
+DROP INDEX llm_usage_api_key;
+CREATE INDEX llm_usage_agent_created ON llm_usage (agent_id, created_at, id) WHERE agent_id IS NOT NULL;
+CREATE INDEX llm_usage_session_created ON llm_usage (session_id, created_at, id) WHERE session_id IS NOT NULL;
+CREATE INDEX llm_usage_user ON llm_usage (user_id) WHERE user_id IS NOT NULL;
+CREATE INDEX llm_usage_api_key ON llm_usage (api_key_id) WHERE api_key_id IS NOT NULL;
 
 -- The coarse rollup: per organization, day, provider and model only, for
 -- organization-wide summaries by day/model/provider and the monthly quota

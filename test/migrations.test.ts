@@ -174,6 +174,16 @@ describe('migration 2 (usage rollups) on a database made at version 1', () => {
       expect(migration.applied).toEqual([{ version: 2, name: 'usage_rollups' }]);
       expect(currentVersion(db)).toBe(2);
       expect(db.all("SELECT name FROM sqlite_schema WHERE type = 'trigger' AND name = 'llm_usage_rollup_insert'")).toEqual([]);
+      // The migrated usage tables, indexes and triggers are exactly those of a new database (schema.sql).
+      const usageSchema = (of: Database) =>
+        of.all("SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE tbl_name LIKE 'llm_usage%' ORDER BY type, name");
+      const fresh = new Database(tempDatabasePath());
+      try {
+        migrate(fresh);
+        expect(usageSchema(db)).toEqual(usageSchema(fresh));
+      } finally {
+        fresh.close();
+      }
       // Seeding after the migration went through the batch path; the fine rollup still equals the raw records.
       const fine = db.all(
         `SELECT organization_id, day, provider, model, agent_id, user_id, api_key_id, requests, prompt_tokens, completion_tokens, total_tokens, cost_nano_usd
