@@ -1,7 +1,8 @@
 // Usage ingest benchmark (`npm run bench:ingest`): starts the gateway as its own process on a temp
 // SQLite file on 127.0.0.1, sends recordLlmUsage batches of 1,000 records from this process with
 // several in flight, prints records/s, and stops both. INGEST_PROFILE=<dir> writes a CPU profile of the
-// gateway (node --cpu-prof) into that directory.
+// gateway (node --cpu-prof) into that directory; INGEST_GATEWAY_DIR=<checkout> runs that
+// checkout's gateway instead of this one.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,6 +29,8 @@ function startGateway(databasePath: string): Promise<Started> {
   const child = spawn(process.execPath, [...flags, '--import', 'tsx', 'src/main.ts'], {
     env: { NODE_ENV: 'production', ...process.env, DATABASE_PATH: databasePath, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', FOUNDRY_SQL_STATS: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Another checkout's gateway (e.g. an older commit, for a before/after comparison).
+    cwd: process.env.INGEST_GATEWAY_DIR ?? process.cwd(),
   });
   return new Promise((resolve, reject) => {
     let url: string | null = null;

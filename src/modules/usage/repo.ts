@@ -148,8 +148,12 @@ const USAGE_COLUMNS = `id, organization_id, agent_id, session_id, user_id, api_k
 /** Rows per multi-row INSERT: 13 values each, well under SQLite's limit of bound values. */
 const CHUNK = 100;
 
+const insertSql: string[] = [];
+
+/** The INSERT of `count` rows, built once per count. */
 function insertRowsSql(count: number): string {
-  return `INSERT INTO llm_usage (${USAGE_COLUMNS}) VALUES ${Array.from({ length: count }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`;
+  insertSql[count] ??= `INSERT INTO llm_usage (${USAGE_COLUMNS}) VALUES ${Array.from({ length: count }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`;
+  return insertSql[count];
 }
 
 function rowValues(usage: NewUsage): SqlValue[] {
