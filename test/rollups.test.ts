@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Grants } from '../src/auth/grants';
 import type { Principal } from '../src/auth/principal';
+import { rebuildUsageRollups } from '../src/modules/usage/repo';
 import { rollupFor } from '../src/modules/usage/rollups';
 import { gid } from './helpers/fixtures';
 import { apiKeyFor } from './helpers/principals';
@@ -118,6 +119,17 @@ describe('rollups', () => {
          FROM llm_usage GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`,
     );
     expect(coarse).toEqual(rawCoarse);
+    // Rebuilding from the records (what bulk loaders do) changes nothing.
+    rebuildUsageRollups(server.services.db);
+    expect(server.services.db.all('SELECT * FROM llm_usage_model_daily ORDER BY 1, 2, 3, 4').map((row) => Object.values(row as object))).toEqual(
+      rawCoarse.map((row) => Object.values(row as object)),
+    );
+    expect(
+      server.services.db.all(
+        `SELECT organization_id, day, provider, model, agent_id, user_id, api_key_id, requests, total_tokens, cost_nano_usd
+           FROM llm_usage_daily ORDER BY 1, 2, 3, 4, 5, 6, 7`,
+      ),
+    ).toEqual(raw);
 
     // usageSummary over random windows (edges inside days, across days) and groupings equals the raw scan.
     for (let trial = 0; trial < 30; trial++) {
@@ -238,5 +250,16 @@ describe('rollups', () => {
       { orgs: '["quant"]', start, end: '9999-12-31' },
     );
     expect(plan.map((row) => row.detail).join('\n')).toMatch(/SEARCH llm_usage_model_daily USING PRIMARY KEY \(organization_id=\? AND day>\? AND day<\?\)/);
+  });
+
+  it('write a 1,000-record batch in a few statements: multi-row inserts and each rollup once per batch', async () => {
+    const records = Array.from({ length: 1000 }, (_, i) => ({
+      model: MODELS[i % MODELS.length] as string, promptTokens: i, completionTokens: 1, agentId: gid('Agent', AGENTS[i % 3] as string),
+      createdAt: new Date(NOW - (i % 5) * DAY).toISOString(),
+    }));
+    const response = await server.gql(RECORD, { input: { organizationId: gid('Organization', 'quant'), records } });
+    expect(response.errors).toBeUndefined();
+    // 10 INSERTs of 100 rows, 2 rollup upserts, and the lookups, quota check and audit entry: not one per record.
+    expect(response.extensions?.sql?.statements).toBeLessThan(40);
   });
 });
