@@ -236,16 +236,26 @@ CREATE TABLE llm_usage (
   created_at         TEXT NOT NULL
 ) STRICT;
 CREATE INDEX llm_usage_org_created ON llm_usage (organization_id, created_at, id);
-CREATE INDEX llm_usage_agent_created ON llm_usage (agent_id, created_at, id);
-CREATE INDEX llm_usage_session_created ON llm_usage (session_id, created_at, id);
+-- Partial: a record without an agent, session, user or API key (a key's records
+-- have no user, a user's no key) adds no entry to that index, so a batch
+-- writes fewer index pages; lookups by a value (=, IN, and the foreign keys'
+-- ON DELETE SET NULL) still use them.
+CREATE INDEX llm_usage_agent_created ON llm_usage (agent_id, created_at, id) WHERE agent_id IS NOT NULL;
+CREATE INDEX llm_usage_session_created ON llm_usage (session_id, created_at, id) WHERE session_id IS NOT NULL;
 CREATE INDEX llm_usage_org_cost ON llm_usage (organization_id, cost_nano_usd, id);
 CREATE INDEX llm_usage_org_tokens ON llm_usage (organization_id, total_tokens, id);
-CREATE INDEX llm_usage_user ON llm_usage (user_id, created_at, id);
-CREATE INDEX llm_usage_api_key ON llm_usage (api_key_id, created_at, id);
+CREATE INDEX llm_usage_user ON llm_usage (user_id, created_at, id) WHERE user_id IS NOT NULL;
+CREATE INDEX llm_usage_api_key ON llm_usage (api_key_id, created_at, id) WHERE api_key_id IS NOT NULL;
 
--- Daily rollups of llm_usage, kept by triggers in the same transaction as
--- every change to llm_usage, so summaries and quotas read one row per day and
--- key instead of every record. Missing agent/user/key are '' here (part of the key).
+-- Daily rollups of llm_usage, in the same transaction as every change to
+-- llm_usage, so that summaries and quotas read one row per day and key instead
+-- of every record. Inserts maintain them once per batch and group
+-- (insertUsageBatch in src/modules/usage/repo.ts, the one write path for
+-- usage); the triggers below follow updates and deletions (an agent's
+-- deletion sets agent_id NULL), which are rare.
+--
+-- llm_usage_daily is the fine rollup: per organization, day, provider, model,
+-- agent, user and API key (missing agent/user/key are '' here: part of the key).
 CREATE TABLE llm_usage_daily (
   organization_id    TEXT NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
   day                TEXT NOT NULL CHECK (day GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
@@ -263,19 +273,21 @@ CREATE TABLE llm_usage_daily (
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX llm_usage_daily_agent ON llm_usage_daily (agent_id, day);
 
-CREATE TRIGGER llm_usage_rollup_insert AFTER INSERT ON llm_usage BEGIN
-  INSERT INTO llm_usage_daily (organization_id, day, provider, model, agent_id, user_id, api_key_id,
-    requests, prompt_tokens, completion_tokens, total_tokens, cost_nano_usd)
-  VALUES (new.organization_id, substr(new.created_at, 1, 10), new.provider, new.model, ifnull(new.agent_id, ''),
-    ifnull(new.user_id, ''), ifnull(new.api_key_id, ''), 1, new.prompt_tokens, new.completion_tokens,
-    new.total_tokens, new.cost_nano_usd)
-  ON CONFLICT DO UPDATE SET
-    requests = requests + 1,
-    prompt_tokens = prompt_tokens + excluded.prompt_tokens,
-    completion_tokens = completion_tokens + excluded.completion_tokens,
-    total_tokens = total_tokens + excluded.total_tokens,
-    cost_nano_usd = cost_nano_usd + excluded.cost_nano_usd;
-END;
+-- The coarse rollup: per organization, day, provider and model only, for
+-- organization-wide summaries by day/model/provider and the monthly quota
+-- (a month of one organization is tens of rows here).
+CREATE TABLE llm_usage_model_daily (
+  organization_id    TEXT NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+  day                TEXT NOT NULL CHECK (day GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+  provider           TEXT NOT NULL,
+  model              TEXT NOT NULL,
+  requests           INTEGER NOT NULL CHECK (requests >= 0),
+  prompt_tokens      INTEGER NOT NULL,
+  completion_tokens  INTEGER NOT NULL,
+  total_tokens       INTEGER NOT NULL,
+  cost_nano_usd      INTEGER NOT NULL,
+  PRIMARY KEY (organization_id, day, provider, model)
+) STRICT, WITHOUT ROWID;
 
 CREATE TRIGGER llm_usage_rollup_delete AFTER DELETE ON llm_usage BEGIN
   UPDATE llm_usage_daily SET
@@ -309,6 +321,45 @@ CREATE TRIGGER llm_usage_rollup_update AFTER UPDATE ON llm_usage BEGIN
   VALUES (new.organization_id, substr(new.created_at, 1, 10), new.provider, new.model, ifnull(new.agent_id, ''),
     ifnull(new.user_id, ''), ifnull(new.api_key_id, ''), 1, new.prompt_tokens, new.completion_tokens,
     new.total_tokens, new.cost_nano_usd)
+  ON CONFLICT DO UPDATE SET
+    requests = requests + 1,
+    prompt_tokens = prompt_tokens + excluded.prompt_tokens,
+    completion_tokens = completion_tokens + excluded.completion_tokens,
+    total_tokens = total_tokens + excluded.total_tokens,
+    cost_nano_usd = cost_nano_usd + excluded.cost_nano_usd;
+END;
+
+CREATE TRIGGER llm_usage_model_rollup_delete AFTER DELETE ON llm_usage BEGIN
+  UPDATE llm_usage_model_daily SET
+    requests = requests - 1,
+    prompt_tokens = prompt_tokens - old.prompt_tokens,
+    completion_tokens = completion_tokens - old.completion_tokens,
+    total_tokens = total_tokens - old.total_tokens,
+    cost_nano_usd = cost_nano_usd - old.cost_nano_usd
+  WHERE organization_id = old.organization_id AND day = substr(old.created_at, 1, 10) AND provider = old.provider
+    AND model = old.model;
+  DELETE FROM llm_usage_model_daily
+  WHERE requests = 0 AND organization_id = old.organization_id AND day = substr(old.created_at, 1, 10);
+END;
+
+-- Only changes to the coarse key or the sums move a record here: setting
+-- agent_id, user_id or api_key_id NULL (their rows' deletion) leaves it alone.
+CREATE TRIGGER llm_usage_model_rollup_update
+AFTER UPDATE OF organization_id, created_at, provider, model, prompt_tokens, completion_tokens, cost_nano_usd ON llm_usage BEGIN
+  UPDATE llm_usage_model_daily SET
+    requests = requests - 1,
+    prompt_tokens = prompt_tokens - old.prompt_tokens,
+    completion_tokens = completion_tokens - old.completion_tokens,
+    total_tokens = total_tokens - old.total_tokens,
+    cost_nano_usd = cost_nano_usd - old.cost_nano_usd
+  WHERE organization_id = old.organization_id AND day = substr(old.created_at, 1, 10) AND provider = old.provider
+    AND model = old.model;
+  DELETE FROM llm_usage_model_daily
+  WHERE requests = 0 AND organization_id = old.organization_id AND day = substr(old.created_at, 1, 10);
+  INSERT INTO llm_usage_model_daily (organization_id, day, provider, model,
+    requests, prompt_tokens, completion_tokens, total_tokens, cost_nano_usd)
+  VALUES (new.organization_id, substr(new.created_at, 1, 10), new.provider, new.model, 1, new.prompt_tokens,
+    new.completion_tokens, new.total_tokens, new.cost_nano_usd)
   ON CONFLICT DO UPDATE SET
     requests = requests + 1,
     prompt_tokens = prompt_tokens + excluded.prompt_tokens,

@@ -60,9 +60,9 @@ CREATE INDEX audit_log_actor_api_key ON audit_log (actor_api_key_id, created_at,
 CREATE INDEX llm_usage_org_cost ON llm_usage (organization_id, cost_nano_usd, id);
 CREATE INDEX llm_usage_org_tokens ON llm_usage (organization_id, total_tokens, id);
 DROP INDEX llm_usage_user;
-CREATE INDEX llm_usage_user ON llm_usage (user_id, created_at, id);
+CREATE INDEX llm_usage_user ON llm_usage (user_id, created_at, id) WHERE user_id IS NOT NULL;
 DROP INDEX llm_usage_api_key;
-CREATE INDEX llm_usage_api_key ON llm_usage (api_key_id, created_at, id);
+CREATE INDEX llm_usage_api_key ON llm_usage (api_key_id, created_at, id) WHERE api_key_id IS NOT NULL;
 
 CREATE INDEX api_keys_org_name ON api_keys (organization_id, name, id);
 CREATE INDEX api_keys_org_last_used ON api_keys (organization_id, coalesce(last_used_at, ''), id);

@@ -4,7 +4,7 @@
 // Idempotent: it runs only while the database has no sessions at all.
 import type { Database } from '../src/db/connection';
 import { appendAuditEntry } from '../src/modules/auditLog/repo';
-import { costOf, modelPrices } from '../src/modules/usage/repo';
+import { costOf, insertUsageBatch, modelPrices, type NewUsage } from '../src/modules/usage/repo';
 
 const T0 = Date.parse('2026-01-12T09:00:00.000Z');
 const at = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString();
@@ -88,21 +88,17 @@ export function seedSampleActivity(db: Database): void {
       );
     }
     const prices = modelPrices(db, calls.map(([, model]) => model));
-    calls.forEach(([sessionId, model, prompt, completion, latency], index) => {
+    const usage = calls.flatMap(([sessionId, model, prompt, completion, latency], index): NewUsage[] => {
       const session = sessions.find((s) => s.id === sessionId);
       const price = prices.get(model);
-      if (!session || !price) return;
-      db.run(
-        `INSERT INTO llm_usage (id, organization_id, agent_id, session_id, user_id, provider, model, prompt_tokens,
-           completion_tokens, cost_nano_usd, latency_ms, created_at)
-         VALUES (:id, :org, :agent, :session, :user, :provider, :model, :prompt, :completion, :cost, :latency, :at)`,
-        {
-          id: `use-${String(index + 1).padStart(3, '0')}`, org: session.org, agent: session.agent, session: session.id,
-          user: session.user, provider: price.provider, model, prompt, completion,
-          cost: costOf(price, prompt, completion), latency, at: at(session.start + 1 + index),
-        },
-      );
+      if (!session || !price) return [];
+      return [{
+        id: `use-${String(index + 1).padStart(3, '0')}`, organizationId: session.org, agentId: session.agent, sessionId: session.id,
+        userId: session.user, apiKeyId: null, provider: price.provider, model, promptTokens: prompt, completionTokens: completion,
+        costNanoUsd: costOf(price, prompt, completion), latencyMs: latency, createdAt: at(session.start + 1 + index),
+      }];
     });
+    insertUsageBatch(db, usage);
     db.run(
       `INSERT INTO llm_quotas (organization_id, monthly_token_limit, monthly_cost_limit_nano_usd, updated_at)
        VALUES ('quant', 5000000, 250000000000, :at) ON CONFLICT DO NOTHING`,

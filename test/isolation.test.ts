@@ -3,6 +3,7 @@ import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../src/db/connection';
 import { appendAuditEntry } from '../src/modules/auditLog/repo';
+import { insertUsageBatch } from '../src/modules/usage/repo';
 import { apiKeyFor, loginAs, userWith } from './helpers/principals';
 import {
   type Document,
@@ -150,12 +151,11 @@ function giveRowsTo(db: Database, org: string, principals: Principal[], stranger
        VALUES (:session, :org, :agent, :stranger, 'completed', :at, :at)`,
       { session: `${org}-strangers-session`, org, agent: `${org}-strangers-agent`, stranger, at: january(-4) },
     );
-    db.run(
-      `INSERT INTO llm_usage (id, organization_id, agent_id, session_id, user_id, provider, model, prompt_tokens, completion_tokens,
-         cost_nano_usd, created_at)
-       VALUES (:id, :org, :agent, :session, :stranger, 'openai', 'gpt-4o', 10, 10, 1000, :at)`,
-      { id: `${org}-strangers-use`, org, agent: `${org}-strangers-agent`, session: `${org}-strangers-session`, stranger, at: thisMonth(0) },
-    );
+    insertUsageBatch(db, [{
+      id: `${org}-strangers-use`, organizationId: org, agentId: `${org}-strangers-agent`, sessionId: `${org}-strangers-session`,
+      userId: stranger, apiKeyId: null, provider: 'openai', model: 'gpt-4o', promptTokens: 10, completionTokens: 10, costNanoUsd: 1000n,
+      latencyMs: null, createdAt: thisMonth(0),
+    }]);
     principals.forEach((principal, i) => {
       const agent = `${org}-own-agent-${i}`;
       const session = `${org}-own-session-${i}`;
@@ -178,12 +178,10 @@ function giveRowsTo(db: Database, org: string, principals: Principal[], stranger
       );
       [january(i + 2), thisMonth(i + 2)].forEach((at, j) => {
         const [provider, model] = MODELS[(i + j) % MODELS.length] as (typeof MODELS)[number];
-        db.run(
-          `INSERT INTO llm_usage (id, organization_id, agent_id, session_id, user_id, api_key_id, provider, model, prompt_tokens,
-             completion_tokens, cost_nano_usd, latency_ms, created_at)
-           VALUES (:id, :org, :agent, :session, :user, :key, :provider, :model, 100, 50, 1234567, 200, :at)`,
-          { id: `${session}-use-${j}`, org, agent, session, ...owner, provider, model, at },
-        );
+        insertUsageBatch(db, [{
+          id: `${session}-use-${j}`, organizationId: org, agentId: agent, sessionId: session, userId: owner.user, apiKeyId: owner.key,
+          provider, model, promptTokens: 100, completionTokens: 50, costNanoUsd: 1234567n, latencyMs: 200, createdAt: at,
+        }]);
       });
       appendAuditEntry(db, {
         organizationId: org, actorKind: principal.userId ? 'user' : 'api_key', actorId: principal.userId ?? principal.apiKeyId,
@@ -312,15 +310,11 @@ function growOrganization(db: Database, org: string, formerMembers: string[], sh
       const session = i % 10 === 9 ? null : pick(sessions, i);
       const agent = session ? session.agent : i % 20 === 9 ? null : pick(agents, i).id;
       const [provider, model] = i % 5 === 4 ? [marker, marker] : pick(MODELS, i);
-      db.run(
-        `INSERT INTO llm_usage (id, organization_id, agent_id, session_id, user_id, api_key_id, provider, model, prompt_tokens,
-           completion_tokens, cost_nano_usd, latency_ms, created_at)
-         VALUES (:id, :org, :agent, :session, :user, :key, :provider, :model, :prompt, :completion, :cost, 300, :at)`,
-        {
-          id: `${prefix}-use-${i}`, org, agent, session: session?.id ?? null, user: pick(owners, i), key: pick([...keys, null], i + 1),
-          provider, model, prompt: 100_000 + i, completion: 50_000 + i, cost: 987_654_321_000 + i, at: i % 2 === 0 ? thisMonth(i * 3) : january(i * 37),
-        },
-      );
+      insertUsageBatch(db, [{
+        id: `${prefix}-use-${i}`, organizationId: org, agentId: agent, sessionId: session?.id ?? null, userId: pick(owners, i),
+        apiKeyId: pick([...keys, null], i + 1), provider, model, promptTokens: 100_000 + i, completionTokens: 50_000 + i,
+        costNanoUsd: BigInt(987_654_321_000 + i), latencyMs: 300, createdAt: i % 2 === 0 ? thisMonth(i * 3) : january(i * 37),
+      }]);
     }
 
     const actors = [

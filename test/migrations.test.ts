@@ -1,15 +1,21 @@
 // The migration runner on real files: a new database gets the baseline and a
-// recorded version; a later start applies only what is newer and keeps every row.
-import { mkdtempSync, rmSync } from 'node:fs';
+// recorded version; a later start applies only what is newer and keeps every row;
+// a database made at version 1 moves to the per-batch usage rollups exactly.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bootstrap } from '../src/bootstrap';
 import { loadConfig } from '../src/config';
-import { Database } from '../src/db/connection';
-import { currentVersion, migrate, type Migration } from '../src/db/migrate';
+import { Database, isoNow } from '../src/db/connection';
+import { currentVersion, loadMigrations, migrate, type Migration } from '../src/db/migrate';
+import { createGraphQLHandler } from '../src/server';
+import { seedCatalogue } from '../seeds/catalogue';
+import { seedSampleData } from '../seeds/sample-data';
 import { apiKeyFor, userWith } from './helpers/principals';
-import { startServer } from './helpers/server';
+import { startServer, type TestServer } from './helpers/server';
 
 const dirs: string[] = [];
 function tempDatabasePath(): string {
@@ -116,6 +122,135 @@ describe('the runner', () => {
       expect(db.get<{ timeout: number }>('PRAGMA busy_timeout')?.timeout).toBeGreaterThan(0);
       expect(db.get('PRAGMA synchronous')).toEqual({ synchronous: 1 });
     } finally {
+      db.close();
+    }
+  });
+});
+
+describe('migration 2 (usage rollups) on a database made at version 1', () => {
+  /** The version 1 schema (schema.sql and rbac.sql of commit 0fd8d2c), with its per-record insert trigger. */
+  function versionOneDatabase(path: string): Database {
+    const db = new Database(path);
+    db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL) STRICT');
+    db.exec(readFileSync(join(__dirname, 'fixtures/v1/schema.sql'), 'utf8'));
+    db.exec(readFileSync(join(__dirname, 'fixtures/v1/rbac.sql'), 'utf8'));
+    db.run("INSERT INTO schema_migrations (version, name, applied_at) VALUES (1, 'baseline', :at)", { at: isoNow() });
+    seedCatalogue(db);
+    seedSampleData(db);
+    return db;
+  }
+
+  const MODELS = [['openai', 'gpt-4o'], ['openai', 'gpt-4o-mini'], ['anthropic', 'claude-sonnet-4'], ['google', 'gemini-1.5-flash']] as const;
+  const monthStart = new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), 1));
+
+  it('fills the per-model rollup from the records, drops the insert trigger, and summaries equal raw sums', async () => {
+    const path = tempDatabasePath();
+    const old = versionOneDatabase(path);
+    old.transaction(() => {
+      for (let i = 0; i < 400; i++) {
+        const [provider, model] = MODELS[i % MODELS.length] as (typeof MODELS)[number];
+        // This month (before now) and January, big costs, some records without agent or user.
+        const at = i % 3 === 0 ? new Date(Date.UTC(2026, 0, 1 + (i % 28), i % 24, i % 60)) : new Date(monthStart.getTime() + (i * 37_000) % Math.max(1, Date.now() - monthStart.getTime()));
+        old.run(
+          `INSERT INTO llm_usage (id, organization_id, agent_id, session_id, user_id, provider, model, prompt_tokens, completion_tokens,
+             cost_nano_usd, latency_ms, created_at)
+           VALUES (:id, :org, :agent, NULL, :user, :provider, :model, :prompt, :completion, :cost, 100, :at)`,
+          {
+            id: `v1-use-${i}`, org: i % 4 === 3 ? 'cibc' : 'quant', agent: i % 4 === 3 || i % 5 === 0 ? null : 'agt-001',
+            user: i % 2 === 0 ? 'nwalker85' : null, provider, model, prompt: 1000 + i, completion: 200 + i, cost: 987_654_321_987 + i, at: at.toISOString(),
+          },
+        );
+      }
+    });
+    const fineBefore = old.all('SELECT * FROM llm_usage_daily ORDER BY 1, 2, 3, 4, 5, 6, 7');
+    old.close();
+
+    const { services, migration } = await bootstrap(loadConfig({ DATABASE_PATH: path, LOG_LEVEL: 'silent' }));
+    const db = services.db;
+    const handle = createGraphQLHandler(services);
+    const http = createServer((req, res) => void handle(req, res));
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    try {
+      // Migration 2 and every later one, in order, up to the current version.
+      const later = loadMigrations().filter((m) => m.version >= 2).map(({ version, name }) => ({ version, name }));
+      expect(migration.applied[0]).toEqual({ version: 2, name: 'usage_rollups' });
+      expect(migration.applied).toEqual(later);
+      expect(currentVersion(db)).toBe(later.at(-1)?.version);
+      expect(db.all("SELECT name FROM sqlite_schema WHERE type = 'trigger' AND name = 'llm_usage_rollup_insert'")).toEqual([]);
+      // The migrated usage tables, indexes and triggers are exactly those of a new database (schema.sql).
+      const usageSchema = (of: Database) =>
+        of.all("SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE tbl_name LIKE 'llm_usage%' ORDER BY type, name");
+      const fresh = new Database(tempDatabasePath());
+      try {
+        migrate(fresh);
+        expect(usageSchema(db)).toEqual(usageSchema(fresh));
+      } finally {
+        fresh.close();
+      }
+      // Seeding after the migration went through the batch path; the fine rollup still equals the raw records.
+      const fine = db.all(
+        `SELECT organization_id, day, provider, model, agent_id, user_id, api_key_id, requests, prompt_tokens, completion_tokens, total_tokens, cost_nano_usd
+           FROM llm_usage_daily ORDER BY 1, 2, 3, 4, 5, 6, 7`,
+      );
+      expect(fine).toEqual(
+        db.all(
+          `SELECT organization_id, substr(created_at, 1, 10) AS day, provider, model, ifnull(agent_id, '') AS agent_id, ifnull(user_id, '') AS user_id,
+                  ifnull(api_key_id, '') AS api_key_id, count(*) AS requests, sum(prompt_tokens) AS prompt_tokens, sum(completion_tokens) AS completion_tokens,
+                  sum(total_tokens) AS total_tokens, sum(cost_nano_usd) AS cost_nano_usd
+             FROM llm_usage GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 1, 2, 3, 4, 5, 6, 7`,
+        ),
+      );
+      expect(fine.length).toBeGreaterThanOrEqual(fineBefore.length);
+      expect(db.all('SELECT * FROM llm_usage_model_daily ORDER BY 1, 2, 3, 4')).toEqual(
+        db.all(
+          `SELECT organization_id, substr(created_at, 1, 10) AS day, provider, model, count(*) AS requests, sum(prompt_tokens) AS prompt_tokens,
+                  sum(completion_tokens) AS completion_tokens, sum(total_tokens) AS total_tokens, sum(cost_nano_usd) AS cost_nano_usd
+             FROM llm_usage GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`,
+        ),
+      );
+
+      const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/graphql`;
+      const key = await apiKeyFor({ services } as TestServer, { org: 'quant', role: 'org_admin' });
+      const gql = async <T>(query: string, variables: Record<string, unknown>) => {
+        const response = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${key.token}` },
+          body: JSON.stringify({ query, variables }),
+        });
+        return (await response.json()) as { data?: T; errors?: unknown };
+      };
+      const usd = (nano: string) => `${BigInt(nano) / 1_000_000_000n}.${(BigInt(nano) % 1_000_000_000n).toString().padStart(9, '0')}`;
+      for (const [from, to] of [
+        ['2026-01-01T00:00:00.000Z', '2026-02-01T00:00:00.000Z'],
+        [monthStart.toISOString(), new Date(Date.UTC(monthStart.getUTCFullYear(), monthStart.getUTCMonth() + 1, 1)).toISOString()],
+        ['2026-01-03T05:30:00.000Z', '2026-01-20T17:45:00.000Z'],
+      ] as const) {
+        const response = await gql<{ organization: { usageSummary: { total: { requests: number; costUsd: string }; edges: { node: { model: string; requests: number; totalTokens: number; costUsd: string } }[] } } }>(
+          `query ($from: DateTime!, $to: DateTime!) { organization(slug: "quant") { usageSummary(from: $from, to: $to, groupBy: [MODEL], first: 100) {
+             total { requests costUsd } edges { node { model requests totalTokens costUsd } } } } }`,
+          { from, to },
+        );
+        expect(response.errors).toBeUndefined();
+        const raw = db.all<{ model: string; requests: number; tokens: number; cost: string }>(
+          `SELECT model, count(*) AS requests, sum(total_tokens) AS tokens, printf('%d', sum(cost_nano_usd)) AS cost FROM llm_usage
+            WHERE organization_id = 'quant' AND created_at >= :from AND created_at < :to GROUP BY model ORDER BY model`,
+          { from, to },
+        );
+        expect(raw.length).toBeGreaterThan(0);
+        const nodes = (response.data?.organization.usageSummary.edges ?? []).map((edge) => edge.node).sort((a, b) => a.model.localeCompare(b.model));
+        expect(nodes).toEqual(raw.map((row) => ({ model: row.model, requests: row.requests, totalTokens: row.tokens, costUsd: usd(row.cost) })));
+        const total = raw.reduce((sum, row) => sum + BigInt(row.cost), 0n);
+        expect(response.data?.organization.usageSummary.total).toEqual({ requests: raw.reduce((n, row) => n + row.requests, 0), costUsd: usd(total.toString()) });
+      }
+      const quota = await gql<{ organization: { quota: { tokensUsed: number; costUsedUsd: string } } }>('{ organization(slug: "quant") { quota { tokensUsed costUsedUsd } } }', {});
+      const month = db.get<{ tokens: number; cost: string }>(
+        "SELECT sum(total_tokens) AS tokens, printf('%d', sum(cost_nano_usd)) AS cost FROM llm_usage WHERE organization_id = 'quant' AND created_at >= :start",
+        { start: monthStart.toISOString() },
+      );
+      expect(quota.data?.organization.quota).toEqual({ tokensUsed: month?.tokens, costUsedUsd: usd(month?.cost ?? '0') });
+    } finally {
+      http.closeAllConnections();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
       db.close();
     }
   });

@@ -1,7 +1,12 @@
 // Property test: after a random sequence of usage batches (and deletions that
-// move records between rollup rows), summaries and quotas read from the daily
-// rollups equal a scan of the raw records exactly, for random windows and groupings.
+// move records between rollup rows), both daily rollups (fine and per model),
+// and summaries and quotas read from them, equal a scan of the raw records
+// exactly, for random windows and groupings, org-wide and :self readers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Grants } from '../src/auth/grants';
+import type { Principal } from '../src/auth/principal';
+import { rebuildUsageRollups } from '../src/modules/usage/repo';
+import { rollupFor } from '../src/modules/usage/rollups';
 import { gid } from './helpers/fixtures';
 import { apiKeyFor } from './helpers/principals';
 import { startServer, type TestServer } from './helpers/server';
@@ -103,6 +108,28 @@ describe('rollups', () => {
          FROM llm_usage GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 1, 2, 3, 4, 5, 6, 7`,
     );
     expect(rollups).toEqual(raw);
+    // So does the coarse rollup (organization, day, provider, model).
+    const coarse = server.services.db.all(
+      `SELECT organization_id, day, provider, model, requests, prompt_tokens, completion_tokens, total_tokens, cost_nano_usd
+         FROM llm_usage_model_daily ORDER BY 1, 2, 3, 4`,
+    );
+    const rawCoarse = server.services.db.all(
+      `SELECT organization_id, substr(created_at, 1, 10) AS day, provider, model, count(*) AS requests, sum(prompt_tokens) AS prompt_tokens,
+              sum(completion_tokens) AS completion_tokens, sum(total_tokens) AS total_tokens, sum(cost_nano_usd) AS cost_nano_usd
+         FROM llm_usage GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`,
+    );
+    expect(coarse).toEqual(rawCoarse);
+    // Rebuilding from the records (what bulk loaders do) changes nothing.
+    rebuildUsageRollups(server.services.db);
+    expect(server.services.db.all('SELECT * FROM llm_usage_model_daily ORDER BY 1, 2, 3, 4').map((row) => Object.values(row as object))).toEqual(
+      rawCoarse.map((row) => Object.values(row as object)),
+    );
+    expect(
+      server.services.db.all(
+        `SELECT organization_id, day, provider, model, agent_id, user_id, api_key_id, requests, total_tokens, cost_nano_usd
+           FROM llm_usage_daily ORDER BY 1, 2, 3, 4, 5, 6, 7`,
+      ),
+    ).toEqual(raw);
 
     // usageSummary over random windows (edges inside days, across days) and groupings equals the raw scan.
     for (let trial = 0; trial < 30; trial++) {
@@ -148,5 +175,91 @@ describe('rollups', () => {
       '{ organization(slug: "quant") { quota { tokensUsed costUsedUsd } } }',
     );
     expect(response.data?.organization.quota).toEqual({ tokensUsed: raw?.tokens, costUsedUsd: usd(raw?.cost ?? '0') });
+  });
+
+  it("give a month's summary by MODEL equal to raw sums, for an org-wide reader (coarse rollup) and a :self reader (fine rollup)", async () => {
+    // A member who may read the organization but only its own usage.
+    server.services.db.run(
+      `INSERT INTO roles (id, name, level, is_system, description, created_at)
+       VALUES ('usage_self_reader', 'usage_self_reader', 'org', 0, 'reads the organization and its own usage', :now)`,
+      { now: new Date(NOW).toISOString() },
+    );
+    for (const code of ['org:read', 'llm:invoke', 'llm:quota:read:self']) {
+      server.services.db.run("INSERT INTO role_permissions (role_id, permission_code) VALUES ('usage_self_reader', :code)", { code });
+    }
+    const self = await apiKeyFor(server, { org: 'quant', role: 'usage_self_reader' });
+    const admin = await apiKeyFor(server, { org: 'quant', role: 'org_admin' });
+    const records = MODELS.flatMap((model, i) =>
+      [1, 2, 3].map((k) => ({ model, promptTokens: 1000 * k + i, completionTokens: 100 * k, createdAt: new Date(NOW - k * DAY - i * 1000).toISOString() })),
+    );
+    for (const token of [self.token, admin.token]) {
+      const response = await server.gql(RECORD, { input: { organizationId: gid('Organization', 'quant'), records } }, token);
+      expect(response.errors, JSON.stringify(response.errors)).toBeUndefined();
+    }
+    // Whole UTC days of the last 40 days: every day comes from a rollup.
+    const to = new Date(Math.floor(NOW / DAY) * DAY).toISOString();
+    const from = new Date(Math.floor(NOW / DAY) * DAY - 40 * DAY).toISOString();
+    const query = `query ($from: DateTime!, $to: DateTime!) { organization(slug: "quant") {
+      usageSummary(from: $from, to: $to, groupBy: [MODEL], first: 100) { totalCount total { requests totalTokens costUsd }
+        edges { node { model requests totalTokens costUsd } } } } }`;
+    const raw = (ownOnly: string) =>
+      server.services.db.all<{ model: string; requests: number; tokens: number; cost: string }>(
+        `SELECT model, count(*) AS requests, sum(total_tokens) AS tokens, printf('%d', sum(cost_nano_usd)) AS cost FROM llm_usage
+          WHERE organization_id = 'quant' AND created_at >= :from AND created_at < :to ${ownOnly} GROUP BY model ORDER BY model`,
+        { from, to, key: self.id },
+      );
+    const asNodes = (rows: ReturnType<typeof raw>) => rows.map((row) => ({ model: row.model, requests: row.requests, totalTokens: row.tokens, costUsd: usd(row.cost) }));
+    for (const [token, own] of [[admin.token, ''], [self.token, 'AND api_key_id = :key']] as const) {
+      const response = await server.gql<{ organization: { usageSummary: { totalCount: number; edges: { node: { model: string } }[] } } }>(query, { from, to }, token);
+      expect(response.errors).toBeUndefined();
+      const expected = asNodes(raw(own));
+      expect(expected.length).toBeGreaterThan(0);
+      const nodes = (response.data?.organization.usageSummary.edges ?? []).map((edge) => edge.node).sort((a, b) => a.model.localeCompare(b.model));
+      expect(nodes).toEqual(expected);
+      expect(response.data?.organization.usageSummary.totalCount).toBe(expected.length);
+    }
+  });
+
+  it('pick the coarse rollup only for org-wide readers and day/model/provider groupings of organizations', () => {
+    const principal = (codes: [string | null, string][]): Principal => ({
+      kind: 'API_KEY', id: 'k', name: 'k', userId: null, apiKeyId: 'k', loginTokenId: null, isPlatformOwner: false,
+      grants: Grants.from(codes.map(([organizationId, code]) => ({ organizationId, code }))),
+    });
+    const orgWide = principal([['quant', 'llm:quota:read:org']]);
+    const self = principal([['quant', 'llm:quota:read:self']]);
+    const platform = principal([[null, 'llm:quota:read:org']]);
+    expect(rollupFor(orgWide, 'organization_id', ['quant'], ['MODEL'])).toBe('coarse');
+    expect(rollupFor(orgWide, 'organization_id', ['quant'], ['DAY', 'PROVIDER'])).toBe('coarse');
+    expect(rollupFor(platform, 'organization_id', ['quant', 'cibc'], [])).toBe('coarse');
+    expect(rollupFor(orgWide, 'organization_id', ['quant', 'cibc'], ['MODEL'])).toBe('fine');
+    expect(rollupFor(orgWide, 'organization_id', ['quant'], ['MODEL', 'AGENT'])).toBe('fine');
+    expect(rollupFor(orgWide, 'agent_id', ['agt-001'], ['MODEL'])).toBe('fine');
+    expect(rollupFor(self, 'organization_id', ['quant'], ['MODEL'])).toBe('fine');
+  });
+
+  it("read tens of coarse rollup rows for a month's summary by model", () => {
+    const db = server.services.db;
+    const start = new Date(Date.UTC(new Date(NOW).getUTCFullYear(), new Date(NOW).getUTCMonth(), 1)).toISOString().slice(0, 10);
+    const coarse = db.get<{ n: number }>("SELECT count(*) AS n FROM llm_usage_model_daily WHERE organization_id = 'quant' AND day >= :start", { start });
+    const fine = db.get<{ n: number }>("SELECT count(*) AS n FROM llm_usage_daily WHERE organization_id = 'quant' AND day >= :start", { start });
+    expect(coarse?.n).toBeLessThanOrEqual(31 * MODELS.length);
+    expect(coarse?.n).toBeLessThan(fine?.n ?? 0);
+    const plan = db.all<{ detail: string }>(
+      `EXPLAIN QUERY PLAN SELECT model, sum(cost_nano_usd) FROM llm_usage_model_daily
+        WHERE organization_id IN (SELECT value FROM json_each(:orgs)) AND day >= :start AND day < :end GROUP BY model`,
+      { orgs: '["quant"]', start, end: '9999-12-31' },
+    );
+    expect(plan.map((row) => row.detail).join('\n')).toMatch(/SEARCH llm_usage_model_daily USING PRIMARY KEY \(organization_id=\? AND day>\? AND day<\?\)/);
+  });
+
+  it('write a 1,000-record batch in a few statements: multi-row inserts and each rollup once per batch', async () => {
+    const records = Array.from({ length: 1000 }, (_, i) => ({
+      model: MODELS[i % MODELS.length] as string, promptTokens: i, completionTokens: 1, agentId: gid('Agent', AGENTS[i % 3] as string),
+      createdAt: new Date(NOW - (i % 5) * DAY).toISOString(),
+    }));
+    const response = await server.gql(RECORD, { input: { organizationId: gid('Organization', 'quant'), records } });
+    expect(response.errors).toBeUndefined();
+    // 10 INSERTs of 100 rows, 2 rollup upserts, and the lookups, quota check and audit entry: not one per record.
+    expect(response.extensions?.sql?.statements).toBeLessThan(40);
   });
 });

@@ -1,13 +1,13 @@
 // The load benchmark's data set: 2 organizations, 500 agents, 20,000 sessions and 1,000,000 LLM usage rows,
 // generated once (deterministically) into bench/.cache/load-v1.db and reused while it exists.
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { bootstrap } from '../../src/bootstrap';
 import { loadConfig } from '../../src/config';
 import type { Database } from '../../src/db/connection';
-import { costOf, type ModelPrice } from '../../src/modules/usage/repo';
+import { costOf, type ModelPrice, rebuildUsageRollups } from '../../src/modules/usage/repo';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const DATASET_PATH = join(ROOT, 'bench', '.cache', 'load-v1.db');
@@ -56,7 +56,7 @@ export async function ensureDataset(log: (line: string) => void = () => undefine
   try {
     generate(db, log);
     const rollupStarted = performance.now();
-    rebuildRollups(db);
+    rebuildUsageRollups(db);
     log(`rollups rebuilt in ${((performance.now() - rollupStarted) / 1000).toFixed(1)} s`);
     db.raw.exec('ANALYZE');
     db.raw.pragma('optimize');
@@ -83,8 +83,8 @@ function generate(db: Database, log: (line: string) => void): void {
   if (prices.length === 0) throw new Error('the seeded model_prices table is empty');
 
   // The sample activity is dated January 2026; the data set's activity lies in the 90-day window only.
+  // Rows go in raw (the rollups are rebuilt from them once at the end, as insertUsageBatch would keep them).
   raw.exec('DELETE FROM llm_usage; DELETE FROM sessions;');
-  const trigger = dropInsertTrigger(db);
 
   const orgs = raw.transaction(() => ORGANIZATIONS.map((org, index) => entitiesOf(db, org, index, random, pick)))();
   log(`entities: ${orgs.map((o) => `${o.id} ${o.domains.length} domains, ${o.agents.length} agents, ${o.users.length} users`).join('; ')}`);
@@ -130,18 +130,6 @@ function generate(db: Database, log: (line: string) => void): void {
     }
   }
   log(`${sessionNo} sessions and ${usageNo} usage rows inserted in ${((performance.now() - usageStarted) / 1000).toFixed(1)} s`);
-  if (trigger) raw.exec(trigger);
-}
-
-/** Drops the per-row rollup trigger for the bulk load; returns its CREATE text (from schema.sql) to put it back. */
-function dropInsertTrigger(db: Database): string | null {
-  const exists = db.raw.prepare("SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = 'llm_usage_rollup_insert'").get();
-  if (!exists) return null;
-  const schema = readFileSync(join(ROOT, 'schema.sql'), 'utf8');
-  const text = /CREATE TRIGGER llm_usage_rollup_insert[\s\S]*?\nEND;/.exec(schema)?.[0] ?? null;
-  if (!text) return null;
-  db.raw.exec('DROP TRIGGER llm_usage_rollup_insert');
-  return text;
 }
 
 /** Brings a cached data set to the current schema once, so that runs do not pay for migrations over a million rows. */
@@ -158,18 +146,6 @@ async function migrateCached(log: (line: string) => void): Promise<void> {
   } finally {
     services.db.close();
   }
-}
-
-/** The rollup (llm_usage_daily) rebuilt from the raw rows in one pass. */
-export function rebuildRollups(db: Database): void {
-  db.transaction(() => {
-    db.raw.exec(`DELETE FROM llm_usage_daily;
-      INSERT INTO llm_usage_daily (organization_id, day, provider, model, agent_id, user_id, api_key_id,
-        requests, prompt_tokens, completion_tokens, total_tokens, cost_nano_usd)
-      SELECT organization_id, substr(created_at, 1, 10), provider, model, ifnull(agent_id, ''), ifnull(user_id, ''),
-        ifnull(api_key_id, ''), count(*), sum(prompt_tokens), sum(completion_tokens), sum(total_tokens), sum(cost_nano_usd)
-      FROM llm_usage GROUP BY 1, 2, 3, 4, 5, 6, 7;`);
-  });
 }
 
 /** Users, domains, instances and agents of one organization, topping the seeded ones up to the set sizes. */

@@ -1,6 +1,8 @@
 // Extra rows for tests, written straight into the test's SQLite file (the
-// write API comes later; reads are what these tests are about).
+// write API comes later; reads are what these tests are about). Usage goes
+// through insertUsageBatch, the one write path that keeps the rollups.
 import { encodeGlobalID } from '@pothos/plugin-relay';
+import { insertUsageBatch } from '../../src/modules/usage/repo';
 import type { TestServer } from './server';
 
 const BASE = Date.parse('2026-03-02T08:00:00.000Z');
@@ -91,22 +93,21 @@ export type UsageSpec = {
 };
 
 export function addUsage(server: TestServer, usage: UsageSpec): void {
-  server.services.db.run(
-    `INSERT INTO llm_usage (id, organization_id, agent_id, session_id, user_id, provider, model, prompt_tokens,
-       completion_tokens, cost_nano_usd, latency_ms, created_at)
-     VALUES (:id, :organizationId, :agentId, :sessionId, :userId, :provider, :model, :prompt, :completion, :cost, 100, :at)`,
+  insertUsageBatch(server.services.db, [
     {
       id: usage.id,
       organizationId: usage.organizationId,
       agentId: usage.agentId ?? null,
       sessionId: usage.sessionId ?? null,
       userId: usage.userId ?? null,
+      apiKeyId: null,
       provider: usage.provider ?? 'openai',
       model: usage.model ?? 'gpt-4o',
-      prompt: usage.promptTokens ?? 10,
-      completion: usage.completionTokens ?? 5,
-      cost: usage.costNanoUsd,
-      at: usage.createdAt ?? minutesAfterBase(3),
+      promptTokens: usage.promptTokens ?? 10,
+      completionTokens: usage.completionTokens ?? 5,
+      costNanoUsd: BigInt(usage.costNanoUsd),
+      latencyMs: 100,
+      createdAt: usage.createdAt ?? minutesAfterBase(3),
     },
-  );
+  ]);
 }

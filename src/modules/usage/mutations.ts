@@ -1,17 +1,15 @@
 // recordLlmUsage (a metered batch, refused whole past the monthly quota) and setLlmQuota.
-import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { isoNow } from '../../db/connection';
 import { builder } from '../../schema/builder';
 import { principalOf } from '../../schema/context';
 import { BadUserInputError, QuotaExceededError } from '../../schema/errors';
 import { formatNanoUsd } from '../../schema/money';
-import { parseDateTime } from '../../schema/scalars';
 import { tokenCount } from '../../schema/validation';
 import { audited, organizationForWrite, parseInput, requirePermission, visibleRowForWrite } from '../../schema/write';
 import { AGENTS, type AgentRow } from '../agents/repo';
 import { SESSIONS, type SessionRow } from '../sessions/repo';
-import { costOf, insertUsage, modelPrices, type NewUsage, quotaLimits, upsertQuota } from './repo';
+import { costOf, insertUsageBatch, modelPrices, type NewUsage, newUsageId, quotaLimits, upsertQuota } from './repo';
 import { quotasOfOrganizations } from './rollups';
 import { LlmUsageRecord, Quota } from './types';
 
@@ -103,11 +101,9 @@ builder.mutationFields((t) => ({
           const field = `input.records.${index}`;
           const price = prices.get(record.model);
           if (!price) throw new BadUserInputError(`${field}.model: "${record.model}" has no price; unknown model.`, `${field}.model`);
-          let createdAt = now;
-          if (record.createdAt) {
-            createdAt = parseDateTime(record.createdAt);
-            if (createdAt > now) throw new BadUserInputError(`${field}.createdAt: must not be in the future.`, `${field}.createdAt`);
-          }
+          // The DateTime scalar has already checked and normalized createdAt to the stored form.
+          const createdAt = record.createdAt || now;
+          if (createdAt > now) throw new BadUserInputError(`${field}.createdAt: must not be in the future.`, `${field}.createdAt`);
           let session: SessionRow | undefined;
           if (record.sessionId) {
             session = sessions.get(record.sessionId) ?? visibleRowForWrite<SessionRow>(context, SESSIONS, 'Session', record.sessionId, `${field}.sessionId`);
@@ -123,7 +119,7 @@ builder.mutationFields((t) => ({
             agentId = agent.id;
           }
           return {
-            id: randomUUID(),
+            id: newUsageId(),
             organizationId,
             agentId,
             sessionId: session?.id ?? null,
@@ -141,7 +137,7 @@ builder.mutationFields((t) => ({
         const tokens = rows.reduce((sum, row) => sum + row.promptTokens + row.completionTokens, 0);
         const cost = rows.reduce((sum, row) => sum + row.costNanoUsd, 0n);
         enforceQuota(context.db, organizationId, rows, now);
-        for (const row of rows) insertUsage(context.db, row);
+        insertUsageBatch(context.db, rows);
         return {
           organizationId,
           resourceId: null,

@@ -1,9 +1,10 @@
 // SQL for LLM usage: records, per-session totals, grouped summaries and quotas.
 // Sums are taken over the access policy's visible rows only, and money sums
 // leave SQLite as decimal text of an integer so that no float ever touches them.
+import { randomFillSync } from 'node:crypto';
 import { conditionsOf, narrowed, visibleQuery } from '../../auth/policy';
 import type { Principal } from '../../auth/principal';
-import type { Database } from '../../db/connection';
+import type { Database, SqlValue } from '../../db/connection';
 import { FilterBuilder } from '../../schema/filters';
 import { idOf } from '../../schema/ids';
 import type { ListSpec, Narrowing } from '../../schema/lists';
@@ -120,14 +121,152 @@ export type NewUsage = {
   createdAt: string;
 };
 
-export function insertUsage(db: Database, usage: NewUsage): void {
-  db.run(
-    `INSERT INTO llm_usage (id, organization_id, agent_id, session_id, user_id, api_key_id, provider, model, prompt_tokens,
-       completion_tokens, cost_nano_usd, latency_ms, created_at)
-     VALUES (:id, :organizationId, :agentId, :sessionId, :userId, :apiKeyId, :provider, :model, :promptTokens,
-       :completionTokens, :costNanoUsd, :latencyMs, :createdAt)`,
-    usage,
+/**
+ * A new record id: a UUIDv7 (RFC 9562), time-ordered with a per-millisecond
+ * counter, so that a batch appends to the end of llm_usage's primary key
+ * index instead of touching a random page per record as UUIDv4 would.
+ */
+export function newUsageId(): string {
+  const now = Date.now();
+  if (now > lastMs) {
+    lastMs = now;
+    counter = 0;
+  } else if (++counter > 0xfff) {
+    lastMs += 1;
+    counter = 0;
+  }
+  if (poolAt + 8 > pool.length) {
+    randomFillSync(pool);
+    poolAt = 0;
+  }
+  const random = pool.toString('hex', poolAt, poolAt + 8);
+  poolAt += 8;
+  const time = lastMs.toString(16).padStart(12, '0');
+  const variant = ((parseInt(random.slice(0, 1), 16) & 0x3) | 0x8).toString(16);
+  return `${time.slice(0, 8)}-${time.slice(8)}-7${counter.toString(16).padStart(3, '0')}-${variant}${random.slice(1, 4)}-${random.slice(4, 16)}`;
+}
+let lastMs = 0;
+let counter = 0;
+const pool = Buffer.alloc(8 * 1024);
+let poolAt = pool.length;
+
+const USAGE_COLUMNS = `id, organization_id, agent_id, session_id, user_id, api_key_id, provider, model, prompt_tokens,
+  completion_tokens, cost_nano_usd, latency_ms, created_at`;
+/** Rows per multi-row INSERT: 13 values each, well under SQLite's limit of bound values. */
+const CHUNK = 100;
+
+const insertSql: string[] = [];
+
+/** The INSERT of `count` rows, built once per count. */
+function insertRowsSql(count: number): string {
+  insertSql[count] ??= `INSERT INTO llm_usage (${USAGE_COLUMNS}) VALUES ${Array.from({ length: count }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`;
+  return insertSql[count];
+}
+
+function rowValues(usage: NewUsage): SqlValue[] {
+  return [
+    usage.id,
+    usage.organizationId,
+    usage.agentId,
+    usage.sessionId,
+    usage.userId,
+    usage.apiKeyId,
+    usage.provider,
+    usage.model,
+    usage.promptTokens,
+    usage.completionTokens,
+    usage.costNanoUsd,
+    usage.latencyMs,
+    usage.createdAt,
+  ];
+}
+
+type Sums = { requests: number; prompt: number; completion: number; cost: bigint };
+type Group = { key: SqlValue[]; sums: Sums };
+
+/** Sums rows per key in one pass: the rollup rows a batch adds to. */
+function groupSums(rows: readonly NewUsage[], keyOf: (row: NewUsage) => SqlValue[]): Group[] {
+  const groups = new Map<string, Group>();
+  for (const row of rows) {
+    const key = keyOf(row);
+    const name = key.join('\u0000');
+    let group = groups.get(name);
+    if (!group) groups.set(name, (group = { key, sums: { requests: 0, prompt: 0, completion: 0, cost: 0n } }));
+    group.sums.requests += 1;
+    group.sums.prompt += row.promptTokens;
+    group.sums.completion += row.completionTokens;
+    group.sums.cost += row.costNanoUsd;
+  }
+  return [...groups.values()];
+}
+
+const ADD_SUMS = `ON CONFLICT DO UPDATE SET
+    requests = requests + excluded.requests,
+    prompt_tokens = prompt_tokens + excluded.prompt_tokens,
+    completion_tokens = completion_tokens + excluded.completion_tokens,
+    total_tokens = total_tokens + excluded.total_tokens,
+    cost_nano_usd = cost_nano_usd + excluded.cost_nano_usd`;
+
+/** Adds a batch's groups to a rollup table in one statement (the groups travel as one JSON array of arrays). */
+function addToRollup(db: Database, table: string, keyColumns: string[], groups: Group[]): void {
+  const keys = keyColumns.map((column, index) => `value ->> ${index} AS ${column}`);
+  const at = keyColumns.length;
+  // Money and token sums travel as decimal text and are cast back to exact integers in SQLite.
+  const json = JSON.stringify(
+    groups.map(({ key, sums }) => [...key, sums.requests, String(sums.prompt), String(sums.completion), String(sums.prompt + sums.completion), sums.cost.toString()]),
   );
+  db.run(
+    `INSERT INTO ${table} (${keyColumns.join(', ')}, requests, prompt_tokens, completion_tokens, total_tokens, cost_nano_usd)
+     SELECT ${keys.join(', ')}, value ->> ${at}, CAST(value ->> ${at + 1} AS INTEGER), CAST(value ->> ${at + 2} AS INTEGER),
+       CAST(value ->> ${at + 3} AS INTEGER), CAST(value ->> ${at + 4} AS INTEGER)
+     FROM json_each(:groups) WHERE 1
+     ${ADD_SUMS}`,
+    { groups: json },
+  );
+}
+
+const FINE_KEY = ['organization_id', 'day', 'provider', 'model', 'agent_id', 'user_id', 'api_key_id'];
+const COARSE_KEY = ['organization_id', 'day', 'provider', 'model'];
+
+/**
+ * The one write path for LLM usage: inserts a batch with multi-row statements
+ * and adds it to both daily rollups once per group (not once per record), all
+ * in one transaction (a savepoint inside the caller's, if any).
+ */
+export function insertUsageBatch(db: Database, rows: readonly NewUsage[]): void {
+  if (rows.length === 0) return;
+  db.transaction(() => {
+    for (let start = 0; start < rows.length; start += CHUNK) {
+      const chunk = rows.slice(start, start + CHUNK);
+      db.run(insertRowsSql(chunk.length), chunk.flatMap(rowValues));
+    }
+    const day = (row: NewUsage) => row.createdAt.slice(0, 10);
+    addToRollup(db, 'llm_usage_daily', FINE_KEY, groupSums(rows, (row) => [
+      row.organizationId, day(row), row.provider, row.model, row.agentId ?? '', row.userId ?? '', row.apiKeyId ?? '',
+    ]));
+    addToRollup(db, 'llm_usage_model_daily', COARSE_KEY, groupSums(rows, (row) => [row.organizationId, day(row), row.provider, row.model]));
+  });
+}
+
+const ROLLUP_SUMS = 'count(*), sum(prompt_tokens), sum(completion_tokens), sum(total_tokens), sum(cost_nano_usd)';
+
+/** Recomputes every usage rollup from llm_usage (for bulk loaders that write llm_usage directly). */
+export function rebuildUsageRollups(db: Database): void {
+  db.transaction(() => {
+    db.run('DELETE FROM llm_usage_daily');
+    db.run('DELETE FROM llm_usage_model_daily');
+    db.run(
+      `INSERT INTO llm_usage_daily (${FINE_KEY.join(', ')}, requests, prompt_tokens, completion_tokens, total_tokens, cost_nano_usd)
+       SELECT organization_id, substr(created_at, 1, 10), provider, model, ifnull(agent_id, ''), ifnull(user_id, ''),
+         ifnull(api_key_id, ''), ${ROLLUP_SUMS}
+       FROM llm_usage GROUP BY 1, 2, 3, 4, 5, 6, 7`,
+    );
+    db.run(
+      `INSERT INTO llm_usage_model_daily (${COARSE_KEY.join(', ')}, requests, prompt_tokens, completion_tokens, total_tokens, cost_nano_usd)
+       SELECT organization_id, substr(created_at, 1, 10), provider, model, ${ROLLUP_SUMS}
+       FROM llm_usage GROUP BY 1, 2, 3, 4`,
+    );
+  });
 }
 
 export type QuotaLimits = { monthly_token_limit: number | null; monthly_cost_limit_nano_usd: number | null };

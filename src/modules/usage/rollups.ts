@@ -1,7 +1,9 @@
-// Usage summaries and quotas read from the daily rollups (llm_usage_daily,
-// kept by triggers). A window [from, to) is split into whole UTC days, read
-// from the rollups, and the partial days at its edges, read from the raw
-// records; both give rows of the same shape, so results equal a raw scan.
+// Usage summaries and quotas read from the daily rollups (kept by
+// insertUsageBatch and triggers). A window [from, to) is split into whole UTC
+// days, read from a rollup, and the partial days at its edges, read from the
+// raw records; both give rows of the same shape, so results equal a raw scan.
+// The coarse rollup (per organization, day, provider, model) serves what needs
+// no finer key and no per-row visibility; the fine one everything else.
 import { visibleRows } from '../../auth/policy';
 import type { Principal } from '../../auth/principal';
 import type { Database, SqlValue } from '../../db/connection';
@@ -29,12 +31,25 @@ export type UsageWindow = { from: string; to: string };
 const DAY_MS = 86_400_000;
 const startOfDay = (iso: string) => Math.floor(Date.parse(iso) / DAY_MS) * DAY_MS;
 
+/** Which rollup a read may use: the coarse one has no agent, user or API key columns. */
+type Rollup = 'fine' | 'coarse';
+
+const ROLLUP_SOURCES: Record<Rollup, string> = {
+  fine: `SELECT organization_id, day, provider, model, nullif(agent_id, '') AS agent_id, nullif(user_id, '') AS user_id,
+       nullif(api_key_id, '') AS api_key_id, requests, prompt_tokens, completion_tokens, total_tokens, cost_nano_usd
+     FROM llm_usage_daily WHERE day >= :_w_full_from_day AND day < :_w_full_to_day`,
+  coarse: `SELECT organization_id, day, provider, model, NULL AS agent_id, NULL AS user_id, NULL AS api_key_id, requests,
+       prompt_tokens, completion_tokens, total_tokens, cost_nano_usd
+     FROM llm_usage_model_daily WHERE day >= :_w_full_from_day AND day < :_w_full_to_day`,
+};
+
 /**
  * The usage rows of a window as a derived table `lu` with one shape for both
  * sources: (organization_id, day, provider, model, agent_id, user_id,
  * api_key_id, requests, prompt_tokens, completion_tokens, total_tokens, cost_nano_usd).
+ * From the coarse rollup, agent_id, user_id and api_key_id are NULL.
  */
-function windowSource(window: UsageWindow): { from: string; params: Record<string, SqlValue> } {
+function windowSource(window: UsageWindow, rollup: Rollup): { from: string; params: Record<string, SqlValue> } {
   const fromMs = Date.parse(window.from);
   const toMs = Date.parse(window.to);
   const firstFullDay = startOfDay(window.from) === fromMs ? fromMs : startOfDay(window.from) + DAY_MS;
@@ -50,11 +65,7 @@ function windowSource(window: UsageWindow): { from: string; params: Record<strin
   }
   const fullFrom = new Date(firstFullDay).toISOString();
   const fullTo = new Date(endFullDays).toISOString();
-  const parts = [
-    `SELECT organization_id, day, provider, model, nullif(agent_id, '') AS agent_id, nullif(user_id, '') AS user_id,
-       nullif(api_key_id, '') AS api_key_id, requests, prompt_tokens, completion_tokens, total_tokens, cost_nano_usd
-     FROM llm_usage_daily WHERE day >= :_w_full_from_day AND day < :_w_full_to_day`,
-  ];
+  const parts = [ROLLUP_SOURCES[rollup]];
   const params: Record<string, SqlValue> = { _w_full_from_day: fullFrom.slice(0, 10), _w_full_to_day: fullTo.slice(0, 10) };
   if (fromMs < firstFullDay) {
     parts.push(raw('created_at >= :_w_from AND created_at < :_w_full_from'));
@@ -67,13 +78,36 @@ function windowSource(window: UsageWindow): { from: string; params: Record<strin
   return { from: `(${parts.join(' UNION ALL ')}) lu`, params };
 }
 
+/**
+ * Whether the principal sees every usage row of each of these organizations
+ * (llm:quota:read:org there, or platform-wide); with only
+ * llm:quota:read:self it sees its own rows, which takes the user and API key
+ * columns of the fine rollup.
+ */
+export function readsUsageOrgWide(principal: Principal, organizationIds: readonly string[]): boolean {
+  const scope = principal.grants.scopeOf('llm:quota:read:org');
+  return scope.all || organizationIds.every((id) => scope.organizationIds.includes(id));
+}
+
+const COARSE_GROUPS: readonly UsageGroup[] = ['DAY', 'MODEL', 'PROVIDER'];
+
+/** The coarse rollup serves organization summaries grouped by day/model/provider only, for org-wide readers. */
+export function rollupFor(principal: Principal, parentColumn: string, parentIds: readonly string[], groupBy: readonly UsageGroup[]): Rollup {
+  const coarse =
+    parentColumn === 'organization_id' && groupBy.every((group) => COARSE_GROUPS.includes(group)) && readsUsageOrgWide(principal, parentIds);
+  return coarse ? 'coarse' : 'fine';
+}
+
 /** The visible rows of a window that belong to the given parents. */
-function visibleWindow(principal: Principal, parentColumn: string, parentIds: readonly string[], window: UsageWindow) {
-  const source = windowSource(window);
-  const visible = visibleRows(principal, 'llmUsage', 'lu');
+function visibleWindow(principal: Principal, parentColumn: string, parentIds: readonly string[], window: UsageWindow, groupBy: readonly UsageGroup[]) {
+  const rollup = rollupFor(principal, parentColumn, parentIds, groupBy);
+  const source = windowSource(window, rollup);
+  const parents = `lu.${parentColumn} IN (SELECT value FROM json_each(:_parents))`;
+  // Coarse only when every row of these organizations is visible: the parent condition is the whole predicate.
+  const visible = rollup === 'coarse' ? { sql: '1', params: {} } : visibleRows(principal, 'llmUsage', 'lu');
   return {
     from: source.from,
-    where: `${visible.sql} AND lu.${parentColumn} IN (SELECT value FROM json_each(:_parents))`,
+    where: `${visible.sql} AND ${parents}`,
     params: { ...source.params, ...visible.params, _parents: JSON.stringify(parentIds) },
   };
 }
@@ -107,7 +141,7 @@ export function usageBucketPagesPerParent(
   page: PageRequest,
 ): Map<string, Page<UsageBucketRow>> {
   const groups = orderedGroups(groupBy);
-  const source = visibleWindow(principal, parentColumn, parentIds, window);
+  const source = visibleWindow(principal, parentColumn, parentIds, window, groups);
   const selected = GROUP_ORDER.map((group) =>
     groups.includes(group) ? `${USAGE_GROUPS[group]} AS ${GROUP_COLUMNS[group]}` : `NULL AS ${GROUP_COLUMNS[group]}`,
   );
@@ -133,7 +167,7 @@ export function usageBucketCountsPerParent(
   groupBy: readonly UsageGroup[],
   window: UsageWindow,
 ): Map<string, number> {
-  const source = visibleWindow(principal, parentColumn, parentIds, window);
+  const source = visibleWindow(principal, parentColumn, parentIds, window, groupBy);
   const groups = orderedGroups(groupBy).map((group) => USAGE_GROUPS[group]);
   const distinct = groups.length === 0 ? '1' : `DISTINCT json_array(${groups.join(', ')})`;
   const rows = db.all<{ parent: string; n: number }>(
@@ -153,7 +187,7 @@ export function usageTotalsInWindowPerParent(
   parentIds: readonly string[],
   window: UsageWindow,
 ): UsageTotals[] {
-  const source = visibleWindow(principal, parentColumn, parentIds, window);
+  const source = visibleWindow(principal, parentColumn, parentIds, window, []);
   const rows = db.all<UsageTotals & { parent: string }>(
     `SELECT lu.${parentColumn} AS parent, ${SUMS} FROM ${source.from} WHERE ${source.where} GROUP BY lu.${parentColumn}`,
     source.params,
@@ -181,7 +215,7 @@ export type QuotaRow = {
   cost_used_nano_usd: string;
 };
 
-/** Quotas with this month's use (from the rollups) for the organizations given. */
+/** Quotas with this month's use (from the coarse rollup: tens of rows per organization) for the organizations given. */
 export function quotasOfOrganizations(db: Database, organizationIds: readonly string[], now: Date): QuotaRow[] {
   const period = quotaPeriod(now);
   return db.all<QuotaRow>(
@@ -190,8 +224,9 @@ export function quotasOfOrganizations(db: Database, organizationIds: readonly st
             coalesce(m.tokens, 0) AS tokens_used, printf('%d', coalesce(m.cost, 0)) AS cost_used_nano_usd
        FROM json_each(:ids) o
        LEFT JOIN llm_quotas q ON q.organization_id = o.value
-       LEFT JOIN (SELECT organization_id, sum(total_tokens) AS tokens, sum(cost_nano_usd) AS cost FROM llm_usage_daily
-                   WHERE day >= :startDay AND day < :endDay GROUP BY organization_id) m ON m.organization_id = o.value`,
+       LEFT JOIN (SELECT organization_id, sum(total_tokens) AS tokens, sum(cost_nano_usd) AS cost FROM llm_usage_model_daily
+                   WHERE organization_id IN (SELECT value FROM json_each(:ids)) AND day >= :startDay AND day < :endDay
+                   GROUP BY organization_id) m ON m.organization_id = o.value`,
     { ids: JSON.stringify(organizationIds), start: period.start, end: period.end, startDay: period.start.slice(0, 10), endDay: period.end.slice(0, 10) },
   );
 }
