@@ -8,6 +8,7 @@ import { Domain } from '../domains/types';
 import { Organization } from '../organizations/types';
 import { User } from '../users/types';
 import { AGENT_VERSIONS, AGENTS, agentFilter, type AgentRow, type AgentVersionRow } from './repo';
+import { LOADER_OPTIONS } from '../../schema/batchSchedule';
 
 export const AgentStatus = builder.enumType('AgentStatus', {
   values: {
@@ -19,6 +20,7 @@ export const AgentStatus = builder.enumType('AgentStatus', {
 });
 
 export const Agent = builder.loadableNode('Agent', {
+  loaderOptions: LOADER_OPTIONS,
   description: 'An AI agent of an organization, built in one of its domains.',
   id: { resolve: (agent: AgentRow) => agent.id },
   load: async (ids: string[], context) => visibleByIds<AgentRow>(context, principalOf(context), AGENTS, ids),
@@ -49,6 +51,7 @@ export const Agent = builder.loadableNode('Agent', {
 });
 
 export const AgentVersion = builder.loadableNode('AgentVersion', {
+  loaderOptions: LOADER_OPTIONS,
   description: 'A published snapshot of an agent.',
   id: { resolve: (version: AgentVersionRow) => version.id },
   load: async (ids: string[], context) => visibleByIds<AgentVersionRow>(context, principalOf(context), AGENT_VERSIONS, ids),
@@ -89,6 +92,7 @@ const agentsOf = (parentColumn: 'organization_id' | 'domain_id') => ({
 
 builder.objectFields(Organization, (t) => ({
   agents: t.loadable({
+    loaderOptions: LOADER_OPTIONS,
     ...agentsOf('organization_id'),
     args: { ...t.arg.connectionArgs(), orderBy: t.arg({ type: AgentOrder }), filter: t.arg({ type: AgentFilterInput }) },
     resolve: (organization) => organization.id,
@@ -97,6 +101,7 @@ builder.objectFields(Organization, (t) => ({
 
 builder.objectFields(Domain, (t) => ({
   agents: t.loadable({
+    loaderOptions: LOADER_OPTIONS,
     ...agentsOf('domain_id'),
     args: { ...t.arg.connectionArgs(), orderBy: t.arg({ type: AgentOrder }), filter: t.arg({ type: AgentFilterInput }) },
     resolve: (domain) => domain.id,
@@ -105,6 +110,7 @@ builder.objectFields(Domain, (t) => ({
 
 builder.objectFields(Agent, (t) => ({
   versions: t.loadable({
+    loaderOptions: LOADER_OPTIONS,
     type: AgentVersionConnection,
     byPath: true,
     description: 'The published versions of the agent, newest first.',

@@ -7,8 +7,10 @@ import { Organization } from '../organizations/types';
 import { Role } from '../roles/types';
 import { User } from '../users/types';
 import { API_KEYS, type ApiKeyPublicRow } from './repo';
+import { LOADER_OPTIONS } from '../../schema/batchSchedule';
 
 export const ApiKey = builder.loadableNode('ApiKey', {
+  loaderOptions: LOADER_OPTIONS,
   description: 'A key for programmatic access: one role in one organization. Its secret is shown only when created.',
   id: { resolve: (key: ApiKeyPublicRow) => key.id },
   load: async (ids: string[], context) => visibleByIds<ApiKeyPublicRow>(context, principalOf(context), API_KEYS, ids),
@@ -32,6 +34,7 @@ export const ApiKeyOrder = orderInput('ApiKey', API_KEYS.orderFields);
 
 builder.objectFields(Organization, (t) => ({
   apiKeys: t.loadable({
+    loaderOptions: LOADER_OPTIONS,
     type: ApiKeyConnection,
     byPath: true,
     description: "The organization's API keys the principal may see (its own with api_key:read:self; all with api_key:create:org or api_key:revoke:org).",

@@ -7,6 +7,7 @@ import { listPage, listPagesPerParent, orderInput, visibleByIds } from '../../sc
 import { Organization } from '../organizations/types';
 import { User } from '../users/types';
 import { AUDIT_LOG, auditFilter, type AuditRow } from './repo';
+import { LOADER_OPTIONS } from '../../schema/batchSchedule';
 
 export const AuditResult = builder.enumType('AuditResult', {
   values: { SUCCESS: { value: 'success' }, DENIED: { value: 'denied' }, ERROR: { value: 'error' } } as const,
@@ -34,6 +35,7 @@ const AuditActor = builder.objectRef<AuditRow>('AuditActor').implement({
 });
 
 export const AuditLogEntry = builder.loadableNode('AuditLogEntry', {
+  loaderOptions: LOADER_OPTIONS,
   description: 'One audited action; entries of an organization form a hash chain.',
   id: { resolve: (entry: AuditRow) => String(entry.id) },
   load: async (ids: string[], context) =>
@@ -74,6 +76,7 @@ export const AuditLogFilterInput = builder.inputType('AuditLogFilter', {
 
 builder.objectFields(Organization, (t) => ({
   auditLog: t.loadable({
+    loaderOptions: LOADER_OPTIONS,
     type: AuditLogConnection,
     byPath: true,
     description: 'Audit entries of the organization the principal may see, newest first.',

@@ -5,8 +5,10 @@ import { principalOf } from '../../schema/context';
 import { listPagesPerParent, orderInput, visibleByIds } from '../../schema/lists';
 import { Organization } from '../organizations/types';
 import { DOMAINS, type DomainRow } from './repo';
+import { LOADER_OPTIONS } from '../../schema/batchSchedule';
 
 export const Domain = builder.loadableNode('Domain', {
+  loaderOptions: LOADER_OPTIONS,
   description: 'A deployable unit of an organization: agents and instances belong to one.',
   id: { resolve: (domain: DomainRow) => domain.id },
   load: async (ids: string[], context) => visibleByIds<DomainRow>(context, principalOf(context), DOMAINS, ids),
@@ -28,6 +30,7 @@ export const DomainOrder = orderInput('Domain', DOMAINS.orderFields);
 
 builder.objectFields(Organization, (t) => ({
   domains: t.loadable({
+    loaderOptions: LOADER_OPTIONS,
     type: DomainConnection,
     byPath: true,
     description: 'The domains of the organization the principal may see.',

@@ -7,6 +7,7 @@ import { listPagesPerParent, orderInput, visibleByIds } from '../../schema/lists
 import { Domain } from '../domains/types';
 import { Organization } from '../organizations/types';
 import { INSTANCES, instanceFilter, type InstanceRow } from './repo';
+import { LOADER_OPTIONS } from '../../schema/batchSchedule';
 
 export const InstanceStatus = builder.enumType('InstanceStatus', {
   values: {
@@ -18,6 +19,7 @@ export const InstanceStatus = builder.enumType('InstanceStatus', {
 });
 
 export const Instance = builder.loadableNode('Instance', {
+  loaderOptions: LOADER_OPTIONS,
   description: 'A domain deployed to one environment (dev, staging or prod).',
   id: { resolve: (instance: InstanceRow) => instance.id },
   load: async (ids: string[], context) => visibleByIds<InstanceRow>(context, principalOf(context), INSTANCES, ids),
@@ -54,6 +56,7 @@ const instancesField = (parentColumn: 'organization_id' | 'domain_id') => ({
 
 builder.objectFields(Organization, (t) => ({
   instances: t.loadable({
+    loaderOptions: LOADER_OPTIONS,
     ...instancesField('organization_id'),
     args: { ...t.arg.connectionArgs(), orderBy: t.arg({ type: InstanceOrder }), filter: t.arg({ type: InstanceFilterInput }) },
     resolve: (organization) => organization.id,
@@ -62,6 +65,7 @@ builder.objectFields(Organization, (t) => ({
 
 builder.objectFields(Domain, (t) => ({
   instances: t.loadable({
+    loaderOptions: LOADER_OPTIONS,
     ...instancesField('domain_id'),
     args: { ...t.arg.connectionArgs(), orderBy: t.arg({ type: InstanceOrder }), filter: t.arg({ type: InstanceFilterInput }) },
     resolve: (domain) => domain.id,

@@ -7,6 +7,7 @@ import { listPagesPerParent, orderInput, visibleByIds } from '../../schema/lists
 import { Domain } from '../domains/types';
 import { Organization } from '../organizations/types';
 import { INTEGRATION_CONFIGS, type IntegrationConfigRow, secretsOfConfigs } from './repo';
+import { LOADER_OPTIONS } from '../../schema/batchSchedule';
 
 export const MASK = '********';
 
@@ -20,6 +21,7 @@ export function maskSecrets(value: unknown): unknown {
 }
 
 export const IntegrationConfig = builder.loadableNode('IntegrationConfig', {
+  loaderOptions: LOADER_OPTIONS,
   description: 'The settings of one integration (e.g. salesforce) for a domain in one environment.',
   id: { resolve: (config: IntegrationConfigRow) => config.id },
   load: async (ids: string[], context) => visibleByIds<IntegrationConfigRow>(context, principalOf(context), INTEGRATION_CONFIGS, ids),
@@ -53,6 +55,7 @@ export const IntegrationConfigOrder = orderInput('IntegrationConfig', INTEGRATIO
 
 builder.objectFields(Organization, (t) => ({
   integrationConfigs: t.loadable({
+    loaderOptions: LOADER_OPTIONS,
     type: IntegrationConfigConnection,
     byPath: true,
     description: 'The integration configs of the organization (needs integration:read).',

@@ -5,12 +5,14 @@ import { principalOf } from '../../schema/context';
 import { OrderDirection, pageRequest, sortOn, toConnection } from '../../schema/connections';
 import { loadOrganizations } from './loaders';
 import { countVisibleOrganizations, type OrganizationRow, visibleOrganizationBySlug, visibleOrganizationsPage } from './repo';
+import { LOADER_OPTIONS } from '../../schema/batchSchedule';
 
 export const OrganizationTier = builder.enumType('OrganizationTier', {
   values: { FREE: { value: 'free' }, PRO: { value: 'pro' }, ENTERPRISE: { value: 'enterprise' } } as const,
 });
 
 export const Organization = builder.loadableNode('Organization', {
+  loaderOptions: LOADER_OPTIONS,
   description: 'A tenant: it owns domains, instances, agents, sessions, usage and an audit log.',
   id: { resolve: (org: OrganizationRow) => org.id },
   load: (ids: string[], context) => loadOrganizations(ids, context),

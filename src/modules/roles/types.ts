@@ -13,6 +13,7 @@ import {
   rolesByIds,
   rolesPage,
 } from './repo';
+import { LOADER_OPTIONS } from '../../schema/batchSchedule';
 
 export const RoleLevel = builder.enumType('RoleLevel', {
   values: { PLATFORM: { value: 'platform' }, ORG: { value: 'org' }, SERVICE: { value: 'service' } } as const,
@@ -23,6 +24,7 @@ export const PermissionScope = builder.enumType('PermissionScope', {
 });
 
 export const Permission = builder.loadableNode('Permission', {
+  loaderOptions: LOADER_OPTIONS,
   description: 'One entry of the permission catalogue, e.g. agent:read:org.',
   id: { resolve: (permission: PermissionRow) => permission.code },
   load: async (codes: string[], context) => permissionsByCodes(context.db, codes),
@@ -40,6 +42,7 @@ export const Permission = builder.loadableNode('Permission', {
 const RolePermissionsConnection = builder.connectionObject({ type: Permission, name: 'RolePermissionsConnection' });
 
 export const Role = builder.loadableNode('Role', {
+  loaderOptions: LOADER_OPTIONS,
   description: 'A named set of permissions, granted to users per organization (or platform-wide) and carried by API keys.',
   id: { resolve: (role: RoleRow) => role.id },
   load: async (ids: string[], context) => rolesByIds(context.db, ids),
@@ -51,6 +54,7 @@ export const Role = builder.loadableNode('Role', {
     level: t.field({ type: RoleLevel, resolve: (role) => role.level }),
     isSystem: t.boolean({ resolve: (role) => role.is_system === 1 }),
     permissions: t.loadable({
+      loaderOptions: LOADER_OPTIONS,
       type: RolePermissionsConnection,
       byPath: true,
       args: { ...t.arg.connectionArgs() },

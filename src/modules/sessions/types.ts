@@ -8,6 +8,7 @@ import { Instance } from '../instances/types';
 import { Organization } from '../organizations/types';
 import { User } from '../users/types';
 import { SESSIONS, sessionFilter, type SessionRow } from './repo';
+import { LOADER_OPTIONS } from '../../schema/batchSchedule';
 
 export const SessionStatus = builder.enumType('SessionStatus', {
   values: {
@@ -19,6 +20,7 @@ export const SessionStatus = builder.enumType('SessionStatus', {
 });
 
 export const Session = builder.loadableNode('Session', {
+  loaderOptions: LOADER_OPTIONS,
   description: 'One run of an agent, from start to end.',
   id: { resolve: (session: SessionRow) => session.id },
   load: async (ids: string[], context) => visibleByIds<SessionRow>(context, principalOf(context), SESSIONS, ids),
@@ -63,6 +65,7 @@ const sessionsOf = (parentColumn: 'organization_id' | 'agent_id' | 'instance_id'
 
 builder.objectFields(Organization, (t) => ({
   sessions: t.loadable({
+    loaderOptions: LOADER_OPTIONS,
     ...sessionsOf('organization_id'),
     args: { ...t.arg.connectionArgs(), orderBy: t.arg({ type: SessionOrder }), filter: t.arg({ type: SessionFilterInput }) },
     resolve: (organization) => organization.id,
@@ -71,6 +74,7 @@ builder.objectFields(Organization, (t) => ({
 
 builder.objectFields(Agent, (t) => ({
   sessions: t.loadable({
+    loaderOptions: LOADER_OPTIONS,
     ...sessionsOf('agent_id'),
     args: { ...t.arg.connectionArgs(), orderBy: t.arg({ type: SessionOrder }), filter: t.arg({ type: SessionFilterInput }) },
     resolve: (agent) => agent.id,
@@ -79,6 +83,7 @@ builder.objectFields(Agent, (t) => ({
 
 builder.objectFields(Instance, (t) => ({
   sessions: t.loadable({
+    loaderOptions: LOADER_OPTIONS,
     ...sessionsOf('instance_id'),
     args: { ...t.arg.connectionArgs(), orderBy: t.arg({ type: SessionOrder }), filter: t.arg({ type: SessionFilterInput }) },
     resolve: (instance) => instance.id,

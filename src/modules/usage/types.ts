@@ -23,10 +23,12 @@ import {
   usageTotalsInWindowPerParent,
   type UsageWindow,
 } from './rollups';
+import { LOADER_OPTIONS } from '../../schema/batchSchedule';
 
 const USAGE_READ = ['llm:quota:read:org', 'llm:quota:read:self'];
 
 export const LlmUsageRecord = builder.loadableNode('LlmUsageRecord', {
+  loaderOptions: LOADER_OPTIONS,
   description: 'One LLM call: tokens, exact cost and latency.',
   id: { resolve: (record: UsageRow) => record.id },
   load: async (ids: string[], context) => visibleByIds<UsageRow>(context, principalOf(context), USAGE, ids),
@@ -82,6 +84,7 @@ const usageScope = (organizationId: string) => ({ anyPermissionIn: { permissions
 
 builder.objectFields(Session, (t) => ({
   usage: t.loadable({
+    loaderOptions: LOADER_OPTIONS,
     ...usageOf('session_id', USAGE_OVER_TIME),
     args: { ...t.arg.connectionArgs(), orderBy: t.arg({ type: LlmUsageTimeOrder }), filter: t.arg({ type: LlmUsageFilterInput }) },
     resolve: (session) => session.id,
@@ -102,6 +105,7 @@ builder.objectFields(Session, (t) => ({
 
 builder.objectFields(Organization, (t) => ({
   usage: t.loadable({
+    loaderOptions: LOADER_OPTIONS,
     ...usageOf('organization_id'),
     args: { ...t.arg.connectionArgs(), orderBy: t.arg({ type: LlmUsageOrder }), filter: t.arg({ type: LlmUsageFilterInput }) },
     resolve: (organization) => organization.id,
@@ -110,6 +114,7 @@ builder.objectFields(Organization, (t) => ({
 
 builder.objectFields(Agent, (t) => ({
   usage: t.loadable({
+    loaderOptions: LOADER_OPTIONS,
     ...usageOf('agent_id', USAGE_OVER_TIME),
     args: { ...t.arg.connectionArgs(), orderBy: t.arg({ type: LlmUsageTimeOrder }), filter: t.arg({ type: LlmUsageFilterInput }) },
     resolve: (agent) => agent.id,
@@ -192,6 +197,7 @@ const summaryArgs = {
 
 builder.objectFields(Organization, (t) => ({
   usageSummary: t.loadable({
+    loaderOptions: LOADER_OPTIONS,
     type: UsageSummaryConnection,
     nullable: true,
     byPath: true,
@@ -210,6 +216,7 @@ builder.objectFields(Organization, (t) => ({
 
 builder.objectFields(Agent, (t) => ({
   usageSummary: t.loadable({
+    loaderOptions: LOADER_OPTIONS,
     type: UsageSummaryConnection,
     nullable: true,
     byPath: true,
@@ -229,6 +236,7 @@ builder.objectFields(Agent, (t) => ({
 // Quota: the organization's monthly limits with this month's use (needs llm:quota:read:org).
 
 export const Quota = builder.loadableNode('Quota', {
+  loaderOptions: LOADER_OPTIONS,
   description: "An organization's monthly LLM limits and this month's use (UTC calendar month).",
   id: { resolve: (quota: QuotaRow) => quota.organization_id },
   load: async (ids: string[], context) => {

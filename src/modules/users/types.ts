@@ -13,12 +13,14 @@ import {
   visibleUsersByIds,
   type VisibleUserRow,
 } from './repo';
+import { LOADER_OPTIONS } from '../../schema/batchSchedule';
 
 function policyRow(user: VisibleUserRow) {
   return { id: user.id, organizationIds: JSON.parse(user.organization_ids) as string[] };
 }
 
 export const User = builder.loadableNode('User', {
+  loaderOptions: LOADER_OPTIONS,
   description: 'A person who signs in; belongs to organizations through role assignments.',
   id: { resolve: (user: VisibleUserRow) => user.id },
   load: async (ids: string[], context) => visibleUsersByIds(context.db, principalOf(context), ids),
@@ -49,6 +51,7 @@ export const UserConnection = builder.connectionObject({ type: User, name: 'User
 
 builder.objectFields(Organization, (t) => ({
   members: t.loadable({
+    loaderOptions: LOADER_OPTIONS,
     type: UserConnection,
     byPath: true,
     description: 'The users holding a role in the organization that the principal may see.',
