@@ -6,7 +6,7 @@
 import { conditionsOf, type Resource, tableOf, visibleQuery, narrowed } from '../auth/policy';
 import type { Principal } from '../auth/principal';
 import type { SqlValue } from '../db/connection';
-import { countRows, countRowsPerParent, type Direction, fetchIndexedPagesPerParent, fetchPage, type Sort } from '../db/keyset';
+import { countRowsInChunks, countRowsPerParentInChunks, type Direction, fetchIndexedPagesPerParent, fetchPage, type Sort } from '../db/keyset';
 import { builder } from './builder';
 import { type Connection, type ConnectionArgs, OrderDirection, pageRequest, sortOn, toConnection, toConnections } from './connections';
 import type { Context } from './context';
@@ -52,7 +52,8 @@ export function listPage<Row extends { id: SqlValue }>(
   const request = pageRequest(args, sort.key);
   const query = baseQuery(principal, spec, narrowing);
   const page = fetchPage<Row>(context.db, { columns: spec.columns, ...query }, sort, request);
-  return toConnection(page, request, sort.key, () => countRows(context.db, query));
+  // Counted along the default order's index, which every access arm has.
+  return toConnection(page, request, sort.key, () => countRowsInChunks(context.db, query, sortOf(spec, null)));
 }
 
 /**
@@ -75,8 +76,8 @@ export function listPagesPerParent<Row extends { id: SqlValue }>(
   const pages = fetchIndexedPagesPerParent<Row>(context.db, { columns: spec.columns, parentColumn: parentExpression, ...query }, parentIds, sort, request);
   const counts = context.loaders.get<number>(
     `count:${spec.resource}:${parentColumn}:${JSON.stringify(narrowing)}`,
-    (ids) => {
-      const map = countRowsPerParent(context.db, { parentExpression, ...query }, ids);
+    async (ids) => {
+      const map = await countRowsPerParentInChunks(context.db, { ...query, parentColumn: parentExpression }, ids, sortOf(spec, null));
       return ids.map((id) => map.get(id) ?? 0);
     },
   );
