@@ -1,14 +1,12 @@
 // The audit trail: a write and its entry share one transaction, the chain
 // verifies after a real workload, and a row edited by hand is named.
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAuditChains } from '../src/modules/auditLog/repo';
 import { gid } from './helpers/fixtures';
+import { runFoundry } from './helpers/gateway';
 import { apiKeyFor } from './helpers/principals';
 import { errorCodes, startServer, type TestServer } from './helpers/server';
 
-const ROOT = join(import.meta.dirname, '..');
 let server: TestServer;
 let admin: string;
 
@@ -84,19 +82,8 @@ describe('a write and its audit entry', () => {
   });
 });
 
-function foundryAuditVerify(): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin/foundry.mjs'), 'audit', 'verify'], {
-      cwd: ROOT,
-      env: { ...process.env, DATABASE_PATH: server.databasePath },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function foundryAuditVerify() {
+  return runFoundry(server.databasePath, ['audit', 'verify']);
 }
 
 describe('foundry audit verify', () => {

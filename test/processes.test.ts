@@ -5,28 +5,12 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { gatewayEnv, ROOT, runFoundry } from './helpers/gateway';
 
-const ROOT = join(import.meta.dirname, '..');
 const dir = mkdtempSync(join(tmpdir(), 'foundry-proc-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-type Run = { code: number | null; stdout: string; stderr: string };
 
-function env(databasePath: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return { ...process.env, DATABASE_PATH: databasePath, BCRYPT_COST: '4', NODE_ENV: 'development', ...extra };
-}
-
-function foundry(databasePath: string, args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin/foundry.mjs'), ...args], { cwd: ROOT, env: env(databasePath) });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 const KEY = /afk_[0-9a-f]{16}_[A-Za-z0-9_-]{43}/;
 
@@ -34,18 +18,18 @@ describe('the foundry CLI', () => {
   const databasePath = join(dir, 'cli.db');
 
   it('init creates the database and prints the first platform_owner key on stderr only', async () => {
-    const run = await foundry(databasePath, ['init']);
+    const run = await runFoundry(databasePath, ['init']);
     expect(run.code).toBe(0);
     expect(run.stderr).toMatch(KEY);
     expect(run.stdout).not.toMatch(KEY);
     expect(statSync(databasePath).size).toBeGreaterThan(0);
-    const again = await foundry(databasePath, ['init']);
+    const again = await runFoundry(databasePath, ['init']);
     expect(again.code).toBe(0);
     expect(again.stderr).not.toMatch(KEY);
   });
 
   it('api-key create --json prints one JSON object with id and key on stdout, nothing else', async () => {
-    const run = await foundry(databasePath, ['api-key', 'create', '--org', 'quant', '--role', 'org_admin', '--json']);
+    const run = await runFoundry(databasePath, ['api-key', 'create', '--org', 'quant', '--role', 'org_admin', '--json']);
     expect(run.code).toBe(0);
     const lines = run.stdout.trimEnd().split('\n');
     expect(lines).toHaveLength(1);
@@ -72,7 +56,7 @@ describe('the foundry CLI', () => {
   });
 
   it('user create makes a user who holds the role given', async () => {
-    const run = await foundry(databasePath, [
+    const run = await runFoundry(databasePath, [
       'user', 'create', '--email', 'grace@quant.example', '--name', 'Grace', '--password', 'a long password', '--org', 'quant', '--role', 'org_viewer',
     ]);
     expect(run.code).toBe(0);
@@ -82,7 +66,7 @@ describe('the foundry CLI', () => {
 
   it('backup --to writes a copy that opens with the same rows', async () => {
     const copy = join(dir, 'copy.db');
-    const run = await foundry(databasePath, ['backup', '--to', copy]);
+    const run = await runFoundry(databasePath, ['backup', '--to', copy]);
     expect(run.code).toBe(0);
     const { default: Sqlite } = await import('better-sqlite3');
     const original = new Sqlite(databasePath, { readonly: true });
@@ -104,7 +88,7 @@ describe('the foundry CLI', () => {
     [['user', 'create', '--email', 'grace@quant.example', '--name', 'G', '--password', 'a long password'], /already/],
     [['frobnicate'], /unknown command/],
   ])('fails %j with exit code 1 and one line on stderr', async (args, reason) => {
-    const run = await foundry(databasePath, args);
+    const run = await runFoundry(databasePath, args);
     expect(run.code).toBe(1);
     expect(run.stdout).toBe('');
     const lines = run.stderr.trimEnd().split('\n');
@@ -117,7 +101,7 @@ describe('npm start on a brand new database', () => {
   function start(databasePath: string): { child: ChildProcess; stderr: () => string; url: Promise<string> } {
     const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/main.ts')], {
       cwd: ROOT,
-      env: env(databasePath, { PORT: '0', LOG_LEVEL: 'info' }),
+      env: gatewayEnv(databasePath, { PORT: '0', LOG_LEVEL: 'info' }),
     });
     let stdout = '';
     let stderr = '';
@@ -167,7 +151,7 @@ describe('npm start on a brand new database', () => {
   it('refuses a bad configuration with one line and exit code 1', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/main.ts')], {
       cwd: ROOT,
-      env: env(join(dir, 'bad.db'), { PORT: 'eighty' }),
+      env: gatewayEnv(join(dir, 'bad.db'), { PORT: 'eighty' }),
     });
     let stderr = '';
     child.stderr.on('data', (chunk) => (stderr += chunk));

@@ -1,12 +1,12 @@
 // FOUNDRY_WORKERS: two real worker processes on one database file; what one changes, the other must not contradict.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Sqlite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config';
-import { type Answer, gatewayEnv, type Gateway, onEveryWorker, post, ROOT, startGateway } from './helpers/gateway';
+import { type Answer, type Gateway, onEveryWorker, post, ROOT, runFoundry, startGateway } from './helpers/gateway';
 
 const dir = mkdtempSync(join(tmpdir(), 'foundry-workers-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -32,19 +32,6 @@ function expectCan(allowed: boolean) {
     expect(answer.status).toBe(200);
     expect(answer.data?.viewer.can).toBe(allowed);
   };
-}
-
-/** Runs `foundry` on the database file; resolves with its exit code and output. */
-function foundry(databasePath: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin/foundry.mjs'), ...args], { cwd: ROOT, env: gatewayEnv(databasePath) });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
 }
 
 describe('a gateway with FOUNDRY_WORKERS=2', () => {
@@ -158,7 +145,7 @@ describe('a gateway with FOUNDRY_WORKERS=2', () => {
     const after = await gql<{ setLlmQuota: { tokensUsed: number } }>(SET, { input: { organizationId: QUANT, monthlyTokenLimit: null } });
     expect(after.data?.setLlmQuota.tokensUsed).toBe(used + 10_000);
     expect(auditedRecords(databasePath) - recordedBefore).toBe(10);
-    const verify = await foundry(databasePath, ['audit', 'verify']);
+    const verify = await runFoundry(databasePath, ['audit', 'verify']);
     expect(verify.stderr).toBe('');
     expect(verify.code).toBe(0);
   });

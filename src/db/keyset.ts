@@ -120,11 +120,12 @@ export function countRows(db: Database, query: Omit<PageQuery, 'columns'>): numb
 }
 
 /**
- * How many index entries one counting statement may walk. Counting more (an
+ * How many index entries one counting statement may walk (checking the
+ * filters of each, which reads its row). Counting more (an
  * organization's half a million usage records) takes several statements,
  * each bounded, with the event loop given back between them.
  */
-export const COUNT_CHUNK = 20_000;
+export const COUNT_CHUNK = 10_000;
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -165,9 +166,10 @@ export async function countRowsInChunks(db: Database, query: Omit<PageQuery, 'co
 }
 
 /**
- * Row counts per parent, bounded: one statement counts each parent's rows up
- * to an equal share of COUNT_CHUNK; a parent that fills its share goes on
- * alone, in chunks along its (parent, sort) index.
+ * Row counts per parent, bounded: one statement walks each parent's index
+ * for at most an equal share of COUNT_CHUNK entries and counts the ones that
+ * meet every condition; a parent with more entries than its share is counted
+ * again alone, in chunks along its (parent, sort) index.
  */
 export async function countRowsPerParentInChunks(
   db: Database,
@@ -181,15 +183,19 @@ export async function countRowsPerParentInChunks(
   const { table, alias } = query;
   const conditions = [armsCondition(arms), ...query.where];
   const share = Math.max(1, Math.floor(COUNT_CHUNK / parentIds.length));
-  const rows = db.all<{ parent: string; n: number }>(
-    `SELECT p.value AS parent, (SELECT count(*) FROM (SELECT 1 FROM ${table} ${alias}
-        ${whereClause([`${query.parentColumn} = p.value`, ...conditions])} LIMIT :_share)) AS n
+  // SQLite has no LATERAL join: the walk is a scalar subquery per parent, its two figures as one JSON pair.
+  const rows = db.all<{ parent: string; counted: string }>(
+    `SELECT p.value AS parent, (
+        SELECT json_array(count(*), coalesce(sum(x.meets), 0)) FROM (
+          SELECT (${conditions.join(' AND ')}) AS meets FROM ${table} ${alias}
+           WHERE ${query.parentColumn} = p.value ORDER BY ${orderClause({ ...sort, direction: 'ASC' })} LIMIT :_share) x) AS counted
        FROM json_each(:_parents) p`,
     { ...query.params, _parents: JSON.stringify(parentIds), _share: share },
   );
   for (const row of rows) {
-    if (row.n < share) {
-      counts.set(row.parent, row.n);
+    const [walked, matched] = JSON.parse(row.counted) as [number, number];
+    if (walked < share) {
+      counts.set(row.parent, matched);
       continue;
     }
     await nextTurn();

@@ -1,4 +1,4 @@
-// Runs the gateway as a real process (npm start's command) and speaks HTTP to it on a fresh connection per request.
+// Runs the gateway (npm start's command) and the foundry CLI as real processes; speaks HTTP to the gateway on a fresh connection per request.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { join } from 'node:path';
@@ -8,6 +8,21 @@ export const KEY = /afk_[0-9a-f]{16}_[A-Za-z0-9_-]{43}/;
 
 export function gatewayEnv(databasePath: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { ...process.env, DATABASE_PATH: databasePath, BCRYPT_COST: '4', NODE_ENV: 'development', ...extra };
+}
+
+export type Run = { code: number | null; stdout: string; stderr: string };
+
+/** Runs `foundry <args>` on the database file; resolves with its exit code and output. */
+export function runFoundry(databasePath: string, args: string[]): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(ROOT, 'bin/foundry.mjs'), ...args], { cwd: ROOT, env: gatewayEnv(databasePath) });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
 }
 
 export type Gateway = {

@@ -7,7 +7,7 @@
 import { visibleRows } from '../../auth/policy';
 import type { Principal } from '../../auth/principal';
 import type { Database, SqlValue } from '../../db/connection';
-import { fetchPagesPerParent, type Page, type PageRequest, type Sort } from '../../db/keyset';
+import type { Page, PageRequest } from '../../db/keyset';
 import type { UsageTotals } from './repo';
 import { ZERO } from './repo';
 
@@ -125,75 +125,148 @@ export type UsageBucketRow = UsageTotals & {
   user_id: string | null;
 };
 
+/** Whole days of rollup rows one statement groups: a longer window is grouped piece by piece. */
+const PIECE_DAYS = 7;
+
 /**
- * Grouped usage for many parents at once: the groups of each parent come
- * from one GROUP BY and are paged per parent by a window over the group key,
- * so a list of agents with usageSummary costs one statement, not one per agent.
+ * The window narrowed to the days on which these parents have usage at all
+ * (the rollups have a row for every such day), so that a year-long window
+ * over a month of data is grouped in a month's pieces; null: none at all.
  */
-export function usageBucketPagesPerParent(
+function daysWithUsage(db: Database, parentColumn: 'agent_id' | 'organization_id', parentIds: readonly string[], window: UsageWindow): UsageWindow | null {
+  const range = db.get<{ first: string | null; last: string | null }>(
+    `SELECT min(day) AS first, max(day) AS last FROM llm_usage_daily
+      WHERE ${parentColumn} IN (SELECT value FROM json_each(:parents)) AND day >= :fromDay AND day <= :toDay`,
+    { parents: JSON.stringify(parentIds), fromDay: window.from.slice(0, 10), toDay: window.to.slice(0, 10) },
+  );
+  if (!range?.first || !range.last) return null;
+  const from = Math.max(Date.parse(window.from), Date.parse(`${range.first}T00:00:00.000Z`));
+  const to = Math.min(Date.parse(window.to), Date.parse(`${range.last}T00:00:00.000Z`) + DAY_MS);
+  return from < to ? { from: new Date(from).toISOString(), to: new Date(to).toISOString() } : null;
+}
+
+/** [from, to) cut at day starts every PIECE_DAYS days, so that only the first and last piece have partial days. */
+function windowPieces(window: UsageWindow): UsageWindow[] {
+  const pieces: UsageWindow[] = [];
+  const toMs = Date.parse(window.to);
+  let from = window.from;
+  for (let cut = startOfDay(window.from) + PIECE_DAYS * DAY_MS; cut < toMs; cut += PIECE_DAYS * DAY_MS) {
+    const at = new Date(cut).toISOString();
+    pieces.push({ from, to: at });
+    from = at;
+  }
+  pieces.push({ from, to: window.to });
+  return pieces;
+}
+
+/** UTF-16 strings in code point order, as SQLite's BINARY collation orders their UTF-8 text. */
+export function compareText(a: string, b: string): number {
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    // Surrogates (code points past U+FFFF) sort after U+E000–U+FFFF in code point order.
+    if (x >= 0xd800 && y >= 0xd800) {
+      x += x >= 0xe000 ? -0x800 : 0x2000;
+      y += y >= 0xe000 ? -0x800 : 0x2000;
+    }
+    return x - y;
+  }
+  return a.length - b.length;
+}
+
+type Totals = { requests: number; prompt: number; completion: number; total: number; cost: bigint };
+
+function addTo(into: Totals, row: UsageTotals): void {
+  into.requests += row.requests;
+  into.prompt += row.prompt_tokens;
+  into.completion += row.completion_tokens;
+  into.total += row.total_tokens;
+  into.cost += BigInt(row.cost_nano_usd);
+}
+
+function totalsRow(totals: Totals): UsageTotals {
+  return {
+    requests: totals.requests,
+    prompt_tokens: totals.prompt,
+    completion_tokens: totals.completion,
+    total_tokens: totals.total,
+    cost_nano_usd: totals.cost.toString(),
+  };
+}
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Every bucket of every parent's summary, sorted by group key: the window is
+ * grouped a week at a time (each statement reads at most a week of rollup
+ * rows, whatever the window), the pieces are added up here, exactly (costs
+ * as BigInt), and the event loop is given back between pieces. Pages,
+ * totalCount and the total all come from this one pass.
+ */
+export async function usageBucketsPerParent(
   db: Database,
   principal: Principal,
   parentColumn: 'agent_id' | 'organization_id',
   parentIds: readonly string[],
   groupBy: readonly UsageGroup[],
   window: UsageWindow,
-  sort: Sort,
-  page: PageRequest,
-): Map<string, Page<UsageBucketRow>> {
+): Promise<Map<string, UsageBucketRow[]>> {
   const groups = orderedGroups(groupBy);
-  const source = visibleWindow(principal, parentColumn, parentIds, window, groups);
   const selected = GROUP_ORDER.map((group) =>
     groups.includes(group) ? `${USAGE_GROUPS[group]} AS ${GROUP_COLUMNS[group]}` : `NULL AS ${GROUP_COLUMNS[group]}`,
   );
   const key = groups.length === 0 ? "'[]'" : `json_array(${groups.map((group) => USAGE_GROUPS[group]).join(', ')})`;
-  const grouped = `(SELECT lu.${parentColumn} AS parent, ${selected.join(', ')}, ${key} AS id, ${SUMS}
-      FROM ${source.from} WHERE ${source.where}
-      GROUP BY lu.${parentColumn}${groups.map((group) => `, ${USAGE_GROUPS[group]}`).join('')}) b`;
-  return fetchPagesPerParent<UsageBucketRow>(
-    db,
-    { columns: 'b.*', from: grouped, where: [], params: source.params, parentExpression: 'b.parent' },
-    parentIds,
-    sort,
-    page,
+  const merged = new Map<string, Map<string, { row: UsageBucketRow; totals: Totals }>>(parentIds.map((id) => [id, new Map()]));
+  const days = daysWithUsage(db, parentColumn, parentIds, window);
+  if (days === null) return new Map(parentIds.map((id) => [id, []]));
+  const pieces = windowPieces(days);
+  for (const [index, piece] of pieces.entries()) {
+    if (index > 0) await nextTurn();
+    const source = visibleWindow(principal, parentColumn, parentIds, piece, groups);
+    const rows = db.all<UsageBucketRow & { parent: string }>(
+      `SELECT lu.${parentColumn} AS parent, ${selected.join(', ')}, ${key} AS id, ${SUMS}
+         FROM ${source.from} WHERE ${source.where}
+        GROUP BY lu.${parentColumn}${groups.map((group) => `, ${USAGE_GROUPS[group]}`).join('')}`,
+      source.params,
+    );
+    for (const { parent, ...row } of rows) {
+      const buckets = merged.get(parent);
+      if (!buckets) continue;
+      let bucket = buckets.get(row.id);
+      if (!bucket) buckets.set(row.id, (bucket = { row, totals: { requests: 0, prompt: 0, completion: 0, total: 0, cost: 0n } }));
+      addTo(bucket.totals, row);
+    }
+  }
+  return new Map(
+    [...merged].map(([parent, buckets]) => [
+      parent,
+      [...buckets.values()]
+        .map(({ row, totals }) => ({ ...row, ...totalsRow(totals) }))
+        .sort((a, b) => compareText(a.id, b.id)),
+    ]),
   );
 }
 
-/** How many groups each parent has (totalCount of usageSummary). */
-export function usageBucketCountsPerParent(
-  db: Database,
-  principal: Principal,
-  parentColumn: 'agent_id' | 'organization_id',
-  parentIds: readonly string[],
-  groupBy: readonly UsageGroup[],
-  window: UsageWindow,
-): Map<string, number> {
-  const source = visibleWindow(principal, parentColumn, parentIds, window, groupBy);
-  const groups = orderedGroups(groupBy).map((group) => USAGE_GROUPS[group]);
-  const distinct = groups.length === 0 ? '1' : `DISTINCT json_array(${groups.join(', ')})`;
-  const rows = db.all<{ parent: string; n: number }>(
-    `SELECT lu.${parentColumn} AS parent, count(${distinct}) AS n FROM ${source.from} WHERE ${source.where} GROUP BY lu.${parentColumn}`,
-    source.params,
-  );
-  const counts = new Map<string, number>(parentIds.map((id) => [id, 0]));
-  for (const row of rows) counts.set(row.parent, groups.length === 0 ? Math.min(row.n, 1) : row.n);
-  return counts;
+/** One page of sorted buckets after (or before) a cursor's key. */
+export function bucketPage(buckets: readonly UsageBucketRow[], page: PageRequest): Page<UsageBucketRow> {
+  const key = page.from === null ? null : String(page.from.value);
+  const rows = buckets.map((bucket) => ({ ...bucket, _sort_value: bucket.id }));
+  if (page.backward) {
+    const before = key === null ? rows : rows.filter((bucket) => compareText(bucket.id, key) < 0);
+    const kept = before.slice(Math.max(0, before.length - page.limit));
+    return { rows: kept, hasMore: before.length > page.limit };
+  }
+  const after = key === null ? rows : rows.filter((bucket) => compareText(bucket.id, key) > 0);
+  return { rows: after.slice(0, page.limit), hasMore: after.length > page.limit };
 }
 
-/** The ungrouped totals of a window per parent (usageSummary.total). */
-export function usageTotalsInWindowPerParent(
-  db: Database,
-  principal: Principal,
-  parentColumn: 'agent_id' | 'organization_id',
-  parentIds: readonly string[],
-  window: UsageWindow,
-): UsageTotals[] {
-  const source = visibleWindow(principal, parentColumn, parentIds, window, []);
-  const rows = db.all<UsageTotals & { parent: string }>(
-    `SELECT lu.${parentColumn} AS parent, ${SUMS} FROM ${source.from} WHERE ${source.where} GROUP BY lu.${parentColumn}`,
-    source.params,
-  );
-  const byParent = new Map(rows.map((row) => [row.parent, row]));
-  return parentIds.map((id) => byParent.get(id) ?? ZERO);
+/** The ungrouped total of a parent's buckets (usageSummary.total): their exact sum. */
+export function totalOfBuckets(buckets: readonly UsageBucketRow[]): UsageTotals {
+  const totals: Totals = { requests: 0, prompt: 0, completion: 0, total: 0, cost: 0n };
+  for (const bucket of buckets) addTo(totals, bucket);
+  return buckets.length === 0 ? ZERO : totalsRow(totals);
 }
 
 /** The UTC calendar month around `now`: the period quotas count in. */

@@ -16,11 +16,11 @@ import {
   type QuotaRow,
   quotasOfOrganizations,
   USAGE_GROUPS,
-  usageBucketCountsPerParent,
-  usageBucketPagesPerParent,
+  bucketPage,
+  totalOfBuckets,
+  usageBucketsPerParent,
   type UsageBucketRow,
   type UsageGroup,
-  usageTotalsInWindowPerParent,
   type UsageWindow,
 } from './rollups';
 import { LOADER_OPTIONS } from '../../schema/batchSchedule';
@@ -162,25 +162,18 @@ function summaryWindow(args: { from: string; to: string }): UsageWindow {
   return { from: args.from, to: args.to };
 }
 
-function summaries(context: Context, parentColumn: SummaryParent['parentColumn'], ids: readonly string[], args: Record<string, unknown>) {
+async function summaries(context: Context, parentColumn: SummaryParent['parentColumn'], ids: readonly string[], args: Record<string, unknown>) {
   const principal = principalOf(context);
   const groupBy = (args.groupBy as UsageGroup[] | null | undefined) ?? [];
   const window = summaryWindow(args as { from: string; to: string });
   const sort = sortOn('bucket', 'b.id', 'b.id', 'ASC');
   const request = pageRequest(args, sort.key);
-  const pages = usageBucketPagesPerParent(context.db, principal, parentColumn, ids, groupBy, window, sort, request);
-  const cacheKey = `${parentColumn}:${JSON.stringify([groupBy, window])}`;
-  const counts = context.loaders.get<number>(`usage.buckets.count:${cacheKey}`, (parents) => {
-    const map = usageBucketCountsPerParent(context.db, principal, parentColumn, parents, groupBy, window);
-    return parents.map((id) => map.get(id) ?? 0);
-  });
-  const totals = context.loaders.get<UsageTotals>(`usage.totals:${cacheKey}`, (parents) =>
-    usageTotalsInWindowPerParent(context.db, principal, parentColumn, parents, window),
-  );
-  return toConnections(ids, pages, request, sort.key, (id) => counts.load(id)).map((connection, index) => ({
+  const buckets = await usageBucketsPerParent(context.db, principal, parentColumn, ids, groupBy, window);
+  const pages = new Map(ids.map((id) => [id, bucketPage(buckets.get(id) ?? [], request)]));
+  return toConnections(ids, pages, request, sort.key, async (id) => buckets.get(id)?.length ?? 0).map((connection, index) => ({
     ...connection,
     total: async (): Promise<UsageBucketRow> => ({
-      ...(await totals.load(ids[index] as string)),
+      ...totalOfBuckets(buckets.get(ids[index] as string) ?? []),
       id: '[]',
       day: null,
       model: null,
