@@ -36,7 +36,7 @@ const q2Usage = db.prepare<[string]>(
 const q3Summary = db.prepare<[string]>(
   `SELECT model, sum(requests) AS requests, sum(prompt_tokens) AS prompt_tokens, sum(completion_tokens) AS completion_tokens,
           sum(total_tokens) AS total_tokens, printf('%d', sum(cost_nano_usd)) AS cost
-     FROM llm_usage_daily WHERE organization_id = ? AND day >= '2026-09-01' AND day < '2026-10-01'
+     FROM llm_usage_model_daily WHERE organization_id = ? AND day >= '2026-09-01' AND day < '2026-10-01'
     GROUP BY model ORDER BY model LIMIT 20`,
 );
 const q4Agent = db.prepare<[string, string]>('SELECT id, name, display_name, status FROM agents WHERE id = ? AND organization_id = ?');
