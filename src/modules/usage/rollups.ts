@@ -125,7 +125,7 @@ export type UsageBucketRow = UsageTotals & {
   user_id: string | null;
 };
 
-/** Whole days of rollup rows one statement groups: a longer window is grouped piece by piece. */
+/** Whole days of fine rollup rows one statement groups: a longer window is grouped piece by piece. */
 const PIECE_DAYS = 7;
 
 /**
@@ -199,11 +199,11 @@ function totalsRow(totals: Totals): UsageTotals {
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
- * Every bucket of every parent's summary, sorted by group key: the window is
- * grouped a week at a time (each statement reads at most a week of rollup
- * rows, whatever the window), the pieces are added up here, exactly (costs
- * as BigInt), and the event loop is given back between pieces. Pages,
- * totalCount and the total all come from this one pass.
+ * Every bucket of every parent's summary, sorted by group key. From the fine
+ * rollup the window is grouped a week at a time (each statement reads at
+ * most a week of rollup rows, whatever the window), the pieces are added up
+ * here, exactly (costs as BigInt), and the event loop is given back between
+ * pieces. Pages, totalCount and the total all come from this one pass.
  */
 export async function usageBucketsPerParent(
   db: Database,
@@ -219,9 +219,13 @@ export async function usageBucketsPerParent(
   );
   const key = groups.length === 0 ? "'[]'" : `json_array(${groups.map((group) => USAGE_GROUPS[group]).join(', ')})`;
   const merged = new Map<string, Map<string, { row: UsageBucketRow; totals: Totals }>>(parentIds.map((id) => [id, new Map()]));
-  const days = daysWithUsage(db, parentColumn, parentIds, window);
-  if (days === null) return new Map(parentIds.map((id) => [id, []]));
-  const pieces = windowPieces(days);
+  // The coarse rollup holds a row per day and model: a year of it is one statement's work. The fine one is cut into weeks.
+  let pieces = [window];
+  if (rollupFor(principal, parentColumn, parentIds, groups) === 'fine') {
+    const days = daysWithUsage(db, parentColumn, parentIds, window);
+    if (days === null) return new Map(parentIds.map((id) => [id, []]));
+    pieces = windowPieces(days);
+  }
   for (const [index, piece] of pieces.entries()) {
     if (index > 0) await nextTurn();
     const source = visibleWindow(principal, parentColumn, parentIds, piece, groups);
