@@ -6,7 +6,7 @@
 import { conditionsOf, type Resource, tableOf, visibleQuery, narrowed } from '../auth/policy';
 import type { Principal } from '../auth/principal';
 import type { SqlValue } from '../db/connection';
-import { countRowsInChunks, countRowsPerParentInChunks, type Direction, fetchIndexedPagesPerParent, fetchPage, type Sort } from '../db/keyset';
+import { countRowsInChunks, countRowsPerParentInChunks, type Direction, fetchIndexedPagesPerParent, fetchPage, idsCondition, type Sort } from '../db/keyset';
 import { builder } from './builder';
 import { type Connection, type ConnectionArgs, OrderDirection, pageRequest, sortOn, toConnection, toConnections } from './connections';
 import type { Context } from './context';
@@ -88,17 +88,9 @@ export function listPagesPerParent<Row extends { id: SqlValue }>(
 export function visibleByIds<Row>(context: Context, principal: Principal, spec: ListSpec, ids: readonly (string | number)[]): Row[] {
   const query = baseQuery(principal, spec, NO_NARROWING);
   const { alias } = tableOf(spec.resource);
-  // One id (a node lookup, most batches of one parent) is a plain primary-key search; json_each costs more than the search.
-  if (ids.length === 1) {
-    return context.db.all<Row>(`SELECT ${spec.columns} FROM ${query.from} WHERE ${alias}.id = :_id AND ${conditionsOf(query)}`, {
-      ...query.params,
-      _id: ids[0] as string | number,
-    });
-  }
-  return context.db.all<Row>(
-    `SELECT ${spec.columns} FROM ${query.from} WHERE ${alias}.id IN (SELECT value FROM json_each(:_ids)) AND ${conditionsOf(query)}`,
-    { ...query.params, _ids: JSON.stringify(ids) },
-  );
+  const params = { ...query.params };
+  const byId = idsCondition(`${alias}.id`, ids, params);
+  return context.db.all<Row>(`SELECT ${spec.columns} FROM ${query.from} WHERE ${byId} AND ${conditionsOf(query)}`, params);
 }
 
 /** The `orderBy` input of a list: `{ field: <Name>OrderField!, direction: OrderDirection = ASC }`. */

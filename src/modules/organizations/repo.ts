@@ -2,7 +2,7 @@
 import type { Principal } from '../../auth/principal';
 import { conditionsOf, visibleQuery } from '../../auth/policy';
 import type { Database } from '../../db/connection';
-import { countRows, fetchPage, type PageRequest, type Sort } from '../../db/keyset';
+import { countRows, fetchPage, idsCondition, type PageRequest, type Sort } from '../../db/keyset';
 
 export type OrganizationRow = {
   id: string;
@@ -24,10 +24,9 @@ export function countVisibleOrganizations(db: Database, principal: Principal): n
 
 export function visibleOrganizationsByIds(db: Database, principal: Principal, ids: readonly string[]): OrganizationRow[] {
   const q = visibleQuery(principal, 'organization');
-  return db.all<OrganizationRow>(
-    `SELECT o.* FROM ${q.from} WHERE o.id IN (SELECT value FROM json_each(:ids)) AND ${conditionsOf(q)}`,
-    { ...q.params, ids: JSON.stringify(ids) },
-  );
+  const params = { ...q.params };
+  const byId = idsCondition('o.id', ids, params);
+  return db.all<OrganizationRow>(`SELECT o.* FROM ${q.from} WHERE ${byId} AND ${conditionsOf(q)}`, params);
 }
 
 export function visibleOrganizationBySlug(db: Database, principal: Principal, slug: string): OrganizationRow | undefined {

@@ -2,7 +2,7 @@
 import type { Principal } from '../../auth/principal';
 import { conditionsOf, visibleQuery } from '../../auth/policy';
 import type { Database } from '../../db/connection';
-import { countRowsPerParent, type Direction, fetchPagesPerParent, type PageRequest, type Sort } from '../../db/keyset';
+import { countRowsPerParent, type Direction, fetchPagesPerParent, idsCondition, type PageRequest, type Sort } from '../../db/keyset';
 
 export type UserRow = {
   id: string;
@@ -56,11 +56,13 @@ export type VisibleUserRow = UserRow & { organization_ids: string };
 
 export function visibleUsersByIds(db: Database, principal: Principal, ids: readonly string[]): VisibleUserRow[] {
   const q = visibleQuery(principal, 'user');
+  const params = { ...q.params };
+  const byId = idsCondition('u.id', ids, params);
   return db.all<VisibleUserRow>(
     `SELECT u.*, (SELECT json_group_array(DISTINCT m.organization_id) FROM user_roles m
                    WHERE m.user_id = u.id AND m.organization_id IS NOT NULL) AS organization_ids
-       FROM ${q.from} WHERE u.id IN (SELECT value FROM json_each(:ids)) AND ${conditionsOf(q)}`,
-    { ...q.params, ids: JSON.stringify(ids) },
+       FROM ${q.from} WHERE ${byId} AND ${conditionsOf(q)}`,
+    params,
   );
 }
 
