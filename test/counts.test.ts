@@ -1,8 +1,8 @@
 // totalCount over more rows than one counting statement may walk: counted in
-// bounded chunks (see COUNT_CHUNK in src/db/keyset.ts), and still exact, at
+// bounded chunks (see COUNT_CHUNK in src/db/counts.ts), and still exact, at
 // the root, nested under one parent and under several, with and without filters.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { COUNT_CHUNK } from '../src/db/keyset';
+import { COUNT_CHUNK } from '../src/db/counts';
 import { insertUsageBatch, type NewUsage } from '../src/modules/usage/repo';
 import { addAgent, addOrganization, addSession, minutesAfterBase } from './helpers/fixtures';
 import { startServer, type TestServer } from './helpers/server';

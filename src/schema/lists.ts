@@ -6,7 +6,8 @@
 import { conditionsOf, type Resource, tableOf, visibleQuery, narrowed } from '../auth/policy';
 import type { Principal } from '../auth/principal';
 import type { SqlValue } from '../db/connection';
-import { countRowsInChunks, countRowsPerParentInChunks, type Direction, fetchIndexedPagesPerParent, fetchPage, idsCondition, type Sort } from '../db/keyset';
+import { countRowsInChunks, countRowsPerParentInChunks } from '../db/counts';
+import { type Direction, fetchIndexedPagesPerParent, fetchPage, idsCondition, type Sort } from '../db/keyset';
 import { builder } from './builder';
 import { type Connection, type ConnectionArgs, OrderDirection, pageRequest, sortOn, toConnection, toConnections } from './connections';
 import type { Context } from './context';

@@ -2,7 +2,8 @@
 import type { Principal } from '../../auth/principal';
 import { conditionsOf, visibleQuery } from '../../auth/policy';
 import type { Database } from '../../db/connection';
-import { countRows, fetchPage, idsCondition, type PageRequest, type Sort } from '../../db/keyset';
+import { countRows } from '../../db/counts';
+import { fetchPage, idsCondition, type PageRequest, type Sort } from '../../db/keyset';
 
 export type OrganizationRow = {
   id: string;

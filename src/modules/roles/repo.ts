@@ -1,6 +1,7 @@
 // SQL for roles, the permission catalogue and who holds what.
 import type { Database } from '../../db/connection';
-import { countRows, countRowsPerParent, fetchPage, fetchPagesPerParent, type PageRequest, type Sort } from '../../db/keyset';
+import { countRows, countRowsPerParent } from '../../db/counts';
+import { fetchPage, fetchPagesPerParent, type PageRequest, type Sort } from '../../db/keyset';
 
 export type RoleRow = { id: string; name: string; level: 'platform' | 'org' | 'service'; is_system: number; description: string; created_at: string };
 export type PermissionRow = { code: string; resource: string; action: string; scope: string; description: string };

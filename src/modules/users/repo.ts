@@ -2,7 +2,8 @@
 import type { Principal } from '../../auth/principal';
 import { conditionsOf, visibleQuery } from '../../auth/policy';
 import type { Database } from '../../db/connection';
-import { countRowsPerParent, type Direction, fetchPagesPerParent, idsCondition, type PageRequest, type Sort } from '../../db/keyset';
+import { countRowsPerParent } from '../../db/counts';
+import { type Direction, fetchPagesPerParent, idsCondition, type PageRequest, type Sort } from '../../db/keyset';
 
 export type UserRow = {
   id: string;
