@@ -94,3 +94,29 @@ describe('a nested query over many agents', () => {
     expect(large).toBe(small);
   });
 });
+
+describe('a level of many large pages', () => {
+  it('is read a group of parents per statement, every page whole and in order', async () => {
+    // first: 100 under 50 agents: at most 2,500 rows a statement makes three groups of parents.
+    const query = `{ organization(slug: "fifty") { agents(first: 50) { edges { node { name
+      sessions(first: 100) { edges { node { startedAt } } } } } } } }`;
+    let pageStatements = 0;
+    server.services.db.observer = (sql) => {
+      if (/FROM json_each\(:_parents\) p\s+JOIN json_each/.test(sql) && sql.includes('FROM sessions s')) pageStatements++;
+    };
+    try {
+      const response = await server.gql<{ organization: { agents: { edges: { node: { name: string; sessions: { edges: { node: { startedAt: string } }[] } } }[] } } }>(query);
+      expect(response.errors).toBeUndefined();
+      const agents = response.data?.organization.agents.edges ?? [];
+      expect(agents).toHaveLength(50);
+      for (const { node } of agents) {
+        const started = node.sessions.edges.map((edge) => edge.node.startedAt);
+        expect(started).toHaveLength(6);
+        expect(started).toEqual([...started].sort().reverse());
+      }
+      expect(pageStatements).toBe(3);
+    } finally {
+      server.services.db.observer = null;
+    }
+  });
+});

@@ -58,10 +58,11 @@ export function listPage<Row extends { id: SqlValue }>(
 }
 
 /**
- * One page per parent for a nested connection, all parents in one statement.
+ * One page per parent for a nested connection, all parents in one statement
+ * (several, for pages of many rows).
  * `parentColumn` is the resource's column holding the parent id.
  */
-export function listPagesPerParent<Row extends { id: SqlValue }>(
+export async function listPagesPerParent<Row extends { id: SqlValue }>(
   context: Context,
   principal: Principal,
   spec: ListSpec,
@@ -69,12 +70,12 @@ export function listPagesPerParent<Row extends { id: SqlValue }>(
   parentIds: readonly string[],
   args: ListArgs,
   narrowing: Narrowing = NO_NARROWING,
-): Connection<Row>[] {
+): Promise<Connection<Row>[]> {
   const sort = sortOf(spec, args.orderBy);
   const request = pageRequest(args, sort.key);
   const query = baseQuery(principal, spec, narrowing);
   const parentExpression = `${query.alias}.${parentColumn}`;
-  const pages = fetchIndexedPagesPerParent<Row>(context.db, { columns: spec.columns, parentColumn: parentExpression, ...query }, parentIds, sort, request);
+  const pages = await fetchIndexedPagesPerParent<Row>(context.db, { columns: spec.columns, parentColumn: parentExpression, ...query }, parentIds, sort, request);
   const counts = context.loaders.get<number>(
     `count:${spec.resource}:${parentColumn}:${JSON.stringify(narrowing)}`,
     async (ids) => {
