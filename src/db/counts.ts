@@ -3,7 +3,7 @@
 // the event loop given back between chunks, so that no count holds the
 // process for long.
 import type { Database, SqlValue } from './connection';
-import { armsCondition, keysetCondition, orderClause, type PageQuery, type Position, type Sort, type TableQuery, whereClause } from './keyset';
+import { armsCondition, keysetCondition, nextTurn, orderClause, type PageQuery, type Position, type Sort, type TableQuery, whereClause } from './keyset';
 
 /** How many rows a query has, counted arm by arm (each arm by its index). */
 export function countRows(db: Database, query: Omit<PageQuery, 'columns'>): number {
@@ -22,8 +22,6 @@ export function countRows(db: Database, query: Omit<PageQuery, 'columns'>): numb
  * each bounded, with the event loop given back between them.
  */
 export const COUNT_CHUNK = 10_000;
-
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * Counts the rows of `query` that also meet `prefix` (an access arm or a

@@ -5,6 +5,9 @@ import type { Database, SqlValue } from './connection';
 
 export type Direction = 'ASC' | 'DESC';
 
+/** Resolves on the next turn of the event loop: what long reads await between bounded statements. */
+export const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 export type Sort = {
   /** The name the cursor carries, so a cursor of one ordering is refused by another. */
   key: string;
@@ -163,7 +166,7 @@ export async function fetchIndexedPagesPerParent<Row>(
   // Pages of many parents are read a group of parents per statement, so that no statement returns more than MAX_ROWS_PER_STATEMENT rows.
   const perStatement = Math.max(1, Math.floor(MAX_ROWS_PER_STATEMENT / (page.limit + 1)));
   for (let start = 0; start < parentIds.length; start += perStatement) {
-    if (start > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    if (start > 0) await nextTurn();
     const group = parentIds.slice(start, start + perStatement);
     const rows = db.all<Row & { _sort_value: SqlValue; _parent_index: number; _position: number }>(sql, {
       ...params,

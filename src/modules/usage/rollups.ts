@@ -7,7 +7,7 @@
 import { visibleRows } from '../../auth/policy';
 import type { Principal } from '../../auth/principal';
 import type { Database, SqlValue } from '../../db/connection';
-import type { Page, PageRequest } from '../../db/keyset';
+import { nextTurn, type Page, type PageRequest } from '../../db/keyset';
 import type { UsageTotals } from './repo';
 import { ZERO } from './repo';
 
@@ -199,8 +199,6 @@ function totalsRow(totals: Totals): UsageTotals {
     cost_nano_usd: totals.cost.toString(),
   };
 }
-
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * Every bucket of every parent's summary, sorted by group key. From the fine
