@@ -161,6 +161,9 @@ export function canSeeUser(principal: Principal | null, row: UserPolicyRow): boo
 
 export type Predicate = { sql: string; params: Record<string, SqlValue> };
 
+/** Past this many organizations, their arms become one `IN` arm (see visibleArms). */
+const MAX_ORGANIZATION_ARMS = 32;
+
 /**
  * The visible rows of a resource as disjoint arms, each a condition that an
  * index can serve in the order a page asks for: one arm per organization
@@ -168,8 +171,6 @@ export type Predicate = { sql: string; params: Record<string, SqlValue> };
  * rules (`owner = ?`). A page reads every arm in index order and merges them;
  * `null` arms: every row is visible; no arms: none is.
  */
-const MAX_ORGANIZATION_ARMS = 32;
-
 export type Access = { arms: string[] | null; params: Record<string, SqlValue> };
 
 export function visibleArms(principal: Principal, resource: Resource, alias: string): Access {
