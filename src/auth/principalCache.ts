@@ -56,6 +56,11 @@ export class PrincipalCache {
     if (expiresAt > now) this.entries.set(fingerprint, { principal, expiresAt });
   }
 
+  /** Forgets every principal (the next request of each token reads its row and grants again). */
+  clear(): void {
+    this.entries.clear();
+  }
+
   get size(): number {
     return this.entries.size;
   }

@@ -126,38 +126,38 @@ export type UsageBucketRow = UsageTotals & {
 };
 
 /**
- * Whole days of fine rollup rows one statement groups (a day of an
- * organization is some 550 rows; grouping a week by day, model, agent and
- * user took 65 ms under load): a longer window is grouped piece by piece.
+ * Fine rollup rows one statement groups, at most (a day of an organization
+ * is some 550; grouping a week of them by day, model, agent and user took
+ * 65 ms under load). A window with more is grouped piece by piece.
  */
-const PIECE_DAYS = 3;
+const ROWS_PER_PIECE = 1_500;
 
 /**
- * The window narrowed to the days on which these parents have usage at all
- * (the rollups have a row for every such day), so that a year-long window
- * over a month of data is grouped in a month's pieces; null: none at all.
+ * The window cut at day starts into pieces of at most ROWS_PER_PIECE rollup
+ * rows of these parents (a day with more is a piece of its own), so that the
+ * number of statements follows the usage there is, not the calendar: a
+ * year-long window over two busy days is one piece. Only the first and the
+ * last piece may have partial days. Empty: no usage in the window.
  */
-function daysWithUsage(db: Database, parentColumn: 'agent_id' | 'organization_id', parentIds: readonly string[], window: UsageWindow): UsageWindow | null {
-  const range = db.get<{ first: string | null; last: string | null }>(
-    `SELECT min(day) AS first, max(day) AS last FROM llm_usage_daily
-      WHERE ${parentColumn} IN (SELECT value FROM json_each(:parents)) AND day >= :fromDay AND day <= :toDay`,
+function windowPieces(db: Database, parentColumn: 'agent_id' | 'organization_id', parentIds: readonly string[], window: UsageWindow): UsageWindow[] {
+  const days = db.all<{ day: string; rows: number }>(
+    `SELECT day, count(*) AS rows FROM llm_usage_daily
+      WHERE ${parentColumn} IN (SELECT value FROM json_each(:parents)) AND day >= :fromDay AND day <= :toDay
+      GROUP BY day ORDER BY day`,
     { parents: JSON.stringify(parentIds), fromDay: window.from.slice(0, 10), toDay: window.to.slice(0, 10) },
   );
-  if (!range?.first || !range.last) return null;
-  const from = Math.max(Date.parse(window.from), Date.parse(`${range.first}T00:00:00.000Z`));
-  const to = Math.min(Date.parse(window.to), Date.parse(`${range.last}T00:00:00.000Z`) + DAY_MS);
-  return from < to ? { from: new Date(from).toISOString(), to: new Date(to).toISOString() } : null;
-}
-
-/** [from, to) cut at day starts every PIECE_DAYS days, so that only the first and last piece have partial days. */
-function windowPieces(window: UsageWindow): UsageWindow[] {
+  if (days.length === 0) return [];
   const pieces: UsageWindow[] = [];
-  const toMs = Date.parse(window.to);
   let from = window.from;
-  for (let cut = startOfDay(window.from) + PIECE_DAYS * DAY_MS; cut < toMs; cut += PIECE_DAYS * DAY_MS) {
-    const at = new Date(cut).toISOString();
-    pieces.push({ from, to: at });
-    from = at;
+  let rows = 0;
+  for (const { day, rows: dayRows } of days) {
+    const start = `${day}T00:00:00.000Z`;
+    if (rows > 0 && rows + dayRows > ROWS_PER_PIECE && start > from) {
+      pieces.push({ from, to: start });
+      from = start;
+      rows = 0;
+    }
+    rows += dayRows;
   }
   pieces.push({ from, to: window.to });
   return pieces;
@@ -202,8 +202,8 @@ function totalsRow(totals: Totals): UsageTotals {
 
 /**
  * Every bucket of every parent's summary, sorted by group key. From the fine
- * rollup the window is grouped PIECE_DAYS at a time (each statement reads at
- * most that many days of rollup rows, whatever the window), the pieces are added up
+ * rollup the window is grouped in pieces of at most ROWS_PER_PIECE rollup
+ * rows (whatever the window), the pieces are added up
  * here, exactly (costs as BigInt), and the event loop is given back between
  * pieces. Pages, totalCount and the total all come from this one pass.
  */
@@ -222,12 +222,7 @@ export async function usageBucketsPerParent(
   const key = groups.length === 0 ? "'[]'" : `json_array(${groups.map((group) => USAGE_GROUPS[group]).join(', ')})`;
   const merged = new Map<string, Map<string, { row: UsageBucketRow; totals: Totals }>>(parentIds.map((id) => [id, new Map()]));
   // The coarse rollup holds a row per day and model: a year of it is one statement's work. The fine one is cut into pieces.
-  let pieces = [window];
-  if (rollupFor(principal, parentColumn, parentIds, groups) === 'fine') {
-    const days = daysWithUsage(db, parentColumn, parentIds, window);
-    if (days === null) return new Map(parentIds.map((id) => [id, []]));
-    pieces = windowPieces(days);
-  }
+  const pieces = rollupFor(principal, parentColumn, parentIds, groups) === 'fine' ? windowPieces(db, parentColumn, parentIds, window) : [window];
   for (const [index, piece] of pieces.entries()) {
     if (index > 0) await nextTurn();
     const source = visibleWindow(principal, parentColumn, parentIds, piece, groups);
