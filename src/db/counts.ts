@@ -21,7 +21,7 @@ export function countRows(db: Database, query: Omit<PageQuery, 'columns'>): numb
  * organization's half a million usage records) takes several statements,
  * each bounded, with the event loop given back between them.
  */
-export const COUNT_CHUNK = 10_000;
+export const COUNT_CHUNK = 5_000;
 
 /**
  * Counts the rows of `query` that also meet `prefix` (an access arm or a
