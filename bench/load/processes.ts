@@ -18,9 +18,9 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Starts `node --import tsx <script>` in `cwd` with an IPC channel, its output passed through. */
-export function startNode(cwd: string, script: string, env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', script], { cwd, env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+/** Starts `node [nodeArgs] --import tsx <script>` in `cwd` with an IPC channel, its output passed through. */
+export function startNode(cwd: string, script: string, env: Record<string, string>, nodeArgs: string[] = []): ChildProcess {
+  return spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script], { cwd, env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 }
 
 export async function waitForHealth(baseUrl: string, child: ChildProcess, timeoutMs = 60_000): Promise<void> {

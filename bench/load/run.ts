@@ -25,6 +25,10 @@ const ROUNDS = Math.max(1, Math.floor(seconds('BENCH_LOAD_ROUNDS', 2)));
 const FREEZE = seconds('BENCH_FREEZE_SECONDS', 15);
 const INGEST = seconds('BENCH_INGEST_SECONDS', 10);
 const CONNECTIONS = 10;
+/** Node flags for the gateway only, e.g. `BENCH_GATEWAY_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/p'` for a CPU profile. */
+const GATEWAY_NODE_ARGS = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+/** Which phases run (`BENCH_PHASES=queries,freeze,ingest`, all by default): a profile of one phase needs only that one. */
+const PHASES = new Set((process.env.BENCH_PHASES ?? 'queries,freeze,ingest').split(',').map((phase) => phase.trim()));
 const QUERY_NAMES: QueryName[] = ['Q1', 'Q2', 'Q3', 'Q4'];
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
@@ -63,7 +67,7 @@ async function startTargets(prepared: Prepared): Promise<{ gateway: Target; floo
     // One process unless asked: production would otherwise default to one worker per core.
     FOUNDRY_DIAGNOSTICS: '1', FOUNDRY_WORKERS: process.env.FOUNDRY_WORKERS ?? '1',
   };
-  const gateway: Target = { name: 'gateway', url: `http://127.0.0.1:${gatewayPort}`, child: startNode(ROOT, 'src/main.ts', gatewayEnv) };
+  const gateway: Target = { name: 'gateway', url: `http://127.0.0.1:${gatewayPort}`, child: startNode(ROOT, 'src/main.ts', gatewayEnv, GATEWAY_NODE_ARGS) };
   await waitForHealth(gateway.url, gateway.child);
   // The floor opens the file read-only after the gateway has opened it (and so its -wal/-shm exist).
   const floorEnv: Record<string, string> = {
@@ -243,22 +247,27 @@ async function main(): Promise<number> {
     const expected = await checkIdentical(gateway, floor, prepared.token, queries);
     const workers = process.env.FOUNDRY_WORKERS ?? '1';
     await diagnostics(gateway.child, true);
-    out('\nQ1–Q4 under load');
-    const rows = await measureQueries([gateway, floor], prepared.token, queries, expected);
-    const queryDiagnostics = await diagnostics(gateway.child, true);
-    printTable(rows);
-    out(`\nno freeze (${FREEZE} s)`);
-    const freeze = await noFreeze(gateway, prepared.token, queries.Q4, expected.Q4);
-    const freezeDiagnostics = await diagnostics(gateway.child, true);
-    out(`  ${freeze}`);
-    out(`\ningest (${INGEST} s)`);
-    const ingested = await ingest(gateway, prepared.token, prepared.agentGlobalId);
-    const ingestDiagnostics = await diagnostics(gateway.child, true);
-    out(`  ${ingested}`);
+    const reports: [string, DiagnosticsReport | null][] = [];
+    if (PHASES.has('queries')) {
+      out('\nQ1–Q4 under load');
+      const rows = await measureQueries([gateway, floor], prepared.token, queries, expected);
+      reports.push(['Q1–Q4 phase', await diagnostics(gateway.child, true)]);
+      printTable(rows);
+    }
+    if (PHASES.has('freeze')) {
+      out(`\nno freeze (${FREEZE} s)`);
+      const freeze = await noFreeze(gateway, prepared.token, queries.Q4, expected.Q4);
+      reports.push(['no-freeze phase', await diagnostics(gateway.child, true)]);
+      out(`  ${freeze}`);
+    }
+    if (PHASES.has('ingest')) {
+      out(`\ningest (${INGEST} s)`);
+      const ingested = await ingest(gateway, prepared.token, prepared.agentGlobalId);
+      reports.push(['ingest phase', await diagnostics(gateway.child, true)]);
+      out(`  ${ingested}`);
+    }
     out(`\ngateway diagnostics (FOUNDRY_WORKERS=${workers}${workers === '1' ? '' : '; the worst worker'})`);
-    out(`  ${diagnosticsLine('Q1–Q4 phase', queryDiagnostics)}`);
-    out(`  ${diagnosticsLine('no-freeze phase', freezeDiagnostics)}`);
-    out(`  ${diagnosticsLine('ingest phase', ingestDiagnostics)}`);
+    for (const [phase, report] of reports) out(`  ${diagnosticsLine(phase, report)}`);
     return 0;
   } catch (error) {
     if (error instanceof BodyMismatch) {

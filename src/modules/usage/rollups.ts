@@ -200,27 +200,118 @@ function totalsRow(totals: Totals): UsageTotals {
   };
 }
 
+/** A parent's summary: the requested page of buckets, how many buckets there are, and their exact total. */
+export type UsageSummary = { page: Page<UsageBucketRow>; count: number; total: UsageTotals };
+
+type Bucket = { row: UsageBucketRow; totals: Totals };
+
 /**
- * Every bucket of every parent's summary, sorted by group key. From the fine
- * rollup the window is grouped in pieces of at most ROWS_PER_PIECE rollup
- * rows (whatever the window), the pieces are added up
- * here, exactly (costs as BigInt), and the event loop is given back between
- * pieces. Pages, totalCount and the total all come from this one pass.
+ * The page of buckets a request asks for, chosen while the buckets stream by:
+ * only the `limit + 1` best candidates past the cursor are kept, in order, so
+ * that a summary of 50,000 buckets never sorts or copies them all.
  */
-export async function usageBucketsPerParent(
+class PageSelection {
+  private readonly kept: Bucket[] = [];
+  /** Buckets past the cursor (for hasMore). */
+  private passing = 0;
+  private readonly key: string | null;
+
+  constructor(private readonly page: PageRequest) {
+    this.key = page.from === null ? null : String(page.from.value);
+  }
+
+  /** Forward pages keep the smallest ids after the cursor, backward ones the largest before it. */
+  private rank(id: string, other: string): number {
+    return this.page.backward ? compareText(other, id) : compareText(id, other);
+  }
+
+  offer(bucket: Bucket): void {
+    const id = bucket.row.id;
+    if (this.key !== null && this.rank(id, this.key) <= 0) return;
+    this.passing += 1;
+    const kept = this.kept;
+    const size = this.page.limit + 1;
+    if (kept.length === size && this.rank(id, (kept[size - 1] as Bucket).row.id) >= 0) return;
+    let low = 0;
+    let high = kept.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (this.rank((kept[middle] as Bucket).row.id, id) < 0) low = middle + 1;
+      else high = middle;
+    }
+    kept.splice(low, 0, bucket);
+    if (kept.length > size) kept.pop();
+  }
+
+  result(): Page<UsageBucketRow> {
+    const chosen = this.kept.slice(0, this.page.limit);
+    if (this.page.backward) chosen.reverse();
+    const rows = chosen.map(({ row, totals }) => ({ ...row, ...totalsRow(totals), _sort_value: row.id }));
+    return { rows, hasMore: this.passing > this.page.limit };
+  }
+}
+
+const zeroTotals = (): Totals => ({ requests: 0, prompt: 0, completion: 0, total: 0, cost: 0n });
+
+/** One parent's buckets as the pieces of the window come in. */
+class SummaryBuilder {
+  /** Buckets by id, while they may still grow: only when DAY is not a key (with DAY, each bucket lies in one piece). */
+  private readonly open = new Map<string, Bucket>();
+  private readonly selection: PageSelection;
+  private readonly total = zeroTotals();
+  private count = 0;
+
+  constructor(page: PageRequest, private readonly mergesAcrossPieces: boolean) {
+    this.selection = new PageSelection(page);
+  }
+
+  add(row: UsageBucketRow): void {
+    addTo(this.total, row);
+    if (!this.mergesAcrossPieces) {
+      const bucket = { row, totals: zeroTotals() };
+      addTo(bucket.totals, row);
+      this.count += 1;
+      this.selection.offer(bucket);
+      return;
+    }
+    let bucket = this.open.get(row.id);
+    if (!bucket) this.open.set(row.id, (bucket = { row, totals: zeroTotals() }));
+    addTo(bucket.totals, row);
+  }
+
+  finish(): UsageSummary {
+    for (const bucket of this.open.values()) {
+      this.count += 1;
+      this.selection.offer(bucket);
+    }
+    return { page: this.selection.result(), count: this.count, total: this.count === 0 ? ZERO : totalsRow(this.total) };
+  }
+}
+
+/**
+ * Every parent's summary: its page of buckets in group-key order, their count
+ * and their total. From the fine rollup the window is grouped in pieces of at
+ * most ROWS_PER_PIECE rollup rows (whatever the window), the pieces are added
+ * up here, exactly (costs as BigInt), and the event loop is given back
+ * between pieces. Grouped by DAY, a bucket lies in one piece, so nothing of a
+ * piece is kept but the page's candidates.
+ */
+export async function usageSummariesPerParent(
   db: Database,
   principal: Principal,
   parentColumn: 'agent_id' | 'organization_id',
   parentIds: readonly string[],
   groupBy: readonly UsageGroup[],
   window: UsageWindow,
-): Promise<Map<string, UsageBucketRow[]>> {
+  page: PageRequest,
+): Promise<Map<string, UsageSummary>> {
   const groups = orderedGroups(groupBy);
   const selected = GROUP_ORDER.map((group) =>
     groups.includes(group) ? `${USAGE_GROUPS[group]} AS ${GROUP_COLUMNS[group]}` : `NULL AS ${GROUP_COLUMNS[group]}`,
   );
   const key = groups.length === 0 ? "'[]'" : `json_array(${groups.map((group) => USAGE_GROUPS[group]).join(', ')})`;
-  const merged = new Map<string, Map<string, { row: UsageBucketRow; totals: Totals }>>(parentIds.map((id) => [id, new Map()]));
+  const mergesAcrossPieces = !groups.includes('DAY');
+  const builders = new Map(parentIds.map((id) => [id, new SummaryBuilder(page, mergesAcrossPieces)]));
   // The coarse rollup holds a row per day and model: a year of it is one statement's work. The fine one is cut into pieces.
   const pieces = rollupFor(principal, parentColumn, parentIds, groups) === 'fine' ? windowPieces(db, parentColumn, parentIds, window) : [window];
   for (const [index, piece] of pieces.entries()) {
@@ -232,42 +323,9 @@ export async function usageBucketsPerParent(
         GROUP BY lu.${parentColumn}${groups.map((group) => `, ${USAGE_GROUPS[group]}`).join('')}`,
       source.params,
     );
-    for (const { parent, ...row } of rows) {
-      const buckets = merged.get(parent);
-      if (!buckets) continue;
-      let bucket = buckets.get(row.id);
-      if (!bucket) buckets.set(row.id, (bucket = { row, totals: { requests: 0, prompt: 0, completion: 0, total: 0, cost: 0n } }));
-      addTo(bucket.totals, row);
-    }
+    for (const row of rows) builders.get(row.parent)?.add(row);
   }
-  return new Map(
-    [...merged].map(([parent, buckets]) => [
-      parent,
-      [...buckets.values()]
-        .map(({ row, totals }) => ({ ...row, ...totalsRow(totals) }))
-        .sort((a, b) => compareText(a.id, b.id)),
-    ]),
-  );
-}
-
-/** One page of sorted buckets after (or before) a cursor's key. */
-export function bucketPage(buckets: readonly UsageBucketRow[], page: PageRequest): Page<UsageBucketRow> {
-  const key = page.from === null ? null : String(page.from.value);
-  const rows = buckets.map((bucket) => ({ ...bucket, _sort_value: bucket.id }));
-  if (page.backward) {
-    const before = key === null ? rows : rows.filter((bucket) => compareText(bucket.id, key) < 0);
-    const kept = before.slice(Math.max(0, before.length - page.limit));
-    return { rows: kept, hasMore: before.length > page.limit };
-  }
-  const after = key === null ? rows : rows.filter((bucket) => compareText(bucket.id, key) > 0);
-  return { rows: after.slice(0, page.limit), hasMore: after.length > page.limit };
-}
-
-/** The ungrouped total of a parent's buckets (usageSummary.total): their exact sum. */
-export function totalOfBuckets(buckets: readonly UsageBucketRow[]): UsageTotals {
-  const totals: Totals = { requests: 0, prompt: 0, completion: 0, total: 0, cost: 0n };
-  for (const bucket of buckets) addTo(totals, bucket);
-  return buckets.length === 0 ? ZERO : totalsRow(totals);
+  return new Map([...builders].map(([parent, builder]) => [parent, builder.finish()]));
 }
 
 /** The UTC calendar month around `now`: the period quotas count in. */

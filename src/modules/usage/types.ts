@@ -11,14 +11,12 @@ import { visibleOrganizationsByIds } from '../organizations/repo';
 import { Organization } from '../organizations/types';
 import { Session } from '../sessions/types';
 import { User } from '../users/types';
-import { USAGE, USAGE_OVER_TIME, usageFilter, type UsageRow, type UsageTotals, usageTotalsPerSession } from './repo';
+import { USAGE, USAGE_OVER_TIME, usageFilter, type UsageRow, type UsageTotals, usageTotalsPerSession, ZERO } from './repo';
 import {
   type QuotaRow,
   quotasOfOrganizations,
   USAGE_GROUPS,
-  bucketPage,
-  totalOfBuckets,
-  usageBucketsPerParent,
+  usageSummariesPerParent,
   type UsageBucketRow,
   type UsageGroup,
   type UsageWindow,
@@ -168,12 +166,12 @@ async function summaries(context: Context, parentColumn: SummaryParent['parentCo
   const window = summaryWindow(args as { from: string; to: string });
   const sort = sortOn('bucket', 'b.id', 'b.id', 'ASC');
   const request = pageRequest(args, sort.key);
-  const buckets = await usageBucketsPerParent(context.db, principal, parentColumn, ids, groupBy, window);
-  const pages = new Map(ids.map((id) => [id, bucketPage(buckets.get(id) ?? [], request)]));
-  return toConnections(ids, pages, request, sort.key, async (id) => buckets.get(id)?.length ?? 0).map((connection, index) => ({
+  const summaries = await usageSummariesPerParent(context.db, principal, parentColumn, ids, groupBy, window, request);
+  const pages = new Map(ids.map((id) => [id, summaries.get(id)?.page ?? { rows: [], hasMore: false }]));
+  return toConnections(ids, pages, request, sort.key, async (id) => summaries.get(id)?.count ?? 0).map((connection, index) => ({
     ...connection,
     total: async (): Promise<UsageBucketRow> => ({
-      ...totalOfBuckets(buckets.get(ids[index] as string) ?? []),
+      ...(summaries.get(ids[index] as string)?.total ?? ZERO),
       id: '[]',
       day: null,
       model: null,
