@@ -1,14 +1,19 @@
 # syntax=docker/dockerfile:1
-# Agent Foundry Gateway: Node 20 running the TypeScript sources through tsx.
+# Agent Foundry Gateway: the built server (dist/, `npm run build`) on plain node; no TypeScript loader at run time.
 
-FROM node:20-bookworm-slim AS deps
+FROM node:20-bookworm-slim AS build
 WORKDIR /app
 # Toolchain for better-sqlite3 and bcrypt when no prebuilt binary fits.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
-COPY package.json package-lock.json ./
-RUN npm ci --omit=dev && npm cache clean --force
+COPY package.json package-lock.json tsconfig.json ./
+RUN npm ci
+COPY src ./src
+COPY seeds ./seeds
+RUN npm run build \
+ && npm ci --omit=dev \
+ && npm cache clean --force
 
 FROM node:20-bookworm-slim
 # production: FOUNDRY_WORKERS defaults to one cluster worker per core the container sees.
@@ -17,11 +22,13 @@ ENV NODE_ENV=production \
     PORT=4000 \
     DATABASE_PATH=/app/data/foundry.db
 WORKDIR /app
-COPY --from=deps /app/node_modules ./node_modules
-COPY package.json schema.sql rbac.sql tsconfig.json ./
-COPY bin ./bin
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+# Read at run time beside the build: the schema, migrations and the seeded catalogue.
+COPY package.json schema.sql rbac.sql ./
 COPY migrations ./migrations
 COPY seeds ./seeds
+COPY bin ./bin
 COPY src ./src
 RUN mkdir -p /app/data && chown node:node /app/data
 USER node
@@ -29,4 +36,4 @@ VOLUME ["/app/data"]
 EXPOSE 4000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:4000/health').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-CMD ["node", "--import", "tsx", "src/main.ts"]
+CMD ["node", "dist/main.js"]

@@ -42,7 +42,10 @@ describe('docker-compose.yml', () => {
     expect(dockerfile).toMatch(/^FROM node:20/m);
     expect(dockerfile).toMatch(/npm ci --omit=dev/);
     expect(dockerfile).toMatch(/^EXPOSE 4000$/m);
-    expect(dockerfile).toMatch(/^CMD .*src\/main\.ts/m);
-    for (const path of ['schema.sql', 'rbac.sql', 'seeds', 'migrations', 'src']) expect(dockerfile).toContain(path);
+    // The built server on plain node, no TypeScript loader.
+    expect(dockerfile).toMatch(/npm run build/);
+    expect(dockerfile).toMatch(/^CMD \["node", "dist\/main\.js"\]$/m);
+    expect(dockerfile).not.toMatch(/^CMD .*tsx/m);
+    for (const path of ['schema.sql', 'rbac.sql', 'seeds', 'migrations', 'dist']) expect(dockerfile).toContain(path);
   });
 });

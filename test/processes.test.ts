@@ -1,10 +1,10 @@
 // The gateway and the foundry CLI as a user runs them: real processes on a
 // temp database, their stdout, stderr and exit codes.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gatewayEnv, ROOT, runFoundry } from './helpers/gateway';
 
 const dir = mkdtempSync(join(tmpdir(), 'foundry-proc-'));
@@ -98,8 +98,13 @@ describe('the foundry CLI', () => {
 });
 
 describe('npm start on a brand new database', () => {
+  // npm start runs the build with plain node: build it as npm start does.
+  beforeAll(() => {
+    execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'ignore' });
+  });
+
   function start(databasePath: string): { child: ChildProcess; stderr: () => string; url: Promise<string> } {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/main.ts')], {
+    const child = spawn(process.execPath, [join(ROOT, 'dist/main.js')], {
       cwd: ROOT,
       env: gatewayEnv(databasePath, { PORT: '0', LOG_LEVEL: 'info' }),
     });
@@ -149,7 +154,7 @@ describe('npm start on a brand new database', () => {
   });
 
   it('refuses a bad configuration with one line and exit code 1', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/main.ts')], {
+    const child = spawn(process.execPath, [join(ROOT, 'dist/main.js')], {
       cwd: ROOT,
       env: gatewayEnv(join(dir, 'bad.db'), { PORT: 'eighty' }),
     });

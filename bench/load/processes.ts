@@ -18,9 +18,13 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Starts `node [nodeArgs] --import tsx <script>` in `cwd` with an IPC channel, its output passed through. */
+/**
+ * Starts `node [nodeArgs] <script>` in `cwd` with an IPC channel, its output passed through; TypeScript through
+ * tsx, built JavaScript (the gateway's dist/) as it is.
+ */
 export function startNode(cwd: string, script: string, env: Record<string, string>, nodeArgs: string[] = []): ChildProcess {
-  return spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script], { cwd, env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const loader = script.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  return spawn(process.execPath, [...nodeArgs, ...loader, script], { cwd, env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 }
 
 export async function waitForHealth(baseUrl: string, child: ChildProcess, timeoutMs = 60_000): Promise<void> {

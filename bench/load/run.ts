@@ -1,6 +1,7 @@
 // The load benchmark (`npm run bench -- load`, issue 8): the gateway and the hand-written floor, each in its own
 // process on a copy of the 1M-row data set, under autocannon from this process; then a "no freeze" phase with
 // heavy queries beside light ones, and batch ingest. Bounded in time: it stops by itself.
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -60,6 +61,8 @@ async function prepareCopy(): Promise<Prepared> {
 }
 
 async function startTargets(prepared: Prepared): Promise<{ gateway: Target; floor: Target }> {
+  // The gateway runs as it does in production: the build (`npm run build`), with plain node.
+  execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
   const [gatewayPort, floorPort] = [await freePort(), await freePort()];
   const gatewayEnv: Record<string, string> = {
     PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATABASE_PATH: prepared.databasePath, PORT: String(gatewayPort),
@@ -67,7 +70,7 @@ async function startTargets(prepared: Prepared): Promise<{ gateway: Target; floo
     // One process unless asked: production would otherwise default to one worker per core.
     FOUNDRY_DIAGNOSTICS: '1', FOUNDRY_WORKERS: process.env.FOUNDRY_WORKERS ?? '1',
   };
-  const gateway: Target = { name: 'gateway', url: `http://127.0.0.1:${gatewayPort}`, child: startNode(ROOT, 'src/main.ts', gatewayEnv, GATEWAY_NODE_ARGS) };
+  const gateway: Target = { name: 'gateway', url: `http://127.0.0.1:${gatewayPort}`, child: startNode(ROOT, 'dist/main.js', gatewayEnv, GATEWAY_NODE_ARGS) };
   await waitForHealth(gateway.url, gateway.child);
   // The floor opens the file read-only after the gateway has opened it (and so its -wal/-shm exist).
   const floorEnv: Record<string, string> = {
