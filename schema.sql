@@ -242,8 +242,6 @@ CREATE INDEX llm_usage_org_created ON llm_usage (organization_id, created_at, id
 -- ON DELETE SET NULL) still use them.
 CREATE INDEX llm_usage_agent_created ON llm_usage (agent_id, created_at, id) WHERE agent_id IS NOT NULL;
 CREATE INDEX llm_usage_session_created ON llm_usage (session_id, created_at, id) WHERE session_id IS NOT NULL;
-CREATE INDEX llm_usage_org_cost ON llm_usage (organization_id, cost_nano_usd, id);
-CREATE INDEX llm_usage_org_tokens ON llm_usage (organization_id, total_tokens, id);
 CREATE INDEX llm_usage_user ON llm_usage (user_id, created_at, id) WHERE user_id IS NOT NULL;
 CREATE INDEX llm_usage_api_key ON llm_usage (api_key_id, created_at, id) WHERE api_key_id IS NOT NULL;
 

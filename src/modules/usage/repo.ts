@@ -26,19 +26,18 @@ export type UsageRow = {
   created_at: string;
 };
 
+/**
+ * Usage records, in time order only: ordering them by cost or tokens would
+ * need an index per order on the table every LLM call writes to, each a
+ * random-position insert per record (migration 5 dropped them; ingest ran
+ * 3 to 5 times slower). Summaries answer "where did the money go".
+ */
 export const USAGE: ListSpec = {
   resource: 'llmUsage',
   columns: 'lu.*',
-  orderFields: { CREATED_AT: 'lu.created_at', COST: 'lu.cost_nano_usd', TOTAL_TOKENS: 'lu.total_tokens' },
+  orderFields: { CREATED_AT: 'lu.created_at' },
   defaultOrder: { field: 'CREATED_AT', direction: 'DESC' },
 };
-
-/**
- * Usage under one agent or session, in time order only: ordering those by
- * cost or tokens would need two more indexes on the table every LLM call
- * writes to; an organization's usage keeps them.
- */
-export const USAGE_OVER_TIME: ListSpec = { ...USAGE, orderFields: { CREATED_AT: 'lu.created_at' } };
 
 export type UsageFilter = {
   model?: string | null;

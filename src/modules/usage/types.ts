@@ -11,7 +11,7 @@ import { visibleOrganizationsByIds } from '../organizations/repo';
 import { Organization } from '../organizations/types';
 import { Session } from '../sessions/types';
 import { User } from '../users/types';
-import { USAGE, USAGE_OVER_TIME, usageFilter, type UsageRow, type UsageTotals, usageTotalsPerSession, ZERO } from './repo';
+import { USAGE, usageFilter, type UsageRow, type UsageTotals, usageTotalsPerSession, ZERO } from './repo';
 import {
   type QuotaRow,
   quotasOfOrganizations,
@@ -50,7 +50,6 @@ export const LlmUsageRecord = builder.loadableNode('LlmUsageRecord', {
 
 export const LlmUsageConnection = builder.connectionObject({ type: LlmUsageRecord, name: 'LlmUsageConnection' });
 export const LlmUsageOrder = orderInput('LlmUsage', USAGE.orderFields);
-export const LlmUsageTimeOrder = orderInput('LlmUsageTime', USAGE_OVER_TIME.orderFields);
 export const LlmUsageFilterInput = builder.inputType('LlmUsageFilter', {
   fields: (t) => ({
     model: t.string(),
@@ -62,12 +61,12 @@ export const LlmUsageFilterInput = builder.inputType('LlmUsageFilter', {
   }),
 });
 
-const usageOf = (parentColumn: 'organization_id' | 'session_id' | 'agent_id', spec = USAGE) => ({
+const usageOf = (parentColumn: 'organization_id' | 'session_id' | 'agent_id') => ({
   type: LlmUsageConnection,
   byPath: true as const,
   description: 'LLM usage records the principal may see (with llm:quota:read:self, only its own).',
   load: async (ids: string[], context: Context, args: Record<string, unknown>) =>
-    listPagesPerParent<UsageRow>(context, principalOf(context), spec, parentColumn, ids, args, usageFilter(args.filter as never)),
+    listPagesPerParent<UsageRow>(context, principalOf(context), USAGE, parentColumn, ids, args, usageFilter(args.filter as never)),
 });
 
 // Totals of visible usage per session, batched.
@@ -83,8 +82,8 @@ const usageScope = (organizationId: string) => ({ anyPermissionIn: { permissions
 builder.objectFields(Session, (t) => ({
   usage: t.loadable({
     loaderOptions: LOADER_OPTIONS,
-    ...usageOf('session_id', USAGE_OVER_TIME),
-    args: { ...t.arg.connectionArgs(), orderBy: t.arg({ type: LlmUsageTimeOrder }), filter: t.arg({ type: LlmUsageFilterInput }) },
+    ...usageOf('session_id'),
+    args: { ...t.arg.connectionArgs(), orderBy: t.arg({ type: LlmUsageOrder }), filter: t.arg({ type: LlmUsageFilterInput }) },
     resolve: (session) => session.id,
   }),
   totalTokens: t.float({
@@ -113,8 +112,8 @@ builder.objectFields(Organization, (t) => ({
 builder.objectFields(Agent, (t) => ({
   usage: t.loadable({
     loaderOptions: LOADER_OPTIONS,
-    ...usageOf('agent_id', USAGE_OVER_TIME),
-    args: { ...t.arg.connectionArgs(), orderBy: t.arg({ type: LlmUsageTimeOrder }), filter: t.arg({ type: LlmUsageFilterInput }) },
+    ...usageOf('agent_id'),
+    args: { ...t.arg.connectionArgs(), orderBy: t.arg({ type: LlmUsageOrder }), filter: t.arg({ type: LlmUsageFilterInput }) },
     resolve: (agent) => agent.id,
   }),
 }));
