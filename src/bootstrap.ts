@@ -71,6 +71,7 @@ export async function prepareDatabase(config: Config): Promise<PreparedDatabase>
  * principal cache checks the database's security epoch on every request.
  */
 function createServices(config: Config, logger: Logger, db: Database): AppServices {
+  db.checkpointInBackground((code) => logger.warn({ code }, 'background WAL checkpoint failed'));
   return {
     config,
     db,

@@ -77,9 +77,11 @@ function serve(services: AppServices, workerId: number | null): void {
     force.unref();
     server.close(() => {
       services.keyUse.flush();
-      services.db.close();
-      logger.info('stopped');
-      process.exit(0);
+      void services.db.stopBackgroundCheckpoints().finally(() => {
+        services.db.close();
+        logger.info('stopped');
+        process.exit(0);
+      });
     });
     server.closeIdleConnections();
   };

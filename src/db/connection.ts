@@ -5,6 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import BetterSqlite3 from 'better-sqlite3';
+import { type Checkpointer, startCheckpointer } from './checkpointer';
 
 export type SqlValue = string | number | bigint | null | Buffer;
 export type SqlParams = Record<string, SqlValue> | SqlValue[];
@@ -26,8 +27,9 @@ export class Database {
   readonly raw: BetterSqlite3.Database;
   private readonly statements = new Map<string, BetterSqlite3.Statement>();
   observer: StatementObserver | null = null;
+  private checkpointer: Checkpointer | null = null;
 
-  constructor(path: string) {
+  constructor(private readonly path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.raw = new BetterSqlite3(path);
     this.raw.pragma('journal_mode = WAL');
@@ -79,7 +81,27 @@ export class Database {
     return this.raw.open;
   }
 
+  /**
+   * Moves WAL checkpoints to a background thread (src/db/checkpointer.ts), for a connection that serves
+   * requests; `onError` hears SQLite error codes only.
+   */
+  checkpointInBackground(onError: (code: string) => void): void {
+    if (this.path === ':memory:' || this.checkpointer) return;
+    this.checkpointer = startCheckpointer(this.path, (source) => (this.raw.open ? this.raw.pragma(source) : undefined), onError);
+  }
+
+  /** Ends the checkpoint thread after its last checkpoint (before close, on a graceful shutdown). */
+  async stopBackgroundCheckpoints(): Promise<void> {
+    const checkpointer = this.checkpointer;
+    this.checkpointer = null;
+    await checkpointer?.stop();
+  }
+
   close(): void {
+    if (this.checkpointer) {
+      void this.checkpointer.stop();
+      this.checkpointer = null;
+    }
     if (this.raw.open) {
       this.raw.pragma('optimize');
       this.raw.close();
