@@ -3,8 +3,9 @@ import SchemaBuilder from '@pothos/core';
 import DataloaderPlugin from '@pothos/plugin-dataloader';
 import RelayPlugin, { decodeGlobalID } from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
+import ValidationPlugin from '@pothos/plugin-validation';
 import type { Context } from './context';
-import { BadUserInputError, ForbiddenError } from './errors';
+import { BadUserInputError, ForbiddenError, invalidInputError } from './errors';
 
 export type AuthScopes = {
   /** A principal is present (the gate already refused anonymous requests). */
@@ -32,8 +33,10 @@ export const builder = new SchemaBuilder<{
     totalCount: () => number | Promise<number>;
   };
 }>({
-  plugins: [ScopeAuthPlugin, RelayPlugin, DataloaderPlugin],
+  plugins: [ScopeAuthPlugin, RelayPlugin, DataloaderPlugin, ValidationPlugin],
   defaultFieldNullability: false,
+  // The rules on input fields (`validate`, see schema/validation.ts) run before the resolver; a failure is BAD_USER_INPUT.
+  validation: { validationError: (failure) => invalidInputError(failure.issues) },
   scopeAuth: {
     treatErrorsAsUnauthorized: false,
     unauthorizedError: (_parent, _context, info) =>

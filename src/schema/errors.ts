@@ -49,6 +49,19 @@ export class BadUserInputError extends ContractError {
   }
 }
 
+type InputIssue = { readonly message: string; readonly path?: readonly (PropertyKey | { readonly key: PropertyKey })[] | undefined };
+
+/**
+ * The first problem the validation plugin found in the arguments, as
+ * BAD_USER_INPUT naming the field by its path from the argument
+ * (`input.records.3.promptTokens`), in the message and in `extensions.field`.
+ */
+export function invalidInputError(issues: readonly InputIssue[]): BadUserInputError {
+  const issue = issues[0];
+  const field = (issue?.path ?? []).map((segment) => String(typeof segment === 'object' ? segment.key : segment)).join('.');
+  return new BadUserInputError(`${field}: ${issue?.message ?? 'invalid'}`, field);
+}
+
 export class ConflictError extends ContractError {
   constructor(message: string) {
     super('CONFLICT', message);

@@ -1,13 +1,12 @@
 // How every mutation writes: inside one BEGIN IMMEDIATE transaction with its
 // audit entry (both land or neither does); a denied attempt is audited as
-// DENIED in a transaction of its own; input is validated before anything runs.
-import type { z } from 'zod';
+// DENIED in a transaction of its own. Input was validated before the resolver ran (schema/validation.ts).
 import type { Principal } from '../auth/principal';
 import { isoNow } from '../db/connection';
 import { appendAuditEntry, type NewAuditEntry } from '../modules/auditLog/repo';
 import { organizationById, visibleOrganizationsByIds } from '../modules/organizations/repo';
 import { type Context, principalOf } from './context';
-import { BadUserInputError, ConflictError, ForbiddenError, NotFoundError } from './errors';
+import { ConflictError, ForbiddenError, NotFoundError } from './errors';
 import { idOf } from './ids';
 import { type ListSpec, visibleByIds } from './lists';
 
@@ -157,15 +156,6 @@ export function organizationForWrite(context: Context, globalId: string, argumen
     visibleOrganizationsByIds(context.db, principal, [id]).length > 0;
   if (!known || !organizationById(context.db, id)) throw new NotFoundError('Organization');
   return id;
-}
-
-/** Parses a mutation's input with its schema; the first problem becomes BAD_USER_INPUT naming the field. */
-export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
-  const parsed = schema.safeParse(input);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const field = ['input', ...(issue?.path ?? []).map(String)].join('.');
-  throw new BadUserInputError(`${field}: ${issue?.message ?? 'invalid'}`, field);
 }
 
 /** The fields whose values differ, as { before, after } (only those fields). */

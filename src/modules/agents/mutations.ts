@@ -6,8 +6,8 @@ import { builder } from '../../schema/builder';
 import { principalOf } from '../../schema/context';
 import { Environment } from '../../schema/enums';
 import { BadUserInputError, ConflictError } from '../../schema/errors';
-import { description, displayName, jsonObject, resourceName, semver, tag } from '../../schema/validation';
-import { audited, diff, parseInput, requirePermission, visibleRowForWrite } from '../../schema/write';
+import { description, displayName, optionalJsonObject, refuseNull, resourceName, semver, tag } from '../../schema/validation';
+import { audited, diff, requirePermission, visibleRowForWrite } from '../../schema/write';
 import { DOMAINS, type DomainRow } from '../domains/repo';
 import { DeletePayload } from '../organizations/mutations';
 import {
@@ -26,58 +26,34 @@ import { Agent, AgentStatus } from './types';
 const FIELDS = ['name', 'displayName', 'description', 'version', 'status', 'environment', 'tags', 'config', 'publishedAt'] as const;
 const view = agentSnapshot;
 
-const status = z.enum(['draft', 'active', 'inactive', 'archived']);
-const environment = z.enum(['dev', 'staging', 'prod']);
 const tags = z.array(tag).max(32, 'at most 32 tags').refine((list) => new Set(list).size === list.length, 'tags must not repeat');
 
-const CreateAgentInput = builder.inputType('CreateAgentInput', {
+const CreateAgentInput = refuseNull(builder.inputType('CreateAgentInput', {
   fields: (t) => ({
     domainId: t.id({ required: true }),
-    name: t.string({ required: true, description: 'Unique in the domain.' }),
-    displayName: t.string({ required: true }),
-    description: t.string(),
-    version: t.string({ description: 'Semantic version; 0.1.0 when left out.' }),
+    name: t.string({ required: true, description: 'Unique in the domain.', validate: resourceName }),
+    displayName: t.string({ required: true, validate: displayName }),
+    description: t.string({ validate: description }),
+    version: t.string({ description: 'Semantic version; 0.1.0 when left out.', validate: semver }),
     status: t.field({ type: AgentStatus, defaultValue: 'draft' }),
     environment: t.field({ type: Environment, defaultValue: 'dev' }),
-    tags: t.stringList(),
-    config: t.field({ type: 'JSON' }),
+    tags: t.stringList({ validate: tags }),
+    config: t.field({ type: 'JSON' }).validate(optionalJsonObject),
   }),
-});
-const createSchema = z.object({
-  domainId: z.string(),
-  name: resourceName,
-  displayName,
-  description: description.nullish(),
-  version: semver.nullish(),
-  status,
-  environment,
-  tags: tags.nullish(),
-  config: jsonObject.nullish(),
-});
+}), ['status', 'environment']);
 
 const UpdateAgentInput = builder.inputType('UpdateAgentInput', {
   fields: (t) => ({
     id: t.id({ required: true }),
-    name: t.string(),
-    displayName: t.string(),
-    description: t.string(),
-    version: t.string({ description: 'A new version keeps a snapshot in the agent\'s versions.' }),
+    name: t.string({ validate: resourceName }),
+    displayName: t.string({ validate: displayName }),
+    description: t.string({ validate: description }),
+    version: t.string({ description: 'A new version keeps a snapshot in the agent\'s versions.', validate: semver }),
     status: t.field({ type: AgentStatus }),
     environment: t.field({ type: Environment }),
-    tags: t.stringList(),
-    config: t.field({ type: 'JSON' }),
+    tags: t.stringList({ validate: tags }),
+    config: t.field({ type: 'JSON' }).validate(optionalJsonObject),
   }),
-});
-const updateSchema = z.object({
-  id: z.string(),
-  name: resourceName.nullish(),
-  displayName: displayName.nullish(),
-  description: description.nullish(),
-  version: semver.nullish(),
-  status: status.nullish(),
-  environment: environment.nullish(),
-  tags: tags.nullish(),
-  config: jsonObject.nullish(),
 });
 
 const AgentIdInput = builder.inputType('AgentIdInput', { fields: (t) => ({ id: t.id({ required: true }) }) });
@@ -103,7 +79,7 @@ builder.mutationFields((t) => ({
     authScopes: { authenticated: true },
     args: { input: t.arg({ type: CreateAgentInput, required: true }) },
     resolve: (_root, args, context) => {
-      const input = parseInput(createSchema, args.input);
+      const { input } = args;
       const principal = principalOf(context);
       return audited(context, 'agent.create', 'agent', () => {
         const domain = visibleRowForWrite<DomainRow>(context, DOMAINS, 'Domain', input.domainId, 'input.domainId');
@@ -136,7 +112,7 @@ builder.mutationFields((t) => ({
     authScopes: { authenticated: true },
     args: { input: t.arg({ type: UpdateAgentInput, required: true }) },
     resolve: (_root, args, context) => {
-      const input = parseInput(updateSchema, args.input);
+      const { input } = args;
       return audited(context, 'agent.update', 'agent', () => {
         const before = visibleRowForWrite<AgentRow>(context, AGENTS, 'Agent', input.id, 'input.id');
         requireOnAgent(context, before, 'agent:update:org', 'agent:update:self');

@@ -1,36 +1,28 @@
 // createApiKey (the secret is shown once, in its payload) and revokeApiKey (effective at once).
-import { z } from 'zod';
 import { isoNow } from '../../db/connection';
 import { builder } from '../../schema/builder';
 import { type Context, principalOf } from '../../schema/context';
 import { BadUserInputError, ConflictError } from '../../schema/errors';
 import { requireGrantable, roleForInput } from '../../schema/grantRules';
 import { parseDateTime } from '../../schema/scalars';
-import { displayName } from '../../schema/validation';
-import { audited, organizationForWrite, parseInput, requirePermission, visibleRowForWrite } from '../../schema/write';
+import { displayName, refuseNull } from '../../schema/validation';
+import { audited, organizationForWrite, requirePermission, visibleRowForWrite } from '../../schema/write';
 import { prepareApiKey, storeApiKey } from './issue';
 import { API_KEYS, type ApiKeyPublicRow, revokeApiKeyRow } from './repo';
 import { ApiKey } from './types';
 
-const CreateApiKeyInput = builder.inputType('CreateApiKeyInput', {
+const CreateApiKeyInput = refuseNull(builder.inputType('CreateApiKeyInput', {
   fields: (t) => ({
     organizationId: t.id({ required: true }),
     role: t.string({ required: true, description: 'The role the key carries; never more than the caller holds there.' }),
-    name: t.string({ required: true }),
+    name: t.string({ required: true, validate: displayName }),
     expiresAt: t.field({ type: 'DateTime' }),
     forSelf: t.boolean({
       defaultValue: false,
       description: 'A key of the caller\'s own user (api_key:create:self); otherwise an organization key (api_key:create:org).',
     }),
   }),
-});
-const createSchema = z.object({
-  organizationId: z.string(),
-  role: z.string(),
-  name: displayName,
-  expiresAt: z.string().nullish(),
-  forSelf: z.boolean(),
-});
+}), ['forSelf']);
 
 const RevokeApiKeyInput = builder.inputType('RevokeApiKeyInput', { fields: (t) => ({ id: t.id({ required: true }) }) });
 
@@ -60,7 +52,7 @@ builder.mutationFields((t) => ({
     authScopes: { authenticated: true },
     args: { input: t.arg({ type: CreateApiKeyInput, required: true }) },
     resolve: async (_root, args, context) => {
-      const input = parseInput(createSchema, args.input);
+      const { input } = args;
       const principal = principalOf(context);
       const organizationId = organizationForWrite(context, input.organizationId, 'input.organizationId');
       const role = roleForInput(context, input.role, 'input.role');

@@ -1,11 +1,10 @@
 // createDomain, updateDomain, deleteDomain.
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
 import { isoNow } from '../../db/connection';
 import { builder } from '../../schema/builder';
 import { ConflictError } from '../../schema/errors';
 import { description, displayName, resourceName, semver } from '../../schema/validation';
-import { audited, diff, organizationForWrite, parseInput, requirePermission, visibleRowForWrite } from '../../schema/write';
+import { audited, diff, organizationForWrite, requirePermission, visibleRowForWrite } from '../../schema/write';
 import { DeletePayload } from '../organizations/mutations';
 import {
   DOMAINS,
@@ -24,35 +23,25 @@ const view = (row: DomainRow) => ({ name: row.name, displayName: row.display_nam
 const CreateDomainInput = builder.inputType('CreateDomainInput', {
   fields: (t) => ({
     organizationId: t.id({ required: true }),
-    name: t.string({ required: true, description: 'Unique in the organization: lower-case letters, digits, dots, dashes, underscores.' }),
-    displayName: t.string({ required: true }),
-    description: t.string(),
-    version: t.string({ description: 'Semantic version; 1.0.0 when left out.' }),
+    name: t.string({
+      required: true,
+      description: 'Unique in the organization: lower-case letters, digits, dots, dashes, underscores.',
+      validate: resourceName,
+    }),
+    displayName: t.string({ required: true, validate: displayName }),
+    description: t.string({ validate: description }),
+    version: t.string({ description: 'Semantic version; 1.0.0 when left out.', validate: semver }),
   }),
-});
-const createSchema = z.object({
-  organizationId: z.string(),
-  name: resourceName,
-  displayName,
-  description: description.nullish(),
-  version: semver.nullish(),
 });
 
 const UpdateDomainInput = builder.inputType('UpdateDomainInput', {
   fields: (t) => ({
     id: t.id({ required: true }),
-    name: t.string(),
-    displayName: t.string(),
-    description: t.string(),
-    version: t.string(),
+    name: t.string({ validate: resourceName }),
+    displayName: t.string({ validate: displayName }),
+    description: t.string({ validate: description }),
+    version: t.string({ validate: semver }),
   }),
-});
-const updateSchema = z.object({
-  id: z.string(),
-  name: resourceName.nullish(),
-  displayName: displayName.nullish(),
-  description: description.nullish(),
-  version: semver.nullish(),
 });
 
 const DeleteDomainInput = builder.inputType('DeleteDomainInput', {
@@ -74,7 +63,7 @@ builder.mutationFields((t) => ({
     authScopes: { authenticated: true },
     args: { input: t.arg({ type: CreateDomainInput, required: true }) },
     resolve: (_root, args, context) => {
-      const input = parseInput(createSchema, args.input);
+      const { input } = args;
       const organizationId = organizationForWrite(context, input.organizationId, 'input.organizationId');
       return audited(context, 'domain.create', 'domain', () => {
         requirePermission(context, 'domain:create', organizationId, null);
@@ -99,7 +88,7 @@ builder.mutationFields((t) => ({
     authScopes: { authenticated: true },
     args: { input: t.arg({ type: UpdateDomainInput, required: true }) },
     resolve: (_root, args, context) => {
-      const input = parseInput(updateSchema, args.input);
+      const { input } = args;
       return audited(context, 'domain.update', 'domain', () => {
         const before = visibleRowForWrite<DomainRow>(context, DOMAINS, 'Domain', input.id, 'input.id');
         requirePermission(context, 'domain:update', before.organization_id, before.id);

@@ -1,12 +1,11 @@
 // createInstance, updateInstance, deleteInstance.
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
 import { isoNow } from '../../db/connection';
 import { builder } from '../../schema/builder';
 import { Environment } from '../../schema/enums';
 import { ConflictError } from '../../schema/errors';
-import { jsonObject, resourceName } from '../../schema/validation';
-import { audited, diff, parseInput, requirePermission, visibleRowForWrite } from '../../schema/write';
+import { optionalJsonObject, refuseNull, resourceName } from '../../schema/validation';
+import { audited, diff, requirePermission, visibleRowForWrite } from '../../schema/write';
 import { DOMAINS, type DomainRow } from '../domains/repo';
 import { DeletePayload } from '../organizations/mutations';
 import { deleteInstanceRow, insertInstance, INSTANCES, instanceNameTaken, type InstanceRow, updateInstanceRow } from './repo';
@@ -14,34 +13,25 @@ import { Instance, InstanceStatus } from './types';
 
 const FIELDS = ['name', 'status', 'config'] as const;
 const view = (row: InstanceRow) => ({ name: row.name, environment: row.environment, status: row.status, config: JSON.parse(row.config) as unknown });
-const status = z.enum(['provisioning', 'running', 'stopped', 'failed']);
 
-const CreateInstanceInput = builder.inputType('CreateInstanceInput', {
+const CreateInstanceInput = refuseNull(builder.inputType('CreateInstanceInput', {
   fields: (t) => ({
     domainId: t.id({ required: true }),
     environment: t.field({ type: Environment, required: true }),
-    name: t.string({ required: true }),
+    name: t.string({ required: true, validate: resourceName }),
     status: t.field({ type: InstanceStatus, defaultValue: 'provisioning' }),
-    config: t.field({ type: 'JSON' }),
+    config: t.field({ type: 'JSON' }).validate(optionalJsonObject),
   }),
-});
-const createSchema = z.object({
-  domainId: z.string(),
-  environment: z.enum(['dev', 'staging', 'prod']),
-  name: resourceName,
-  status,
-  config: jsonObject.nullish(),
-});
+}), ['status']);
 
 const UpdateInstanceInput = builder.inputType('UpdateInstanceInput', {
   fields: (t) => ({
     id: t.id({ required: true }),
-    name: t.string(),
+    name: t.string({ validate: resourceName }),
     status: t.field({ type: InstanceStatus }),
-    config: t.field({ type: 'JSON' }),
+    config: t.field({ type: 'JSON' }).validate(optionalJsonObject),
   }),
 });
-const updateSchema = z.object({ id: z.string(), name: resourceName.nullish(), status: status.nullish(), config: jsonObject.nullish() });
 
 const DeleteInstanceInput = builder.inputType('DeleteInstanceInput', { fields: (t) => ({ id: t.id({ required: true }) }) });
 
@@ -57,7 +47,7 @@ builder.mutationFields((t) => ({
     authScopes: { authenticated: true },
     args: { input: t.arg({ type: CreateInstanceInput, required: true }) },
     resolve: (_root, args, context) => {
-      const input = parseInput(createSchema, args.input);
+      const { input } = args;
       return audited(context, 'instance.create', 'instance', () => {
         const domain = visibleRowForWrite<DomainRow>(context, DOMAINS, 'Domain', input.domainId, 'input.domainId');
         requirePermission(context, 'instance:create', domain.organization_id, null);
@@ -85,7 +75,7 @@ builder.mutationFields((t) => ({
     authScopes: { authenticated: true },
     args: { input: t.arg({ type: UpdateInstanceInput, required: true }) },
     resolve: (_root, args, context) => {
-      const input = parseInput(updateSchema, args.input);
+      const { input } = args;
       return audited(context, 'instance.update', 'instance', () => {
         const before = visibleRowForWrite<InstanceRow>(context, INSTANCES, 'Instance', input.id, 'input.id');
         requirePermission(context, 'instance:update', before.organization_id, before.id);

@@ -5,8 +5,8 @@ import { z } from 'zod';
 import { isoNow } from '../../db/connection';
 import { builder } from '../../schema/builder';
 import { Environment } from '../../schema/enums';
-import { jsonObject } from '../../schema/validation';
-import { audited, diff, parseInput, requirePermission, visibleRowForWrite } from '../../schema/write';
+import { jsonObject, optionalJsonObject } from '../../schema/validation';
+import { audited, diff, requirePermission, visibleRowForWrite } from '../../schema/write';
 import { DOMAINS, type DomainRow } from '../domains/repo';
 import { DeletePayload } from '../organizations/mutations';
 import {
@@ -25,17 +25,14 @@ const UpsertIntegrationConfigInput = builder.inputType('UpsertIntegrationConfigI
   fields: (t) => ({
     domainId: t.id({ required: true }),
     environment: t.field({ type: Environment, required: true }),
-    integration: t.string({ required: true, description: 'e.g. salesforce, twilio.' }),
-    config: t.field({ type: 'JSON', required: true }),
-    secrets: t.field({ type: 'JSON', description: 'Replaces the secrets when given; kept as they are when left out.' }),
+    integration: t.string({
+      required: true,
+      description: 'e.g. salesforce, twilio.',
+      validate: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,99}$/, 'must be 1 to 100 lower-case letters, digits, dashes and underscores'),
+    }),
+    config: t.field({ type: 'JSON', required: true }).validate(jsonObject),
+    secrets: t.field({ type: 'JSON', description: 'Replaces the secrets when given; kept as they are when left out.' }).validate(optionalJsonObject),
   }),
-});
-const upsertSchema = z.object({
-  domainId: z.string(),
-  environment: z.enum(['dev', 'staging', 'prod']),
-  integration: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,99}$/, 'must be 1 to 100 lower-case letters, digits, dashes and underscores'),
-  config: jsonObject,
-  secrets: jsonObject.nullish(),
 });
 
 const DeleteIntegrationConfigInput = builder.inputType('DeleteIntegrationConfigInput', { fields: (t) => ({ id: t.id({ required: true }) }) });
@@ -55,7 +52,7 @@ builder.mutationFields((t) => ({
     authScopes: { authenticated: true },
     args: { input: t.arg({ type: UpsertIntegrationConfigInput, required: true }) },
     resolve: (_root, args, context) => {
-      const input = parseInput(upsertSchema, args.input);
+      const { input } = args;
       return audited(context, 'integration_config.upsert', 'integration_config', () => {
         const domain = visibleRowForWrite<DomainRow>(context, DOMAINS, 'Domain', input.domainId, 'input.domainId');
         requirePermission(context, 'integration:update', domain.organization_id, null);

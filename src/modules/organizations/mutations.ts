@@ -3,38 +3,34 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { isoNow } from '../../db/connection';
 import { builder } from '../../schema/builder';
-import { BadUserInputError, ConflictError } from '../../schema/errors';
-import { audited, diff, organizationForWrite, parseInput, requirePermission } from '../../schema/write';
-import { jsonObject, slug, displayName } from '../../schema/validation';
+import { ConflictError } from '../../schema/errors';
+import { audited, diff, organizationForWrite, requirePermission } from '../../schema/write';
+import { displayName, optionalJsonObject, refuseNull, slug } from '../../schema/validation';
 import { Organization, OrganizationTier } from './types';
 import { deleteOrganizationRow, insertOrganization, organizationById, type OrganizationRow, organizationBySlug, updateOrganizationRow } from './repo';
 
 const FIELDS = ['slug', 'name', 'tier', 'settings'] as const;
 const view = (row: OrganizationRow) => ({ slug: row.slug, name: row.name, tier: row.tier, settings: JSON.parse(row.settings) as unknown });
 
-const CreateOrganizationInput = builder.inputType('CreateOrganizationInput', {
+const CreateOrganizationInput = refuseNull(builder.inputType('CreateOrganizationInput', {
   fields: (t) => ({
-    slug: t.string({ required: true, description: '2 to 63 lower-case letters, digits and dashes; unique.' }),
-    name: t.string({ required: true }),
+    slug: t.string({ required: true, description: '2 to 63 lower-case letters, digits and dashes; unique.', validate: slug }),
+    name: t.string({ required: true, validate: displayName }),
     tier: t.field({ type: OrganizationTier, defaultValue: 'free' }),
-    settings: t.field({ type: 'JSON' }),
+    settings: t.field({ type: 'JSON' }).validate(optionalJsonObject),
   }),
-});
-const createSchema = z.object({ slug, name: displayName, tier: z.enum(['free', 'pro', 'enterprise']), settings: jsonObject.optional().nullable() });
+}), ['tier']);
 
 const UpdateOrganizationInput = builder.inputType('UpdateOrganizationInput', {
   fields: (t) => ({
     id: t.id({ required: true }),
-    name: t.string(),
+    name: t.string({ validate: displayName }),
     tier: t.field({ type: OrganizationTier, description: 'Needs org:tier:update.' }),
-    settings: t.field({ type: 'JSON', description: 'Replaces the settings; needs settings:update.' }),
+    settings: t.field({ type: 'JSON', description: 'Replaces the settings; needs settings:update.' }).validate(optionalJsonObject),
   }),
-});
-const updateSchema = z.object({
-  id: z.string(),
-  name: displayName.nullish(),
-  tier: z.enum(['free', 'pro', 'enterprise']).nullish(),
-  settings: jsonObject.nullish(),
+  validate: z
+    .custom<{ name?: unknown; tier?: unknown; settings?: unknown }>()
+    .refine((input) => input.name != null || input.tier != null || input.settings != null, 'give at least one of name, tier and settings to change.'),
 });
 
 const DeleteOrganizationInput = builder.inputType('DeleteOrganizationInput', { fields: (t) => ({ id: t.id({ required: true }) }) });
@@ -58,7 +54,7 @@ builder.mutationFields((t) => ({
     authScopes: { authenticated: true },
     args: { input: t.arg({ type: CreateOrganizationInput, required: true }) },
     resolve: (_root, args, context) => {
-      const input = parseInput(createSchema, args.input);
+      const { input } = args;
       return audited(context, 'organization.create', 'organization', () => {
         requirePermission(context, 'org:update:platform', null, null);
         if (organizationBySlug(context.db, input.slug)) throw new ConflictError(`input.slug: "${input.slug}" is taken.`);
@@ -81,10 +77,7 @@ builder.mutationFields((t) => ({
     authScopes: { authenticated: true },
     args: { input: t.arg({ type: UpdateOrganizationInput, required: true }) },
     resolve: (_root, args, context) => {
-      const input = parseInput(updateSchema, args.input);
-      if (input.name == null && input.tier == null && input.settings == null) {
-        throw new BadUserInputError('input: give at least one of name, tier and settings to change.', 'input');
-      }
+      const { input } = args;
       const id = organizationForWrite(context, input.id, 'input.id');
       return audited(context, 'organization.update', 'organization', () => {
         const before = organizationById(context.db, id) as OrganizationRow;

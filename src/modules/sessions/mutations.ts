@@ -5,8 +5,8 @@ import { isoNow } from '../../db/connection';
 import { builder } from '../../schema/builder';
 import { type Context, principalOf } from '../../schema/context';
 import { BadUserInputError, ConflictError } from '../../schema/errors';
-import { jsonObject } from '../../schema/validation';
-import { audited, DeniedError, parseInput, requirePermission, visibleRowForWrite } from '../../schema/write';
+import { optionalJsonObject, refuseNull } from '../../schema/validation';
+import { audited, DeniedError, requirePermission, visibleRowForWrite } from '../../schema/write';
 import { AGENTS, type AgentRow } from '../agents/repo';
 import { INSTANCES, type InstanceRow } from '../instances/repo';
 import { endSessionRow, insertSession, SESSIONS, type SessionRow } from './repo';
@@ -18,27 +18,24 @@ const StartSessionInput = builder.inputType('StartSessionInput', {
   fields: (t) => ({
     agentId: t.id({ required: true }),
     instanceId: t.id({ description: 'An instance of the agent\'s domain to run on.' }),
-    metadata: t.field({ type: 'JSON' }),
+    metadata: t.field({ type: 'JSON' }).validate(optionalJsonObject),
   }),
 });
-const startSchema = z.object({ agentId: z.string(), instanceId: z.string().nullish(), metadata: jsonObject.nullish() });
 
 const SessionEndStatus = builder.enumType('SessionEndStatus', {
   values: { COMPLETED: { value: 'completed' }, FAILED: { value: 'failed' } } as const,
 });
-const EndSessionInput = builder.inputType('EndSessionInput', {
+const EndSessionInput = refuseNull(builder.inputType('EndSessionInput', {
   fields: (t) => ({
     id: t.id({ required: true }),
     status: t.field({ type: SessionEndStatus, defaultValue: 'completed' }),
-    metadata: t.field({ type: 'JSON', description: 'Merged into the session\'s metadata.' }),
+    metadata: t.field({ type: 'JSON', description: 'Merged into the session\'s metadata.' }).validate(optionalJsonObject),
   }),
-});
-const endSchema = z.object({ id: z.string(), status: z.enum(['completed', 'failed']), metadata: jsonObject.nullish() });
+}), ['status']);
 
 const TerminateSessionInput = builder.inputType('TerminateSessionInput', {
-  fields: (t) => ({ id: t.id({ required: true }), reason: t.string() }),
+  fields: (t) => ({ id: t.id({ required: true }), reason: t.string({ validate: z.string().max(1000, 'must be at most 1000 characters') }) }),
 });
-const terminateSchema = z.object({ id: z.string(), reason: z.string().max(1000, 'must be at most 1000 characters').nullish() });
 
 const SessionPayload = builder.objectRef<{ sessionId: string }>('SessionPayload').implement({
   fields: (t) => ({ session: t.field({ type: Session, nullable: true, resolve: (payload) => payload.sessionId }) }),
@@ -67,7 +64,7 @@ builder.mutationFields((t) => ({
     authScopes: { authenticated: true },
     args: { input: t.arg({ type: StartSessionInput, required: true }) },
     resolve: (_root, args, context) => {
-      const input = parseInput(startSchema, args.input);
+      const { input } = args;
       const principal = principalOf(context);
       return audited(context, 'session.start', 'session', () => {
         const agent = visibleRowForWrite<AgentRow>(context, AGENTS, 'Agent', input.agentId, 'input.agentId');
@@ -102,7 +99,7 @@ builder.mutationFields((t) => ({
     authScopes: { authenticated: true },
     args: { input: t.arg({ type: EndSessionInput, required: true }) },
     resolve: (_root, args, context) => {
-      const input = parseInput(endSchema, args.input);
+      const { input } = args;
       return audited(context, 'session.end', 'session', () => {
         const before = visibleRowForWrite<SessionRow>(context, SESSIONS, 'Session', input.id, 'input.id');
         if (!startedByCaller(context, before)) {
@@ -120,7 +117,7 @@ builder.mutationFields((t) => ({
     authScopes: { authenticated: true },
     args: { input: t.arg({ type: TerminateSessionInput, required: true }) },
     resolve: (_root, args, context) => {
-      const input = parseInput(terminateSchema, args.input);
+      const { input } = args;
       return audited(context, 'session.terminate', 'session', () => {
         const before = visibleRowForWrite<SessionRow>(context, SESSIONS, 'Session', input.id, 'input.id');
         const permissions = startedByCaller(context, before) ? ['session:terminate:org', 'session:terminate:self'] : ['session:terminate:org'];

@@ -6,7 +6,7 @@ import { principalOf } from '../../schema/context';
 import { BadUserInputError, QuotaExceededError } from '../../schema/errors';
 import { formatNanoUsd } from '../../schema/money';
 import { tokenCount } from '../../schema/validation';
-import { audited, organizationForWrite, parseInput, requirePermission, visibleRowForWrite } from '../../schema/write';
+import { audited, organizationForWrite, requirePermission, visibleRowForWrite } from '../../schema/write';
 import { AGENTS, type AgentRow } from '../agents/repo';
 import { SESSIONS, type SessionRow } from '../sessions/repo';
 import { costOf, insertUsageBatch, modelPrices, type NewUsage, newUsageId, quotaLimits, upsertQuota } from './repo';
@@ -17,10 +17,14 @@ export const MAX_BATCH = 1000;
 
 const LlmUsageInput = builder.inputType('LlmUsageInput', {
   fields: (t) => ({
-    model: t.string({ required: true, description: 'A model with a price (model_prices); its provider comes from there.' }),
-    promptTokens: t.int({ required: true }),
-    completionTokens: t.int({ required: true }),
-    latencyMs: t.int(),
+    model: t.string({
+      required: true,
+      description: 'A model with a price (model_prices); its provider comes from there.',
+      validate: z.string().min(1, 'must not be empty').max(200, 'is too long'),
+    }),
+    promptTokens: t.int({ required: true, validate: tokenCount }),
+    completionTokens: t.int({ required: true, validate: tokenCount }),
+    latencyMs: t.int({ validate: z.number().int().min(0, 'must not be negative').max(86_400_000, 'is too large') }),
     agentId: t.id(),
     sessionId: t.id({ description: 'The session the call belongs to; its agent is used when agentId is left out.' }),
     createdAt: t.field({ type: 'DateTime', description: 'When the call happened; now when left out. Never in the future.' }),
@@ -29,25 +33,13 @@ const LlmUsageInput = builder.inputType('LlmUsageInput', {
 const RecordLlmUsageInput = builder.inputType('RecordLlmUsageInput', {
   fields: (t) => ({
     organizationId: t.id({ required: true }),
-    records: t.field({ type: [LlmUsageInput], required: true, description: `1 to ${MAX_BATCH} records.` }),
+    records: t.field({
+      type: [LlmUsageInput],
+      required: true,
+      description: `1 to ${MAX_BATCH} records.`,
+      validate: z.array(z.unknown()).min(1, 'give at least one record').max(MAX_BATCH, `at most ${MAX_BATCH} records per batch`),
+    }),
   }),
-});
-const recordSchema = z.object({
-  organizationId: z.string(),
-  records: z
-    .array(
-      z.object({
-        model: z.string().min(1, 'must not be empty').max(200, 'is too long'),
-        promptTokens: tokenCount,
-        completionTokens: tokenCount,
-        latencyMs: z.number().int().min(0, 'must not be negative').max(86_400_000, 'is too large').nullish(),
-        agentId: z.string().nullish(),
-        sessionId: z.string().nullish(),
-        createdAt: z.string().nullish(),
-      }),
-    )
-    .min(1, 'give at least one record')
-    .max(MAX_BATCH, `at most ${MAX_BATCH} records per batch`),
 });
 
 const RecordLlmUsagePayload = builder
@@ -64,15 +56,15 @@ const RecordLlmUsagePayload = builder
 const SetLlmQuotaInput = builder.inputType('SetLlmQuotaInput', {
   fields: (t) => ({
     organizationId: t.id({ required: true }),
-    monthlyTokenLimit: t.float({ description: 'Null: no token limit.' }),
-    monthlyCostLimitUsd: t.string({ description: 'USD as a decimal string, up to 9 decimals, e.g. "250.00". Null: no cost limit.' }),
+    monthlyTokenLimit: t.float({
+      description: 'Null: no token limit.',
+      validate: z.number().int('must be a whole number').min(0, 'must not be negative').max(Number.MAX_SAFE_INTEGER),
+    }),
+    monthlyCostLimitUsd: t.string({
+      description: 'USD as a decimal string, up to 9 decimals, e.g. "250.00". Null: no cost limit.',
+      validate: z.string().regex(/^\d{1,6}(\.\d{1,9})?$/, 'must be a decimal amount of USD below 1000000 such as "250.00" (up to 9 decimals)'),
+    }),
   }),
-});
-const usd = z.string().regex(/^\d{1,6}(\.\d{1,9})?$/, 'must be a decimal amount of USD below 1000000 such as "250.00" (up to 9 decimals)');
-const quotaSchema = z.object({
-  organizationId: z.string(),
-  monthlyTokenLimit: z.number().int('must be a whole number').min(0, 'must not be negative').max(Number.MAX_SAFE_INTEGER).nullish(),
-  monthlyCostLimitUsd: usd.nullish(),
 });
 
 function nanoUsd(text: string): bigint {
@@ -88,7 +80,7 @@ builder.mutationFields((t) => ({
     authScopes: { authenticated: true },
     args: { input: t.arg({ type: RecordLlmUsageInput, required: true }) },
     resolve: (_root, args, context) => {
-      const input = parseInput(recordSchema, args.input);
+      const { input } = args;
       const principal = principalOf(context);
       const organizationId = organizationForWrite(context, input.organizationId, 'input.organizationId');
       const now = isoNow();
@@ -154,7 +146,7 @@ builder.mutationFields((t) => ({
     authScopes: { authenticated: true },
     args: { input: t.arg({ type: SetLlmQuotaInput, required: true }) },
     resolve: (_root, args, context) => {
-      const input = parseInput(quotaSchema, args.input);
+      const { input } = args;
       const organizationId = organizationForWrite(context, input.organizationId, 'input.organizationId');
       return audited(context, 'llm_quota.set', 'llm_quota', () => {
         requirePermission(context, 'llm:quota:update:org', organizationId, organizationId);

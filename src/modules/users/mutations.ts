@@ -1,6 +1,5 @@
 // Members: inviteUser, assignRole, revokeRole, removeMember. No grant exceeds the granter.
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
 import { hashPassword } from '../../auth/tokens';
 import { isoNow } from '../../db/connection';
 import { builder } from '../../schema/builder';
@@ -10,7 +9,7 @@ import { requireGrantable, roleForInput } from '../../schema/grantRules';
 import { idOf } from '../../schema/ids';
 import { parseDateTime } from '../../schema/scalars';
 import { displayName, email, password } from '../../schema/validation';
-import { audited, organizationForWrite, parseInput, requirePermission } from '../../schema/write';
+import { audited, organizationForWrite, requirePermission } from '../../schema/write';
 import type { RoleRow } from '../roles/repo';
 import {
   deleteUserRole,
@@ -28,18 +27,11 @@ import { User } from './types';
 const InviteUserInput = builder.inputType('InviteUserInput', {
   fields: (t) => ({
     organizationId: t.id({ required: true }),
-    email: t.string({ required: true }),
-    name: t.string({ description: 'Needed when the email is new.' }),
+    email: t.string({ required: true, validate: email }),
+    name: t.string({ description: 'Needed when the email is new.', validate: displayName }),
     role: t.string({ required: true, description: 'The role to give in the organization, e.g. org_developer.' }),
-    password: t.string({ description: 'For a new user: at least 12 characters. Without one the user cannot log in yet.' }),
+    password: t.string({ description: 'For a new user: at least 12 characters. Without one the user cannot log in yet.', validate: password }),
   }),
-});
-const inviteSchema = z.object({
-  organizationId: z.string(),
-  email,
-  name: displayName.nullish(),
-  role: z.string(),
-  password: password.nullish(),
 });
 
 const RoleGrantInput = builder.inputType('RoleGrantInput', {
@@ -49,12 +41,6 @@ const RoleGrantInput = builder.inputType('RoleGrantInput', {
     organizationId: t.id({ description: 'Left out for a platform role (platform_owner only).' }),
     expiresAt: t.field({ type: 'DateTime', description: 'When the grant lapses (assignRole only).' }),
   }),
-});
-const grantSchema = z.object({
-  userId: z.string(),
-  role: z.string(),
-  organizationId: z.string().nullish(),
-  expiresAt: z.string().nullish(),
 });
 
 const RemoveMemberInput = builder.inputType('RemoveMemberInput', {
@@ -88,8 +74,7 @@ function scopeOfGrant(context: Context, role: RoleRow, organizationGlobalId: str
 }
 
 /** A role grant's input, its role and where it applies, checked before anything runs. */
-function grantOf(context: Context, raw: unknown) {
-  const input = parseInput(grantSchema, raw);
+function grantOf(context: Context, input: typeof RoleGrantInput.$inferInput) {
   const role = roleForInput(context, input.role, 'input.role');
   return { input, role, organizationId: scopeOfGrant(context, role, input.organizationId) };
 }
@@ -107,7 +92,7 @@ builder.mutationFields((t) => ({
     authScopes: { authenticated: true },
     args: { input: t.arg({ type: InviteUserInput, required: true }) },
     resolve: async (_root, args, context) => {
-      const input = parseInput(inviteSchema, args.input);
+      const { input } = args;
       const organizationId = organizationForWrite(context, input.organizationId, 'input.organizationId');
       const role = roleForInput(context, input.role, 'input.role');
       if (role.level !== 'org') throw new BadUserInputError(`input.role: ${role.name} is not an organization role.`, 'input.role');

@@ -1,0 +1,60 @@
+// The test database seen whole: every table's digest (to show that a refused write changed nothing) and the audit log read back.
+import { createHash } from 'node:crypto';
+import { expect } from 'vitest';
+import type { TestServer } from './server';
+
+export type Snapshot = { tables: Record<string, string>; auditMaxId: number };
+
+/** A table's rows as a count and a hash, in any order. */
+export function digest(rows: unknown[]): string {
+  const lines = rows.map((row) => JSON.stringify(row)).sort();
+  return `${lines.length}:${createHash('sha256').update(lines.join('\n')).digest('hex')}`;
+}
+
+function tableNames(server: TestServer): string[] {
+  return server.services.db
+    .all<{ name: string }>(
+      "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '%fts%' ORDER BY name",
+    )
+    .map((row) => row.name);
+}
+
+/** Every table's row count and a digest of all of its rows. */
+export function snapshot(server: TestServer): Snapshot {
+  const db = server.services.db;
+  const tables = Object.fromEntries(tableNames(server).map((name) => [name, digest(db.all(`SELECT * FROM "${name}"`))]));
+  return { tables, auditMaxId: auditMaxId(server) };
+}
+
+export function auditMaxId(server: TestServer): number {
+  return server.services.db.get<{ n: number }>('SELECT coalesce(max(id), 0) AS n FROM audit_log')?.n ?? 0;
+}
+
+type AuditRow = { id: number; action: string; result: string; organization_id: string | null; resource_id: string | null; metadata: string };
+export type AuditEntry = Omit<AuditRow, 'metadata'> & { metadata: Record<string, any> };
+
+/** The audit entries written after entry `id`, oldest first, metadata parsed. */
+export function auditSince(server: TestServer, id: number): AuditEntry[] {
+  return server.services.db
+    .all<AuditRow>('SELECT id, action, result, organization_id, resource_id, metadata FROM audit_log WHERE id > :id ORDER BY id', { id })
+    .map((row) => ({ ...row, metadata: JSON.parse(row.metadata) as Record<string, any> }));
+}
+
+export function expectUnchanged(server: TestServer, before: Snapshot): void {
+  expect(snapshot(server)).toEqual(before);
+}
+
+/** After a FORBIDDEN: nothing changed but one more audit_log row, DENIED, for the action; older entries untouched. */
+export function expectOnlyDenied(server: TestServer, before: Snapshot, action: string): void {
+  const after = snapshot(server);
+  expect({ ...after.tables, audit_log: 'ignored' }).toEqual({ ...before.tables, audit_log: 'ignored' });
+  const added = auditSince(server, before.auditMaxId);
+  expect(added.map((entry) => [entry.result, entry.action])).toEqual([['denied', action]]);
+  const older = server.services.db.all('SELECT * FROM audit_log WHERE id <= :id', { id: before.auditMaxId });
+  expect(digest(older)).toBe(before.tables.audit_log);
+}
+
+/** The `n` a `SELECT count(*) AS n …` answers (-1 when it answers nothing). */
+export function count(server: TestServer, sql: string, params: Record<string, string> = {}): number {
+  return server.services.db.get<{ n: number }>(sql, params)?.n ?? -1;
+}
