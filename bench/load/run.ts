@@ -37,7 +37,7 @@ const out = (line = '') => process.stdout.write(`${line}\n`);
 type Prepared = { dir: string; databasePath: string; token: string; agentGlobalId: string };
 
 /** A private copy of the data set with an org_admin key of quant and no quota (so that ingest is never refused). */
-async function prepareCopy(): Promise<Prepared> {
+export async function prepareCopy(): Promise<Prepared> {
   const { path } = await ensureDataset(out);
   const dir = mkdtempSync(join(tmpdir(), 'foundry-load-'));
   const databasePath = join(dir, 'load.db');
@@ -129,7 +129,7 @@ class BodyMismatch extends Error {
 
 type Measured = { rps: number; p50: number; p99: number; max: number; ok: number; bad: number };
 
-async function cannon(url: string, token: string, options: { requests: Request[]; duration: number; connections: number; expectBody?: string }): Promise<Measured> {
+export async function cannon(url: string, token: string, options: { requests: Request[]; duration: number; connections: number; expectBody?: string }): Promise<Measured> {
   const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
   const result = await autocannon({
     url: `${url}/graphql`,
