@@ -4,6 +4,7 @@
 // loaded object. Both forms come from the same rules table below.
 import type { SqlValue } from '../db/connection';
 import { armsCondition } from '../db/keyset';
+import type { Permission } from './permissions';
 import type { Principal } from './principal';
 
 export type Resource =
@@ -26,7 +27,7 @@ export type PolicyRow = Record<string, unknown>;
 export type UserPolicyRow = { id: string; organizationIds: readonly string[] };
 
 type Rule = {
-  permission: string;
+  permission: Permission;
   /**
    * For `:self` rules: the columns that name the row's owner (creator,
    * starter, actor, user). A row is the principal's own when one of the user
@@ -124,7 +125,7 @@ export function tableOf(resource: Exclude<Resource, 'user'>): { table: string; a
   return { table, alias };
 }
 
-const USER_READ = ['user:read', 'user:read:platform'];
+const USER_READ: readonly Permission[] = ['user:read', 'user:read:platform'];
 
 /** A user is visible to itself, and where the principal may read members of an organization the user belongs to. */
 function userPredicate(principal: Principal, alias: string): Predicate {

@@ -3,6 +3,7 @@ import SchemaBuilder from '@pothos/core';
 import DataloaderPlugin from '@pothos/plugin-dataloader';
 import RelayPlugin, { decodeGlobalID } from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
+import type { Permission } from '../auth/permissions';
 import type { Context } from './context';
 import { BadUserInputError, ForbiddenError } from './errors';
 
@@ -10,11 +11,11 @@ export type AuthScopes = {
   /** A principal is present (the gate already refused anonymous requests). */
   authenticated: boolean;
   /** The principal holds this permission in some organization (or platform-wide). */
-  permission: string;
+  permission: Permission;
   /** The principal holds this permission in the given organization. */
-  permissionIn: { permission: string; organizationId: string };
+  permissionIn: { permission: Permission; organizationId: string };
   /** The principal holds at least one of these permissions in the given organization. */
-  anyPermissionIn: { permissions: string[]; organizationId: string };
+  anyPermissionIn: { permissions: readonly Permission[]; organizationId: string };
 };
 
 export const builder = new SchemaBuilder<{

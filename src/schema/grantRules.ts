@@ -1,6 +1,7 @@
 // The rule that no grant exceeds the granter: a role (for a user or a key)
 // may only be given by a principal holding every permission of that role
 // where it applies, and platform and service roles only by a platform_owner.
+import { isPermission, type Permission } from '../auth/permissions';
 import { permissionCodesOfRole, type RoleRow, roleByName } from '../modules/roles/repo';
 import { type Context, principalOf } from './context';
 import { BadUserInputError } from './errors';
@@ -19,7 +20,7 @@ export function requireGrantable(context: Context, role: RoleRow, organizationId
   if (role.level !== 'org' && !principal.isPlatformOwner) {
     throw new DeniedError(`Not allowed: only a platform_owner gives the ${role.level} role ${role.name}.`, organizationId, resourceId);
   }
-  const holds = (code: string) =>
+  const holds = (code: Permission) =>
     organizationId === null ? principal.grants.platform.has(code) : principal.grants.holds(code, organizationId);
   const missing = permissionCodesOfRole(context.db, role.id).filter((code) => !coveringCodes(code).some(holds));
   if (missing.length > 0) {
@@ -36,11 +37,11 @@ export function requireGrantable(context: Context, role: RoleRow, organizationId
  * same action (agent:update:self is covered by agent:update:org, which is
  * covered by agent:update:platform).
  */
-export function coveringCodes(code: string): string[] {
+export function coveringCodes(code: string): Permission[] {
   if (code.endsWith(':self')) {
     const base = code.slice(0, -':self'.length);
-    return [code, `${base}:org`, `${base}:platform`];
+    return [code, `${base}:org`, `${base}:platform`].filter(isPermission);
   }
-  if (code.endsWith(':org')) return [code, `${code.slice(0, -':org'.length)}:platform`];
-  return [code];
+  if (code.endsWith(':org')) return [code, `${code.slice(0, -':org'.length)}:platform`].filter(isPermission);
+  return [code].filter(isPermission);
 }

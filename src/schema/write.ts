@@ -2,6 +2,7 @@
 // audit entry (both land or neither does); a denied attempt is audited as
 // DENIED in a transaction of its own; input is validated before anything runs.
 import type { z } from 'zod';
+import type { Permission } from '../auth/permissions';
 import type { Principal } from '../auth/principal';
 import { isoNow } from '../db/connection';
 import { appendAuditEntry, type NewAuditEntry } from '../modules/auditLog/repo';
@@ -124,7 +125,7 @@ function isUniqueViolation(error: unknown): boolean {
 /** Throws DeniedError unless the principal holds one of the permissions in the organization. */
 export function requirePermission(
   context: Context,
-  permissions: string | readonly string[],
+  permissions: Permission | readonly Permission[],
   organizationId: string | null,
   resourceId: string | null,
 ): void {

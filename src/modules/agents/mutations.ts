@@ -1,6 +1,7 @@
 // createAgent, updateAgent, deleteAgent, publishAgent.
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import type { Permission } from '../../auth/permissions';
 import { isoNow } from '../../db/connection';
 import { builder } from '../../schema/builder';
 import { principalOf } from '../../schema/context';
@@ -87,7 +88,7 @@ const AgentPayload = builder.objectRef<{ agentId: string }>('AgentPayload').impl
 });
 
 /** org-wide permission, or the :self one on an agent the caller created. */
-function requireOnAgent(context: Parameters<typeof principalOf>[0], agent: AgentRow, orgPermission: string, selfPermission: string) {
+function requireOnAgent(context: Parameters<typeof principalOf>[0], agent: AgentRow, orgPermission: Permission, selfPermission: Permission) {
   const principal = principalOf(context);
   const own =
     (principal.userId !== null && agent.created_by_user_id === principal.userId) ||

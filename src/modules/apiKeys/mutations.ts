@@ -1,5 +1,6 @@
 // createApiKey (the secret is shown once, in its payload) and revokeApiKey (effective at once).
 import { z } from 'zod';
+import type { Permission } from '../../auth/permissions';
 import { isoNow } from '../../db/connection';
 import { builder } from '../../schema/builder';
 import { type Context, principalOf } from '../../schema/context';
@@ -99,7 +100,7 @@ builder.mutationFields((t) => ({
     resolve: (_root, args, context) =>
       audited(context, 'api_key.revoke', 'api_key', () => {
         const key = visibleRowForWrite<ApiKeyPublicRow>(context, API_KEYS, 'ApiKey', args.input.id, 'input.id');
-        const permissions = ownKey(context, key) ? ['api_key:revoke:org', 'api_key:revoke:self'] : ['api_key:revoke:org'];
+        const permissions: Permission[] = ownKey(context, key) ? ['api_key:revoke:org', 'api_key:revoke:self'] : ['api_key:revoke:org'];
         requirePermission(context, permissions, key.organization_id, key.id);
         const revoked = revokeApiKeyRow(context.db, key.id, isoNow());
         if (!revoked) throw new ConflictError('The key is revoked already.');

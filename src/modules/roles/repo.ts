@@ -90,7 +90,3 @@ export function permissionsPerRolePages(db: Database, roleIds: readonly string[]
 export function countPermissionsPerRole(db: Database, roleIds: readonly string[]): Map<string, number> {
   return countRowsPerParent(db, ROLE_PERMISSIONS, roleIds);
 }
-
-export function permissionExists(db: Database, code: string): boolean {
-  return db.get('SELECT 1 FROM permissions WHERE code = :code', { code }) !== undefined;
-}

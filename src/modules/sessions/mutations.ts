@@ -1,6 +1,7 @@
 // startSession, endSession (by its starter), terminateSession (session:terminate:org, or :self on one's own).
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import type { Permission } from '../../auth/permissions';
 import { isoNow } from '../../db/connection';
 import { builder } from '../../schema/builder';
 import { type Context, principalOf } from '../../schema/context';
@@ -123,7 +124,7 @@ builder.mutationFields((t) => ({
       const input = parseInput(terminateSchema, args.input);
       return audited(context, 'session.terminate', 'session', () => {
         const before = visibleRowForWrite<SessionRow>(context, SESSIONS, 'Session', input.id, 'input.id');
-        const permissions = startedByCaller(context, before) ? ['session:terminate:org', 'session:terminate:self'] : ['session:terminate:org'];
+        const permissions: Permission[] = startedByCaller(context, before) ? ['session:terminate:org', 'session:terminate:self'] : ['session:terminate:org'];
         requirePermission(context, permissions, before.organization_id, before.id);
         const after = finish(context, before, 'terminated', input.reason ? { terminationReason: input.reason } : {});
         return { organizationId: before.organization_id, resourceId: before.id, before: view(before), after: view(after), value: { sessionId: before.id } };

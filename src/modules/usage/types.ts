@@ -1,4 +1,5 @@
 // LLM usage: records, session totals, usageSummary on organizations and agents, and quotas.
+import type { Permission } from '../../auth/permissions';
 import { canSee } from '../../auth/policy';
 import { builder } from '../../schema/builder';
 import { type Context, principalOf } from '../../schema/context';
@@ -25,7 +26,7 @@ import {
 } from './rollups';
 import { LOADER_OPTIONS } from '../../schema/batchSchedule';
 
-const USAGE_READ = ['llm:quota:read:org', 'llm:quota:read:self'];
+const USAGE_READ: readonly Permission[] = ['llm:quota:read:org', 'llm:quota:read:self'];
 
 export const LlmUsageRecord = builder.loadableNode('LlmUsageRecord', {
   loaderOptions: LOADER_OPTIONS,

@@ -1,5 +1,6 @@
 // `viewer`: who the caller is and what it may do.
 import { encodeGlobalID } from '@pothos/plugin-relay';
+import { isPermission } from '../../auth/permissions';
 import type { Principal as PrincipalValue } from '../../auth/principal';
 import { builder } from '../../schema/builder';
 import { principalOf } from '../../schema/context';
@@ -7,7 +8,6 @@ import { pageRequest, sortOn, toConnection } from '../../schema/connections';
 import { BadUserInputError } from '../../schema/errors';
 import { Organization } from '../organizations/types';
 import { countMemberOrganizations, memberOrganizationsPage, organizationBySlug } from '../organizations/repo';
-import { permissionExists } from '../roles/repo';
 import { User } from '../users/types';
 
 const PrincipalKind = builder.enumType('PrincipalKind', {
@@ -63,7 +63,7 @@ Viewer.implement({
       description: 'Whether the principal holds the permission in the organization; without a slug, in any organization.',
       args: { permission: t.arg.string({ required: true }), organizationSlug: t.arg.string() },
       resolve: (v, args, context) => {
-        if (!permissionExists(context.db, args.permission)) {
+        if (!isPermission(args.permission)) {
           throw new BadUserInputError(`permission: "${args.permission}" is not in the catalogue.`, 'permission');
         }
         const organizationId = organizationIdOf(context.db, args.organizationSlug);
