@@ -65,6 +65,10 @@ export type Permission = (typeof PERMISSIONS)[number];
 export type SelfPermission = Extract<Permission, `${string}:self`>;
 /** The permissions that apply to a whole organization (`agent:update:org`). */
 export type OrgPermission = Extract<Permission, `${string}:org`>;
+/** Actions granted either org-wide or on one's own rows: `agent:update` for agent:update:org and agent:update:self. */
+export type OwnableAction = {
+  [P in SelfPermission]: P extends `${infer Action}:self` ? (`${Action}:org` extends OrgPermission ? Action : never) : never;
+}[SelfPermission];
 
 /**
  * Permissions that no role names by itself: they are held only through the

@@ -320,6 +320,17 @@ export function canSee(principal: Principal | null, resource: Exclude<Resource, 
   });
 }
 
+/**
+ * Whether the row is the principal's own by the owner columns of the
+ * resource's `:self` rule (creator, starter, actor, user): the one ownership
+ * rule, for reads and for writes (requireOnRow in src/schema/write.ts).
+ * A resource without a `:self` rule has no owners.
+ */
+export function ownsRow(principal: Principal, resource: Exclude<Resource, 'user'>, row: PolicyRow): boolean {
+  const own = POLICIES[resource].rules.find((rule) => rule.own)?.own;
+  return own !== undefined && isOwn(principal, own, row);
+}
+
 function isOwn(principal: Principal, own: NonNullable<Rule['own']>, row: PolicyRow): boolean {
   return (
     (principal.userId !== null && own.userColumns.some((column) => row[column] === principal.userId)) ||

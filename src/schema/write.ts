@@ -2,7 +2,8 @@
 // audit entry (both land or neither does); a denied attempt is audited as
 // DENIED in a transaction of its own; input is validated before anything runs.
 import type { z } from 'zod';
-import type { Permission } from '../auth/permissions';
+import type { OwnableAction, Permission } from '../auth/permissions';
+import { ownsRow, type PolicyRow, type Resource } from '../auth/policy';
 import type { Principal } from '../auth/principal';
 import { isoNow } from '../db/connection';
 import { appendAuditEntry, type NewAuditEntry } from '../modules/auditLog/repo';
@@ -135,6 +136,21 @@ export function requirePermission(
     organizationId === null ? principal.grants.platform.has(permission) : principal.grants.holds(permission, organizationId),
   );
   if (!held) throw new DeniedError(`Not allowed: needs ${list.join(' or ')}.`, organizationId, resourceId);
+}
+
+/**
+ * Throws DeniedError unless the principal holds `<action>:org` in the row's
+ * organization, or `<action>:self` on a row the policy says is its own.
+ */
+export function requireOnRow(
+  context: Context,
+  resource: Exclude<Resource, 'user'>,
+  row: PolicyRow & { id: string; organization_id: string | null },
+  action: OwnableAction,
+): void {
+  const own = ownsRow(principalOf(context), resource, row);
+  const orgWide = `${action}:org` as const;
+  requirePermission(context, own ? [orgWide, `${action}:self`] : [orgWide], row.organization_id, row.id);
 }
 
 /** The visible row a global id names; NOT_FOUND when it is missing or invisible (the same thing to the caller). */

@@ -1,14 +1,13 @@
 // createAgent, updateAgent, deleteAgent, publishAgent.
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { Permission } from '../../auth/permissions';
 import { isoNow } from '../../db/connection';
 import { builder } from '../../schema/builder';
 import { principalOf } from '../../schema/context';
 import { Environment } from '../../schema/enums';
 import { BadUserInputError, ConflictError } from '../../schema/errors';
 import { description, displayName, jsonObject, resourceName, semver, tag } from '../../schema/validation';
-import { audited, diff, parseInput, requirePermission, visibleRowForWrite } from '../../schema/write';
+import { audited, diff, parseInput, requireOnRow, requirePermission, visibleRowForWrite } from '../../schema/write';
 import { DOMAINS, type DomainRow } from '../domains/repo';
 import { DeletePayload } from '../organizations/mutations';
 import {
@@ -87,15 +86,6 @@ const AgentPayload = builder.objectRef<{ agentId: string }>('AgentPayload').impl
   fields: (t) => ({ agent: t.field({ type: Agent, nullable: true, resolve: (payload) => payload.agentId }) }),
 });
 
-/** org-wide permission, or the :self one on an agent the caller created. */
-function requireOnAgent(context: Parameters<typeof principalOf>[0], agent: AgentRow, orgPermission: Permission, selfPermission: Permission) {
-  const principal = principalOf(context);
-  const own =
-    (principal.userId !== null && agent.created_by_user_id === principal.userId) ||
-    (principal.apiKeyId !== null && agent.created_by_api_key_id === principal.apiKeyId);
-  requirePermission(context, own ? [orgPermission, selfPermission] : [orgPermission], agent.organization_id, agent.id);
-}
-
 builder.mutationFields((t) => ({
   createAgent: t.field({
     type: AgentPayload,
@@ -140,7 +130,7 @@ builder.mutationFields((t) => ({
       const input = parseInput(updateSchema, args.input);
       return audited(context, 'agent.update', 'agent', () => {
         const before = visibleRowForWrite<AgentRow>(context, AGENTS, 'Agent', input.id, 'input.id');
-        requireOnAgent(context, before, 'agent:update:org', 'agent:update:self');
+        requireOnRow(context, 'agent', before, 'agent:update');
         const name = input.name ?? before.name;
         if (agentNameTaken(context.db, before.domain_id, name, before.id)) throw new ConflictError(`input.name: the domain has an agent "${name}".`);
         const now = isoNow();
@@ -169,7 +159,7 @@ builder.mutationFields((t) => ({
     resolve: (_root, args, context) =>
       audited(context, 'agent.delete', 'agent', () => {
         const before = visibleRowForWrite<AgentRow>(context, AGENTS, 'Agent', args.input.id, 'input.id');
-        requireOnAgent(context, before, 'agent:delete:org', 'agent:delete:self');
+        requireOnRow(context, 'agent', before, 'agent:delete');
         deleteAgentRow(context.db, before.id);
         return { organizationId: before.organization_id, resourceId: before.id, before: view(before), value: { deletedId: args.input.id } };
       }),

@@ -1,14 +1,13 @@
 // createApiKey (the secret is shown once, in its payload) and revokeApiKey (effective at once).
 import { z } from 'zod';
-import type { Permission } from '../../auth/permissions';
 import { isoNow } from '../../db/connection';
 import { builder } from '../../schema/builder';
-import { type Context, principalOf } from '../../schema/context';
+import { principalOf } from '../../schema/context';
 import { BadUserInputError, ConflictError } from '../../schema/errors';
 import { requireGrantable, roleForInput } from '../../schema/grantRules';
 import { parseDateTime } from '../../schema/scalars';
 import { displayName } from '../../schema/validation';
-import { audited, organizationForWrite, parseInput, requirePermission, visibleRowForWrite } from '../../schema/write';
+import { audited, organizationForWrite, parseInput, requireOnRow, requirePermission, visibleRowForWrite } from '../../schema/write';
 import { prepareApiKey, storeApiKey } from './issue';
 import { API_KEYS, type ApiKeyPublicRow, revokeApiKeyRow } from './repo';
 import { ApiKey } from './types';
@@ -44,14 +43,6 @@ const CreateApiKeyPayload = builder.objectRef<{ apiKeyId: string; key: string }>
 const RevokeApiKeyPayload = builder.objectRef<{ apiKeyId: string }>('RevokeApiKeyPayload').implement({
   fields: (t) => ({ apiKey: t.field({ type: ApiKey, nullable: true, resolve: (payload) => payload.apiKeyId }) }),
 });
-
-function ownKey(context: Context, key: ApiKeyPublicRow): boolean {
-  const principal = principalOf(context);
-  return (
-    (principal.userId !== null && (key.user_id === principal.userId || key.created_by_user_id === principal.userId)) ||
-    (principal.apiKeyId !== null && (key.id === principal.apiKeyId || key.created_by_api_key_id === principal.apiKeyId))
-  );
-}
 
 builder.mutationFields((t) => ({
   createApiKey: t.field({
@@ -100,8 +91,7 @@ builder.mutationFields((t) => ({
     resolve: (_root, args, context) =>
       audited(context, 'api_key.revoke', 'api_key', () => {
         const key = visibleRowForWrite<ApiKeyPublicRow>(context, API_KEYS, 'ApiKey', args.input.id, 'input.id');
-        const permissions: Permission[] = ownKey(context, key) ? ['api_key:revoke:org', 'api_key:revoke:self'] : ['api_key:revoke:org'];
-        requirePermission(context, permissions, key.organization_id, key.id);
+        requireOnRow(context, 'apiKey', key, 'api_key:revoke');
         const revoked = revokeApiKeyRow(context.db, key.id, isoNow());
         if (!revoked) throw new ConflictError('The key is revoked already.');
         context.keyCache.forgetKey(key.id);

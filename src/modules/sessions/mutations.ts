@@ -1,13 +1,13 @@
 // startSession, endSession (by its starter), terminateSession (session:terminate:org, or :self on one's own).
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { Permission } from '../../auth/permissions';
+import { ownsRow } from '../../auth/policy';
 import { isoNow } from '../../db/connection';
 import { builder } from '../../schema/builder';
 import { type Context, principalOf } from '../../schema/context';
 import { BadUserInputError, ConflictError } from '../../schema/errors';
 import { jsonObject } from '../../schema/validation';
-import { audited, DeniedError, parseInput, requirePermission, visibleRowForWrite } from '../../schema/write';
+import { audited, DeniedError, parseInput, requireOnRow, requirePermission, visibleRowForWrite } from '../../schema/write';
 import { AGENTS, type AgentRow } from '../agents/repo';
 import { INSTANCES, type InstanceRow } from '../instances/repo';
 import { endSessionRow, insertSession, SESSIONS, type SessionRow } from './repo';
@@ -44,14 +44,6 @@ const terminateSchema = z.object({ id: z.string(), reason: z.string().max(1000, 
 const SessionPayload = builder.objectRef<{ sessionId: string }>('SessionPayload').implement({
   fields: (t) => ({ session: t.field({ type: Session, nullable: true, resolve: (payload) => payload.sessionId }) }),
 });
-
-function startedByCaller(context: Context, session: SessionRow): boolean {
-  const principal = principalOf(context);
-  return (
-    (principal.userId !== null && session.started_by_user_id === principal.userId) ||
-    (principal.apiKeyId !== null && session.started_by_api_key_id === principal.apiKeyId)
-  );
-}
 
 function finish(context: Context, session: SessionRow, status: string, metadata: Record<string, unknown>): SessionRow {
   const merged = JSON.stringify({ ...(JSON.parse(session.metadata) as object), ...metadata });
@@ -106,7 +98,7 @@ builder.mutationFields((t) => ({
       const input = parseInput(endSchema, args.input);
       return audited(context, 'session.end', 'session', () => {
         const before = visibleRowForWrite<SessionRow>(context, SESSIONS, 'Session', input.id, 'input.id');
-        if (!startedByCaller(context, before)) {
+        if (!ownsRow(principalOf(context), 'session', before)) {
           throw new DeniedError('Not allowed: only the principal that started a session ends it.', before.organization_id, before.id);
         }
         const after = finish(context, before, input.status, input.metadata ?? {});
@@ -124,8 +116,7 @@ builder.mutationFields((t) => ({
       const input = parseInput(terminateSchema, args.input);
       return audited(context, 'session.terminate', 'session', () => {
         const before = visibleRowForWrite<SessionRow>(context, SESSIONS, 'Session', input.id, 'input.id');
-        const permissions: Permission[] = startedByCaller(context, before) ? ['session:terminate:org', 'session:terminate:self'] : ['session:terminate:org'];
-        requirePermission(context, permissions, before.organization_id, before.id);
+        requireOnRow(context, 'session', before, 'session:terminate');
         const after = finish(context, before, 'terminated', input.reason ? { terminationReason: input.reason } : {});
         return { organizationId: before.organization_id, resourceId: before.id, before: view(before), after: view(after), value: { sessionId: before.id } };
       });
