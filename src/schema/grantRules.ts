@@ -2,7 +2,8 @@
 // may only be given by a principal holding every permission of that role
 // where it applies, and platform and service roles only by a platform_owner.
 import { isPermission, type Permission } from '../auth/permissions';
-import { permissionCodesOfRole, type RoleRow, roleByName } from '../modules/roles/repo';
+import { permissionCodesOfRole } from '../auth/credentials';
+import { type RoleRow, roleByName } from '../modules/roles/repo';
 import { type Context, principalOf } from './context';
 import { BadUserInputError } from './errors';
 import { DeniedError } from './write';
