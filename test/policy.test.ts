@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { roleCatalogue } from '../seeds/catalogue';
 import { Grants } from '../src/auth/grants';
 import { canSee, canSeeUser, type Predicate, type Resource, tableOf, visibleRows } from '../src/auth/policy';
-import type { Principal } from '../src/auth/principal';
+import { NOBODY, type Principal } from '../src/auth/principal';
 import { prepareDatabase } from '../src/bootstrap';
 import { loadConfig } from '../src/config';
 import type { Database } from '../src/db/connection';
@@ -179,11 +179,10 @@ describe('the policy on a seeded database', () => {
     expect(partial).toBeGreaterThan(ROLES.length * identities.length * 2);
   });
 
-  it('gives no principal nothing, and refuses every row to a missing one', () => {
-    const nobody = principalWith({ userId: null, apiKeyId: null }, []);
+  it('shows NOBODY (who loaders read for without a principal) nothing, and refuses every row to a missing principal', () => {
     for (const resource of RESOURCES) {
-      expect(idsBySql(nobody, resource), resource).toEqual([]);
-      expect(idsByCheck(nobody, resource), resource).toEqual([]);
+      expect(idsBySql(NOBODY, resource), resource).toEqual([]);
+      expect(idsByCheck(NOBODY, resource), resource).toEqual([]);
       if (resource !== 'user') expect(canSee(null, resource, { organization_id: 'quant' })).toBe(false);
     }
   });

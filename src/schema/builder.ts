@@ -4,7 +4,7 @@ import DataloaderPlugin from '@pothos/plugin-dataloader';
 import RelayPlugin, { decodeGlobalID } from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import type { Permission } from '../auth/permissions';
-import type { Context } from './context';
+import type { AuthenticatedContext, Context } from './context';
 import { BadUserInputError, ForbiddenError } from './errors';
 
 export type AuthScopes = {
@@ -21,6 +21,7 @@ export type AuthScopes = {
 export const builder = new SchemaBuilder<{
   Context: Context;
   AuthScopes: AuthScopes;
+  AuthContexts: { authenticated: AuthenticatedContext };
   DefaultFieldNullability: false;
   DefaultEdgesNullability: false;
   DefaultNodeNullability: false;

@@ -4,20 +4,20 @@
 import { isPermission, type Permission } from '../auth/permissions';
 import { permissionCodesOfRole } from '../auth/credentials';
 import { type RoleRow, roleByName } from '../modules/roles/repo';
-import { type Context, principalOf } from './context';
+import type { AuthenticatedContext } from './context';
 import { BadUserInputError } from './errors';
 import { DeniedError } from './write';
 
 /** The role a name gives, or BAD_USER_INPUT naming the field. */
-export function roleForInput(context: Context, name: string, field: string): RoleRow {
+export function roleForInput(context: AuthenticatedContext, name: string, field: string): RoleRow {
   const role = roleByName(context.db, name);
   if (!role) throw new BadUserInputError(`${field}: "${name.slice(0, 100)}" is not a role.`, field);
   return role;
 }
 
 /** Throws DeniedError unless the principal may give `role` in `organizationId` (null: platform-wide). */
-export function requireGrantable(context: Context, role: RoleRow, organizationId: string | null, resourceId: string | null): void {
-  const principal = principalOf(context);
+export function requireGrantable(context: AuthenticatedContext, role: RoleRow, organizationId: string | null, resourceId: string | null): void {
+  const principal = context.principal;
   if (role.level !== 'org' && !principal.isPlatformOwner) {
     throw new DeniedError(`Not allowed: only a platform_owner gives the ${role.level} role ${role.name}.`, organizationId, resourceId);
   }

@@ -3,7 +3,6 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { isoNow } from '../../db/connection';
 import { builder } from '../../schema/builder';
-import { principalOf } from '../../schema/context';
 import { Environment } from '../../schema/enums';
 import { BadUserInputError, ConflictError } from '../../schema/errors';
 import { description, displayName, jsonObject, resourceName, semver, tag } from '../../schema/validation';
@@ -87,7 +86,7 @@ const AgentPayload = builder.objectRef<{ agentId: string }>('AgentPayload').impl
 });
 
 builder.mutationFields((t) => ({
-  createAgent: t.field({
+  createAgent: t.authField({
     type: AgentPayload,
     nullable: true,
     description: 'Creates an agent in a domain. Needs agent:create.',
@@ -95,7 +94,7 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: CreateAgentInput, required: true }) },
     resolve: (_root, args, context) => {
       const input = parseInput(createSchema, args.input);
-      const principal = principalOf(context);
+      const principal = context.principal;
       return audited(context, 'agent.create', 'agent', () => {
         const domain = visibleRowForWrite<DomainRow>(context, DOMAINS, 'Domain', input.domainId, 'input.domainId');
         requirePermission(context, 'agent:create', domain.organization_id, null);
@@ -120,7 +119,7 @@ builder.mutationFields((t) => ({
       });
     },
   }),
-  updateAgent: t.field({
+  updateAgent: t.authField({
     type: AgentPayload,
     nullable: true,
     description: 'Changes an agent. Needs agent:update:org, or agent:update:self on an agent the caller created.',
@@ -145,12 +144,12 @@ builder.mutationFields((t) => ({
           config: input.config ? JSON.stringify(input.config) : before.config,
           now,
         });
-        if (after.version !== before.version) recordAgentVersion(context.db, after, principalOf(context).userId, now);
+        if (after.version !== before.version) recordAgentVersion(context.db, after, context.principal.userId, now);
         return { organizationId: before.organization_id, resourceId: before.id, ...diff(view(before), view(after), FIELDS), value: { agentId: before.id } };
       });
     },
   }),
-  deleteAgent: t.field({
+  deleteAgent: t.authField({
     type: DeletePayload,
     nullable: true,
     description: 'Deletes an agent with its sessions and versions. Needs agent:delete:org, or agent:delete:self on its own.',
@@ -164,7 +163,7 @@ builder.mutationFields((t) => ({
         return { organizationId: before.organization_id, resourceId: before.id, before: view(before), value: { deletedId: args.input.id } };
       }),
   }),
-  publishAgent: t.field({
+  publishAgent: t.authField({
     type: AgentPayload,
     nullable: true,
     description: 'Publishes an agent: sets publishedAt, makes a draft ACTIVE and keeps a snapshot of its version. Needs agent:publish.',
@@ -177,7 +176,7 @@ builder.mutationFields((t) => ({
         if (before.status === 'archived') throw new BadUserInputError('input.id: an ARCHIVED agent cannot be published.', 'input.id');
         const now = isoNow();
         const after = publishAgentRow(context.db, before.id, now);
-        recordAgentVersion(context.db, after, principalOf(context).userId, now);
+        recordAgentVersion(context.db, after, context.principal.userId, now);
         return { organizationId: before.organization_id, resourceId: before.id, ...diff(view(before), view(after), FIELDS), value: { agentId: before.id } };
       }),
   }),

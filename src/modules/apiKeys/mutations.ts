@@ -2,7 +2,6 @@
 import { z } from 'zod';
 import { isoNow } from '../../db/connection';
 import { builder } from '../../schema/builder';
-import { principalOf } from '../../schema/context';
 import { BadUserInputError, ConflictError } from '../../schema/errors';
 import { requireGrantable, roleForInput } from '../../schema/grantRules';
 import { parseDateTime } from '../../schema/scalars';
@@ -45,7 +44,7 @@ const RevokeApiKeyPayload = builder.objectRef<{ apiKeyId: string }>('RevokeApiKe
 });
 
 builder.mutationFields((t) => ({
-  createApiKey: t.field({
+  createApiKey: t.authField({
     type: CreateApiKeyPayload,
     nullable: true,
     description: 'Issues an API key with a role in an organization. Needs api_key:create:org (or :self with forSelf).',
@@ -53,7 +52,7 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: CreateApiKeyInput, required: true }) },
     resolve: async (_root, args, context) => {
       const input = parseInput(createSchema, args.input);
-      const principal = principalOf(context);
+      const principal = context.principal;
       const organizationId = organizationForWrite(context, input.organizationId, 'input.organizationId');
       const role = roleForInput(context, input.role, 'input.role');
       if (role.level === 'platform') throw new BadUserInputError(`input.role: ${role.name} is platform-wide; such keys are made with the foundry CLI.`, 'input.role');
@@ -82,7 +81,7 @@ builder.mutationFields((t) => ({
       });
     },
   }),
-  revokeApiKey: t.field({
+  revokeApiKey: t.authField({
     type: RevokeApiKeyPayload,
     nullable: true,
     description: 'Revokes a key at once. Needs api_key:revoke:org, or api_key:revoke:self for one\'s own keys.',

@@ -67,7 +67,7 @@ const DomainPayload = builder.objectRef<{ domainId: string }>('DomainPayload').i
 });
 
 builder.mutationFields((t) => ({
-  createDomain: t.field({
+  createDomain: t.authField({
     type: DomainPayload,
     nullable: true,
     description: 'Creates a domain in an organization. Needs domain:create.',
@@ -92,7 +92,7 @@ builder.mutationFields((t) => ({
       });
     },
   }),
-  updateDomain: t.field({
+  updateDomain: t.authField({
     type: DomainPayload,
     nullable: true,
     description: 'Changes a domain. Needs domain:update.',
@@ -116,7 +116,7 @@ builder.mutationFields((t) => ({
       });
     },
   }),
-  deleteDomain: t.field({
+  deleteDomain: t.authField({
     type: DeletePayload,
     nullable: true,
     description: 'Deletes a domain; one that still has agents or instances needs cascade: true. Needs domain:delete.',

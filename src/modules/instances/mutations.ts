@@ -50,7 +50,7 @@ const InstancePayload = builder.objectRef<{ instanceId: string }>('InstancePaylo
 });
 
 builder.mutationFields((t) => ({
-  createInstance: t.field({
+  createInstance: t.authField({
     type: InstancePayload,
     nullable: true,
     description: 'Deploys a domain to an environment. Needs instance:create.',
@@ -78,7 +78,7 @@ builder.mutationFields((t) => ({
       });
     },
   }),
-  updateInstance: t.field({
+  updateInstance: t.authField({
     type: InstancePayload,
     nullable: true,
     description: 'Changes an instance. Needs instance:update.',
@@ -103,7 +103,7 @@ builder.mutationFields((t) => ({
       });
     },
   }),
-  deleteInstance: t.field({
+  deleteInstance: t.authField({
     type: DeletePayload,
     nullable: true,
     description: 'Deletes an instance (its sessions keep their history without it). Needs instance:delete.',

@@ -48,7 +48,7 @@ const IntegrationConfigPayload = builder.objectRef<{ integrationConfigId: string
 });
 
 builder.mutationFields((t) => ({
-  upsertIntegrationConfig: t.field({
+  upsertIntegrationConfig: t.authField({
     type: IntegrationConfigPayload,
     nullable: true,
     description: 'Creates or replaces the config of an integration for a domain and environment. Needs integration:update.',
@@ -75,7 +75,7 @@ builder.mutationFields((t) => ({
       });
     },
   }),
-  deleteIntegrationConfig: t.field({
+  deleteIntegrationConfig: t.authField({
     type: DeletePayload,
     nullable: true,
     description: 'Deletes an integration config and its secrets. Needs integration:update.',

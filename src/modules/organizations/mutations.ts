@@ -51,7 +51,7 @@ export const DeletePayload = builder.objectRef<{ deletedId: string }>('DeletePay
 });
 
 builder.mutationFields((t) => ({
-  createOrganization: t.field({
+  createOrganization: t.authField({
     type: OrganizationPayload,
     nullable: true,
     description: 'Creates a tenant. Needs org:update:platform.',
@@ -74,7 +74,7 @@ builder.mutationFields((t) => ({
       });
     },
   }),
-  updateOrganization: t.field({
+  updateOrganization: t.authField({
     type: OrganizationPayload,
     nullable: true,
     description: 'Changes name (org:update), tier (org:tier:update) or settings (settings:update) of an organization.',
@@ -101,7 +101,7 @@ builder.mutationFields((t) => ({
       });
     },
   }),
-  deleteOrganization: t.field({
+  deleteOrganization: t.authField({
     type: DeletePayload,
     nullable: true,
     description: 'Deletes an organization and everything it owns. Needs org:delete:platform.',

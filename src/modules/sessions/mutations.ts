@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { ownsRow } from '../../auth/policy';
 import { isoNow } from '../../db/connection';
 import { builder } from '../../schema/builder';
-import { type Context, principalOf } from '../../schema/context';
+import type { Context } from '../../schema/context';
 import { BadUserInputError, ConflictError } from '../../schema/errors';
 import { jsonObject } from '../../schema/validation';
 import { audited, DeniedError, parseInput, requireOnRow, requirePermission, visibleRowForWrite } from '../../schema/write';
@@ -53,7 +53,7 @@ function finish(context: Context, session: SessionRow, status: string, metadata:
 }
 
 builder.mutationFields((t) => ({
-  startSession: t.field({
+  startSession: t.authField({
     type: SessionPayload,
     nullable: true,
     description: 'Starts a session of an ACTIVE agent. Needs agent:execute.',
@@ -61,7 +61,7 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: StartSessionInput, required: true }) },
     resolve: (_root, args, context) => {
       const input = parseInput(startSchema, args.input);
-      const principal = principalOf(context);
+      const principal = context.principal;
       return audited(context, 'session.start', 'session', () => {
         const agent = visibleRowForWrite<AgentRow>(context, AGENTS, 'Agent', input.agentId, 'input.agentId');
         requirePermission(context, 'agent:execute', agent.organization_id, agent.id);
@@ -88,7 +88,7 @@ builder.mutationFields((t) => ({
       });
     },
   }),
-  endSession: t.field({
+  endSession: t.authField({
     type: SessionPayload,
     nullable: true,
     description: 'Ends an ACTIVE session as COMPLETED or FAILED. Only the principal that started it may.',
@@ -98,7 +98,7 @@ builder.mutationFields((t) => ({
       const input = parseInput(endSchema, args.input);
       return audited(context, 'session.end', 'session', () => {
         const before = visibleRowForWrite<SessionRow>(context, SESSIONS, 'Session', input.id, 'input.id');
-        if (!ownsRow(principalOf(context), 'session', before)) {
+        if (!ownsRow(context.principal, 'session', before)) {
           throw new DeniedError('Not allowed: only the principal that started a session ends it.', before.organization_id, before.id);
         }
         const after = finish(context, before, input.status, input.metadata ?? {});
@@ -106,7 +106,7 @@ builder.mutationFields((t) => ({
       });
     },
   }),
-  terminateSession: t.field({
+  terminateSession: t.authField({
     type: SessionPayload,
     nullable: true,
     description: 'Stops an ACTIVE session as TERMINATED. Needs session:terminate:org, or session:terminate:self on one\'s own.',

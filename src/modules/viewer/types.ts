@@ -3,7 +3,6 @@ import { encodeGlobalID } from '@pothos/plugin-relay';
 import { isPermission } from '../../auth/permissions';
 import type { Principal as PrincipalValue } from '../../auth/principal';
 import { builder } from '../../schema/builder';
-import { principalOf } from '../../schema/context';
 import { pageRequest, sortOn, toConnection } from '../../schema/connections';
 import { BadUserInputError } from '../../schema/errors';
 import { Organization } from '../organizations/types';
@@ -76,9 +75,9 @@ Viewer.implement({
 });
 
 builder.queryField('viewer', (t) =>
-  t.field({
+  t.authField({
     type: Viewer,
     authScopes: { authenticated: true },
-    resolve: (_root, _args, context) => ({ principal: principalOf(context) }),
+    resolve: (_root, _args, context) => ({ principal: context.principal }),
   }),
 );
