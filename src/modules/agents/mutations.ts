@@ -5,10 +5,10 @@ import { isoNow } from '../../db/connection';
 import { builder } from '../../schema/builder';
 import { Environment } from '../../schema/enums';
 import { BadUserInputError, ConflictError } from '../../schema/errors';
+import { DeletePayload } from '../../schema/payloads';
 import { description, displayName, jsonObject, resourceName, semver, tag } from '../../schema/validation';
 import { audited, diff, parseInput, requireOnRow, requirePermission, visibleRowForWrite } from '../../schema/write';
 import { DOMAINS, type DomainRow } from '../domains/repo';
-import { DeletePayload } from '../organizations/mutations';
 import {
   agentSnapshot,
   AGENTS,

@@ -4,9 +4,9 @@ import { z } from 'zod';
 import { isoNow } from '../../db/connection';
 import { builder } from '../../schema/builder';
 import { ConflictError } from '../../schema/errors';
+import { DeletePayload } from '../../schema/payloads';
 import { description, displayName, resourceName, semver } from '../../schema/validation';
 import { audited, diff, organizationForWrite, parseInput, requirePermission, visibleRowForWrite } from '../../schema/write';
-import { DeletePayload } from '../organizations/mutations';
 import {
   DOMAINS,
   deleteDomainRow,

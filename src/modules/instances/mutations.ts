@@ -5,10 +5,10 @@ import { isoNow } from '../../db/connection';
 import { builder } from '../../schema/builder';
 import { Environment } from '../../schema/enums';
 import { ConflictError } from '../../schema/errors';
+import { DeletePayload } from '../../schema/payloads';
 import { jsonObject, resourceName } from '../../schema/validation';
 import { audited, diff, parseInput, requirePermission, visibleRowForWrite } from '../../schema/write';
 import { DOMAINS, type DomainRow } from '../domains/repo';
-import { DeletePayload } from '../organizations/mutations';
 import { deleteInstanceRow, insertInstance, INSTANCES, instanceNameTaken, type InstanceRow, updateInstanceRow } from './repo';
 import { Instance, InstanceStatus } from './types';
 

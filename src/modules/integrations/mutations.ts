@@ -5,10 +5,10 @@ import { z } from 'zod';
 import { isoNow } from '../../db/connection';
 import { builder } from '../../schema/builder';
 import { Environment } from '../../schema/enums';
+import { DeletePayload } from '../../schema/payloads';
 import { jsonObject } from '../../schema/validation';
 import { audited, diff, parseInput, requirePermission, visibleRowForWrite } from '../../schema/write';
 import { DOMAINS, type DomainRow } from '../domains/repo';
-import { DeletePayload } from '../organizations/mutations';
 import {
   deleteIntegrationConfigRow,
   INTEGRATION_CONFIGS,

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { isoNow } from '../../db/connection';
 import { builder } from '../../schema/builder';
 import { BadUserInputError, ConflictError } from '../../schema/errors';
+import { DeletePayload } from '../../schema/payloads';
 import { audited, diff, organizationForWrite, parseInput, requirePermission } from '../../schema/write';
 import { jsonObject, slug, displayName } from '../../schema/validation';
 import { Organization, OrganizationTier } from './types';
@@ -43,11 +44,6 @@ const OrganizationPayload = builder.objectRef<{ organizationId: string }>('Organ
   fields: (t) => ({
     organization: t.field({ type: Organization, nullable: true, resolve: (payload) => payload.organizationId }),
   }),
-});
-
-export const DeletePayload = builder.objectRef<{ deletedId: string }>('DeletePayload').implement({
-  description: 'What a delete removed.',
-  fields: (t) => ({ deletedId: t.id({ description: 'The global id of the removed object.', resolve: (payload) => payload.deletedId }) }),
 });
 
 builder.mutationFields((t) => ({
