@@ -21,7 +21,7 @@ export type AuthenticationGateOptions = {
 export function useAuthenticationGate({ production }: AuthenticationGateOptions): Plugin<Context> {
   return {
     onExecute: ({ args, setResultAndStopExecution }) => {
-      if ((args.contextValue as Context).principal) return;
+      if (args.contextValue.principal) return;
       const operation = getOperationAST(args.document, args.operationName);
       const allowed =
         operation != null &&

@@ -27,7 +27,7 @@ export function useMaskInternalErrors({ logger }: MaskInternalErrorsOptions): Pl
     onExecute: ({ args }) => ({
       onExecuteDone: ({ result, setResult }) => {
         if (Symbol.asyncIterator in result || !result.errors?.some((error) => !isSafeError(error))) return;
-        const { requestId } = args.contextValue as Context;
+        const { requestId } = args.contextValue;
         const errors = result.errors.map((error) => {
           if (isSafeError(error)) return withContractCode(error);
           logInternalError(logger, requestId, error);

@@ -9,7 +9,7 @@ export function useSqlStats(): Plugin<Context> {
   return {
     onExecute: ({ args }) => ({
       onExecuteDone: ({ result, setResult }) => {
-        const stats = (args.contextValue as Context).sqlStats;
+        const stats = args.contextValue.sqlStats;
         if (!stats || Symbol.asyncIterator in result) return;
         setResult({
           ...result,
