@@ -4,9 +4,14 @@
 // the security epoch; a cold one reads its row and grants, and API key
 // secrets are checked with bcrypt unless recently verified.
 import type { Database } from '../db/connection';
-import { apiKeyForAuthentication } from '../modules/apiKeys/repo';
-import { loginTokenForAuthentication } from '../modules/loginTokens/repo';
-import { grantsOfUser, holdsPlatformRole, nextGrantExpiry, permissionCodesOfRole } from '../modules/roles/repo';
+import {
+  apiKeyForAuthentication,
+  grantsOfUser,
+  holdsPlatformRole,
+  loginTokenForAuthentication,
+  nextGrantExpiry,
+  permissionCodesOfRole,
+} from './credentials';
 import { Grants } from './grants';
 import type { ApiKeyVerificationCache } from './keyCache';
 import type { ApiKeyUseRecorder } from './keyUse';

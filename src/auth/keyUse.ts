@@ -2,7 +2,7 @@
 // off the request path: a request only notes the use in memory; the writes
 // are batched into one transaction on the next turn of the event loop.
 import type { Database } from '../db/connection';
-import { touchApiKeys } from '../modules/apiKeys/repo';
+import { touchApiKeys } from './credentials';
 
 const INTERVAL_MS = 60_000;
 

@@ -4,6 +4,7 @@
 // loaded object. Both forms come from the same rules table below.
 import type { SqlValue } from '../db/connection';
 import { armsCondition } from '../db/keyset';
+import type { Permission } from './permissions';
 import type { Principal } from './principal';
 
 export type Resource =
@@ -26,7 +27,7 @@ export type PolicyRow = Record<string, unknown>;
 export type UserPolicyRow = { id: string; organizationIds: readonly string[] };
 
 type Rule = {
-  permission: string;
+  permission: Permission;
   /**
    * For `:self` rules: the columns that name the row's owner (creator,
    * starter, actor, user). A row is the principal's own when one of the user
@@ -124,7 +125,7 @@ export function tableOf(resource: Exclude<Resource, 'user'>): { table: string; a
   return { table, alias };
 }
 
-const USER_READ = ['user:read', 'user:read:platform'];
+const USER_READ: readonly Permission[] = ['user:read', 'user:read:platform'];
 
 /** A user is visible to itself, and where the principal may read members of an organization the user belongs to. */
 function userPredicate(principal: Principal, alias: string): Predicate {
@@ -317,6 +318,17 @@ export function canSee(principal: Principal | null, resource: Exclude<Resource, 
     if (typeof organizationId !== 'string' || !principal.grants.holds(rule.permission, organizationId)) return false;
     return !rule.own || isOwn(principal, rule.own, row);
   });
+}
+
+/**
+ * Whether the row is the principal's own by the owner columns of the
+ * resource's `:self` rule (creator, starter, actor, user): the one ownership
+ * rule, for reads and for writes (requireOnRow in src/schema/write.ts).
+ * A resource without a `:self` rule has no owners.
+ */
+export function ownsRow(principal: Principal, resource: Exclude<Resource, 'user'>, row: PolicyRow): boolean {
+  const own = POLICIES[resource].rules.find((rule) => rule.own)?.own;
+  return own !== undefined && isOwn(principal, own, row);
 }
 
 function isOwn(principal: Principal, own: NonNullable<Rule['own']>, row: PolicyRow): boolean {

@@ -1,5 +1,5 @@
 // Who is making a request, resolved once per request from its bearer token.
-import type { Grants } from './grants';
+import { Grants } from './grants';
 
 export type PrincipalKind = 'USER' | 'API_KEY' | 'SERVICE';
 
@@ -17,3 +17,18 @@ export type Principal = {
   /** Holds the platform_owner role platform-wide: the only principal that may grant platform and service roles. */
   isPlatformOwner: boolean;
 };
+
+/**
+ * Who reads when no one is authenticated: it holds no permission and owns no
+ * row, so the policy shows it nothing (test/policy.test.ts checks so).
+ */
+export const NOBODY: Principal = Object.freeze({
+  kind: 'API_KEY',
+  id: '',
+  name: 'nobody',
+  userId: null,
+  apiKeyId: null,
+  loginTokenId: null,
+  grants: Grants.from([]),
+  isPlatformOwner: false,
+});

@@ -4,23 +4,25 @@ import DataloaderPlugin from '@pothos/plugin-dataloader';
 import RelayPlugin, { decodeGlobalID } from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import ValidationPlugin from '@pothos/plugin-validation';
-import type { Context } from './context';
+import type { Permission } from '../auth/permissions';
+import type { AuthenticatedContext, Context } from './context';
 import { BadUserInputError, ForbiddenError, invalidInputError } from './errors';
 
 export type AuthScopes = {
   /** A principal is present (the gate already refused anonymous requests). */
   authenticated: boolean;
   /** The principal holds this permission in some organization (or platform-wide). */
-  permission: string;
+  permission: Permission;
   /** The principal holds this permission in the given organization. */
-  permissionIn: { permission: string; organizationId: string };
+  permissionIn: { permission: Permission; organizationId: string };
   /** The principal holds at least one of these permissions in the given organization. */
-  anyPermissionIn: { permissions: string[]; organizationId: string };
+  anyPermissionIn: { permissions: readonly Permission[]; organizationId: string };
 };
 
 export const builder = new SchemaBuilder<{
   Context: Context;
   AuthScopes: AuthScopes;
+  AuthContexts: { authenticated: AuthenticatedContext };
   DefaultFieldNullability: false;
   DefaultEdgesNullability: false;
   DefaultNodeNullability: false;

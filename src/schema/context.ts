@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { ApiKeyVerificationCache } from '../auth/keyCache';
 import type { ApiKeyUseRecorder } from '../auth/keyUse';
 import type { PrincipalCache } from '../auth/principalCache';
-import type { Principal } from '../auth/principal';
+import { NOBODY, type Principal } from '../auth/principal';
 import type { Config } from '../config';
 import type { Database, SqlStats } from '../db/connection';
 import type { RequestLoaders } from './loaders';
@@ -28,8 +28,18 @@ export type Context = AppServices & {
   loaders: RequestLoaders;
 };
 
-/** The principal, for resolvers that only run after the authentication gate. */
-export function principalOf(context: Context): Principal {
-  if (!context.principal) throw new Error('resolver ran without a principal');
-  return context.principal;
+/**
+ * The context of a field behind the `authenticated` scope (`t.authField`):
+ * scope-auth narrows it, so its resolver has a principal without a check.
+ */
+export type AuthenticatedContext = Context & { principal: Principal };
+
+/**
+ * Who a loader reads for. Loaders run below fields, where no scope narrows
+ * the context; a request only reaches them with a principal (without one the
+ * gate lets it log in or introspect, which load no rows), and should one run
+ * without, it reads as NOBODY and sees nothing.
+ */
+export function readerOf(context: Context): Principal {
+  return context.principal ?? NOBODY;
 }

@@ -1,6 +1,6 @@
 // The contract's error codes as typed errors, and the one place that maps
 // anything else to INTERNAL_SERVER_ERROR without leaking its message.
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type GraphQLErrorExtensions } from 'graphql';
 
 export type ErrorCode =
   | 'UNAUTHENTICATED'
@@ -12,11 +12,23 @@ export type ErrorCode =
   | 'RATE_LIMITED'
   | 'INTERNAL_SERVER_ERROR';
 
+declare module 'graphql' {
+  /** What this gateway puts in an error's extensions (Yoga adds `http`). */
+  interface GraphQLErrorExtensions {
+    /** One of the contract's ErrorCode values once an error leaves; other libraries' codes until withContractCode replaces them. */
+    code?: string;
+    /** The input field a BAD_USER_INPUT names (`input.name`). */
+    field?: string;
+    /** On INTERNAL_SERVER_ERROR: the request id the fault was logged under. */
+    requestId?: string;
+  }
+}
+
 export class ContractError extends GraphQLError {
   constructor(
     readonly code: ErrorCode,
     message: string,
-    extensions: Record<string, unknown> = {},
+    extensions: GraphQLErrorExtensions = {},
   ) {
     super(message, { extensions: { ...extensions, code } });
   }
@@ -112,7 +124,7 @@ export function isSafeError(error: GraphQLError): boolean {
  * extensions, as Yoga does with its codes (it only fills a missing code).
  */
 export function withContractCode(error: GraphQLError): GraphQLError {
-  const extensions = error.extensions as Record<string, unknown> | undefined;
+  const { extensions } = error;
   if (isContractCode(extensions?.code)) return error;
   if (extensions && Object.isExtensible(extensions)) {
     extensions.code = 'BAD_USER_INPUT';

@@ -1,25 +1,27 @@
 // The rule that no grant exceeds the granter: a role (for a user or a key)
 // may only be given by a principal holding every permission of that role
 // where it applies, and platform and service roles only by a platform_owner.
-import { permissionCodesOfRole, type RoleRow, roleByName } from '../modules/roles/repo';
-import { type Context, principalOf } from './context';
+import { isPermission, type Permission } from '../auth/permissions';
+import { permissionCodesOfRole } from '../auth/credentials';
+import { type RoleRow, roleByName } from '../modules/roles/repo';
+import type { AuthenticatedContext } from './context';
 import { BadUserInputError } from './errors';
 import { DeniedError } from './write';
 
 /** The role a name gives, or BAD_USER_INPUT naming the field. */
-export function roleForInput(context: Context, name: string, field: string): RoleRow {
+export function roleForInput(context: AuthenticatedContext, name: string, field: string): RoleRow {
   const role = roleByName(context.db, name);
   if (!role) throw new BadUserInputError(`${field}: "${name.slice(0, 100)}" is not a role.`, field);
   return role;
 }
 
 /** Throws DeniedError unless the principal may give `role` in `organizationId` (null: platform-wide). */
-export function requireGrantable(context: Context, role: RoleRow, organizationId: string | null, resourceId: string | null): void {
-  const principal = principalOf(context);
+export function requireGrantable(context: AuthenticatedContext, role: RoleRow, organizationId: string | null, resourceId: string | null): void {
+  const principal = context.principal;
   if (role.level !== 'org' && !principal.isPlatformOwner) {
     throw new DeniedError(`Not allowed: only a platform_owner gives the ${role.level} role ${role.name}.`, organizationId, resourceId);
   }
-  const holds = (code: string) =>
+  const holds = (code: Permission) =>
     organizationId === null ? principal.grants.platform.has(code) : principal.grants.holds(code, organizationId);
   const missing = permissionCodesOfRole(context.db, role.id).filter((code) => !coveringCodes(code).some(holds));
   if (missing.length > 0) {
@@ -36,11 +38,11 @@ export function requireGrantable(context: Context, role: RoleRow, organizationId
  * same action (agent:update:self is covered by agent:update:org, which is
  * covered by agent:update:platform).
  */
-export function coveringCodes(code: string): string[] {
+export function coveringCodes(code: string): Permission[] {
   if (code.endsWith(':self')) {
     const base = code.slice(0, -':self'.length);
-    return [code, `${base}:org`, `${base}:platform`];
+    return [code, `${base}:org`, `${base}:platform`].filter(isPermission);
   }
-  if (code.endsWith(':org')) return [code, `${code.slice(0, -':org'.length)}:platform`];
-  return [code];
+  if (code.endsWith(':org')) return [code, `${code.slice(0, -':org'.length)}:platform`].filter(isPermission);
+  return [code].filter(isPermission);
 }

@@ -29,6 +29,8 @@ export const NO_NARROWING: Narrowing = { where: [], params: {} };
 
 export type OrderArg = { field: string; direction?: Direction | null } | null | undefined;
 export type ListArgs = ConnectionArgs & { orderBy?: OrderArg };
+/** A list's arguments with its filter input, typed as the repo's filter function takes it. */
+export type FilteredListArgs<Filter> = ListArgs & { filter?: Filter | null };
 
 export function sortOf(spec: ListSpec, orderBy: OrderArg): Sort {
   const field = orderBy?.field ?? spec.defaultOrder.field;

@@ -1,11 +1,13 @@
 // How every mutation writes: inside one BEGIN IMMEDIATE transaction with its
 // audit entry (both land or neither does); a denied attempt is audited as
 // DENIED in a transaction of its own. Input was validated before the resolver ran (schema/validation.ts).
+import type { OwnableAction, Permission } from '../auth/permissions';
+import { ownsRow, type PolicyRow, type Resource } from '../auth/policy';
 import type { Principal } from '../auth/principal';
 import { isoNow } from '../db/connection';
 import { appendAuditEntry, type NewAuditEntry } from '../modules/auditLog/repo';
 import { organizationById, visibleOrganizationsByIds } from '../modules/organizations/repo';
-import { type Context, principalOf } from './context';
+import type { AuthenticatedContext, Context } from './context';
 import { ConflictError, ForbiddenError, NotFoundError } from './errors';
 import { idOf } from './ids';
 import { type ListSpec, visibleByIds } from './lists';
@@ -122,23 +124,38 @@ function isUniqueViolation(error: unknown): boolean {
 
 /** Throws DeniedError unless the principal holds one of the permissions in the organization. */
 export function requirePermission(
-  context: Context,
-  permissions: string | readonly string[],
+  context: AuthenticatedContext,
+  permissions: Permission | readonly Permission[],
   organizationId: string | null,
   resourceId: string | null,
 ): void {
   const list = typeof permissions === 'string' ? [permissions] : permissions;
-  const principal = principalOf(context);
+  const principal = context.principal;
   const held = list.some((permission) =>
     organizationId === null ? principal.grants.platform.has(permission) : principal.grants.holds(permission, organizationId),
   );
   if (!held) throw new DeniedError(`Not allowed: needs ${list.join(' or ')}.`, organizationId, resourceId);
 }
 
+/**
+ * Throws DeniedError unless the principal holds `<action>:org` in the row's
+ * organization, or `<action>:self` on a row the policy says is its own.
+ */
+export function requireOnRow(
+  context: AuthenticatedContext,
+  resource: Exclude<Resource, 'user'>,
+  row: PolicyRow & { id: string; organization_id: string | null },
+  action: OwnableAction,
+): void {
+  const own = ownsRow(context.principal, resource, row);
+  const orgWide = `${action}:org` as const;
+  requirePermission(context, own ? [orgWide, `${action}:self`] : [orgWide], row.organization_id, row.id);
+}
+
 /** The visible row a global id names; NOT_FOUND when it is missing or invisible (the same thing to the caller). */
-export function visibleRowForWrite<Row>(context: Context, spec: ListSpec, typename: string, globalId: string, argument: string): Row {
+export function visibleRowForWrite<Row>(context: AuthenticatedContext, spec: ListSpec, typename: string, globalId: string, argument: string): Row {
   const id = idOf(globalId, typename, argument);
-  const [row] = visibleByIds<Row>(context, principalOf(context), spec, [id]);
+  const [row] = visibleByIds<Row>(context, context.principal, spec, [id]);
   if (!row) throw new NotFoundError(typename);
   return row;
 }
@@ -147,9 +164,9 @@ export function visibleRowForWrite<Row>(context: Context, spec: ListSpec, typena
  * The organization a create names. It must exist and be one the principal
  * sees or holds some permission in; anything else is NOT_FOUND.
  */
-export function organizationForWrite(context: Context, globalId: string, argument: string): string {
+export function organizationForWrite(context: AuthenticatedContext, globalId: string, argument: string): string {
   const id = idOf(globalId, 'Organization', argument);
-  const principal = principalOf(context);
+  const principal = context.principal;
   const known =
     principal.grants.platform.size > 0 ||
     principal.grants.byOrganization.has(id) ||

@@ -90,7 +90,7 @@ export class Schema {
 
 // ---------------------------------------------------------------------------
 // Selections, and documents small enough for the server's limits
-// (depth 20, 50 aliases, 10,000 tokens: src/schema/limits.ts).
+// (depth 20, 50 aliases, 10,000 tokens: src/plugins/use-query-limits.ts).
 
 export const MAX_LEVEL = 3; // object levels below a root field
 export const MAX_DEPTH = 19; // field depth of a document

@@ -3,13 +3,12 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { isoNow } from '../../db/connection';
 import { builder } from '../../schema/builder';
-import { principalOf } from '../../schema/context';
 import { Environment } from '../../schema/enums';
 import { BadUserInputError, ConflictError } from '../../schema/errors';
+import { DeletePayload } from '../../schema/payloads';
 import { description, displayName, optionalJsonObject, refuseNull, resourceName, semver, tag } from '../../schema/validation';
-import { audited, diff, requirePermission, visibleRowForWrite } from '../../schema/write';
+import { audited, diff, requireOnRow, requirePermission, visibleRowForWrite } from '../../schema/write';
 import { DOMAINS, type DomainRow } from '../domains/repo';
-import { DeletePayload } from '../organizations/mutations';
 import {
   agentSnapshot,
   AGENTS,
@@ -62,17 +61,8 @@ const AgentPayload = builder.objectRef<{ agentId: string }>('AgentPayload').impl
   fields: (t) => ({ agent: t.field({ type: Agent, nullable: true, resolve: (payload) => payload.agentId }) }),
 });
 
-/** org-wide permission, or the :self one on an agent the caller created. */
-function requireOnAgent(context: Parameters<typeof principalOf>[0], agent: AgentRow, orgPermission: string, selfPermission: string) {
-  const principal = principalOf(context);
-  const own =
-    (principal.userId !== null && agent.created_by_user_id === principal.userId) ||
-    (principal.apiKeyId !== null && agent.created_by_api_key_id === principal.apiKeyId);
-  requirePermission(context, own ? [orgPermission, selfPermission] : [orgPermission], agent.organization_id, agent.id);
-}
-
 builder.mutationFields((t) => ({
-  createAgent: t.field({
+  createAgent: t.authField({
     type: AgentPayload,
     nullable: true,
     description: 'Creates an agent in a domain. Needs agent:create.',
@@ -80,7 +70,7 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: CreateAgentInput, required: true }) },
     resolve: (_root, args, context) => {
       const { input } = args;
-      const principal = principalOf(context);
+      const principal = context.principal;
       return audited(context, 'agent.create', 'agent', () => {
         const domain = visibleRowForWrite<DomainRow>(context, DOMAINS, 'Domain', input.domainId, 'input.domainId');
         requirePermission(context, 'agent:create', domain.organization_id, null);
@@ -105,7 +95,7 @@ builder.mutationFields((t) => ({
       });
     },
   }),
-  updateAgent: t.field({
+  updateAgent: t.authField({
     type: AgentPayload,
     nullable: true,
     description: 'Changes an agent. Needs agent:update:org, or agent:update:self on an agent the caller created.',
@@ -115,7 +105,7 @@ builder.mutationFields((t) => ({
       const { input } = args;
       return audited(context, 'agent.update', 'agent', () => {
         const before = visibleRowForWrite<AgentRow>(context, AGENTS, 'Agent', input.id, 'input.id');
-        requireOnAgent(context, before, 'agent:update:org', 'agent:update:self');
+        requireOnRow(context, 'agent', before, 'agent:update');
         const name = input.name ?? before.name;
         if (agentNameTaken(context.db, before.domain_id, name, before.id)) throw new ConflictError(`input.name: the domain has an agent "${name}".`);
         const now = isoNow();
@@ -130,12 +120,12 @@ builder.mutationFields((t) => ({
           config: input.config ? JSON.stringify(input.config) : before.config,
           now,
         });
-        if (after.version !== before.version) recordAgentVersion(context.db, after, principalOf(context).userId, now);
+        if (after.version !== before.version) recordAgentVersion(context.db, after, context.principal.userId, now);
         return { organizationId: before.organization_id, resourceId: before.id, ...diff(view(before), view(after), FIELDS), value: { agentId: before.id } };
       });
     },
   }),
-  deleteAgent: t.field({
+  deleteAgent: t.authField({
     type: DeletePayload,
     nullable: true,
     description: 'Deletes an agent with its sessions and versions. Needs agent:delete:org, or agent:delete:self on its own.',
@@ -144,12 +134,12 @@ builder.mutationFields((t) => ({
     resolve: (_root, args, context) =>
       audited(context, 'agent.delete', 'agent', () => {
         const before = visibleRowForWrite<AgentRow>(context, AGENTS, 'Agent', args.input.id, 'input.id');
-        requireOnAgent(context, before, 'agent:delete:org', 'agent:delete:self');
+        requireOnRow(context, 'agent', before, 'agent:delete');
         deleteAgentRow(context.db, before.id);
         return { organizationId: before.organization_id, resourceId: before.id, before: view(before), value: { deletedId: args.input.id } };
       }),
   }),
-  publishAgent: t.field({
+  publishAgent: t.authField({
     type: AgentPayload,
     nullable: true,
     description: 'Publishes an agent: sets publishedAt, makes a draft ACTIVE and keeps a snapshot of its version. Needs agent:publish.',
@@ -162,7 +152,7 @@ builder.mutationFields((t) => ({
         if (before.status === 'archived') throw new BadUserInputError('input.id: an ARCHIVED agent cannot be published.', 'input.id');
         const now = isoNow();
         const after = publishAgentRow(context.db, before.id, now);
-        recordAgentVersion(context.db, after, principalOf(context).userId, now);
+        recordAgentVersion(context.db, after, context.principal.userId, now);
         return { organizationId: before.organization_id, resourceId: before.id, ...diff(view(before), view(after), FIELDS), value: { agentId: before.id } };
       }),
   }),

@@ -1,13 +1,13 @@
 // The Agent and AgentVersion types, the root agents list, and the agents of organizations and domains.
 import { canSee } from '../../auth/policy';
 import { builder } from '../../schema/builder';
-import { type Context, principalOf } from '../../schema/context';
+import { type Context, readerOf } from '../../schema/context';
 import { Environment } from '../../schema/enums';
-import { listPage, listPagesPerParent, orderInput, visibleByIds } from '../../schema/lists';
+import { type FilteredListArgs, listPage, listPagesPerParent, orderInput, visibleByIds } from '../../schema/lists';
 import { Domain } from '../domains/types';
 import { Organization } from '../organizations/types';
 import { User } from '../users/types';
-import { AGENT_VERSIONS, AGENTS, agentFilter, type AgentRow, type AgentVersionRow } from './repo';
+import { AGENT_VERSIONS, AGENTS, type AgentFilter, agentFilter, type AgentRow, type AgentVersionRow } from './repo';
 import { LOADER_OPTIONS } from '../../schema/batchSchedule';
 
 export const AgentStatus = builder.enumType('AgentStatus', {
@@ -23,7 +23,7 @@ export const Agent = builder.loadableNode('Agent', {
   loaderOptions: LOADER_OPTIONS,
   description: 'An AI agent of an organization, built in one of its domains.',
   id: { resolve: (agent: AgentRow) => agent.id },
-  load: async (ids: string[], context) => visibleByIds<AgentRow>(context, principalOf(context), AGENTS, ids),
+  load: async (ids: string[], context) => visibleByIds<AgentRow>(context, readerOf(context), AGENTS, ids),
   sort: (agent) => agent.id,
   authScopes: (agent, context) => canSee(context.principal, 'agent', agent),
   fields: (t) => ({
@@ -54,7 +54,7 @@ export const AgentVersion = builder.loadableNode('AgentVersion', {
   loaderOptions: LOADER_OPTIONS,
   description: 'A published snapshot of an agent.',
   id: { resolve: (version: AgentVersionRow) => version.id },
-  load: async (ids: string[], context) => visibleByIds<AgentVersionRow>(context, principalOf(context), AGENT_VERSIONS, ids),
+  load: async (ids: string[], context) => visibleByIds<AgentVersionRow>(context, readerOf(context), AGENT_VERSIONS, ids),
   sort: (version) => version.id,
   authScopes: (version, context) => canSee(context.principal, 'agentVersion', version),
   fields: (t) => ({
@@ -86,8 +86,8 @@ const agentsOf = (parentColumn: 'organization_id' | 'domain_id') => ({
   type: AgentConnection,
   byPath: true as const,
   description: 'The agents the principal may see.',
-  load: async (ids: string[], context: Context, args: Record<string, unknown>) =>
-    listPagesPerParent<AgentRow>(context, principalOf(context), AGENTS, parentColumn, ids, args, agentFilter(args.filter as never)),
+  load: async (ids: string[], context: Context, args: FilteredListArgs<AgentFilter>) =>
+    listPagesPerParent<AgentRow>(context, readerOf(context), AGENTS, parentColumn, ids, args, agentFilter(args.filter)),
 });
 
 builder.objectFields(Organization, (t) => ({
@@ -117,16 +117,16 @@ builder.objectFields(Agent, (t) => ({
     args: { ...t.arg.connectionArgs(), orderBy: t.arg({ type: AgentVersionOrder }) },
     resolve: (agent) => agent.id,
     load: async (ids: string[], context, args) =>
-      listPagesPerParent<AgentVersionRow>(context, principalOf(context), AGENT_VERSIONS, 'agent_id', ids, args),
+      listPagesPerParent<AgentVersionRow>(context, readerOf(context), AGENT_VERSIONS, 'agent_id', ids, args),
   }),
 }));
 
 builder.queryFields((t) => ({
-  agents: t.field({
+  agents: t.authField({
     type: AgentConnection,
     description: 'The agents the principal may see, across its organizations.',
     authScopes: { authenticated: true },
     args: { ...t.arg.connectionArgs(), orderBy: t.arg({ type: AgentOrder }), filter: t.arg({ type: AgentFilterInput }) },
-    resolve: (_root, args, context) => listPage<AgentRow>(context, principalOf(context), AGENTS, args, agentFilter(args.filter)),
+    resolve: (_root, args, context) => listPage<AgentRow>(context, context.principal, AGENTS, args, agentFilter(args.filter)),
   }),
 }));

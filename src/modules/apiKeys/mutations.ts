@@ -1,12 +1,11 @@
 // createApiKey (the secret is shown once, in its payload) and revokeApiKey (effective at once).
 import { isoNow } from '../../db/connection';
 import { builder } from '../../schema/builder';
-import { type Context, principalOf } from '../../schema/context';
 import { BadUserInputError, ConflictError } from '../../schema/errors';
 import { requireGrantable, roleForInput } from '../../schema/grantRules';
 import { parseDateTime } from '../../schema/scalars';
 import { displayName, refuseNull } from '../../schema/validation';
-import { audited, organizationForWrite, requirePermission, visibleRowForWrite } from '../../schema/write';
+import { audited, organizationForWrite, requireOnRow, requirePermission, visibleRowForWrite } from '../../schema/write';
 import { prepareApiKey, storeApiKey } from './issue';
 import { API_KEYS, type ApiKeyPublicRow, revokeApiKeyRow } from './repo';
 import { ApiKey } from './types';
@@ -36,16 +35,8 @@ const RevokeApiKeyPayload = builder.objectRef<{ apiKeyId: string }>('RevokeApiKe
   fields: (t) => ({ apiKey: t.field({ type: ApiKey, nullable: true, resolve: (payload) => payload.apiKeyId }) }),
 });
 
-function ownKey(context: Context, key: ApiKeyPublicRow): boolean {
-  const principal = principalOf(context);
-  return (
-    (principal.userId !== null && (key.user_id === principal.userId || key.created_by_user_id === principal.userId)) ||
-    (principal.apiKeyId !== null && (key.id === principal.apiKeyId || key.created_by_api_key_id === principal.apiKeyId))
-  );
-}
-
 builder.mutationFields((t) => ({
-  createApiKey: t.field({
+  createApiKey: t.authField({
     type: CreateApiKeyPayload,
     nullable: true,
     description: 'Issues an API key with a role in an organization. Needs api_key:create:org (or :self with forSelf).',
@@ -53,7 +44,7 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: CreateApiKeyInput, required: true }) },
     resolve: async (_root, args, context) => {
       const { input } = args;
-      const principal = principalOf(context);
+      const principal = context.principal;
       const organizationId = organizationForWrite(context, input.organizationId, 'input.organizationId');
       const role = roleForInput(context, input.role, 'input.role');
       if (role.level === 'platform') throw new BadUserInputError(`input.role: ${role.name} is platform-wide; such keys are made with the foundry CLI.`, 'input.role');
@@ -82,7 +73,7 @@ builder.mutationFields((t) => ({
       });
     },
   }),
-  revokeApiKey: t.field({
+  revokeApiKey: t.authField({
     type: RevokeApiKeyPayload,
     nullable: true,
     description: 'Revokes a key at once. Needs api_key:revoke:org, or api_key:revoke:self for one\'s own keys.',
@@ -91,8 +82,7 @@ builder.mutationFields((t) => ({
     resolve: (_root, args, context) =>
       audited(context, 'api_key.revoke', 'api_key', () => {
         const key = visibleRowForWrite<ApiKeyPublicRow>(context, API_KEYS, 'ApiKey', args.input.id, 'input.id');
-        const permissions = ownKey(context, key) ? ['api_key:revoke:org', 'api_key:revoke:self'] : ['api_key:revoke:org'];
-        requirePermission(context, permissions, key.organization_id, key.id);
+        requireOnRow(context, 'apiKey', key, 'api_key:revoke');
         const revoked = revokeApiKeyRow(context.db, key.id, isoNow());
         if (!revoked) throw new ConflictError('The key is revoked already.');
         context.keyCache.forgetKey(key.id);

@@ -18,24 +18,6 @@ export type ApiKeyRow = {
   last_used_at: string | null;
 };
 
-export type ApiKeyForAuthentication = ApiKeyRow & { role_level: string; user_name: string | null; user_active: number | null };
-
-export function apiKeyForAuthentication(db: Database, keyId: string): ApiKeyForAuthentication | undefined {
-  return db.get<ApiKeyForAuthentication>(
-    `SELECT k.*, r.level AS role_level, u.name AS user_name, u.is_active AS user_active
-       FROM api_keys k JOIN roles r ON r.id = k.role_id LEFT JOIN users u ON u.id = k.user_id
-      WHERE k.key_id = :keyId`,
-    { keyId },
-  );
-}
-
-/** Records when keys were used (never moving a time backwards); the caller batches and rate-limits. */
-export function touchApiKeys(db: Database, uses: readonly { id: string; at: string }[]): void {
-  for (const use of uses) {
-    db.run('UPDATE api_keys SET last_used_at = :at WHERE id = :id AND (last_used_at IS NULL OR last_used_at < :at)', use);
-  }
-}
-
 export type NewApiKey = {
   id: string;
   keyId: string;

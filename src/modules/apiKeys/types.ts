@@ -1,7 +1,7 @@
 // The ApiKey type (never a hash or secret) and Organization.apiKeys.
 import { canSee } from '../../auth/policy';
 import { builder } from '../../schema/builder';
-import { principalOf } from '../../schema/context';
+import { readerOf } from '../../schema/context';
 import { listPagesPerParent, orderInput, visibleByIds } from '../../schema/lists';
 import { Organization } from '../organizations/types';
 import { Role } from '../roles/types';
@@ -13,7 +13,7 @@ export const ApiKey = builder.loadableNode('ApiKey', {
   loaderOptions: LOADER_OPTIONS,
   description: 'A key for programmatic access: one role in one organization. Its secret is shown only when created.',
   id: { resolve: (key: ApiKeyPublicRow) => key.id },
-  load: async (ids: string[], context) => visibleByIds<ApiKeyPublicRow>(context, principalOf(context), API_KEYS, ids),
+  load: async (ids: string[], context) => visibleByIds<ApiKeyPublicRow>(context, readerOf(context), API_KEYS, ids),
   sort: (key) => key.id,
   authScopes: (key, context) => canSee(context.principal, 'apiKey', key),
   fields: (t) => ({
@@ -41,6 +41,6 @@ builder.objectFields(Organization, (t) => ({
     args: { ...t.arg.connectionArgs(), orderBy: t.arg({ type: ApiKeyOrder }) },
     resolve: (organization) => organization.id,
     load: async (ids: string[], context, args) =>
-      listPagesPerParent<ApiKeyPublicRow>(context, principalOf(context), API_KEYS, 'organization_id', ids, args),
+      listPagesPerParent<ApiKeyPublicRow>(context, readerOf(context), API_KEYS, 'organization_id', ids, args),
   }),
 }));

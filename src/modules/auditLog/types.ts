@@ -2,7 +2,7 @@
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { canSee } from '../../auth/policy';
 import { builder } from '../../schema/builder';
-import { principalOf } from '../../schema/context';
+import { readerOf } from '../../schema/context';
 import { listPage, listPagesPerParent, orderInput, visibleByIds } from '../../schema/lists';
 import { Organization } from '../organizations/types';
 import { User } from '../users/types';
@@ -39,7 +39,7 @@ export const AuditLogEntry = builder.loadableNode('AuditLogEntry', {
   description: 'One audited action; entries of an organization form a hash chain.',
   id: { resolve: (entry: AuditRow) => String(entry.id) },
   load: async (ids: string[], context) =>
-    visibleByIds<AuditRow>(context, principalOf(context), AUDIT_LOG, ids.filter((id) => /^\d{1,15}$/.test(id)).map(Number)),
+    visibleByIds<AuditRow>(context, readerOf(context), AUDIT_LOG, ids.filter((id) => /^\d{1,15}$/.test(id)).map(Number)),
   sort: (entry) => String(entry.id),
   authScopes: (entry, context) => canSee(context.principal, 'auditLogEntry', entry),
   fields: (t) => ({
@@ -83,16 +83,16 @@ builder.objectFields(Organization, (t) => ({
     args: { ...t.arg.connectionArgs(), orderBy: t.arg({ type: AuditLogOrder }), filter: t.arg({ type: AuditLogFilterInput }) },
     resolve: (organization) => organization.id,
     load: async (ids: string[], context, args) =>
-      listPagesPerParent<AuditRow>(context, principalOf(context), AUDIT_LOG, 'organization_id', ids, args, auditFilter(args.filter)),
+      listPagesPerParent<AuditRow>(context, readerOf(context), AUDIT_LOG, 'organization_id', ids, args, auditFilter(args.filter)),
   }),
 }));
 
 builder.queryFields((t) => ({
-  auditLog: t.field({
+  auditLog: t.authField({
     type: AuditLogConnection,
     description: 'The audit entries the principal may see, newest first.',
     authScopes: { authenticated: true },
     args: { ...t.arg.connectionArgs(), orderBy: t.arg({ type: AuditLogOrder }), filter: t.arg({ type: AuditLogFilterInput }) },
-    resolve: (_root, args, context) => listPage<AuditRow>(context, principalOf(context), AUDIT_LOG, args, auditFilter(args.filter)),
+    resolve: (_root, args, context) => listPage<AuditRow>(context, context.principal, AUDIT_LOG, args, auditFilter(args.filter)),
   }),
 }));

@@ -3,9 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { isoNow } from '../../db/connection';
 import { builder } from '../../schema/builder';
 import { ConflictError } from '../../schema/errors';
+import { DeletePayload } from '../../schema/payloads';
 import { description, displayName, resourceName, semver } from '../../schema/validation';
 import { audited, diff, organizationForWrite, requirePermission, visibleRowForWrite } from '../../schema/write';
-import { DeletePayload } from '../organizations/mutations';
 import {
   DOMAINS,
   deleteDomainRow,
@@ -56,7 +56,7 @@ const DomainPayload = builder.objectRef<{ domainId: string }>('DomainPayload').i
 });
 
 builder.mutationFields((t) => ({
-  createDomain: t.field({
+  createDomain: t.authField({
     type: DomainPayload,
     nullable: true,
     description: 'Creates a domain in an organization. Needs domain:create.',
@@ -81,7 +81,7 @@ builder.mutationFields((t) => ({
       });
     },
   }),
-  updateDomain: t.field({
+  updateDomain: t.authField({
     type: DomainPayload,
     nullable: true,
     description: 'Changes a domain. Needs domain:update.',
@@ -105,7 +105,7 @@ builder.mutationFields((t) => ({
       });
     },
   }),
-  deleteDomain: t.field({
+  deleteDomain: t.authField({
     type: DeletePayload,
     nullable: true,
     description: 'Deletes a domain; one that still has agents or instances needs cascade: true. Needs domain:delete.',

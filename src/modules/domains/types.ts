@@ -1,7 +1,7 @@
 // The Domain type and Organization.domains.
 import { canSee } from '../../auth/policy';
 import { builder } from '../../schema/builder';
-import { principalOf } from '../../schema/context';
+import { readerOf } from '../../schema/context';
 import { listPagesPerParent, orderInput, visibleByIds } from '../../schema/lists';
 import { Organization } from '../organizations/types';
 import { DOMAINS, type DomainRow } from './repo';
@@ -11,7 +11,7 @@ export const Domain = builder.loadableNode('Domain', {
   loaderOptions: LOADER_OPTIONS,
   description: 'A deployable unit of an organization: agents and instances belong to one.',
   id: { resolve: (domain: DomainRow) => domain.id },
-  load: async (ids: string[], context) => visibleByIds<DomainRow>(context, principalOf(context), DOMAINS, ids),
+  load: async (ids: string[], context) => visibleByIds<DomainRow>(context, readerOf(context), DOMAINS, ids),
   sort: (domain) => domain.id,
   authScopes: (domain, context) => canSee(context.principal, 'domain', domain),
   fields: (t) => ({
@@ -37,6 +37,6 @@ builder.objectFields(Organization, (t) => ({
     args: { ...t.arg.connectionArgs(), orderBy: t.arg({ type: DomainOrder }) },
     resolve: (organization) => organization.id,
     load: async (ids: string[], context, args) =>
-      listPagesPerParent<DomainRow>(context, principalOf(context), DOMAINS, 'organization_id', ids, args),
+      listPagesPerParent<DomainRow>(context, readerOf(context), DOMAINS, 'organization_id', ids, args),
   }),
 }));

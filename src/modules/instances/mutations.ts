@@ -4,10 +4,10 @@ import { isoNow } from '../../db/connection';
 import { builder } from '../../schema/builder';
 import { Environment } from '../../schema/enums';
 import { ConflictError } from '../../schema/errors';
+import { DeletePayload } from '../../schema/payloads';
 import { optionalJsonObject, refuseNull, resourceName } from '../../schema/validation';
 import { audited, diff, requirePermission, visibleRowForWrite } from '../../schema/write';
 import { DOMAINS, type DomainRow } from '../domains/repo';
-import { DeletePayload } from '../organizations/mutations';
 import { deleteInstanceRow, insertInstance, INSTANCES, instanceNameTaken, type InstanceRow, updateInstanceRow } from './repo';
 import { Instance, InstanceStatus } from './types';
 
@@ -40,7 +40,7 @@ const InstancePayload = builder.objectRef<{ instanceId: string }>('InstancePaylo
 });
 
 builder.mutationFields((t) => ({
-  createInstance: t.field({
+  createInstance: t.authField({
     type: InstancePayload,
     nullable: true,
     description: 'Deploys a domain to an environment. Needs instance:create.',
@@ -68,7 +68,7 @@ builder.mutationFields((t) => ({
       });
     },
   }),
-  updateInstance: t.field({
+  updateInstance: t.authField({
     type: InstancePayload,
     nullable: true,
     description: 'Changes an instance. Needs instance:update.',
@@ -93,7 +93,7 @@ builder.mutationFields((t) => ({
       });
     },
   }),
-  deleteInstance: t.field({
+  deleteInstance: t.authField({
     type: DeletePayload,
     nullable: true,
     description: 'Deletes an instance (its sessions keep their history without it). Needs instance:delete.',

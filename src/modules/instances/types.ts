@@ -1,12 +1,12 @@
 // The Instance type (a domain deployed to an environment), Organization.instances and Domain.instances.
 import { canSee } from '../../auth/policy';
 import { builder } from '../../schema/builder';
-import { principalOf } from '../../schema/context';
+import { type Context, readerOf } from '../../schema/context';
 import { Environment } from '../../schema/enums';
-import { listPagesPerParent, orderInput, visibleByIds } from '../../schema/lists';
+import { type FilteredListArgs, listPagesPerParent, orderInput, visibleByIds } from '../../schema/lists';
 import { Domain } from '../domains/types';
 import { Organization } from '../organizations/types';
-import { INSTANCES, instanceFilter, type InstanceRow } from './repo';
+import { INSTANCES, type InstanceFilter, instanceFilter, type InstanceRow } from './repo';
 import { LOADER_OPTIONS } from '../../schema/batchSchedule';
 
 export const InstanceStatus = builder.enumType('InstanceStatus', {
@@ -22,7 +22,7 @@ export const Instance = builder.loadableNode('Instance', {
   loaderOptions: LOADER_OPTIONS,
   description: 'A domain deployed to one environment (dev, staging or prod).',
   id: { resolve: (instance: InstanceRow) => instance.id },
-  load: async (ids: string[], context) => visibleByIds<InstanceRow>(context, principalOf(context), INSTANCES, ids),
+  load: async (ids: string[], context) => visibleByIds<InstanceRow>(context, readerOf(context), INSTANCES, ids),
   sort: (instance) => instance.id,
   authScopes: (instance, context) => canSee(context.principal, 'instance', instance),
   fields: (t) => ({
@@ -50,8 +50,8 @@ const instancesField = (parentColumn: 'organization_id' | 'domain_id') => ({
   type: InstanceConnection,
   byPath: true as const,
   description: 'The instances the principal may see.',
-  load: async (ids: string[], context: Parameters<typeof principalOf>[0], args: Record<string, unknown>) =>
-    listPagesPerParent<InstanceRow>(context, principalOf(context), INSTANCES, parentColumn, ids, args, instanceFilter(args.filter as never)),
+  load: async (ids: string[], context: Context, args: FilteredListArgs<InstanceFilter>) =>
+    listPagesPerParent<InstanceRow>(context, readerOf(context), INSTANCES, parentColumn, ids, args, instanceFilter(args.filter)),
 });
 
 builder.objectFields(Organization, (t) => ({

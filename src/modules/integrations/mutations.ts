@@ -5,10 +5,10 @@ import { z } from 'zod';
 import { isoNow } from '../../db/connection';
 import { builder } from '../../schema/builder';
 import { Environment } from '../../schema/enums';
+import { DeletePayload } from '../../schema/payloads';
 import { jsonObject, optionalJsonObject } from '../../schema/validation';
 import { audited, diff, requirePermission, visibleRowForWrite } from '../../schema/write';
 import { DOMAINS, type DomainRow } from '../domains/repo';
-import { DeletePayload } from '../organizations/mutations';
 import {
   deleteIntegrationConfigRow,
   INTEGRATION_CONFIGS,
@@ -45,7 +45,7 @@ const IntegrationConfigPayload = builder.objectRef<{ integrationConfigId: string
 });
 
 builder.mutationFields((t) => ({
-  upsertIntegrationConfig: t.field({
+  upsertIntegrationConfig: t.authField({
     type: IntegrationConfigPayload,
     nullable: true,
     description: 'Creates or replaces the config of an integration for a domain and environment. Needs integration:update.',
@@ -72,7 +72,7 @@ builder.mutationFields((t) => ({
       });
     },
   }),
-  deleteIntegrationConfig: t.field({
+  deleteIntegrationConfig: t.authField({
     type: DeletePayload,
     nullable: true,
     description: 'Deletes an integration config and its secrets. Needs integration:update.',

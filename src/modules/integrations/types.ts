@@ -1,7 +1,7 @@
 // The IntegrationConfig type and Organization.integrationConfigs; secrets are masked without integration:secret:read.
 import { canSee } from '../../auth/policy';
 import { builder } from '../../schema/builder';
-import { principalOf } from '../../schema/context';
+import { readerOf } from '../../schema/context';
 import { Environment } from '../../schema/enums';
 import { listPagesPerParent, orderInput, visibleByIds } from '../../schema/lists';
 import { Domain } from '../domains/types';
@@ -24,7 +24,7 @@ export const IntegrationConfig = builder.loadableNode('IntegrationConfig', {
   loaderOptions: LOADER_OPTIONS,
   description: 'The settings of one integration (e.g. salesforce) for a domain in one environment.',
   id: { resolve: (config: IntegrationConfigRow) => config.id },
-  load: async (ids: string[], context) => visibleByIds<IntegrationConfigRow>(context, principalOf(context), INTEGRATION_CONFIGS, ids),
+  load: async (ids: string[], context) => visibleByIds<IntegrationConfigRow>(context, readerOf(context), INTEGRATION_CONFIGS, ids),
   sort: (config) => config.id,
   authScopes: (config, context) => canSee(context.principal, 'integrationConfig', config),
   fields: (t) => ({
@@ -42,7 +42,7 @@ export const IntegrationConfig = builder.loadableNode('IntegrationConfig', {
           return ids.map((id) => map.get(id) ?? null);
         });
         const raw = JSON.parse((await loader.load(config.id)) ?? '{}') as unknown;
-        return principalOf(context).grants.holds('integration:secret:read', config.organization_id) ? raw : maskSecrets(raw);
+        return readerOf(context).grants.holds('integration:secret:read', config.organization_id) ? raw : maskSecrets(raw);
       },
     }),
     createdAt: t.field({ type: 'DateTime', resolve: (config) => config.created_at }),
@@ -62,6 +62,6 @@ builder.objectFields(Organization, (t) => ({
     args: { ...t.arg.connectionArgs(), orderBy: t.arg({ type: IntegrationConfigOrder }) },
     resolve: (organization) => organization.id,
     load: async (ids: string[], context, args) =>
-      listPagesPerParent<IntegrationConfigRow>(context, principalOf(context), INTEGRATION_CONFIGS, 'organization_id', ids, args),
+      listPagesPerParent<IntegrationConfigRow>(context, readerOf(context), INTEGRATION_CONFIGS, 'organization_id', ids, args),
   }),
 }));

@@ -3,7 +3,6 @@ import { randomUUID } from 'node:crypto';
 import { isoNow } from '../../db/connection';
 import { hashPassword, newLoginToken, verifySecret } from '../../auth/tokens';
 import { builder } from '../../schema/builder';
-import { principalOf } from '../../schema/context';
 import { BadUserInputError, UnauthenticatedError } from '../../schema/errors';
 import { audited, auditEntryFor } from '../../schema/write';
 import { appendAuditEntry } from '../auditLog/repo';
@@ -73,13 +72,13 @@ builder.mutationFields((t) => ({
       return { token, expiresAt };
     },
   }),
-  logout: t.field({
+  logout: t.authField({
     type: LogoutPayload,
     nullable: true,
     description: 'Revokes the login token of this request.',
     authScopes: { authenticated: true },
     resolve: (_root, _args, context) => {
-      const principal = principalOf(context);
+      const principal = context.principal;
       if (principal.loginTokenId === null) {
         throw new BadUserInputError('logout ends a login token; API keys are revoked with revokeApiKey.');
       }

@@ -1,8 +1,7 @@
 // Per-request batched loads of organizations (only the visible ones come back).
-import type { Context } from '../../schema/context';
-import { principalOf } from '../../schema/context';
+import { type Context, readerOf } from '../../schema/context';
 import { type OrganizationRow, visibleOrganizationsByIds } from './repo';
 
 export async function loadOrganizations(ids: readonly string[], context: Context): Promise<OrganizationRow[]> {
-  return visibleOrganizationsByIds(context.db, principalOf(context), ids);
+  return visibleOrganizationsByIds(context.db, readerOf(context), ids);
 }

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { isoNow } from '../../db/connection';
 import { builder } from '../../schema/builder';
+import { DeletePayload } from '../../schema/payloads';
 import { ConflictError } from '../../schema/errors';
 import { audited, diff, organizationForWrite, requirePermission } from '../../schema/write';
 import { displayName, optionalJsonObject, refuseNull, slug } from '../../schema/validation';
@@ -41,13 +42,8 @@ const OrganizationPayload = builder.objectRef<{ organizationId: string }>('Organ
   }),
 });
 
-export const DeletePayload = builder.objectRef<{ deletedId: string }>('DeletePayload').implement({
-  description: 'What a delete removed.',
-  fields: (t) => ({ deletedId: t.id({ description: 'The global id of the removed object.', resolve: (payload) => payload.deletedId }) }),
-});
-
 builder.mutationFields((t) => ({
-  createOrganization: t.field({
+  createOrganization: t.authField({
     type: OrganizationPayload,
     nullable: true,
     description: 'Creates a tenant. Needs org:update:platform.',
@@ -70,7 +66,7 @@ builder.mutationFields((t) => ({
       });
     },
   }),
-  updateOrganization: t.field({
+  updateOrganization: t.authField({
     type: OrganizationPayload,
     nullable: true,
     description: 'Changes name (org:update), tier (org:tier:update) or settings (settings:update) of an organization.',
@@ -94,7 +90,7 @@ builder.mutationFields((t) => ({
       });
     },
   }),
-  deleteOrganization: t.field({
+  deleteOrganization: t.authField({
     type: DeletePayload,
     nullable: true,
     description: 'Deletes an organization and everything it owns. Needs org:delete:platform.',

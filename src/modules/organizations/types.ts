@@ -1,7 +1,6 @@
 // The Organization type, its list and lookup fields.
 import { canSee } from '../../auth/policy';
 import { builder } from '../../schema/builder';
-import { principalOf } from '../../schema/context';
 import { OrderDirection, pageRequest, sortOn, toConnection } from '../../schema/connections';
 import { loadOrganizations } from './loaders';
 import { countVisibleOrganizations, type OrganizationRow, visibleOrganizationBySlug, visibleOrganizationsPage } from './repo';
@@ -44,23 +43,24 @@ const OrganizationOrder = builder.inputType('OrganizationOrder', {
 });
 
 builder.queryFields((t) => ({
-  organizations: t.connection({
+  organizations: t.withAuth({ authenticated: true }).connection({
     type: Organization,
     description: 'The organizations the principal may see.',
     args: { orderBy: t.arg({ type: OrganizationOrder }) },
     resolve: (_root, args, context) => {
-      const principal = principalOf(context);
+      const principal = context.principal;
       const sort = sortOn(args.orderBy?.field ?? 'o.created_at', args.orderBy?.field ?? 'o.created_at', 'o.id', args.orderBy?.direction ?? 'ASC');
       const request = pageRequest(args, sort.key);
       const page = visibleOrganizationsPage(context.db, principal, sort, request);
       return toConnection(page, request, sort.key, () => countVisibleOrganizations(context.db, principal));
     },
   }),
-  organization: t.field({
+  organization: t.authField({
     type: Organization,
     nullable: true,
+    authScopes: { authenticated: true },
     description: 'One organization by slug; null when it does not exist or is not visible.',
     args: { slug: t.arg.string({ required: true }) },
-    resolve: (_root, args, context) => visibleOrganizationBySlug(context.db, principalOf(context), args.slug) ?? null,
+    resolve: (_root, args, context) => visibleOrganizationBySlug(context.db, context.principal, args.slug) ?? null,
   }),
 }));

@@ -1,4 +1,4 @@
-// SQL for roles, the permission catalogue and who holds what.
+// SQL for roles and the permission catalogue (what authentication reads of grants is in src/auth/credentials.ts).
 import type { Database } from '../../db/connection';
 import { countRows, countRowsPerParent } from '../../db/counts';
 import { fetchPage, fetchPagesPerParent, type PageRequest, type Sort } from '../../db/keyset';
@@ -8,40 +8,6 @@ export type PermissionRow = { code: string; resource: string; action: string; sc
 
 export function roleByName(db: Database, name: string): RoleRow | undefined {
   return db.get<RoleRow>('SELECT * FROM roles WHERE name = :name', { name });
-}
-
-export function permissionCodesOfRole(db: Database, roleId: string): string[] {
-  return db
-    .all<{ code: string }>('SELECT permission_code AS code FROM role_permissions WHERE role_id = :roleId ORDER BY 1', { roleId })
-    .map((row) => row.code);
-}
-
-/** Each (organization, permission) a user holds through unexpired role assignments; organization null = platform-wide. */
-export function grantsOfUser(db: Database, userId: string, now: string): { organizationId: string | null; code: string }[] {
-  return db.all(
-    `SELECT DISTINCT ur.organization_id AS organizationId, rp.permission_code AS code
-       FROM user_roles ur JOIN role_permissions rp ON rp.role_id = ur.role_id
-      WHERE ur.user_id = :userId AND (ur.expires_at IS NULL OR ur.expires_at > :now)`,
-    { userId, now },
-  );
-}
-
-/** The first moment one of the user's current grants lapses (a cached principal must not outlive it), or null. */
-export function nextGrantExpiry(db: Database, userId: string, now: string): string | null {
-  return (
-    db.get<{ at: string | null }>('SELECT min(expires_at) AS at FROM user_roles WHERE user_id = :userId AND expires_at > :now', { userId, now })
-      ?.at ?? null
-  );
-}
-
-export function holdsPlatformRole(db: Database, userId: string, roleId: string, now: string): boolean {
-  return (
-    db.get<{ found: number }>(
-      `SELECT 1 AS found FROM user_roles WHERE user_id = :userId AND role_id = :roleId AND organization_id IS NULL
-         AND (expires_at IS NULL OR expires_at > :now)`,
-      { userId, roleId, now },
-    ) !== undefined
-  );
 }
 
 export function rolesByIds(db: Database, ids: readonly string[]): RoleRow[] {
@@ -89,8 +55,4 @@ export function permissionsPerRolePages(db: Database, roleIds: readonly string[]
 
 export function countPermissionsPerRole(db: Database, roleIds: readonly string[]): Map<string, number> {
   return countRowsPerParent(db, ROLE_PERMISSIONS, roleIds);
-}
-
-export function permissionExists(db: Database, code: string): boolean {
-  return db.get('SELECT 1 FROM permissions WHERE code = :code', { code }) !== undefined;
 }

@@ -1,12 +1,13 @@
 // startSession, endSession (by its starter), terminateSession (session:terminate:org, or :self on one's own).
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { ownsRow } from '../../auth/policy';
 import { isoNow } from '../../db/connection';
 import { builder } from '../../schema/builder';
-import { type Context, principalOf } from '../../schema/context';
+import type { Context } from '../../schema/context';
 import { BadUserInputError, ConflictError } from '../../schema/errors';
 import { optionalJsonObject, refuseNull } from '../../schema/validation';
-import { audited, DeniedError, requirePermission, visibleRowForWrite } from '../../schema/write';
+import { audited, DeniedError, requireOnRow, requirePermission, visibleRowForWrite } from '../../schema/write';
 import { AGENTS, type AgentRow } from '../agents/repo';
 import { INSTANCES, type InstanceRow } from '../instances/repo';
 import { endSessionRow, insertSession, SESSIONS, type SessionRow } from './repo';
@@ -41,14 +42,6 @@ const SessionPayload = builder.objectRef<{ sessionId: string }>('SessionPayload'
   fields: (t) => ({ session: t.field({ type: Session, nullable: true, resolve: (payload) => payload.sessionId }) }),
 });
 
-function startedByCaller(context: Context, session: SessionRow): boolean {
-  const principal = principalOf(context);
-  return (
-    (principal.userId !== null && session.started_by_user_id === principal.userId) ||
-    (principal.apiKeyId !== null && session.started_by_api_key_id === principal.apiKeyId)
-  );
-}
-
 function finish(context: Context, session: SessionRow, status: string, metadata: Record<string, unknown>): SessionRow {
   const merged = JSON.stringify({ ...(JSON.parse(session.metadata) as object), ...metadata });
   const after = endSessionRow(context.db, session.id, status, merged, isoNow());
@@ -57,7 +50,7 @@ function finish(context: Context, session: SessionRow, status: string, metadata:
 }
 
 builder.mutationFields((t) => ({
-  startSession: t.field({
+  startSession: t.authField({
     type: SessionPayload,
     nullable: true,
     description: 'Starts a session of an ACTIVE agent. Needs agent:execute.',
@@ -65,7 +58,7 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: StartSessionInput, required: true }) },
     resolve: (_root, args, context) => {
       const { input } = args;
-      const principal = principalOf(context);
+      const principal = context.principal;
       return audited(context, 'session.start', 'session', () => {
         const agent = visibleRowForWrite<AgentRow>(context, AGENTS, 'Agent', input.agentId, 'input.agentId');
         requirePermission(context, 'agent:execute', agent.organization_id, agent.id);
@@ -92,7 +85,7 @@ builder.mutationFields((t) => ({
       });
     },
   }),
-  endSession: t.field({
+  endSession: t.authField({
     type: SessionPayload,
     nullable: true,
     description: 'Ends an ACTIVE session as COMPLETED or FAILED. Only the principal that started it may.',
@@ -102,7 +95,7 @@ builder.mutationFields((t) => ({
       const { input } = args;
       return audited(context, 'session.end', 'session', () => {
         const before = visibleRowForWrite<SessionRow>(context, SESSIONS, 'Session', input.id, 'input.id');
-        if (!startedByCaller(context, before)) {
+        if (!ownsRow(context.principal, 'session', before)) {
           throw new DeniedError('Not allowed: only the principal that started a session ends it.', before.organization_id, before.id);
         }
         const after = finish(context, before, input.status, input.metadata ?? {});
@@ -110,7 +103,7 @@ builder.mutationFields((t) => ({
       });
     },
   }),
-  terminateSession: t.field({
+  terminateSession: t.authField({
     type: SessionPayload,
     nullable: true,
     description: 'Stops an ACTIVE session as TERMINATED. Needs session:terminate:org, or session:terminate:self on one\'s own.',
@@ -120,8 +113,7 @@ builder.mutationFields((t) => ({
       const { input } = args;
       return audited(context, 'session.terminate', 'session', () => {
         const before = visibleRowForWrite<SessionRow>(context, SESSIONS, 'Session', input.id, 'input.id');
-        const permissions = startedByCaller(context, before) ? ['session:terminate:org', 'session:terminate:self'] : ['session:terminate:org'];
-        requirePermission(context, permissions, before.organization_id, before.id);
+        requireOnRow(context, 'session', before, 'session:terminate');
         const after = finish(context, before, 'terminated', input.reason ? { terminationReason: input.reason } : {});
         return { organizationId: before.organization_id, resourceId: before.id, before: view(before), after: view(after), value: { sessionId: before.id } };
       });

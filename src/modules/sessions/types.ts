@@ -1,13 +1,13 @@
 // The Session type, the root sessions list, and the sessions of organizations, agents and instances.
 import { canSee } from '../../auth/policy';
 import { builder } from '../../schema/builder';
-import { type Context, principalOf } from '../../schema/context';
-import { listPage, listPagesPerParent, orderInput, visibleByIds } from '../../schema/lists';
+import { type Context, readerOf } from '../../schema/context';
+import { type FilteredListArgs, listPage, listPagesPerParent, orderInput, visibleByIds } from '../../schema/lists';
 import { Agent } from '../agents/types';
 import { Instance } from '../instances/types';
 import { Organization } from '../organizations/types';
 import { User } from '../users/types';
-import { SESSIONS, sessionFilter, type SessionRow } from './repo';
+import { SESSIONS, type SessionFilter, sessionFilter, type SessionRow } from './repo';
 import { LOADER_OPTIONS } from '../../schema/batchSchedule';
 
 export const SessionStatus = builder.enumType('SessionStatus', {
@@ -23,7 +23,7 @@ export const Session = builder.loadableNode('Session', {
   loaderOptions: LOADER_OPTIONS,
   description: 'One run of an agent, from start to end.',
   id: { resolve: (session: SessionRow) => session.id },
-  load: async (ids: string[], context) => visibleByIds<SessionRow>(context, principalOf(context), SESSIONS, ids),
+  load: async (ids: string[], context) => visibleByIds<SessionRow>(context, readerOf(context), SESSIONS, ids),
   sort: (session) => session.id,
   authScopes: (session, context) => canSee(context.principal, 'session', session),
   fields: (t) => ({
@@ -59,8 +59,8 @@ const sessionsOf = (parentColumn: 'organization_id' | 'agent_id' | 'instance_id'
   type: SessionConnection,
   byPath: true as const,
   description: 'The sessions the principal may see, newest first unless ordered otherwise.',
-  load: async (ids: string[], context: Context, args: Record<string, unknown>) =>
-    listPagesPerParent<SessionRow>(context, principalOf(context), SESSIONS, parentColumn, ids, args, sessionFilter(args.filter as never)),
+  load: async (ids: string[], context: Context, args: FilteredListArgs<SessionFilter>) =>
+    listPagesPerParent<SessionRow>(context, readerOf(context), SESSIONS, parentColumn, ids, args, sessionFilter(args.filter)),
 });
 
 builder.objectFields(Organization, (t) => ({
@@ -91,11 +91,11 @@ builder.objectFields(Instance, (t) => ({
 }));
 
 builder.queryFields((t) => ({
-  sessions: t.field({
+  sessions: t.authField({
     type: SessionConnection,
     description: 'The sessions the principal may see, across its organizations.',
     authScopes: { authenticated: true },
     args: { ...t.arg.connectionArgs(), orderBy: t.arg({ type: SessionOrder }), filter: t.arg({ type: SessionFilterInput }) },
-    resolve: (_root, args, context) => listPage<SessionRow>(context, principalOf(context), SESSIONS, args, sessionFilter(args.filter)),
+    resolve: (_root, args, context) => listPage<SessionRow>(context, context.principal, SESSIONS, args, sessionFilter(args.filter)),
   }),
 }));

@@ -2,7 +2,6 @@
 import { z } from 'zod';
 import { isoNow } from '../../db/connection';
 import { builder } from '../../schema/builder';
-import { principalOf } from '../../schema/context';
 import { BadUserInputError, QuotaExceededError } from '../../schema/errors';
 import { formatNanoUsd } from '../../schema/money';
 import { tokenCount } from '../../schema/validation';
@@ -73,7 +72,7 @@ function nanoUsd(text: string): bigint {
 }
 
 builder.mutationFields((t) => ({
-  recordLlmUsage: t.field({
+  recordLlmUsage: t.authField({
     type: RecordLlmUsagePayload,
     nullable: true,
     description: `Records a batch of LLM calls (1 to ${MAX_BATCH}), priced from model_prices. Needs llm:invoke. A batch that would pass the monthly quota is refused whole with QUOTA_EXCEEDED.`,
@@ -81,7 +80,7 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: RecordLlmUsageInput, required: true }) },
     resolve: (_root, args, context) => {
       const { input } = args;
-      const principal = principalOf(context);
+      const principal = context.principal;
       const organizationId = organizationForWrite(context, input.organizationId, 'input.organizationId');
       const now = isoNow();
       return audited(context, 'llm_usage.record', 'llm_usage', () => {
@@ -139,7 +138,7 @@ builder.mutationFields((t) => ({
       });
     },
   }),
-  setLlmQuota: t.field({
+  setLlmQuota: t.authField({
     type: Quota,
     nullable: true,
     description: 'Sets the monthly token and cost limits of an organization (null removes a limit). Needs llm:quota:update:org.',

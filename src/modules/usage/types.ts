@@ -1,17 +1,18 @@
 // LLM usage: records, session totals, usageSummary on organizations and agents, and quotas.
+import type { Permission } from '../../auth/permissions';
 import { canSee } from '../../auth/policy';
 import { builder } from '../../schema/builder';
-import { type Context, principalOf } from '../../schema/context';
-import { pageRequest, sortOn, toConnections } from '../../schema/connections';
+import { type Context, readerOf } from '../../schema/context';
+import { type ConnectionArgs, pageRequest, sortOn, toConnections } from '../../schema/connections';
 import { BadUserInputError } from '../../schema/errors';
-import { listPagesPerParent, orderInput, visibleByIds } from '../../schema/lists';
+import { type FilteredListArgs, listPagesPerParent, orderInput, visibleByIds } from '../../schema/lists';
 import { formatNanoUsd } from '../../schema/money';
 import { Agent } from '../agents/types';
 import { visibleOrganizationsByIds } from '../organizations/repo';
 import { Organization } from '../organizations/types';
 import { Session } from '../sessions/types';
 import { User } from '../users/types';
-import { USAGE, usageFilter, type UsageRow, type UsageTotals, usageTotalsPerSession, ZERO } from './repo';
+import { USAGE, type UsageFilter, usageFilter, type UsageRow, type UsageTotals, usageTotalsPerSession, ZERO } from './repo';
 import {
   type QuotaRow,
   quotasOfOrganizations,
@@ -23,13 +24,13 @@ import {
 } from './rollups';
 import { LOADER_OPTIONS } from '../../schema/batchSchedule';
 
-const USAGE_READ = ['llm:quota:read:org', 'llm:quota:read:self'];
+const USAGE_READ: readonly Permission[] = ['llm:quota:read:org', 'llm:quota:read:self'];
 
 export const LlmUsageRecord = builder.loadableNode('LlmUsageRecord', {
   loaderOptions: LOADER_OPTIONS,
   description: 'One LLM call: tokens, exact cost and latency.',
   id: { resolve: (record: UsageRow) => record.id },
-  load: async (ids: string[], context) => visibleByIds<UsageRow>(context, principalOf(context), USAGE, ids),
+  load: async (ids: string[], context) => visibleByIds<UsageRow>(context, readerOf(context), USAGE, ids),
   sort: (record) => record.id,
   authScopes: (record, context) => canSee(context.principal, 'llmUsage', record),
   fields: (t) => ({
@@ -65,14 +66,14 @@ const usageOf = (parentColumn: 'organization_id' | 'session_id' | 'agent_id') =>
   type: LlmUsageConnection,
   byPath: true as const,
   description: 'LLM usage records the principal may see (with llm:quota:read:self, only its own).',
-  load: async (ids: string[], context: Context, args: Record<string, unknown>) =>
-    listPagesPerParent<UsageRow>(context, principalOf(context), USAGE, parentColumn, ids, args, usageFilter(args.filter as never)),
+  load: async (ids: string[], context: Context, args: FilteredListArgs<UsageFilter>) =>
+    listPagesPerParent<UsageRow>(context, readerOf(context), USAGE, parentColumn, ids, args, usageFilter(args.filter)),
 });
 
 // Totals of visible usage per session, batched.
 function sessionTotals(context: Context, sessionId: string): Promise<UsageTotals> {
   const loader = context.loaders.get<UsageTotals>('usage.totals.session', (ids) =>
-    usageTotalsPerSession(context.db, principalOf(context), ids),
+    usageTotalsPerSession(context.db, readerOf(context), ids),
   );
   return loader.load(sessionId);
 }
@@ -142,14 +143,17 @@ const UsageBucket = builder.objectRef<UsageBucketRow>('UsageBucket').implement({
 
 type SummaryParent = { parentColumn: 'agent_id' | 'organization_id'; id: string };
 
-const UsageSummaryConnection = builder.connectionObject({
+/** A summary page carries its ungrouped total as a thunk, computed only when asked for. */
+type SummaryTotal = { total: () => Promise<UsageBucketRow> };
+
+const UsageSummaryConnection = builder.connectionObject<typeof UsageBucket, SummaryTotal>({
   type: UsageBucket,
   name: 'UsageSummaryConnection',
   fields: (t) => ({
     total: t.field({
       type: UsageBucket,
       description: 'The ungrouped total over the same rows: the sum of every bucket.',
-      resolve: (connection) => (connection as unknown as { total: () => Promise<UsageBucketRow> }).total(),
+      resolve: (connection) => connection.total(),
     }),
   }),
 });
@@ -159,10 +163,13 @@ function summaryWindow(args: { from: string; to: string }): UsageWindow {
   return { from: args.from, to: args.to };
 }
 
-async function summaries(context: Context, parentColumn: SummaryParent['parentColumn'], ids: readonly string[], args: Record<string, unknown>) {
-  const principal = principalOf(context);
-  const groupBy = (args.groupBy as UsageGroup[] | null | undefined) ?? [];
-  const window = summaryWindow(args as { from: string; to: string });
+/** The arguments of usageSummary. */
+type SummaryArgs = ConnectionArgs & UsageWindow & { groupBy?: UsageGroup[] | null };
+
+async function summaries(context: Context, parentColumn: SummaryParent['parentColumn'], ids: readonly string[], args: SummaryArgs) {
+  const principal = readerOf(context);
+  const groupBy = args.groupBy ?? [];
+  const window = summaryWindow(args);
   const sort = sortOn('bucket', 'b.id', 'b.id', 'ASC');
   const request = pageRequest(args, sort.key);
   const summaries = await usageSummariesPerParent(context.db, principal, parentColumn, ids, groupBy, window, request);
@@ -230,7 +237,7 @@ export const Quota = builder.loadableNode('Quota', {
   description: "An organization's monthly LLM limits and this month's use (UTC calendar month).",
   id: { resolve: (quota: QuotaRow) => quota.organization_id },
   load: async (ids: string[], context) => {
-    const principal = principalOf(context);
+    const principal = readerOf(context);
     const readable = ids.filter((id) => principal.grants.holds('llm:quota:read:org', id));
     return readable.length === 0 ? [] : quotasOfOrganizations(context.db, visibleOrganizationIds(context, readable), new Date());
   },
@@ -268,7 +275,7 @@ export const Quota = builder.loadableNode('Quota', {
 
 /** Of these organization ids, the ones the principal may see. */
 function visibleOrganizationIds(context: Context, ids: string[]): string[] {
-  return visibleOrganizationsByIds(context.db, principalOf(context), ids).map((row) => row.id);
+  return visibleOrganizationsByIds(context.db, readerOf(context), ids).map((row) => row.id);
 }
 
 builder.objectFields(Organization, (t) => ({

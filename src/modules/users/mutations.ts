@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { hashPassword } from '../../auth/tokens';
 import { isoNow } from '../../db/connection';
 import { builder } from '../../schema/builder';
-import { type Context, principalOf } from '../../schema/context';
+import type { AuthenticatedContext } from '../../schema/context';
 import { BadUserInputError, ConflictError, NotFoundError } from '../../schema/errors';
 import { requireGrantable, roleForInput } from '../../schema/grantRules';
 import { idOf } from '../../schema/ids';
@@ -56,14 +56,14 @@ const MemberPayload = builder.objectRef<{ userId: string; created?: boolean; rev
 });
 
 /** The user a global id names, as the caller may see it; NOT_FOUND otherwise. */
-function visibleUser(context: Context, globalId: string, field: string): VisibleUserRow {
-  const [user] = visibleUsersByIds(context.db, principalOf(context), [idOf(globalId, 'User', field)]);
+function visibleUser(context: AuthenticatedContext, globalId: string, field: string): VisibleUserRow {
+  const [user] = visibleUsersByIds(context.db, context.principal, [idOf(globalId, 'User', field)]);
   if (!user) throw new NotFoundError('User');
   return user;
 }
 
 /** Where a role applies: org roles need an organization, platform roles none; service roles are for keys only. */
-function scopeOfGrant(context: Context, role: RoleRow, organizationGlobalId: string | null | undefined): string | null {
+function scopeOfGrant(context: AuthenticatedContext, role: RoleRow, organizationGlobalId: string | null | undefined): string | null {
   if (role.level === 'service') throw new BadUserInputError(`input.role: ${role.name} is a service role, for API keys only.`, 'input.role');
   if (role.level === 'platform') {
     if (organizationGlobalId) throw new BadUserInputError(`input.organizationId: ${role.name} is platform-wide; leave organizationId out.`, 'input.organizationId');
@@ -74,18 +74,18 @@ function scopeOfGrant(context: Context, role: RoleRow, organizationGlobalId: str
 }
 
 /** A role grant's input, its role and where it applies, checked before anything runs. */
-function grantOf(context: Context, input: typeof RoleGrantInput.$inferInput) {
+function grantOf(context: AuthenticatedContext, input: typeof RoleGrantInput.$inferInput) {
   const role = roleForInput(context, input.role, 'input.role');
   return { input, role, organizationId: scopeOfGrant(context, role, input.organizationId) };
 }
 
 /** user:update in the organization; platform grants are the platform_owner's alone (checked by requireGrantable). */
-function requireUserAdmin(context: Context, organizationId: string | null, userId: string): void {
+function requireUserAdmin(context: AuthenticatedContext, organizationId: string | null, userId: string): void {
   if (organizationId !== null) requirePermission(context, 'user:update', organizationId, userId);
 }
 
 builder.mutationFields((t) => ({
-  inviteUser: t.field({
+  inviteUser: t.authField({
     type: MemberPayload,
     nullable: true,
     description: 'Adds a person to an organization with a role, creating the user when the email is new. Needs user:invite.',
@@ -110,7 +110,7 @@ builder.mutationFields((t) => ({
         if (userRoleExists(context.db, user.id, role.id, organizationId)) {
           throw new ConflictError(`The user already holds ${role.name} in this organization.`);
         }
-        const grantedBy = principalOf(context).userId;
+        const grantedBy = context.principal.userId;
         insertUserRole(context.db, { id: randomUUID(), userId: user.id, roleId: role.id, organizationId, grantedByUserId: grantedBy, now, expiresAt: null });
         return {
           organizationId,
@@ -122,7 +122,7 @@ builder.mutationFields((t) => ({
       });
     },
   }),
-  assignRole: t.field({
+  assignRole: t.authField({
     type: MemberPayload,
     nullable: true,
     description: 'Gives a user a role in an organization (user:update), or a platform role (platform_owner only). Never more than the caller holds.',
@@ -142,7 +142,7 @@ builder.mutationFields((t) => ({
           userId: user.id,
           roleId: role.id,
           organizationId,
-          grantedByUserId: principalOf(context).userId,
+          grantedByUserId: context.principal.userId,
           now: isoNow(),
           expiresAt,
         });
@@ -150,7 +150,7 @@ builder.mutationFields((t) => ({
       });
     },
   }),
-  revokeRole: t.field({
+  revokeRole: t.authField({
     type: MemberPayload,
     nullable: true,
     description: 'Takes a role from a user (user:update; platform roles: platform_owner only). Only roles the caller could give.',
@@ -167,7 +167,7 @@ builder.mutationFields((t) => ({
       });
     },
   }),
-  removeMember: t.field({
+  removeMember: t.authField({
     type: MemberPayload,
     nullable: true,
     description: 'Removes a user from an organization: every role there, and the user\'s keys there are revoked. Needs user:revoke.',

@@ -1,7 +1,7 @@
 // The User type.
 import { canSeeUser } from '../../auth/policy';
 import { builder } from '../../schema/builder';
-import { principalOf } from '../../schema/context';
+import { readerOf } from '../../schema/context';
 import { isoNow } from '../../db/connection';
 import { OrderDirection, pageRequest, toConnections } from '../../schema/connections';
 import { Organization } from '../organizations/types';
@@ -23,7 +23,7 @@ export const User = builder.loadableNode('User', {
   loaderOptions: LOADER_OPTIONS,
   description: 'A person who signs in; belongs to organizations through role assignments.',
   id: { resolve: (user: VisibleUserRow) => user.id },
-  load: async (ids: string[], context) => visibleUsersByIds(context.db, principalOf(context), ids),
+  load: async (ids: string[], context) => visibleUsersByIds(context.db, readerOf(context), ids),
   sort: (user) => user.id,
   authScopes: (user, context) => canSeeUser(context.principal, policyRow(user)),
   fields: (t) => ({
@@ -58,9 +58,9 @@ builder.objectFields(Organization, (t) => ({
     args: { ...t.arg.connectionArgs(), orderBy: t.arg({ type: MemberOrder }) },
     resolve: (organization) => organization.id,
     load: async (ids: string[], context, args) => {
-      const principal = principalOf(context);
+      const principal = readerOf(context);
       const now = isoNow();
-      const sort = memberSort(args.orderBy?.field as string | undefined, args.orderBy?.direction ?? 'ASC');
+      const sort = memberSort(args.orderBy?.field, args.orderBy?.direction ?? 'ASC');
       const request = pageRequest(args, sort.key);
       const pages = visibleMembersPerOrganization(context.db, principal, ids, sort, request, now);
       const counts = context.loaders.get<number>('members.count', (parents) => {

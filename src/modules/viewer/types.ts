@@ -1,13 +1,12 @@
 // `viewer`: who the caller is and what it may do.
 import { encodeGlobalID } from '@pothos/plugin-relay';
+import { isPermission } from '../../auth/permissions';
 import type { Principal as PrincipalValue } from '../../auth/principal';
 import { builder } from '../../schema/builder';
-import { principalOf } from '../../schema/context';
 import { pageRequest, sortOn, toConnection } from '../../schema/connections';
 import { BadUserInputError } from '../../schema/errors';
 import { Organization } from '../organizations/types';
 import { countMemberOrganizations, memberOrganizationsPage, organizationBySlug } from '../organizations/repo';
-import { permissionExists } from '../roles/repo';
 import { User } from '../users/types';
 
 const PrincipalKind = builder.enumType('PrincipalKind', {
@@ -63,7 +62,7 @@ Viewer.implement({
       description: 'Whether the principal holds the permission in the organization; without a slug, in any organization.',
       args: { permission: t.arg.string({ required: true }), organizationSlug: t.arg.string() },
       resolve: (v, args, context) => {
-        if (!permissionExists(context.db, args.permission)) {
+        if (!isPermission(args.permission)) {
           throw new BadUserInputError(`permission: "${args.permission}" is not in the catalogue.`, 'permission');
         }
         const organizationId = organizationIdOf(context.db, args.organizationSlug);
@@ -76,9 +75,9 @@ Viewer.implement({
 });
 
 builder.queryField('viewer', (t) =>
-  t.field({
+  t.authField({
     type: Viewer,
     authScopes: { authenticated: true },
-    resolve: (_root, _args, context) => ({ principal: principalOf(context) }),
+    resolve: (_root, _args, context) => ({ principal: context.principal }),
   }),
 );

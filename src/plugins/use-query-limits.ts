@@ -12,7 +12,13 @@ import type { Plugin } from 'graphql-yoga';
 // first ≤ 100 instead, and depth bounds how many levels multiply.
 export const QUERY_LIMITS = { depth: 20, aliases: 50, tokens: 10_000 } as const;
 
-export function queryLimits(production: boolean): Plugin[] {
+export type QueryLimitsOptions = {
+  /** In production, GraphQL's "Did you mean …?" suggestions are blocked too. */
+  production: boolean;
+};
+
+/** Several envelop plugins, one concern: spread them into Yoga's list. */
+export function useQueryLimits({ production }: QueryLimitsOptions): Plugin[] {
   const plugins = [
     maxDepthPlugin({ n: QUERY_LIMITS.depth, ignoreIntrospection: true, flattenFragments: true }),
     maxAliasesPlugin({ n: QUERY_LIMITS.aliases }),

@@ -2,8 +2,8 @@
 // (and, outside production, introspect); everything else is UNAUTHENTICATED.
 import { getOperationAST, Kind, type SelectionSetNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import type { Context } from './context';
-import { UnauthenticatedError } from './errors';
+import type { Context } from '../schema/context';
+import { UnauthenticatedError } from '../schema/errors';
 
 const INTROSPECTION_FIELDS = new Set(['__schema', '__type', '__typename']);
 
@@ -13,10 +13,15 @@ function onlyFields(selectionSet: SelectionSetNode, allowed: (name: string) => b
   );
 }
 
-export function unauthenticatedGate(production: boolean): Plugin<Context> {
+export type AuthenticationGateOptions = {
+  /** In production a request without a principal may not introspect either. */
+  production: boolean;
+};
+
+export function useAuthenticationGate({ production }: AuthenticationGateOptions): Plugin<Context> {
   return {
     onExecute: ({ args, setResultAndStopExecution }) => {
-      if ((args.contextValue as Context).principal) return;
+      if (args.contextValue.principal) return;
       const operation = getOperationAST(args.document, args.operationName);
       const allowed =
         operation != null &&

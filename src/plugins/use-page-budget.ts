@@ -17,8 +17,8 @@ import {
   isInterfaceType,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { BadUserInputError } from './errors';
-import { DEFAULT_PAGE_SIZE } from './connections';
+import { DEFAULT_PAGE_SIZE } from '../schema/connections';
+import { BadUserInputError } from '../schema/errors';
 
 export const MAX_ROWS_PER_REQUEST = 50_000;
 
@@ -80,7 +80,12 @@ export function requestedRows(schema: GraphQLSchema, document: DocumentNode, ope
   return rowsOf(root, operation.selectionSet, 1, { schema, fragments, variables }, new Set());
 }
 
-export function pageBudget(limit = MAX_ROWS_PER_REQUEST): Plugin {
+export type PageBudgetOptions = {
+  /** The most rows one request may ask for; a document over it is BAD_USER_INPUT before it runs. */
+  limit?: number;
+};
+
+export function usePageBudget({ limit = MAX_ROWS_PER_REQUEST }: PageBudgetOptions = {}): Plugin {
   return {
     onExecute: ({ args }) => {
       const rows = requestedRows(args.schema, args.document, args.operationName, (args.variableValues ?? {}) as Record<string, unknown>);

@@ -1,0 +1,63 @@
+-- no grants
+0
+-- values: (none)
+
+-- platform_owner (platform-wide), a user's key
+1
+-- values: (none)
+
+-- platform_support (platform-wide), a user's key
+1
+-- values: (none)
+
+-- org_admin (in o-1), a user's key
+l.organization_id = :l_org0
+-- values: l_org0 = "o-1"
+
+-- org_developer (in o-1), a user's key
+0
+-- values: (none)
+
+-- org_operator (in o-1), a user's key
+0
+-- values: (none)
+
+-- org_viewer (in o-1), a user's key
+0
+-- values: (none)
+
+-- api_client (in o-1), a user's key
+0
+-- values: (none)
+
+-- backend_service (platform-wide), a user's key
+1
+-- values: (none)
+
+-- compiler_service (platform-wide), a user's key
+0
+-- values: (none)
+
+-- job_runner_service (platform-wide), a user's key
+0
+-- values: (none)
+
+-- org_developer in o-1, as the user
+0
+-- values: (none)
+
+-- api_client in o-1, a key without a user
+0
+-- values: (none)
+
+-- org_developer in o-1 and org_viewer in o-2
+0
+-- values: (none)
+
+-- the :self reads platform-wide, the org-wide reads in o-1
+((l.actor_user_id = :l_self_user) OR (l.actor_api_key_id = :l_self_key AND l.actor_user_id IS NOT :l_self_user))
+-- values: l_self_key = "k-1", l_self_user = "u-1"
+
+-- org_viewer in 40 organizations
+0
+-- values: (none)
