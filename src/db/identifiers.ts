@@ -1,0 +1,50 @@
+// The names dynamic SQL may interpolate with `sql.ident`: tables, columns and
+// the aliases they are read under. A name not listed here is refused, so no
+// identifier ever comes from input. test/sql.test.ts checks the tables and
+// columns against the migrated schema.
+
+export const TABLES = [
+  'organizations',
+  'domains',
+  'instances',
+  'agents',
+  'agent_versions',
+  'sessions',
+  'audit_log',
+  'llm_usage',
+  'llm_usage_daily',
+  'integration_configs',
+  'api_keys',
+  'users',
+  'user_roles',
+] as const;
+
+export const COLUMNS = [
+  'id',
+  'rowid',
+  'organization_id',
+  'agent_id',
+  'session_id',
+  'user_id',
+  'api_key_id',
+  'created_by_user_id',
+  'created_by_api_key_id',
+  'started_by_user_id',
+  'started_by_api_key_id',
+  'actor_user_id',
+  'actor_api_key_id',
+  'day',
+  'model',
+  'provider',
+] as const;
+
+/** Table aliases: each resource's (see the access policy), and those of a resource read inside another's condition. */
+export const ALIASES = ['o', 'd', 'i', 'a', 'v', 'v_a', 's', 'l', 'lu', 'c', 'k', 'u', 'm'] as const;
+
+export type Identifier = (typeof TABLES)[number] | (typeof COLUMNS)[number] | (typeof ALIASES)[number];
+
+const KNOWN: ReadonlySet<string> = new Set<string>([...TABLES, ...COLUMNS, ...ALIASES]);
+
+export function isIdentifier(name: string): name is Identifier {
+  return KNOWN.has(name);
+}
