@@ -1,7 +1,8 @@
 // The names dynamic SQL may interpolate with `sql.ident`: tables, columns and
-// the aliases they are read under. A name not listed here is refused, so no
-// identifier ever comes from input. test/sql.test.ts checks the tables and
-// columns against the migrated schema.
+// the aliases they are read under. `Identifier` is their union, so a misspelt
+// name does not compile; a name held in a string passes `identifier` first,
+// which refuses any other. test/sql.test.ts checks the tables and columns
+// against the migrated schema.
 
 export const TABLES = [
   'organizations',
@@ -12,11 +13,9 @@ export const TABLES = [
   'sessions',
   'audit_log',
   'llm_usage',
-  'llm_usage_daily',
   'integration_configs',
   'api_keys',
   'users',
-  'user_roles',
 ] as const;
 
 export const COLUMNS = [
@@ -25,6 +24,8 @@ export const COLUMNS = [
   'organization_id',
   'agent_id',
   'session_id',
+  'domain_id',
+  'instance_id',
   'user_id',
   'api_key_id',
   'created_by_user_id',
@@ -47,4 +48,10 @@ const KNOWN: ReadonlySet<string> = new Set<string>([...TABLES, ...COLUMNS, ...AL
 
 export function isIdentifier(name: string): name is Identifier {
   return KNOWN.has(name);
+}
+
+/** `name` as an identifier; throws when it is not one of the list. */
+export function identifier(name: string): Identifier {
+  if (isIdentifier(name)) return name;
+  throw new Error(`"${name}" is not a known SQL identifier`);
 }

@@ -2,7 +2,7 @@
 // together, so that no value is spliced into the text and no parameter needs a
 // name; `compile` renders the placeholders of one database engine.
 import type { SqlValue } from './connection';
-import { isIdentifier } from './identifiers';
+import { type Identifier, isIdentifier } from './identifiers';
 
 /**
  * A piece of SQL and the values bound in it: `parts` is the text around the
@@ -90,9 +90,10 @@ const identifiers = new Map<string, Sql>();
 /**
  * A table, column or alias name, or a dotted path of them (`sql.ident('a', 'id')`
  * is `a.id`), from the fixed list in identifiers.ts: never a name from input.
- * Each distinct name is one shared fragment.
+ * Checked again when first used (a cast cannot slip one in); each distinct
+ * name is then one shared fragment.
  */
-sql.ident = (...names: string[]): Sql => {
+sql.ident = (...names: Identifier[]): Sql => {
   const path = names.join('.');
   let fragment = identifiers.get(path);
   if (!fragment) {

@@ -2,7 +2,7 @@
 import { canSee } from '../../auth/policy';
 import { builder } from '../../schema/builder';
 import { type Context, principalOf } from '../../schema/context';
-import { pageRequest, sortOn, toConnections } from '../../schema/connections';
+import { pageRequest, toConnections } from '../../schema/connections';
 import { BadUserInputError } from '../../schema/errors';
 import { listPagesPerParent, orderInput, visibleByIds } from '../../schema/lists';
 import { formatNanoUsd } from '../../schema/money';
@@ -124,7 +124,7 @@ builder.objectFields(Agent, (t) => ({
 // usageSummary: grouped buckets as a connection, plus the ungrouped total.
 
 const UsageGroupBy = builder.enumType('UsageGroupBy', {
-  values: Object.fromEntries(Object.keys(USAGE_GROUPS).map((group) => [group, { value: group }])) as Record<UsageGroup, { value: UsageGroup }>,
+  values: Object.fromEntries(USAGE_GROUPS.map((group) => [group, { value: group }])) as Record<UsageGroup, { value: UsageGroup }>,
 });
 
 const UsageBucket = builder.objectRef<UsageBucketRow>('UsageBucket').implement({
@@ -166,11 +166,12 @@ async function summaries(context: Context, parentColumn: SummaryParent['parentCo
   const principal = principalOf(context);
   const groupBy = (args.groupBy as UsageGroup[] | null | undefined) ?? [];
   const window = summaryWindow(args as { from: string; to: string });
-  const sort = sortOn('bucket', 'b.id', 'b.id', 'ASC');
-  const request = pageRequest(args, sort.key);
+  // Buckets are sorted in memory, by their key; the cursor names that order.
+  const sortKey = 'bucket:ASC';
+  const request = pageRequest(args, sortKey);
   const buckets = await usageBucketsPerParent(context.db, principal, parentColumn, ids, groupBy, window);
   const pages = new Map(ids.map((id) => [id, bucketPage(buckets.get(id) ?? [], request)]));
-  return toConnections(ids, pages, request, sort.key, async (id) => buckets.get(id)?.length ?? 0).map((connection, index) => ({
+  return toConnections(ids, pages, request, sortKey, async (id) => buckets.get(id)?.length ?? 0).map((connection, index) => ({
     ...connection,
     total: async (): Promise<UsageBucketRow> => ({
       ...totalOfBuckets(buckets.get(ids[index] as string) ?? []),
