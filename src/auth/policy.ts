@@ -300,6 +300,39 @@ export function narrowed(query: VisibleQuery, where: readonly Sql[]): VisibleQue
   return { ...query, where: [...query.where, ...where] };
 }
 
+/** The columns the object-level check of a resource reads: its organization column and owner columns. */
+const CHECKED_COLUMNS = new Map<Exclude<Resource, 'user'>, readonly string[]>();
+
+function checkedColumns(resource: Exclude<Resource, 'user'>): readonly string[] {
+  let columns = CHECKED_COLUMNS.get(resource);
+  if (!columns) {
+    const policy = POLICIES[resource];
+    const own = policy.rules.flatMap((rule) => (rule.own ? [...rule.own.userColumns, ...rule.own.apiKeyColumns] : []));
+    columns = [...new Set([policy.organizationColumn, ...own])];
+    CHECKED_COLUMNS.set(resource, columns);
+  }
+  return columns;
+}
+
+/**
+ * For a resource that follows its parent (agent versions), the select-list
+ * entry `parent_row`: the parent's checked columns as one JSON array, read
+ * back by canSee, so that a loaded row can be checked on its own.
+ */
+export function parentRowColumn(resource: Exclude<Resource, 'user'>): Sql {
+  const policy = POLICIES[resource];
+  if (!policy.parent) throw new Error(`${resource} does not follow a parent`);
+  const parentTable = sql.ident(identifier(POLICIES[policy.parent.resource].table));
+  const columns = checkedColumns(policy.parent.resource).map((name) => sql.ident(identifier(name)));
+  return sql`(SELECT json_array(${sql.join(columns)}) FROM ${parentTable} WHERE id = ${column(policy.alias, policy.parent.column)}) AS parent_row`;
+}
+
+/** The parent's row of a row that carries `parent_row` (see parentRowColumn). */
+function parentRowOf(parent: Exclude<Resource, 'user'>, row: PolicyRow): PolicyRow {
+  const values: unknown[] = typeof row.parent_row === 'string' ? JSON.parse(row.parent_row) : [];
+  return Object.fromEntries(checkedColumns(parent).map((name, index) => [name, values[index]]));
+}
+
 /**
  * The same rules, applied to one loaded row (defence in depth for scope-auth).
  * For a resource that follows its parent, `parentRow` is the parent's row.
@@ -307,12 +340,7 @@ export function narrowed(query: VisibleQuery, where: readonly Sql[]): VisibleQue
 export function canSee(principal: Principal | null, resource: Exclude<Resource, 'user'>, row: PolicyRow): boolean {
   if (!principal) return false;
   const policy = POLICIES[resource];
-  if (policy.parent) {
-    // The row carries its parent's owner columns under `parent_<column>`.
-    const parentRow: PolicyRow = {};
-    for (const [key, value] of Object.entries(row)) if (key.startsWith('parent_')) parentRow[key.slice(7)] = value;
-    return canSee(principal, policy.parent.resource, parentRow);
-  }
+  if (policy.parent) return canSee(principal, policy.parent.resource, parentRowOf(policy.parent.resource, row));
   const organizationId = row[policy.organizationColumn];
   return policy.rules.some((rule) => {
     if (principal.grants.scopeOf(rule.permission).all) return !rule.own || isOwn(principal, rule.own, row);

@@ -1,5 +1,6 @@
 // SQL for agents and their versions: list specs and the agents filter.
 import { randomUUID } from 'node:crypto';
+import { parentRowColumn } from '../../auth/policy';
 import type { Database } from '../../db/connection';
 import { sql } from '../../db/sql';
 import { BadUserInputError } from '../../schema/errors';
@@ -73,18 +74,13 @@ export type AgentVersionRow = {
   snapshot: string;
   created_by_user_id: string | null;
   created_at: string;
-  /** The agent's owner columns, for the object-level check (versions follow their agent). */
-  parent_organization_id: string;
-  parent_created_by_user_id: string | null;
-  parent_created_by_api_key_id: string | null;
+  /** The agent's columns the object-level check reads, as a JSON array (versions follow their agent): see parentRowColumn. */
+  parent_row: string;
 };
 
 export const AGENT_VERSIONS: ListSpec = {
   resource: 'agentVersion',
-  columns: sql`v.*,
-    (SELECT organization_id FROM agents WHERE id = v.agent_id) AS parent_organization_id,
-    (SELECT created_by_user_id FROM agents WHERE id = v.agent_id) AS parent_created_by_user_id,
-    (SELECT created_by_api_key_id FROM agents WHERE id = v.agent_id) AS parent_created_by_api_key_id`,
+  columns: sql`v.*, ${parentRowColumn('agentVersion')}`,
   orderFields: { CREATED_AT: sql`v.created_at` },
   defaultOrder: { field: 'CREATED_AT', direction: 'DESC' },
 };
