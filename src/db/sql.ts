@@ -85,7 +85,7 @@ sql.join = (items: readonly Interpolation[], separator: Sql = COMMA): Sql => {
   return new Fragment(parts, values);
 };
 
-const identifiers = new Map<string, Sql>();
+const identFragments = new Map<string, Sql>();
 
 /**
  * A table, column or alias name, or a dotted path of them (`sql.ident('a', 'id')`
@@ -95,11 +95,11 @@ const identifiers = new Map<string, Sql>();
  */
 sql.ident = (...names: Identifier[]): Sql => {
   const path = names.join('.');
-  let fragment = identifiers.get(path);
+  let fragment = identFragments.get(path);
   if (!fragment) {
     for (const name of names) if (!isIdentifier(name)) throw new Error(`sql.ident: "${name}" is not a known identifier`);
     fragment = new Fragment([path], []);
-    identifiers.set(path, fragment);
+    identFragments.set(path, fragment);
   }
   return fragment;
 };
