@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { Database } from '../src/db/connection';
 import { COLUMNS, type Identifier, identifier, TABLES } from '../src/db/identifiers';
+import { fetchPage, type Sort } from '../src/db/keyset';
 import { migrate } from '../src/db/migrate';
 import { compile, POSTGRES, sql } from '../src/db/sql';
 
@@ -87,6 +88,26 @@ describe('a Database', () => {
     const db = new Database(':memory:');
     const twice = (n: number) => db.get<{ n: number }>(sql`SELECT ${n} * 2 AS n`)?.n;
     expect([twice(2), twice(21)]).toEqual([4, 42]);
+    db.close();
+  });
+
+  it('prepares one statement for every page of the same shape, whatever its values', () => {
+    const db = new Database(':memory:');
+    migrate(db);
+    const texts = new Set<string>();
+    db.observer = (text) => texts.add(text);
+    const sort: Sort = { key: 'slug:ASC', expression: sql`o.slug`, idExpression: sql`o.id`, direction: 'ASC' };
+    const query = (organizations: string[]) => ({
+      columns: sql`o.*`,
+      from: sql`organizations o`,
+      where: [sql`o.tier = ${'pro'}`],
+      arms: organizations.map((id) => sql`o.id = ${id}`),
+    });
+    fetchPage(db, query(['quant', 'cibc']), sort, { limit: 5, backward: false, from: { value: 'a', id: 'b' } });
+    fetchPage(db, query(['x', 'y']), sort, { limit: 50, backward: false, from: { value: 'c', id: 'd' } });
+    expect(texts.size).toBe(1);
+    fetchPage(db, query(['x', 'y', 'z']), sort, { limit: 50, backward: false, from: null });
+    expect(texts.size).toBe(2);
     db.close();
   });
 });
