@@ -49,7 +49,7 @@ const count = (sql: string) => server.services.db.get<{ n: number }>(sql)?.n;
 async function countStatements(query: string): Promise<{ data: unknown; counting: number }> {
   let counting = 0;
   server.services.db.observer = (sql) => {
-    if (/count\(\*\)|OFFSET :_skip/.test(sql)) counting++;
+    if (/count\(\*\)|OFFSET \?/.test(sql)) counting++;
   };
   try {
     const response = await server.gql(query);

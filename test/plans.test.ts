@@ -99,7 +99,7 @@ async function capturePageStatements(queries: string[], token: string): Promise<
   const captured: Captured[] = [];
   const { db } = server.services;
   db.observer = (sql, params) => {
-    if (/LIMIT :_limit/.test(sql) && !/row_number\(\) OVER/.test(sql)) captured.push({ sql, params });
+    if (/ AS _sort_value, /.test(sql) && !/row_number\(\) OVER/.test(sql)) captured.push({ sql, params });
   };
   try {
     for (const query of queries) {

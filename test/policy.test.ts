@@ -9,11 +9,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { roleCatalogue } from '../seeds/catalogue';
 import { Grants } from '../src/auth/grants';
-import { canSee, canSeeUser, type Predicate, type Resource, tableOf, visibleRows } from '../src/auth/policy';
+import { canSee, canSeeUser, type Resource, visibleQuery, visibleRows } from '../src/auth/policy';
 import { NOBODY, type Principal } from '../src/auth/principal';
 import { prepareDatabase } from '../src/bootstrap';
 import { loadConfig } from '../src/config';
 import type { Database } from '../src/db/connection';
+import { compile, type Sql, sql } from '../src/db/sql';
 import { AGENT_VERSIONS, AGENTS } from '../src/modules/agents/repo';
 import { API_KEYS } from '../src/modules/apiKeys/repo';
 import { appendAuditEntry, AUDIT_LOG } from '../src/modules/auditLog/repo';
@@ -28,8 +29,8 @@ const RESOURCES: Resource[] = [
 ];
 
 /** The columns each resource is loaded with in the application (the object check sees the same row). */
-const COLUMNS: Record<Exclude<Resource, 'user'>, string> = {
-  organization: 'o.*',
+const COLUMNS: Record<Exclude<Resource, 'user'>, Sql> = {
+  organization: sql`o.*`,
   domain: DOMAINS.columns,
   instance: INSTANCES.columns,
   agent: AGENTS.columns,
@@ -65,14 +66,15 @@ function roleGrants(roleName: string, organizationId: string): GrantRow[] {
   return role.permissions.map((code) => ({ organizationId: role.level === 'org' ? organizationId : null, code }));
 }
 
+/** The alias a resource's rows are read under, as the policy names it. */
 function aliasOf(resource: Resource): string {
-  return resource === 'user' ? 'u' : tableOf(resource).alias;
+  return compile(visibleQuery(principalWith({ userId: null, apiKeyId: null }, []), resource).alias).text;
 }
 
-/** A predicate as text: the one place to adapt if the policy's SQL shape changes. */
-function render(predicate: Predicate): string {
-  const values = Object.keys(predicate.params).sort().map((name) => `${name} = ${JSON.stringify(predicate.params[name])}`);
-  return `${predicate.sql}\n-- values: ${values.length === 0 ? '(none)' : values.join(', ')}`;
+/** A predicate as text with its values in order: the one place to adapt if the policy's SQL shape changes. */
+function render(predicate: Sql): string {
+  const { text, values } = compile(predicate);
+  return `${text}\n-- values: ${values.length === 0 ? '(none)' : values.map((value) => JSON.stringify(value)).join(', ')}`;
 }
 
 describe('the policy SQL for a grid of grant sets', () => {
@@ -135,8 +137,8 @@ describe('the policy on a seeded database', () => {
 
   function idsBySql(principal: Principal, resource: Resource): string[] {
     const predicate = visibleRows(principal, resource, aliasOf(resource));
-    const from = resource === 'user' ? 'users u' : `${tableOf(resource).table} ${tableOf(resource).alias}`;
-    return db.all<{ id: string | number }>(`SELECT ${aliasOf(resource)}.id AS id FROM ${from} WHERE ${predicate.sql}`, predicate.params).map((row) => String(row.id)).sort();
+    const { from, alias } = visibleQuery(principal, resource);
+    return db.all<{ id: string | number }>(sql`SELECT ${alias}.id AS id FROM ${from} WHERE ${predicate}`).map((row) => String(row.id)).sort();
   }
 
   function idsByCheck(principal: Principal, resource: Resource): string[] {
@@ -148,8 +150,7 @@ describe('the policy on a seeded database', () => {
       );
       return users.filter((row) => canSeeUser(principal, { id: row.id, organizationIds: JSON.parse(row.organization_ids) as string[] })).map((row) => row.id).sort();
     }
-    const { table, alias } = tableOf(resource);
-    const rows = db.all<Record<string, unknown> & { id: string | number }>(`SELECT ${COLUMNS[resource]} FROM ${table} ${alias}`);
+    const rows = db.all<Record<string, unknown> & { id: string | number }>(sql`SELECT ${COLUMNS[resource]} FROM ${visibleQuery(principal, resource).from}`);
     return rows.filter((row) => canSee(principal, resource, row)).map((row) => String(row.id)).sort();
   }
 

@@ -3,7 +3,9 @@
 // predicate (lists, counts, lookups, aggregates); scope-auth asks it about one
 // loaded object. Both forms come from the same rules table below.
 import type { SqlValue } from '../db/connection';
-import { armsCondition } from '../db/keyset';
+import { AND, armsCondition } from '../db/keyset';
+import { type Identifier, identifier } from '../db/identifiers';
+import { type Sql, sql } from '../db/sql';
 import type { Permission } from './permissions';
 import type { Principal } from './principal';
 
@@ -119,37 +121,35 @@ const POLICIES: Record<Exclude<Resource, 'user'>, ResourcePolicy> = {
   },
 };
 
-/** The table and alias a resource is read from. */
-export function tableOf(resource: Exclude<Resource, 'user'>): { table: string; alias: string } {
-  const { table, alias } = POLICIES[resource];
-  return { table, alias };
-}
-
 const USER_READ: readonly Permission[] = ['user:read', 'user:read:platform'];
 
+const OR = sql` OR `;
+
+/**
+ * `alias.name` as a fragment. The rules table names tables and columns in
+ * strings: each passes the list of known identifiers on its way into SQL.
+ */
+function column(alias: string, name: string): Sql {
+  return sql.ident(identifier(alias), identifier(name));
+}
+
 /** A user is visible to itself, and where the principal may read members of an organization the user belongs to. */
-function userPredicate(principal: Principal, alias: string): Predicate {
-  const params: Record<string, SqlValue> = {};
-  const parts: string[] = [];
-  if (principal.userId !== null) {
-    params[`${alias}_self_user`] = principal.userId;
-    parts.push(`${alias}.id = :${alias}_self_user`);
-  }
-  if (principal.grants.scopeOf('user:read:platform').all) return { sql: '1', params: {} };
+function userArms(principal: Principal, alias: string): Arms {
+  if (principal.grants.scopeOf('user:read:platform').all) return null;
+  const id = column(alias, 'id');
+  const parts: Sql[] = [];
+  if (principal.userId !== null) parts.push(sql`${id} = ${principal.userId}`);
   const organizationIds = new Set<string>();
   let everywhere = false;
   for (const permission of USER_READ) {
     const scope = principal.grants.scopeOf(permission);
     if (scope.all) everywhere = true;
-    else for (const id of scope.organizationIds) organizationIds.add(id);
+    else for (const organizationId of scope.organizationIds) organizationIds.add(organizationId);
   }
-  const membership = `EXISTS (SELECT 1 FROM user_roles m WHERE m.user_id = ${alias}.id AND m.organization_id`;
-  if (everywhere) parts.push(`${membership} IS NOT NULL)`);
-  else if (organizationIds.size > 0) {
-    params[`${alias}_member_orgs`] = JSON.stringify([...organizationIds]);
-    parts.push(`${membership} IN (SELECT value FROM json_each(:${alias}_member_orgs)))`);
-  }
-  return { sql: parts.length === 0 ? '0' : `(${parts.join(' OR ')})`, params };
+  const membership = sql`EXISTS (SELECT 1 FROM user_roles m WHERE m.user_id = ${id} AND m.organization_id`;
+  if (everywhere) parts.push(sql`${membership} IS NOT NULL)`);
+  else if (organizationIds.size > 0) parts.push(sql`${membership} IN (SELECT value FROM json_each(${JSON.stringify([...organizationIds])})))`);
+  return parts.length === 0 ? [] : [sql`(${sql.join(parts, OR)})`];
 }
 
 export function canSeeUser(principal: Principal | null, row: UserPolicyRow): boolean {
@@ -160,8 +160,6 @@ export function canSeeUser(principal: Principal | null, row: UserPolicyRow): boo
   );
 }
 
-export type Predicate = { sql: string; params: Record<string, SqlValue> };
-
 /** Past this many organizations, their arms become one `IN` arm (see visibleArms). */
 const MAX_ORGANIZATION_ARMS = 32;
 
@@ -170,24 +168,21 @@ const MAX_ORGANIZATION_ARMS = 32;
  * index can serve in the order a page asks for: one arm per organization
  * where a rule applies org-wide (`org = ?`), one per owner column for `:self`
  * rules (`owner = ?`). A page reads every arm in index order and merges them;
- * `null` arms: every row is visible; no arms: none is.
+ * `null`: every row is visible; no arms: none is. Each arm carries its values.
  */
-export type Access = { arms: string[] | null; params: Record<string, SqlValue> };
+export type Arms = readonly Sql[] | null;
 
-export function visibleArms(principal: Principal, resource: Resource, alias: string): Access {
-  if (resource === 'user') {
-    const predicate = userPredicate(principal, alias);
-    return predicate.sql === '1' ? { arms: null, params: {} } : { arms: predicate.sql === '0' ? [] : [predicate.sql], params: predicate.params };
-  }
+/** The arms of `resource` read under table alias `alias`. */
+export function visibleArms(principal: Principal, resource: Resource, alias: string): Arms {
+  if (resource === 'user') return userArms(principal, alias);
   const policy = POLICIES[resource];
   if (policy.parent) return parentArms(principal, policy.parent, alias);
-  const column = `${alias}.${policy.organizationColumn}`;
-  const params: Record<string, SqlValue> = {};
+  const organizationColumn = column(alias, policy.organizationColumn);
   const orgWide = new Set<string>();
   for (const rule of policy.rules) {
     if (rule.own) continue;
     const scope = principal.grants.scopeOf(rule.permission);
-    if (scope.all) return { arms: null, params: {} };
+    if (scope.all) return null;
     for (const id of scope.organizationIds) orgWide.add(id);
   }
   const organizations = [...orgWide].sort();
@@ -195,79 +190,61 @@ export function visibleArms(principal: Principal, resource: Resource, alias: str
   // the statement grows too long, and one IN arm (sorted once) is the lesser cost.
   const arms =
     organizations.length > MAX_ORGANIZATION_ARMS
-      ? [`${column} IN (${listParams(alias, 'org', organizations, params)})`]
-      : organizations.map((organizationId, index) => {
-          params[`${alias}_org${index}`] = organizationId;
-          return `${column} = :${alias}_org${index}`;
-        });
+      ? [sql`${organizationColumn} IN (${sql.join(organizations)})`]
+      : organizations.map((organizationId) => sql`${organizationColumn} = ${organizationId}`);
   const ownRule = policy.rules.find((rule) => rule.own);
-  if (ownRule?.own) arms.push(...ownerArms(principal, ownRule, alias, column, orgWide, params));
-  return { arms, params };
+  if (ownRule?.own) arms.push(...ownerArms(principal, ownRule, alias, organizationColumn, orgWide));
+  return arms;
 }
 
 /** Arms for a `:self` rule: one per owner column, each excluding the rows earlier arms (and org-wide ones) cover. */
-function ownerArms(
-  principal: Principal,
-  rule: Rule,
-  alias: string,
-  organizationColumn: string,
-  orgWide: ReadonlySet<string>,
-  params: Record<string, SqlValue>,
-): string[] {
+function ownerArms(principal: Principal, rule: Rule, alias: string, organizationColumn: Sql, orgWide: ReadonlySet<string>): Sql[] {
   const own = rule.own as NonNullable<Rule['own']>;
   const scope = principal.grants.scopeOf(rule.permission);
   const selfOrgs = scope.all ? [] : scope.organizationIds.filter((id) => !orgWide.has(id));
   if (!scope.all && selfOrgs.length === 0) return [];
-  const where: string[] = [];
+  const where: Sql[] = [];
   if (scope.all && orgWide.size > 0) {
-    where.push(`${organizationColumn} NOT IN (${listParams(alias, 'wide', [...orgWide].sort(), params)})`);
+    where.push(sql`${organizationColumn} NOT IN (${sql.join([...orgWide].sort())})`);
   } else if (!scope.all) {
-    where.push(`${organizationColumn} IN (${listParams(alias, 'self_org', selfOrgs.sort(), params)})`);
+    where.push(sql`${organizationColumn} IN (${sql.join(selfOrgs.sort())})`);
   }
-  const owners: { column: string; param: string }[] = [];
+  const owners: { column: Sql; value: SqlValue }[] = [];
   if (principal.userId !== null) {
-    params[`${alias}_self_user`] = principal.userId;
-    for (const column of own.userColumns) owners.push({ column: `${alias}.${column}`, param: `:${alias}_self_user` });
+    for (const name of own.userColumns) owners.push({ column: column(alias, name), value: principal.userId });
   }
   if (principal.apiKeyId !== null) {
-    params[`${alias}_self_key`] = principal.apiKeyId;
-    for (const column of own.apiKeyColumns) owners.push({ column: `${alias}.${column}`, param: `:${alias}_self_key` });
+    for (const name of own.apiKeyColumns) owners.push({ column: column(alias, name), value: principal.apiKeyId });
   }
   return owners.map((owner, index) =>
-    [`${owner.column} = ${owner.param}`, ...owners.slice(0, index).map((earlier) => `${earlier.column} IS NOT ${earlier.param}`), ...where].join(' AND '),
+    sql.join(
+      [
+        sql`${owner.column} = ${owner.value}`,
+        ...owners.slice(0, index).map((earlier) => sql`${earlier.column} IS NOT ${earlier.value}`),
+        ...where,
+      ],
+      AND,
+    ),
   );
 }
 
-function listParams(alias: string, name: string, values: readonly string[], params: Record<string, SqlValue>): string {
-  return values
-    .map((value, index) => {
-      params[`${alias}_${name}${index}`] = value;
-      return `:${alias}_${name}${index}`;
-    })
-    .join(', ');
-}
-
 /** A resource visible exactly when its parent is (agent versions follow their agent). */
-function parentArms(principal: Principal, parent: NonNullable<ResourcePolicy['parent']>, alias: string): Access {
+function parentArms(principal: Principal, parent: NonNullable<ResourcePolicy['parent']>, alias: string): Arms {
   const parentPolicy = POLICIES[parent.resource];
   const parentAlias = `${alias}_${parentPolicy.alias}`;
-  const inner = visibleRows(principal, parent.resource, parentAlias);
-  if (inner.sql === '1') return { arms: null, params: {} };
-  if (inner.sql === '0') return { arms: [], params: {} };
-  return {
-    arms: [`EXISTS (SELECT 1 FROM ${parentPolicy.table} ${parentAlias} WHERE ${parentAlias}.id = ${alias}.${parent.column} AND ${inner.sql})`],
-    params: inner.params,
-  };
+  const inner = visibleArms(principal, parent.resource, parentAlias);
+  if (inner === null || inner.length === 0) return inner;
+  const table = sql`${sql.ident(identifier(parentPolicy.table))} ${sql.ident(identifier(parentAlias))}`;
+  return [sql`EXISTS (SELECT 1 FROM ${table} WHERE ${column(parentAlias, 'id')} = ${column(alias, parent.column)} AND ${armsCondition(inner)})`];
 }
 
 /**
  * The SQL condition, on table alias `alias`, true exactly for the rows of
- * `resource` the principal may see. Values are bound, never spliced; the
- * parameter names are prefixed with the alias so that predicates combine.
+ * `resource` the principal may see. Values are bound, never spliced: the
+ * fragment carries them, so that conditions combine without naming them.
  */
-export function visibleRows(principal: Principal, resource: Resource, alias: string): Predicate {
-  const access = visibleArms(principal, resource, alias);
-  return { sql: armsCondition(access.arms), params: access.params };
+export function visibleRows(principal: Principal, resource: Resource, alias: string): Sql {
+  return armsCondition(visibleArms(principal, resource, alias));
 }
 
 /**
@@ -275,28 +252,86 @@ export function visibleRows(principal: Principal, resource: Resource, alias: str
  * access arms, and conditions that narrow them (filters, parents).
  */
 export type VisibleQuery = {
-  table: string;
-  alias: string;
-  from: string;
-  arms: string[] | null;
-  where: string[];
-  params: Record<string, SqlValue>;
+  table: Sql;
+  alias: Sql;
+  from: Sql;
+  arms: Arms;
+  where: readonly Sql[];
 };
 
+// Every name the rules table puts into SQL is checked once, when this module loads, rather than on some request.
+for (const policy of Object.values(POLICIES)) {
+  const own = policy.rules.flatMap((rule) => [...(rule.own?.userColumns ?? []), ...(rule.own?.apiKeyColumns ?? [])]);
+  for (const name of [policy.table, policy.alias, policy.organizationColumn, ...(policy.parent ? [policy.parent.column] : []), ...own]) identifier(name);
+}
+
+/** The table and alias of each resource as fragments, made once. */
+type Source = Pick<VisibleQuery, 'table' | 'alias' | 'from'> & { aliasName: string };
+const SOURCES = new Map<Resource, Source>();
+
+function sourceOf(resource: Resource): Source {
+  let source = SOURCES.get(resource);
+  if (!source) {
+    const { table: tableName, alias: aliasName } = resource === 'user' ? { table: 'users', alias: 'u' } : POLICIES[resource];
+    const table = sql.ident(identifier(tableName));
+    const alias = sql.ident(identifier(aliasName));
+    source = { table, alias, from: sql`${table} ${alias}`, aliasName };
+    SOURCES.set(resource, source);
+  }
+  return source;
+}
+
+/** A column of a resource on the alias its rows are read under, e.g. `a.id`. */
+export function columnOf(resource: Resource, name: Identifier): Sql {
+  return sql.ident(identifier(sourceOf(resource).aliasName), name);
+}
+
 export function visibleQuery(principal: Principal, resource: Resource): VisibleQuery {
-  const { table, alias } = resource === 'user' ? { table: 'users', alias: 'u' } : POLICIES[resource];
-  const access = visibleArms(principal, resource, alias);
-  return { table, alias, from: `${table} ${alias}`, arms: access.arms, where: [], params: access.params };
+  const { table, alias, from, aliasName } = sourceOf(resource);
+  return { table, alias, from, arms: visibleArms(principal, resource, aliasName), where: [] };
 }
 
 /** Every condition of a query base, the access arms as one: for counts, lookups and aggregates. */
-export function conditionsOf(query: Pick<VisibleQuery, 'arms' | 'where'>): string {
-  return [armsCondition(query.arms), ...query.where].join(' AND ');
+export function conditionsOf(query: Pick<VisibleQuery, 'arms' | 'where'>): Sql {
+  return sql.join([armsCondition(query.arms), ...query.where], AND);
 }
 
-/** Adds conditions (fixed SQL fragments with bound values) to a query base. */
-export function narrowed(query: VisibleQuery, where: string[], params: Record<string, SqlValue> = {}): VisibleQuery {
-  return { ...query, where: [...query.where, ...where], params: { ...query.params, ...params } };
+/** Adds conditions (fixed SQL with the values they carry) to a query base. */
+export function narrowed(query: VisibleQuery, where: readonly Sql[]): VisibleQuery {
+  return { ...query, where: [...query.where, ...where] };
+}
+
+/** The columns the object-level check of a resource reads: its organization column and owner columns. */
+const CHECKED_COLUMNS = new Map<Exclude<Resource, 'user'>, readonly string[]>();
+
+function checkedColumns(resource: Exclude<Resource, 'user'>): readonly string[] {
+  let columns = CHECKED_COLUMNS.get(resource);
+  if (!columns) {
+    const policy = POLICIES[resource];
+    const own = policy.rules.flatMap((rule) => (rule.own ? [...rule.own.userColumns, ...rule.own.apiKeyColumns] : []));
+    columns = [...new Set([policy.organizationColumn, ...own])];
+    CHECKED_COLUMNS.set(resource, columns);
+  }
+  return columns;
+}
+
+/**
+ * For a resource that follows its parent (agent versions), the select-list
+ * entry `parent_row`: the parent's checked columns as one JSON array, read
+ * back by canSee, so that a loaded row can be checked on its own.
+ */
+export function parentRowColumn(resource: Exclude<Resource, 'user'>): Sql {
+  const policy = POLICIES[resource];
+  if (!policy.parent) throw new Error(`${resource} does not follow a parent`);
+  const parentTable = sql.ident(identifier(POLICIES[policy.parent.resource].table));
+  const columns = checkedColumns(policy.parent.resource).map((name) => sql.ident(identifier(name)));
+  return sql`(SELECT json_array(${sql.join(columns)}) FROM ${parentTable} WHERE id = ${column(policy.alias, policy.parent.column)}) AS parent_row`;
+}
+
+/** The parent's row of a row that carries `parent_row` (see parentRowColumn). */
+function parentRowOf(parent: Exclude<Resource, 'user'>, row: PolicyRow): PolicyRow {
+  const values: unknown[] = typeof row.parent_row === 'string' ? JSON.parse(row.parent_row) : [];
+  return Object.fromEntries(checkedColumns(parent).map((name, index) => [name, values[index]]));
 }
 
 /**
@@ -306,12 +341,7 @@ export function narrowed(query: VisibleQuery, where: string[], params: Record<st
 export function canSee(principal: Principal | null, resource: Exclude<Resource, 'user'>, row: PolicyRow): boolean {
   if (!principal) return false;
   const policy = POLICIES[resource];
-  if (policy.parent) {
-    // The row carries its parent's owner columns under `parent_<column>`.
-    const parentRow: PolicyRow = {};
-    for (const [key, value] of Object.entries(row)) if (key.startsWith('parent_')) parentRow[key.slice(7)] = value;
-    return canSee(principal, policy.parent.resource, parentRow);
-  }
+  if (policy.parent) return canSee(principal, policy.parent.resource, parentRowOf(policy.parent.resource, row));
   const organizationId = row[policy.organizationColumn];
   return policy.rules.some((rule) => {
     if (principal.grants.scopeOf(rule.permission).all) return !rule.own || isOwn(principal, rule.own, row);

@@ -6,9 +6,10 @@ import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import BetterSqlite3 from 'better-sqlite3';
 import { type Checkpointer, startCheckpointer } from './checkpointer';
+import { SQLITE, type Sql } from './sql';
 
 export type SqlValue = string | number | bigint | null | Buffer;
-export type SqlParams = Record<string, SqlValue> | SqlValue[];
+export type SqlParams = Record<string, SqlValue> | readonly SqlValue[];
 
 /** Statements run and time spent in SQLite during one request. */
 export type SqlStats = { statements: number; ms: number };
@@ -49,22 +50,32 @@ export class Database {
     return statement;
   }
 
-  all<Row>(sql: string, params: SqlParams = {}): Row[] {
-    return this.measure(() => this.statement(sql).all(params) as Row[], sql, params);
+  // Each read and write takes hand-written text with named parameters, or a
+  // fragment from `sql` (its values bound in order).
+  all<Row>(query: string | Sql, params: SqlParams = {}): Row[] {
+    const sql = textOf(query);
+    const values = valuesOf(query, params);
+    return this.measure(() => this.statement(sql).all(values) as Row[], sql, values);
   }
 
   /** Streams rows one at a time (for walks over large tables); counted as one statement. */
-  *iterate<Row>(sql: string, params: SqlParams = {}): Generator<Row> {
-    const rows = this.measure(() => this.statement(sql).iterate(params), sql, params) as IterableIterator<Row>;
+  *iterate<Row>(query: string | Sql, params: SqlParams = {}): Generator<Row> {
+    const sql = textOf(query);
+    const values = valuesOf(query, params);
+    const rows = this.measure(() => this.statement(sql).iterate(values), sql, values) as IterableIterator<Row>;
     yield* rows;
   }
 
-  get<Row>(sql: string, params: SqlParams = {}): Row | undefined {
-    return this.measure(() => this.statement(sql).get(params) as Row | undefined, sql, params);
+  get<Row>(query: string | Sql, params: SqlParams = {}): Row | undefined {
+    const sql = textOf(query);
+    const values = valuesOf(query, params);
+    return this.measure(() => this.statement(sql).get(values) as Row | undefined, sql, values);
   }
 
-  run(sql: string, params: SqlParams = {}): BetterSqlite3.RunResult {
-    return this.measure(() => this.statement(sql).run(params), sql, params);
+  run(query: string | Sql, params: SqlParams = {}): BetterSqlite3.RunResult {
+    const sql = textOf(query);
+    const values = valuesOf(query, params);
+    return this.measure(() => this.statement(sql).run(values), sql, values);
   }
 
   /** Runs `fn` in a BEGIN IMMEDIATE transaction: all of its writes land, or none. */
@@ -125,6 +136,9 @@ export class Database {
     }
   }
 }
+
+const textOf = (query: string | Sql): string => (typeof query === 'string' ? query : query.textFor(SQLITE));
+const valuesOf = (query: string | Sql, params: SqlParams): SqlParams => (typeof query === 'string' ? params : query.values);
 
 /** The current time as the database stores it: UTC ISO-8601 with milliseconds and Z. */
 export function isoNow(): string {

@@ -2,6 +2,7 @@
 // by offset, so a page costs the same wherever it is and rows inserted
 // meanwhile never shift what comes next.
 import type { Database, SqlValue } from './connection';
+import { type Sql, sql } from './sql';
 
 export type Direction = 'ASC' | 'DESC';
 
@@ -12,9 +13,9 @@ export type Sort = {
   /** The name the cursor carries, so a cursor of one ordering is refused by another. */
   key: string;
   /** The SQL expression sorted on, e.g. `a.name`. */
-  expression: string;
+  expression: Sql;
   /** The unique tie-break, e.g. `a.id`. */
-  idExpression: string;
+  idExpression: Sql;
   direction: Direction;
 };
 
@@ -30,57 +31,59 @@ export type PageRequest = {
 
 export type PageQuery = {
   /** The selected columns, e.g. `o.*`. */
-  columns: string;
+  columns: Sql;
   /** The tables, with the aliases the sort expressions use, e.g. `organizations o`. */
-  from: string;
-  /** Conditions every row meets (filters, parents), ANDed. */
-  where: string[];
+  from: Sql;
+  /** Conditions every row meets (filters, parents), ANDed; each carries its values. */
+  where: readonly Sql[];
   /**
    * The access policy's arms (a visible row meets exactly one). Each arm is
    * read in index order and the arms are merged, so a page never sorts the
    * rows of every organization; `null` or absent: no access condition.
    */
-  arms?: string[] | null;
-  params: Record<string, SqlValue>;
+  arms?: readonly Sql[] | null;
 };
 
 export type Page<Row> = { rows: (Row & { _sort_value: SqlValue })[]; hasMore: boolean };
 
 const EMPTY_PAGE = { rows: [], hasMore: false };
 
+export const ALL_ROWS = sql`1`;
+export const NO_ROWS = sql`0`;
+export const AND = sql` AND `;
+const ARM_SEPARATOR = sql`) OR (`;
+const UNION_ALL = sql`
+    UNION ALL `;
+const ASC = sql`ASC`;
+const DESC = sql`DESC`;
+
 /** The access arms as one condition: for counts, lookups by id and aggregates. */
-export function armsCondition(arms: string[] | null): string {
-  if (arms === null) return '1';
-  if (arms.length === 0) return '0';
-  return arms.length === 1 ? (arms[0] as string) : `((${arms.join(') OR (')}))`;
+export function armsCondition(arms: readonly Sql[] | null): Sql {
+  if (arms === null) return ALL_ROWS;
+  if (arms.length === 0) return NO_ROWS;
+  return arms.length === 1 ? (arms[0] as Sql) : sql`((${sql.join(arms, ARM_SEPARATOR)}))`;
 }
 
-
-export function keysetCondition(sort: Sort, backward: boolean): string {
+/** The rows after `position` in the order of `sort` (before it, going backward). */
+export function keysetCondition(sort: Sort, backward: boolean, position: Position): Sql {
   const ascending = (sort.direction === 'ASC') !== backward;
-  return `(${sort.expression}, ${sort.idExpression}) ${ascending ? '>' : '<'} (:_after_value, :_after_id)`;
+  return ascending
+    ? sql`(${sort.expression}, ${sort.idExpression}) > (${position.value}, ${position.id})`
+    : sql`(${sort.expression}, ${sort.idExpression}) < (${position.value}, ${position.id})`;
 }
 
-export function orderClause(sort: Sort, backward = false): string {
-  const ascending = (sort.direction === 'ASC') !== backward;
-  const direction = ascending ? 'ASC' : 'DESC';
-  return `${sort.expression} ${direction}, ${sort.idExpression} ${direction}`;
+export function orderClause(sort: Sort, backward = false): Sql {
+  const direction = (sort.direction === 'ASC') !== backward ? ASC : DESC;
+  return sql`${sort.expression} ${direction}, ${sort.idExpression} ${direction}`;
 }
 
-export function whereClause(conditions: string[]): string {
-  return conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`;
+export function whereClause(conditions: readonly Sql[]): Sql {
+  return conditions.length === 0 ? sql.empty : sql`WHERE ${sql.join(conditions, AND)}`;
 }
 
-/** The page's conditions and parameters: the query's, the keyset position's and the limit. */
-function pageConditions(query: Pick<PageQuery, 'where' | 'params'>, sort: Sort, page: PageRequest) {
-  const conditions = [...query.where];
-  const params: Record<string, SqlValue> = { ...query.params, _limit: page.limit + 1 };
-  if (page.from) {
-    conditions.push(keysetCondition(sort, page.backward));
-    params._after_value = page.from.value;
-    params._after_id = page.from.id;
-  }
-  return { conditions, params };
+/** The page's conditions: the query's and the keyset position's. */
+function pageConditions(query: Pick<PageQuery, 'where'>, sort: Sort, page: PageRequest): Sql[] {
+  return page.from ? [...query.where, keysetCondition(sort, page.backward, page.from)] : [...query.where];
 }
 
 function toPage<Row>(rows: (Row & { _sort_value: SqlValue })[], page: PageRequest): Page<Row> {
@@ -97,33 +100,31 @@ function toPage<Row>(rows: (Row & { _sort_value: SqlValue })[], page: PageReques
 export function fetchPage<Row>(db: Database, query: PageQuery, sort: Sort, page: PageRequest): Page<Row> {
   const arms = query.arms ?? null;
   if (arms !== null && arms.length === 0) return EMPTY_PAGE;
-  const { conditions, params } = pageConditions(query, sort, page);
+  const conditions = pageConditions(query, sort, page);
   if (arms === null || arms.length === 1) {
-    const sql = `SELECT ${sort.expression} AS _sort_value, ${query.columns} FROM ${query.from}
-      ${whereClause([...(arms ?? []), ...conditions])} ORDER BY ${orderClause(sort, page.backward)} LIMIT :_limit`;
-    return toPage(db.all<Row & { _sort_value: SqlValue }>(sql, params), page);
+    const statement = sql`SELECT ${sort.expression} AS _sort_value, ${query.columns} FROM ${query.from}
+      ${whereClause([...(arms ?? []), ...conditions])} ORDER BY ${orderClause(sort, page.backward)} LIMIT ${page.limit + 1}`;
+    return toPage(db.all<Row & { _sort_value: SqlValue }>(statement), page);
   }
-  const direction = (sort.direction === 'ASC') !== page.backward ? 'ASC' : 'DESC';
+  const direction = (sort.direction === 'ASC') !== page.backward ? ASC : DESC;
   const selects = arms.map(
-    (arm) => `SELECT ${sort.expression} AS _sort_value, ${sort.idExpression} AS _sort_id, ${query.columns} FROM ${query.from}
+    (arm) => sql`SELECT ${sort.expression} AS _sort_value, ${sort.idExpression} AS _sort_id, ${query.columns} FROM ${query.from}
       ${whereClause([arm, ...conditions])}`,
   );
-  const sql = `${selects.join('\n    UNION ALL ')}\n    ORDER BY _sort_value ${direction}, _sort_id ${direction} LIMIT :_limit`;
-  return toPage(db.all<Row & { _sort_value: SqlValue }>(sql, params), page);
+  const statement = sql`${sql.join(selects, UNION_ALL)}
+    ORDER BY _sort_value ${direction}, _sort_id ${direction} LIMIT ${page.limit + 1}`;
+  return toPage(db.all<Row & { _sort_value: SqlValue }>(statement), page);
 }
 
 /**
  * `column` is one of `ids`: `=` for one id (a node lookup, a batch of one
  * parent), which under load costs a quarter of a json_each join; a JSON
- * array for several. Adds the value to `params`.
+ * array for several.
  */
-export function idsCondition(column: string, ids: readonly SqlValue[], params: Record<string, SqlValue>, name = '_ids'): string {
-  if (ids.length === 1) {
-    params[name] = ids[0] as SqlValue;
-    return `${column} = :${name}`;
-  }
-  params[name] = JSON.stringify(ids);
-  return `${column} IN (SELECT value FROM json_each(:${name}))`;
+export function idsCondition(column: Sql, ids: readonly SqlValue[]): Sql {
+  return ids.length === 1
+    ? sql`${column} = ${ids[0] as SqlValue}`
+    : sql`${column} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`;
 }
 
 /**
@@ -135,7 +136,7 @@ export function idsCondition(column: string, ids: readonly SqlValue[], params: R
 const MAX_ROWS_PER_STATEMENT = 2_500;
 
 /** A query on one table (not a join or derived table): children of many parents are read by rowid. */
-export type TableQuery = Omit<PageQuery, 'from'> & { table: string; alias: string };
+export type TableQuery = Omit<PageQuery, 'from'> & { table: Sql; alias: Sql };
 
 /**
  * One page per parent in one statement, each costing what it returns: for
@@ -146,7 +147,7 @@ export type TableQuery = Omit<PageQuery, 'from'> & { table: string; alias: strin
  */
 export async function fetchIndexedPagesPerParent<Row>(
   db: Database,
-  query: TableQuery & { parentColumn: string },
+  query: TableQuery & { parentColumn: Sql },
   parentIds: readonly string[],
   sort: Sort,
   page: PageRequest,
@@ -154,13 +155,13 @@ export async function fetchIndexedPagesPerParent<Row>(
   const pages = new Map<string, Page<Row>>(parentIds.map((id) => [id, { rows: [], hasMore: false }]));
   const arms = query.arms ?? null;
   if ((arms !== null && arms.length === 0) || parentIds.length === 0) return pages;
-  const { conditions, params } = pageConditions(query, sort, page);
+  const conditions = pageConditions(query, sort, page);
   const { table, alias } = query;
-  const inner = `SELECT ${alias}.rowid AS row_key FROM ${table} ${alias}
-        ${whereClause([`${query.parentColumn} = p.value`, armsCondition(arms), ...conditions])}
-        ORDER BY ${orderClause(sort, page.backward)} LIMIT :_limit`;
-  const sql = `SELECT p.key AS _parent_index, j.key AS _position, ${sort.expression} AS _sort_value, ${query.columns}
-      FROM json_each(:_parents) p
+  const inner = sql`SELECT ${alias}.rowid AS row_key FROM ${table} ${alias}
+        ${whereClause([sql`${query.parentColumn} = p.value`, armsCondition(arms), ...conditions])}
+        ORDER BY ${orderClause(sort, page.backward)} LIMIT ${page.limit + 1}`;
+  const statement = (parents: readonly string[]) => sql`SELECT p.key AS _parent_index, j.key AS _position, ${sort.expression} AS _sort_value, ${query.columns}
+      FROM json_each(${JSON.stringify(parents)}) p
       JOIN json_each((SELECT json_group_array(x.row_key) FROM (${inner}) x)) j
       JOIN ${table} ${alias} ON ${alias}.rowid = j.value`;
   // Pages of many parents are read a group of parents per statement, so that no statement returns more than MAX_ROWS_PER_STATEMENT rows.
@@ -168,10 +169,7 @@ export async function fetchIndexedPagesPerParent<Row>(
   for (let start = 0; start < parentIds.length; start += perStatement) {
     if (start > 0) await nextTurn();
     const group = parentIds.slice(start, start + perStatement);
-    const rows = db.all<Row & { _sort_value: SqlValue; _parent_index: number; _position: number }>(sql, {
-      ...params,
-      _parents: JSON.stringify(group),
-    });
+    const rows = db.all<Row & { _sort_value: SqlValue; _parent_index: number; _position: number }>(statement(group));
     const byParent = group.map(() => [] as (Row & { _sort_value: SqlValue })[]);
     for (const row of rows) {
       const { _parent_index: parentIndex, _position: position, ...rest } = row;
@@ -192,26 +190,21 @@ export async function fetchIndexedPagesPerParent<Row>(
  */
 export function fetchPagesPerParent<Row>(
   db: Database,
-  query: PageQuery & { parentExpression: string },
+  query: PageQuery & { parentExpression: Sql },
   parentIds: readonly string[],
   sort: Sort,
   page: PageRequest,
 ): Map<string, Page<Row>> {
   const arms = query.arms ?? null;
   const access = arms === null ? [] : [armsCondition(arms)];
-  const conditions = [...access, ...query.where, `${query.parentExpression} IN (SELECT value FROM json_each(:_parents))`];
-  const params: Record<string, SqlValue> = { ...query.params, _limit: page.limit + 1, _parents: JSON.stringify(parentIds) };
-  if (page.from) {
-    conditions.push(keysetCondition(sort, page.backward));
-    params._after_value = page.from.value;
-    params._after_id = page.from.id;
-  }
-  const sql = `SELECT * FROM (
+  const conditions = [...access, ...query.where, sql`${query.parentExpression} IN (SELECT value FROM json_each(${JSON.stringify(parentIds)}))`];
+  if (page.from) conditions.push(keysetCondition(sort, page.backward, page.from));
+  const statement = sql`SELECT * FROM (
       SELECT ${sort.expression} AS _sort_value, ${query.parentExpression} AS _parent, ${query.columns},
              row_number() OVER (PARTITION BY ${query.parentExpression} ORDER BY ${orderClause(sort, page.backward)}) AS _row
         FROM ${query.from} ${whereClause(conditions)}
-    ) WHERE _row <= :_limit ORDER BY _parent, _row`;
-  const rows = db.all<Row & { _sort_value: SqlValue; _parent: string; _row: number }>(sql, params);
+    ) WHERE _row <= ${page.limit + 1} ORDER BY _parent, _row`;
+  const rows = db.all<Row & { _sort_value: SqlValue; _parent: string; _row: number }>(statement);
   const pages = new Map<string, Page<Row>>(parentIds.map((id) => [id, { rows: [], hasMore: false }]));
   for (const row of rows) {
     const target = pages.get(row._parent);

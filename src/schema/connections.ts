@@ -1,6 +1,7 @@
 // Relay connection arguments in, connection objects out, over keyset pages.
 import type { SqlValue } from '../db/connection';
 import type { Direction, Page, PageRequest, Position, Sort } from '../db/keyset';
+import type { Sql } from '../db/sql';
 import { builder } from './builder';
 import { BadUserInputError } from './errors';
 
@@ -117,7 +118,7 @@ class PageInfo {
 }
 
 /** A sort on one column with the id as tie-break. */
-export function sortOn(key: string, expression: string, idExpression: string, direction: Direction): Sort {
+export function sortOn(key: string, expression: Sql, idExpression: Sql, direction: Direction): Sort {
   return { key: `${key}:${direction}`, expression, idExpression, direction };
 }
 

@@ -1,25 +1,19 @@
 // Small builders of filter conditions: fixed SQL fragments, bound values.
 import type { SqlValue } from '../db/connection';
+import type { Sql } from '../db/sql';
 import type { Narrowing } from './lists';
 
 export class FilterBuilder {
-  private readonly where: string[] = [];
-  private readonly params: Record<string, SqlValue> = {};
-  private count = 0;
+  private readonly where: Sql[] = [];
 
-  constructor(private readonly prefix: string) {}
-
-  /** Adds `sql` with `:value` replaced by a fresh bound parameter, when the value is given. */
-  add(value: SqlValue | undefined, sql: string): this {
-    if (value === undefined || value === null) return this;
-    const name = `${this.prefix}_f${this.count++}`;
-    this.where.push(sql.replaceAll(':value', `:${name}`));
-    this.params[name] = value;
+  /** Adds the condition `condition(value)` when the value is given, e.g. `(status) => sql\`a.status = ${status}\``. */
+  add<Value extends SqlValue>(value: Value | null | undefined, condition: (value: Value) => Sql): this {
+    if (value !== undefined && value !== null) this.where.push(condition(value));
     return this;
   }
 
   build(): Narrowing {
-    return { where: this.where, params: this.params };
+    return this.where;
   }
 }
 

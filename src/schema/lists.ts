@@ -3,11 +3,13 @@
 // once (one statement per level with a LIMIT per parent, one grouped count).
 // Every query starts from the access policy's visible rows; filters only
 // narrow them.
-import { conditionsOf, type Resource, tableOf, visibleQuery, narrowed } from '../auth/policy';
+import { columnOf, conditionsOf, type Resource, visibleQuery, narrowed } from '../auth/policy';
 import type { Principal } from '../auth/principal';
 import type { SqlValue } from '../db/connection';
 import { countRowsInChunks, countRowsPerParentInChunks } from '../db/counts';
 import { type Direction, fetchIndexedPagesPerParent, fetchPage, idsCondition, type Sort } from '../db/keyset';
+import type { Identifier } from '../db/identifiers';
+import { type Sql, sql } from '../db/sql';
 import { builder } from './builder';
 import { type Connection, type ConnectionArgs, OrderDirection, pageRequest, sortOn, toConnection, toConnections } from './connections';
 import type { Context } from './context';
@@ -17,15 +19,15 @@ export type ListedResource = Exclude<Resource, 'user'>;
 export type ListSpec = {
   resource: ListedResource;
   /** The selected columns, e.g. `a.*`; the row must have an `id`. */
-  columns: string;
+  columns: Sql;
   /** orderBy fields: the GraphQL enum name to its SQL expression on the resource's alias. */
-  orderFields: Record<string, string>;
+  orderFields: Record<string, Sql>;
   defaultOrder: { field: string; direction: Direction };
 };
 
-/** Conditions a filter or a parent adds: fixed SQL fragments with bound values. */
-export type Narrowing = { where: string[]; params: Record<string, SqlValue> };
-export const NO_NARROWING: Narrowing = { where: [], params: {} };
+/** Conditions a filter or a parent adds: fixed SQL, each fragment carrying its values. */
+export type Narrowing = readonly Sql[];
+export const NO_NARROWING: Narrowing = [];
 
 export type OrderArg = { field: string; direction?: Direction | null } | null | undefined;
 export type ListArgs = ConnectionArgs & { orderBy?: OrderArg };
@@ -34,13 +36,18 @@ export type FilteredListArgs<Filter> = ListArgs & { filter?: Filter | null };
 
 export function sortOf(spec: ListSpec, orderBy: OrderArg): Sort {
   const field = orderBy?.field ?? spec.defaultOrder.field;
-  const expression = spec.orderFields[field] ?? (spec.orderFields[spec.defaultOrder.field] as string);
+  const expression = spec.orderFields[field] ?? (spec.orderFields[spec.defaultOrder.field] as Sql);
   const direction = orderBy?.direction ?? (orderBy ? 'ASC' : spec.defaultOrder.direction);
-  return sortOn(field, expression, `${tableOf(spec.resource).alias}.id`, direction);
+  return sortOn(field, expression, columnOf(spec.resource, 'id'), direction);
 }
 
 function baseQuery(principal: Principal, spec: ListSpec, narrowing: Narrowing) {
-  return narrowed(visibleQuery(principal, spec.resource), narrowing.where, narrowing.params);
+  return narrowed(visibleQuery(principal, spec.resource), narrowing);
+}
+
+/** A narrowing as text, for the key of a loader shared by the requests that narrow alike. */
+function keyOf(narrowing: Narrowing): string {
+  return JSON.stringify(narrowing.map(({ parts, values }) => [parts, values]));
 }
 
 /** One page of the visible rows, with totalCount counted only when asked for. */
@@ -68,7 +75,7 @@ export async function listPagesPerParent<Row extends { id: SqlValue }>(
   context: Context,
   principal: Principal,
   spec: ListSpec,
-  parentColumn: string,
+  parentColumn: Identifier,
   parentIds: readonly string[],
   args: ListArgs,
   narrowing: Narrowing = NO_NARROWING,
@@ -76,10 +83,10 @@ export async function listPagesPerParent<Row extends { id: SqlValue }>(
   const sort = sortOf(spec, args.orderBy);
   const request = pageRequest(args, sort.key);
   const query = baseQuery(principal, spec, narrowing);
-  const parentExpression = `${query.alias}.${parentColumn}`;
+  const parentExpression = columnOf(spec.resource, parentColumn);
   const pages = await fetchIndexedPagesPerParent<Row>(context.db, { columns: spec.columns, parentColumn: parentExpression, ...query }, parentIds, sort, request);
   const counts = context.loaders.get<number>(
-    `count:${spec.resource}:${parentColumn}:${JSON.stringify(narrowing)}`,
+    `count:${spec.resource}:${parentColumn}:${keyOf(narrowing)}`,
     async (ids) => {
       const map = await countRowsPerParentInChunks(context.db, { ...query, parentColumn: parentExpression }, ids, sortOf(spec, null));
       return ids.map((id) => map.get(id) ?? 0);
@@ -91,14 +98,11 @@ export async function listPagesPerParent<Row extends { id: SqlValue }>(
 /** The visible rows with the given ids, in any order (loaders sort them). */
 export function visibleByIds<Row>(context: Context, principal: Principal, spec: ListSpec, ids: readonly (string | number)[]): Row[] {
   const query = baseQuery(principal, spec, NO_NARROWING);
-  const { alias } = tableOf(spec.resource);
-  const params = { ...query.params };
-  const byId = idsCondition(`${alias}.id`, ids, params);
-  return context.db.all<Row>(`SELECT ${spec.columns} FROM ${query.from} WHERE ${byId} AND ${conditionsOf(query)}`, params);
+  return context.db.all<Row>(sql`SELECT ${spec.columns} FROM ${query.from} WHERE ${idsCondition(columnOf(spec.resource, 'id'), ids)} AND ${conditionsOf(query)}`);
 }
 
 /** The `orderBy` input of a list: `{ field: <Name>OrderField!, direction: OrderDirection = ASC }`. */
-export function orderInput(name: string, fields: Record<string, string>) {
+export function orderInput(name: string, fields: Record<string, Sql>) {
   const values = Object.fromEntries(Object.keys(fields).map((field) => [field, { value: field }]));
   const fieldEnum = builder.enumType(`${name}OrderField`, { values });
   return builder.inputType(`${name}Order`, {

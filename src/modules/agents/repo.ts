@@ -1,6 +1,8 @@
 // SQL for agents and their versions: list specs and the agents filter.
 import { randomUUID } from 'node:crypto';
+import { parentRowColumn } from '../../auth/policy';
 import type { Database } from '../../db/connection';
+import { sql } from '../../db/sql';
 import { BadUserInputError } from '../../schema/errors';
 import { FilterBuilder, ftsQuery } from '../../schema/filters';
 import { idOf } from '../../schema/ids';
@@ -28,13 +30,13 @@ export type AgentRow = {
 
 export const AGENTS: ListSpec = {
   resource: 'agent',
-  columns: 'a.*',
+  columns: sql`a.*`,
   orderFields: {
-    NAME: 'a.name',
-    DISPLAY_NAME: 'a.display_name',
-    CREATED_AT: 'a.created_at',
-    UPDATED_AT: 'a.updated_at',
-    PUBLISHED_AT: "coalesce(a.published_at, '')",
+    NAME: sql`a.name`,
+    DISPLAY_NAME: sql`a.display_name`,
+    CREATED_AT: sql`a.created_at`,
+    UPDATED_AT: sql`a.updated_at`,
+    PUBLISHED_AT: sql`coalesce(a.published_at, '')`,
   },
   defaultOrder: { field: 'CREATED_AT', direction: 'ASC' },
 };
@@ -54,13 +56,13 @@ export function agentFilter(filter: AgentFilter | null | undefined): Narrowing {
     search = ftsQuery(filter.search);
     if (search === null) throw new BadUserInputError('filter.search: give at least one word to search for.', 'filter.search');
   }
-  return new FilterBuilder('a')
-    .add(filter?.status, 'a.status = :value')
-    .add(filter?.environment, 'a.environment = :value')
-    .add(filter?.tag, 'EXISTS (SELECT 1 FROM json_each(a.tags) t WHERE t.value = :value)')
-    .add(filter?.domainId ? idOf(filter.domainId, 'Domain', 'filter.domainId') : undefined, 'a.domain_id = :value')
-    .add(filter?.createdById ? idOf(filter.createdById, 'User', 'filter.createdById') : undefined, 'a.created_by_user_id = :value')
-    .add(search, 'a.rowid IN (SELECT rowid FROM agents_fts WHERE agents_fts MATCH :value)')
+  return new FilterBuilder()
+    .add(filter?.status, (value) => sql`a.status = ${value}`)
+    .add(filter?.environment, (value) => sql`a.environment = ${value}`)
+    .add(filter?.tag, (value) => sql`EXISTS (SELECT 1 FROM json_each(a.tags) t WHERE t.value = ${value})`)
+    .add(filter?.domainId ? idOf(filter.domainId, 'Domain', 'filter.domainId') : undefined, (value) => sql`a.domain_id = ${value}`)
+    .add(filter?.createdById ? idOf(filter.createdById, 'User', 'filter.createdById') : undefined, (value) => sql`a.created_by_user_id = ${value}`)
+    .add(search, (value) => sql`a.rowid IN (SELECT rowid FROM agents_fts WHERE agents_fts MATCH ${value})`)
     .build();
 }
 
@@ -72,19 +74,14 @@ export type AgentVersionRow = {
   snapshot: string;
   created_by_user_id: string | null;
   created_at: string;
-  /** The agent's owner columns, for the object-level check (versions follow their agent). */
-  parent_organization_id: string;
-  parent_created_by_user_id: string | null;
-  parent_created_by_api_key_id: string | null;
+  /** The agent's columns the object-level check reads, as a JSON array (versions follow their agent): see parentRowColumn. */
+  parent_row: string;
 };
 
 export const AGENT_VERSIONS: ListSpec = {
   resource: 'agentVersion',
-  columns: `v.*,
-    (SELECT organization_id FROM agents WHERE id = v.agent_id) AS parent_organization_id,
-    (SELECT created_by_user_id FROM agents WHERE id = v.agent_id) AS parent_created_by_user_id,
-    (SELECT created_by_api_key_id FROM agents WHERE id = v.agent_id) AS parent_created_by_api_key_id`,
-  orderFields: { CREATED_AT: 'v.created_at' },
+  columns: sql`v.*, ${parentRowColumn('agentVersion')}`,
+  orderFields: { CREATED_AT: sql`v.created_at` },
   defaultOrder: { field: 'CREATED_AT', direction: 'DESC' },
 };
 

@@ -1,5 +1,6 @@
 // SQL for API keys.
 import type { Database } from '../../db/connection';
+import { sql } from '../../db/sql';
 import type { ListSpec } from '../../schema/lists';
 
 export type ApiKeyRow = {
@@ -55,8 +56,8 @@ export type ApiKeyPublicRow = Omit<ApiKeyRow, 'secret_hash'>;
 
 export const API_KEYS: ListSpec = {
   resource: 'apiKey',
-  columns: `k.id, k.key_id, k.name, k.organization_id, k.role_id, k.user_id, k.created_by_user_id,
+  columns: sql`k.id, k.key_id, k.name, k.organization_id, k.role_id, k.user_id, k.created_by_user_id,
     k.created_by_api_key_id, k.created_at, k.expires_at, k.revoked_at, k.last_used_at`,
-  orderFields: { NAME: 'k.name', CREATED_AT: 'k.created_at', LAST_USED_AT: "coalesce(k.last_used_at, '')" },
+  orderFields: { NAME: sql`k.name`, CREATED_AT: sql`k.created_at`, LAST_USED_AT: sql`coalesce(k.last_used_at, '')` },
   defaultOrder: { field: 'CREATED_AT', direction: 'ASC' },
 };

@@ -1,6 +1,7 @@
 // SQL for the audit log: the list spec and its filter.
 import { createHash } from 'node:crypto';
 import type { Database } from '../../db/connection';
+import { sql } from '../../db/sql';
 import { FilterBuilder } from '../../schema/filters';
 import { typedIdOf } from '../../schema/ids';
 import type { ListSpec, Narrowing } from '../../schema/lists';
@@ -27,8 +28,8 @@ export type AuditRow = {
 
 export const AUDIT_LOG: ListSpec = {
   resource: 'auditLogEntry',
-  columns: 'l.*',
-  orderFields: { CREATED_AT: 'l.created_at', ACTION: 'l.action' },
+  columns: sql`l.*`,
+  orderFields: { CREATED_AT: sql`l.created_at`, ACTION: sql`l.action` },
   defaultOrder: { field: 'CREATED_AT', direction: 'DESC' },
 };
 
@@ -43,14 +44,14 @@ export type AuditFilter = {
 
 export function auditFilter(filter: AuditFilter | null | undefined): Narrowing {
   const actor = filter?.actorId ? typedIdOf(filter.actorId, ['User', 'ApiKey'], 'filter.actorId') : null;
-  return new FilterBuilder('l')
-    .add(filter?.actionPrefix, 'substr(l.action, 1, length(:value)) = :value')
-    .add(filter?.resourceType, 'l.resource_type = :value')
-    .add(actor?.typename === 'User' ? actor.id : undefined, 'l.actor_user_id = :value')
-    .add(actor?.typename === 'ApiKey' ? actor.id : undefined, 'l.actor_api_key_id = :value')
-    .add(filter?.result, 'l.result = :value')
-    .add(filter?.from, 'l.created_at >= :value')
-    .add(filter?.to, 'l.created_at < :value')
+  return new FilterBuilder()
+    .add(filter?.actionPrefix, (value) => sql`substr(l.action, 1, length(${value})) = ${value}`)
+    .add(filter?.resourceType, (value) => sql`l.resource_type = ${value}`)
+    .add(actor?.typename === 'User' ? actor.id : undefined, (value) => sql`l.actor_user_id = ${value}`)
+    .add(actor?.typename === 'ApiKey' ? actor.id : undefined, (value) => sql`l.actor_api_key_id = ${value}`)
+    .add(filter?.result, (value) => sql`l.result = ${value}`)
+    .add(filter?.from, (value) => sql`l.created_at >= ${value}`)
+    .add(filter?.to, (value) => sql`l.created_at < ${value}`)
     .build();
 }
 

@@ -1,5 +1,6 @@
 // SQL for domains: the list spec the access policy filters.
 import type { Database } from '../../db/connection';
+import { sql } from '../../db/sql';
 import type { ListSpec } from '../../schema/lists';
 
 export type DomainRow = {
@@ -15,8 +16,8 @@ export type DomainRow = {
 
 export const DOMAINS: ListSpec = {
   resource: 'domain',
-  columns: 'd.*',
-  orderFields: { NAME: 'd.name', CREATED_AT: 'd.created_at', UPDATED_AT: 'd.updated_at' },
+  columns: sql`d.*`,
+  orderFields: { NAME: sql`d.name`, CREATED_AT: sql`d.created_at`, UPDATED_AT: sql`d.updated_at` },
   defaultOrder: { field: 'NAME', direction: 'ASC' },
 };
 

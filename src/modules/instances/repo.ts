@@ -1,5 +1,6 @@
 // SQL for instances: the list spec and the filter the access policy's rows are narrowed by.
 import type { Database } from '../../db/connection';
+import { sql } from '../../db/sql';
 import { FilterBuilder } from '../../schema/filters';
 import type { ListSpec, Narrowing } from '../../schema/lists';
 
@@ -17,17 +18,17 @@ export type InstanceRow = {
 
 export const INSTANCES: ListSpec = {
   resource: 'instance',
-  columns: 'i.*',
-  orderFields: { NAME: 'i.name', CREATED_AT: 'i.created_at', UPDATED_AT: 'i.updated_at' },
+  columns: sql`i.*`,
+  orderFields: { NAME: sql`i.name`, CREATED_AT: sql`i.created_at`, UPDATED_AT: sql`i.updated_at` },
   defaultOrder: { field: 'CREATED_AT', direction: 'ASC' },
 };
 
 export type InstanceFilter = { environment?: string | null; status?: string | null };
 
 export function instanceFilter(filter: InstanceFilter | null | undefined): Narrowing {
-  return new FilterBuilder('i')
-    .add(filter?.environment, 'i.environment = :value')
-    .add(filter?.status, 'i.status = :value')
+  return new FilterBuilder()
+    .add(filter?.environment, (value) => sql`i.environment = ${value}`)
+    .add(filter?.status, (value) => sql`i.status = ${value}`)
     .build();
 }
 

@@ -1,5 +1,6 @@
 // SQL for integration configs; secrets live in their own table and are read only by id.
 import type { Database } from '../../db/connection';
+import { sql } from '../../db/sql';
 import type { ListSpec } from '../../schema/lists';
 
 export type IntegrationConfigRow = {
@@ -15,8 +16,8 @@ export type IntegrationConfigRow = {
 
 export const INTEGRATION_CONFIGS: ListSpec = {
   resource: 'integrationConfig',
-  columns: 'c.*',
-  orderFields: { INTEGRATION: 'c.integration', CREATED_AT: 'c.created_at', UPDATED_AT: 'c.updated_at' },
+  columns: sql`c.*`,
+  orderFields: { INTEGRATION: sql`c.integration`, CREATED_AT: sql`c.created_at`, UPDATED_AT: sql`c.updated_at` },
   defaultOrder: { field: 'INTEGRATION', direction: 'ASC' },
 };
 

@@ -1,9 +1,10 @@
 // SQL for organizations; every read goes through the access policy's predicate.
 import type { Principal } from '../../auth/principal';
-import { conditionsOf, visibleQuery } from '../../auth/policy';
+import { conditionsOf, narrowed, visibleQuery } from '../../auth/policy';
 import type { Database } from '../../db/connection';
 import { countRows } from '../../db/counts';
 import { fetchPage, idsCondition, type PageRequest, type Sort } from '../../db/keyset';
+import { sql } from '../../db/sql';
 
 export type OrganizationRow = {
   id: string;
@@ -15,8 +16,19 @@ export type OrganizationRow = {
   updated_at: string;
 };
 
+const ALL_COLUMNS = sql`o.*`;
+
+/** What organizations are ordered by, by the values of the OrganizationOrderField enum. */
+export const ORGANIZATION_ORDER = {
+  'o.name': sql`o.name`,
+  'o.slug': sql`o.slug`,
+  'o.created_at': sql`o.created_at`,
+  'o.updated_at': sql`o.updated_at`,
+};
+export const ORGANIZATION_ID = sql`o.id`;
+
 export function visibleOrganizationsPage(db: Database, principal: Principal, sort: Sort, page: PageRequest) {
-  return fetchPage<OrganizationRow>(db, { columns: 'o.*', ...visibleQuery(principal, 'organization') }, sort, page);
+  return fetchPage<OrganizationRow>(db, { columns: ALL_COLUMNS, ...visibleQuery(principal, 'organization') }, sort, page);
 }
 
 export function countVisibleOrganizations(db: Database, principal: Principal): number {
@@ -25,17 +37,12 @@ export function countVisibleOrganizations(db: Database, principal: Principal): n
 
 export function visibleOrganizationsByIds(db: Database, principal: Principal, ids: readonly string[]): OrganizationRow[] {
   const q = visibleQuery(principal, 'organization');
-  const params = { ...q.params };
-  const byId = idsCondition('o.id', ids, params);
-  return db.all<OrganizationRow>(`SELECT o.* FROM ${q.from} WHERE ${byId} AND ${conditionsOf(q)}`, params);
+  return db.all<OrganizationRow>(sql`SELECT o.* FROM ${q.from} WHERE ${idsCondition(sql`o.id`, ids)} AND ${conditionsOf(q)}`);
 }
 
 export function visibleOrganizationBySlug(db: Database, principal: Principal, slug: string): OrganizationRow | undefined {
   const q = visibleQuery(principal, 'organization');
-  return db.get<OrganizationRow>(`SELECT o.* FROM ${q.from} WHERE o.slug = :slug AND ${conditionsOf(q)}`, {
-    ...q.params,
-    slug,
-  });
+  return db.get<OrganizationRow>(sql`SELECT o.* FROM ${q.from} WHERE o.slug = ${slug} AND ${conditionsOf(q)}`);
 }
 
 /** Any organization by slug, visible or not: for the CLI and for resolving arguments before a policy check. */
@@ -47,15 +54,11 @@ export function organizationBySlug(db: Database, slug: string): OrganizationRow 
 function memberQuery(principal: Principal) {
   const q = visibleQuery(principal, 'organization');
   if (principal.grants.platform.size > 0) return q;
-  return {
-    ...q,
-    where: [...q.where, 'o.id IN (SELECT value FROM json_each(:member_orgs))'],
-    params: { ...q.params, member_orgs: JSON.stringify([...principal.grants.byOrganization.keys()]) },
-  };
+  return narrowed(q, [sql`o.id IN (SELECT value FROM json_each(${JSON.stringify([...principal.grants.byOrganization.keys()])}))`]);
 }
 
 export function memberOrganizationsPage(db: Database, principal: Principal, sort: Sort, page: PageRequest) {
-  return fetchPage<OrganizationRow>(db, { columns: 'o.*', ...memberQuery(principal) }, sort, page);
+  return fetchPage<OrganizationRow>(db, { columns: ALL_COLUMNS, ...memberQuery(principal) }, sort, page);
 }
 
 export function countMemberOrganizations(db: Database, principal: Principal): number {

@@ -3,7 +3,14 @@ import { canSee } from '../../auth/policy';
 import { builder } from '../../schema/builder';
 import { OrderDirection, pageRequest, sortOn, toConnection } from '../../schema/connections';
 import { loadOrganizations } from './loaders';
-import { countVisibleOrganizations, type OrganizationRow, visibleOrganizationBySlug, visibleOrganizationsPage } from './repo';
+import {
+  countVisibleOrganizations,
+  ORGANIZATION_ID,
+  ORGANIZATION_ORDER,
+  type OrganizationRow,
+  visibleOrganizationBySlug,
+  visibleOrganizationsPage,
+} from './repo';
 import { LOADER_OPTIONS } from '../../schema/batchSchedule';
 
 export const OrganizationTier = builder.enumType('OrganizationTier', {
@@ -49,7 +56,8 @@ builder.queryFields((t) => ({
     args: { orderBy: t.arg({ type: OrganizationOrder }) },
     resolve: (_root, args, context) => {
       const principal = context.principal;
-      const sort = sortOn(args.orderBy?.field ?? 'o.created_at', args.orderBy?.field ?? 'o.created_at', 'o.id', args.orderBy?.direction ?? 'ASC');
+      const field = args.orderBy?.field ?? 'o.created_at';
+      const sort = sortOn(field, ORGANIZATION_ORDER[field], ORGANIZATION_ID, args.orderBy?.direction ?? 'ASC');
       const request = pageRequest(args, sort.key);
       const page = visibleOrganizationsPage(context.db, principal, sort, request);
       return toConnection(page, request, sort.key, () => countVisibleOrganizations(context.db, principal));

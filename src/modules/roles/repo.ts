@@ -2,6 +2,7 @@
 import type { Database } from '../../db/connection';
 import { countRows, countRowsPerParent } from '../../db/counts';
 import { fetchPage, fetchPagesPerParent, type PageRequest, type Sort } from '../../db/keyset';
+import { sql } from '../../db/sql';
 
 export type RoleRow = { id: string; name: string; level: 'platform' | 'org' | 'service'; is_system: number; description: string; created_at: string };
 export type PermissionRow = { code: string; resource: string; action: string; scope: string; description: string };
@@ -20,33 +21,36 @@ export function permissionsByCodes(db: Database, codes: readonly string[]): Perm
   });
 }
 
+/** What roles and permissions are ordered by, by the values of the RoleOrderField and PermissionOrderField enums. */
+export const ROLE_ORDER = { 'r.name': sql`r.name`, 'r.created_at': sql`r.created_at` };
+export const ROLE_ID = sql`r.id`;
+export const PERMISSION_ORDER = { 'p.code': sql`p.code`, 'p.resource': sql`p.resource` };
+export const PERMISSION_CODE = PERMISSION_ORDER['p.code'];
+
+const ROLES = { columns: sql`r.*`, from: sql`roles r`, where: [] };
+const PERMISSIONS = { columns: sql`p.*, p.code AS id`, from: sql`permissions p`, where: [] };
+
 export function rolesPage(db: Database, sort: Sort, page: PageRequest) {
-  return fetchPage<RoleRow>(db, { columns: 'r.*', from: 'roles r', where: [], params: {} }, sort, page);
+  return fetchPage<RoleRow>(db, ROLES, sort, page);
 }
 
 export function countRoles(db: Database): number {
-  return countRows(db, { from: 'roles r', where: [], params: {} });
+  return countRows(db, ROLES);
 }
 
 export function permissionsPage(db: Database, sort: Sort, page: PageRequest) {
-  return fetchPage<PermissionRow & { id: string }>(
-    db,
-    { columns: 'p.*, p.code AS id', from: 'permissions p', where: [], params: {} },
-    sort,
-    page,
-  );
+  return fetchPage<PermissionRow & { id: string }>(db, PERMISSIONS, sort, page);
 }
 
 export function countPermissions(db: Database): number {
-  return countRows(db, { from: 'permissions p', where: [], params: {} });
+  return countRows(db, PERMISSIONS);
 }
 
 const ROLE_PERMISSIONS = {
-  columns: 'p.*, p.code AS id',
-  from: 'role_permissions rp JOIN permissions p ON p.code = rp.permission_code',
-  where: [] as string[],
-  params: {},
-  parentExpression: 'rp.role_id',
+  columns: PERMISSIONS.columns,
+  from: sql`role_permissions rp JOIN permissions p ON p.code = rp.permission_code`,
+  where: [],
+  parentExpression: sql`rp.role_id`,
 };
 
 export function permissionsPerRolePages(db: Database, roleIds: readonly string[], sort: Sort, page: PageRequest) {

@@ -6,10 +6,14 @@ import {
   countPermissionsPerRole,
   countRoles,
   type PermissionRow,
+  PERMISSION_CODE,
+  PERMISSION_ORDER,
   permissionsByCodes,
   permissionsPage,
   permissionsPerRolePages,
   type RoleRow,
+  ROLE_ID,
+  ROLE_ORDER,
   rolesByIds,
   rolesPage,
 } from './repo';
@@ -60,7 +64,7 @@ export const Role = builder.loadableNode('Role', {
       args: { ...t.arg.connectionArgs() },
       resolve: (role) => role.id,
       load: async (roleIds: string[], context, args) => {
-        const sort = sortOn('code', 'p.code', 'p.code', 'ASC');
+        const sort = sortOn('code', PERMISSION_CODE, PERMISSION_CODE, 'ASC');
         const request = pageRequest(args, sort.key);
         const pages = permissionsPerRolePages(context.db, roleIds, sort, request);
         const counts = context.loaders.get('role.permissions.count', async (ids) => {
@@ -101,7 +105,7 @@ builder.queryFields((t) => ({
     authScopes: { authenticated: true },
     resolve: (_root, args, context) => {
       const field = args.orderBy?.field ?? 'r.name';
-      const sort = sortOn(field, field, 'r.id', args.orderBy?.direction ?? 'ASC');
+      const sort = sortOn(field, ROLE_ORDER[field], ROLE_ID, args.orderBy?.direction ?? 'ASC');
       const request = pageRequest(args, sort.key);
       return toConnection(rolesPage(context.db, sort, request), request, sort.key, () => countRoles(context.db));
     },
@@ -113,7 +117,7 @@ builder.queryFields((t) => ({
     authScopes: { authenticated: true },
     resolve: (_root, args, context) => {
       const field = args.orderBy?.field ?? 'p.code';
-      const sort = sortOn(field, field, 'p.code', args.orderBy?.direction ?? 'ASC');
+      const sort = sortOn(field, PERMISSION_ORDER[field], PERMISSION_CODE, args.orderBy?.direction ?? 'ASC');
       const request = pageRequest(args, sort.key);
       return toConnection(permissionsPage(context.db, sort, request), request, sort.key, () => countPermissions(context.db));
     },

@@ -1,5 +1,6 @@
 // SQL for sessions: the list spec and the sessions filter.
 import type { Database } from '../../db/connection';
+import { sql } from '../../db/sql';
 import { FilterBuilder } from '../../schema/filters';
 import { idOf } from '../../schema/ids';
 import type { ListSpec, Narrowing } from '../../schema/lists';
@@ -19,8 +20,8 @@ export type SessionRow = {
 
 export const SESSIONS: ListSpec = {
   resource: 'session',
-  columns: 's.*',
-  orderFields: { STARTED_AT: 's.started_at', ENDED_AT: "coalesce(s.ended_at, '')" },
+  columns: sql`s.*`,
+  orderFields: { STARTED_AT: sql`s.started_at`, ENDED_AT: sql`coalesce(s.ended_at, '')` },
   defaultOrder: { field: 'STARTED_AT', direction: 'DESC' },
 };
 
@@ -33,12 +34,12 @@ export type SessionFilter = {
 };
 
 export function sessionFilter(filter: SessionFilter | null | undefined): Narrowing {
-  return new FilterBuilder('s')
-    .add(filter?.status, 's.status = :value')
-    .add(filter?.agentId ? idOf(filter.agentId, 'Agent', 'filter.agentId') : undefined, 's.agent_id = :value')
-    .add(filter?.instanceId ? idOf(filter.instanceId, 'Instance', 'filter.instanceId') : undefined, 's.instance_id = :value')
-    .add(filter?.startedAfter, 's.started_at >= :value')
-    .add(filter?.startedBefore, 's.started_at < :value')
+  return new FilterBuilder()
+    .add(filter?.status, (value) => sql`s.status = ${value}`)
+    .add(filter?.agentId ? idOf(filter.agentId, 'Agent', 'filter.agentId') : undefined, (value) => sql`s.agent_id = ${value}`)
+    .add(filter?.instanceId ? idOf(filter.instanceId, 'Instance', 'filter.instanceId') : undefined, (value) => sql`s.instance_id = ${value}`)
+    .add(filter?.startedAfter, (value) => sql`s.started_at >= ${value}`)
+    .add(filter?.startedBefore, (value) => sql`s.started_at < ${value}`)
     .build();
 }
 

@@ -5,6 +5,7 @@ import { randomFillSync } from 'node:crypto';
 import { conditionsOf, narrowed, visibleQuery } from '../../auth/policy';
 import type { Principal } from '../../auth/principal';
 import type { Database, SqlValue } from '../../db/connection';
+import { sql } from '../../db/sql';
 import { FilterBuilder } from '../../schema/filters';
 import { idOf } from '../../schema/ids';
 import type { ListSpec, Narrowing } from '../../schema/lists';
@@ -34,8 +35,8 @@ export type UsageRow = {
  */
 export const USAGE: ListSpec = {
   resource: 'llmUsage',
-  columns: 'lu.*',
-  orderFields: { CREATED_AT: 'lu.created_at' },
+  columns: sql`lu.*`,
+  orderFields: { CREATED_AT: sql`lu.created_at` },
   defaultOrder: { field: 'CREATED_AT', direction: 'DESC' },
 };
 
@@ -49,13 +50,13 @@ export type UsageFilter = {
 };
 
 export function usageFilter(filter: UsageFilter | null | undefined): Narrowing {
-  return new FilterBuilder('lu')
-    .add(filter?.model, 'lu.model = :value')
-    .add(filter?.provider, 'lu.provider = :value')
-    .add(filter?.agentId ? idOf(filter.agentId, 'Agent', 'filter.agentId') : undefined, 'lu.agent_id = :value')
-    .add(filter?.sessionId ? idOf(filter.sessionId, 'Session', 'filter.sessionId') : undefined, 'lu.session_id = :value')
-    .add(filter?.from, 'lu.created_at >= :value')
-    .add(filter?.to, 'lu.created_at < :value')
+  return new FilterBuilder()
+    .add(filter?.model, (value) => sql`lu.model = ${value}`)
+    .add(filter?.provider, (value) => sql`lu.provider = ${value}`)
+    .add(filter?.agentId ? idOf(filter.agentId, 'Agent', 'filter.agentId') : undefined, (value) => sql`lu.agent_id = ${value}`)
+    .add(filter?.sessionId ? idOf(filter.sessionId, 'Session', 'filter.sessionId') : undefined, (value) => sql`lu.session_id = ${value}`)
+    .add(filter?.from, (value) => sql`lu.created_at >= ${value}`)
+    .add(filter?.to, (value) => sql`lu.created_at < ${value}`)
     .build();
 }
 
@@ -68,7 +69,7 @@ export type UsageTotals = {
   cost_nano_usd: string;
 };
 
-const TOTALS = `count(*) AS requests, coalesce(sum(lu.prompt_tokens), 0) AS prompt_tokens,
+const TOTALS = sql`count(*) AS requests, coalesce(sum(lu.prompt_tokens), 0) AS prompt_tokens,
   coalesce(sum(lu.completion_tokens), 0) AS completion_tokens, coalesce(sum(lu.total_tokens), 0) AS total_tokens,
   printf('%d', coalesce(sum(lu.cost_nano_usd), 0)) AS cost_nano_usd`;
 
@@ -76,12 +77,9 @@ export const ZERO: UsageTotals = { requests: 0, prompt_tokens: 0, completion_tok
 
 /** Visible usage totals per session in one statement (Session.totalTokens and costUsd). */
 export function usageTotalsPerSession(db: Database, principal: Principal, sessionIds: readonly string[]): UsageTotals[] {
-  const q = narrowed(visibleQuery(principal, 'llmUsage'), ['lu.session_id IN (SELECT value FROM json_each(:_sessions))'], {
-    _sessions: JSON.stringify(sessionIds),
-  });
+  const q = narrowed(visibleQuery(principal, 'llmUsage'), [sql`lu.session_id IN (SELECT value FROM json_each(${JSON.stringify(sessionIds)}))`]);
   const rows = db.all<UsageTotals & { parent: string }>(
-    `SELECT lu.session_id AS parent, ${TOTALS} FROM ${q.from} WHERE ${conditionsOf(q)} GROUP BY lu.session_id`,
-    q.params,
+    sql`SELECT lu.session_id AS parent, ${TOTALS} FROM ${q.from} WHERE ${conditionsOf(q)} GROUP BY lu.session_id`,
   );
   const byParent = new Map(rows.map((row) => [row.parent, row]));
   return sessionIds.map((id) => byParent.get(id) ?? ZERO);

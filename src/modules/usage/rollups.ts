@@ -6,23 +6,19 @@
 // no finer key and no per-row visibility; the fine one everything else.
 import { visibleRows } from '../../auth/policy';
 import type { Principal } from '../../auth/principal';
-import type { Database, SqlValue } from '../../db/connection';
-import { nextTurn, type Page, type PageRequest } from '../../db/keyset';
+import type { Database } from '../../db/connection';
+import { ALL_ROWS, nextTurn, type Page, type PageRequest } from '../../db/keyset';
+import { type Sql, sql } from '../../db/sql';
 import type { UsageTotals } from './repo';
 import { ZERO } from './repo';
 
-export const USAGE_GROUPS = {
-  DAY: 'lu.day',
-  MODEL: 'lu.model',
-  PROVIDER: 'lu.provider',
-  AGENT: 'lu.agent_id',
-  USER: 'lu.user_id',
-} as const;
-export type UsageGroup = keyof typeof USAGE_GROUPS;
-const GROUP_ORDER = Object.keys(USAGE_GROUPS) as UsageGroup[];
-const GROUP_COLUMNS: Record<UsageGroup, string> = { DAY: 'day', MODEL: 'model', PROVIDER: 'provider', AGENT: 'agent_id', USER: 'user_id' };
+/** What summaries group by: the column of the window's rows `lu`, and its name in a bucket row. */
+const GROUP_COLUMNS = { DAY: 'day', MODEL: 'model', PROVIDER: 'provider', AGENT: 'agent_id', USER: 'user_id' } as const;
+export type UsageGroup = keyof typeof GROUP_COLUMNS;
+export const USAGE_GROUPS: readonly UsageGroup[] = Object.keys(GROUP_COLUMNS) as UsageGroup[];
+const groupColumn = (group: UsageGroup): Sql => sql.ident('lu', GROUP_COLUMNS[group]);
 
-const SUMS = `coalesce(sum(lu.requests), 0) AS requests, coalesce(sum(lu.prompt_tokens), 0) AS prompt_tokens,
+const SUMS = sql`coalesce(sum(lu.requests), 0) AS requests, coalesce(sum(lu.prompt_tokens), 0) AS prompt_tokens,
   coalesce(sum(lu.completion_tokens), 0) AS completion_tokens, coalesce(sum(lu.total_tokens), 0) AS total_tokens,
   printf('%d', coalesce(sum(lu.cost_nano_usd), 0)) AS cost_nano_usd`;
 
@@ -34,13 +30,13 @@ const startOfDay = (iso: string) => Math.floor(Date.parse(iso) / DAY_MS) * DAY_M
 /** Which rollup a read may use: the coarse one has no agent, user or API key columns. */
 type Rollup = 'fine' | 'coarse';
 
-const ROLLUP_SOURCES: Record<Rollup, string> = {
-  fine: `SELECT organization_id, day, provider, model, nullif(agent_id, '') AS agent_id, nullif(user_id, '') AS user_id,
+const ROLLUP_SOURCES: Record<Rollup, Sql> = {
+  fine: sql`SELECT organization_id, day, provider, model, nullif(agent_id, '') AS agent_id, nullif(user_id, '') AS user_id,
        nullif(api_key_id, '') AS api_key_id, requests, prompt_tokens, completion_tokens, total_tokens, cost_nano_usd
-     FROM llm_usage_daily WHERE day >= :_w_full_from_day AND day < :_w_full_to_day`,
-  coarse: `SELECT organization_id, day, provider, model, NULL AS agent_id, NULL AS user_id, NULL AS api_key_id, requests,
+     FROM llm_usage_daily`,
+  coarse: sql`SELECT organization_id, day, provider, model, NULL AS agent_id, NULL AS user_id, NULL AS api_key_id, requests,
        prompt_tokens, completion_tokens, total_tokens, cost_nano_usd
-     FROM llm_usage_model_daily WHERE day >= :_w_full_from_day AND day < :_w_full_to_day`,
+     FROM llm_usage_model_daily`,
 };
 
 /**
@@ -49,34 +45,24 @@ const ROLLUP_SOURCES: Record<Rollup, string> = {
  * api_key_id, requests, prompt_tokens, completion_tokens, total_tokens, cost_nano_usd).
  * From the coarse rollup, agent_id, user_id and api_key_id are NULL.
  */
-function windowSource(window: UsageWindow, rollup: Rollup): { from: string; params: Record<string, SqlValue> } {
+function windowSource(window: UsageWindow, rollup: Rollup): Sql {
   const fromMs = Date.parse(window.from);
   const toMs = Date.parse(window.to);
   const firstFullDay = startOfDay(window.from) === fromMs ? fromMs : startOfDay(window.from) + DAY_MS;
   const endFullDays = startOfDay(window.to);
-  const raw = (condition: string) => `SELECT organization_id, substr(created_at, 1, 10) AS day, provider, model, agent_id, user_id,
+  const raw = (from: string, to: string) => sql`SELECT organization_id, substr(created_at, 1, 10) AS day, provider, model, agent_id, user_id,
       api_key_id, 1 AS requests, prompt_tokens, completion_tokens, total_tokens, cost_nano_usd
-    FROM llm_usage WHERE ${condition}`;
-  if (firstFullDay >= endFullDays) {
-    return {
-      from: `(${raw('created_at >= :_w_from AND created_at < :_w_to')}) lu`,
-      params: { _w_from: window.from, _w_to: window.to },
-    };
-  }
+    FROM llm_usage WHERE created_at >= ${from} AND created_at < ${to}`;
+  if (firstFullDay >= endFullDays) return sql`(${raw(window.from, window.to)}) lu`;
   const fullFrom = new Date(firstFullDay).toISOString();
   const fullTo = new Date(endFullDays).toISOString();
-  const parts = [ROLLUP_SOURCES[rollup]];
-  const params: Record<string, SqlValue> = { _w_full_from_day: fullFrom.slice(0, 10), _w_full_to_day: fullTo.slice(0, 10) };
-  if (fromMs < firstFullDay) {
-    parts.push(raw('created_at >= :_w_from AND created_at < :_w_full_from'));
-    Object.assign(params, { _w_from: window.from, _w_full_from: fullFrom });
-  }
-  if (endFullDays < toMs) {
-    parts.push(raw('created_at >= :_w_full_to AND created_at < :_w_to'));
-    Object.assign(params, { _w_full_to: fullTo, _w_to: window.to });
-  }
-  return { from: `(${parts.join(' UNION ALL ')}) lu`, params };
+  const parts = [sql`${ROLLUP_SOURCES[rollup]} WHERE day >= ${fullFrom.slice(0, 10)} AND day < ${fullTo.slice(0, 10)}`];
+  if (fromMs < firstFullDay) parts.push(raw(window.from, fullFrom));
+  if (endFullDays < toMs) parts.push(raw(fullTo, window.to));
+  return sql`(${sql.join(parts, UNION_ALL)}) lu`;
 }
+
+const UNION_ALL = sql` UNION ALL `;
 
 /**
  * Whether the principal sees every usage row of each of these organizations
@@ -99,21 +85,16 @@ export function rollupFor(principal: Principal, parentColumn: string, parentIds:
 }
 
 /** The visible rows of a window that belong to the given parents. */
-function visibleWindow(principal: Principal, parentColumn: string, parentIds: readonly string[], window: UsageWindow, groupBy: readonly UsageGroup[]) {
+function visibleWindow(principal: Principal, parentColumn: 'agent_id' | 'organization_id', parentIds: readonly string[], window: UsageWindow, groupBy: readonly UsageGroup[]) {
   const rollup = rollupFor(principal, parentColumn, parentIds, groupBy);
-  const source = windowSource(window, rollup);
-  const parents = `lu.${parentColumn} IN (SELECT value FROM json_each(:_parents))`;
+  const parents = sql`${sql.ident('lu', parentColumn)} IN (SELECT value FROM json_each(${JSON.stringify(parentIds)}))`;
   // Coarse only when every row of these organizations is visible: the parent condition is the whole predicate.
-  const visible = rollup === 'coarse' ? { sql: '1', params: {} } : visibleRows(principal, 'llmUsage', 'lu');
-  return {
-    from: source.from,
-    where: `${visible.sql} AND ${parents}`,
-    params: { ...source.params, ...visible.params, _parents: JSON.stringify(parentIds) },
-  };
+  const visible = rollup === 'coarse' ? ALL_ROWS : visibleRows(principal, 'llmUsage', 'lu');
+  return { from: windowSource(window, rollup), where: sql`${visible} AND ${parents}` };
 }
 
 function orderedGroups(groupBy: readonly UsageGroup[]): UsageGroup[] {
-  return GROUP_ORDER.filter((group) => groupBy.includes(group));
+  return USAGE_GROUPS.filter((group) => groupBy.includes(group));
 }
 
 export type UsageBucketRow = UsageTotals & {
@@ -141,10 +122,10 @@ const ROWS_PER_PIECE = 1_500;
  */
 function windowPieces(db: Database, parentColumn: 'agent_id' | 'organization_id', parentIds: readonly string[], window: UsageWindow): UsageWindow[] {
   const days = db.all<{ day: string; rows: number }>(
-    `SELECT day, count(*) AS rows FROM llm_usage_daily
-      WHERE ${parentColumn} IN (SELECT value FROM json_each(:parents)) AND day >= :fromDay AND day <= :toDay
+    sql`SELECT day, count(*) AS rows FROM llm_usage_daily
+      WHERE ${sql.ident(parentColumn)} IN (SELECT value FROM json_each(${JSON.stringify(parentIds)}))
+        AND day >= ${window.from.slice(0, 10)} AND day <= ${window.to.slice(0, 10)}
       GROUP BY day ORDER BY day`,
-    { parents: JSON.stringify(parentIds), fromDay: window.from.slice(0, 10), toDay: window.to.slice(0, 10) },
   );
   if (days.length === 0) return [];
   const pieces: UsageWindow[] = [];
@@ -306,10 +287,11 @@ export async function usageSummariesPerParent(
   page: PageRequest,
 ): Promise<Map<string, UsageSummary>> {
   const groups = orderedGroups(groupBy);
-  const selected = GROUP_ORDER.map((group) =>
-    groups.includes(group) ? `${USAGE_GROUPS[group]} AS ${GROUP_COLUMNS[group]}` : `NULL AS ${GROUP_COLUMNS[group]}`,
+  const selected = USAGE_GROUPS.map((group) =>
+    groups.includes(group) ? sql`${groupColumn(group)} AS ${sql.ident(GROUP_COLUMNS[group])}` : sql`NULL AS ${sql.ident(GROUP_COLUMNS[group])}`,
   );
-  const key = groups.length === 0 ? "'[]'" : `json_array(${groups.map((group) => USAGE_GROUPS[group]).join(', ')})`;
+  const key = groups.length === 0 ? sql`'[]'` : sql`json_array(${sql.join(groups.map(groupColumn))})`;
+  const parent = sql.ident('lu', parentColumn);
   const mergesAcrossPieces = !groups.includes('DAY');
   const builders = new Map(parentIds.map((id) => [id, new SummaryBuilder(page, mergesAcrossPieces)]));
   // The coarse rollup holds a row per day and model: a year of it is one statement's work. The fine one is cut into pieces.
@@ -318,10 +300,9 @@ export async function usageSummariesPerParent(
     if (index > 0) await nextTurn();
     const source = visibleWindow(principal, parentColumn, parentIds, piece, groups);
     const rows = db.all<UsageBucketRow & { parent: string }>(
-      `SELECT lu.${parentColumn} AS parent, ${selected.join(', ')}, ${key} AS id, ${SUMS}
+      sql`SELECT ${parent} AS parent, ${sql.join(selected)}, ${key} AS id, ${SUMS}
          FROM ${source.from} WHERE ${source.where}
-        GROUP BY lu.${parentColumn}${groups.map((group) => `, ${USAGE_GROUPS[group]}`).join('')}`,
-      source.params,
+        GROUP BY ${sql.join([parent, ...groups.map(groupColumn)])}`,
     );
     for (const row of rows) builders.get(row.parent)?.add(row);
   }

@@ -3,7 +3,7 @@ import type { Permission } from '../../auth/permissions';
 import { canSee } from '../../auth/policy';
 import { builder } from '../../schema/builder';
 import { type Context, readerOf } from '../../schema/context';
-import { type ConnectionArgs, pageRequest, sortOn, toConnections } from '../../schema/connections';
+import { type ConnectionArgs, pageRequest, toConnections } from '../../schema/connections';
 import { BadUserInputError } from '../../schema/errors';
 import { type FilteredListArgs, listPagesPerParent, orderInput, visibleByIds } from '../../schema/lists';
 import { formatNanoUsd } from '../../schema/money';
@@ -122,7 +122,7 @@ builder.objectFields(Agent, (t) => ({
 // usageSummary: grouped buckets as a connection, plus the ungrouped total.
 
 const UsageGroupBy = builder.enumType('UsageGroupBy', {
-  values: Object.fromEntries(Object.keys(USAGE_GROUPS).map((group) => [group, { value: group }])) as Record<UsageGroup, { value: UsageGroup }>,
+  values: Object.fromEntries(USAGE_GROUPS.map((group) => [group, { value: group }])) as Record<UsageGroup, { value: UsageGroup }>,
 });
 
 const UsageBucket = builder.objectRef<UsageBucketRow>('UsageBucket').implement({
@@ -170,11 +170,12 @@ async function summaries(context: Context, parentColumn: SummaryParent['parentCo
   const principal = readerOf(context);
   const groupBy = args.groupBy ?? [];
   const window = summaryWindow(args);
-  const sort = sortOn('bucket', 'b.id', 'b.id', 'ASC');
-  const request = pageRequest(args, sort.key);
+  // Buckets are ordered by their key; the cursor names that order.
+  const sortKey = 'bucket:ASC';
+  const request = pageRequest(args, sortKey);
   const summaries = await usageSummariesPerParent(context.db, principal, parentColumn, ids, groupBy, window, request);
   const pages = new Map(ids.map((id) => [id, summaries.get(id)?.page ?? { rows: [], hasMore: false }]));
-  return toConnections(ids, pages, request, sort.key, async (id) => summaries.get(id)?.count ?? 0).map((connection, index) => ({
+  return toConnections(ids, pages, request, sortKey, async (id) => summaries.get(id)?.count ?? 0).map((connection, index) => ({
     ...connection,
     total: async (): Promise<UsageBucketRow> => ({
       ...(summaries.get(ids[index] as string)?.total ?? ZERO),

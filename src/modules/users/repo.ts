@@ -4,6 +4,7 @@ import { conditionsOf, visibleQuery } from '../../auth/policy';
 import type { Database } from '../../db/connection';
 import { countRowsPerParent } from '../../db/counts';
 import { type Direction, fetchPagesPerParent, idsCondition, type PageRequest, type Sort } from '../../db/keyset';
+import { type Sql, sql } from '../../db/sql';
 
 export type UserRow = {
   id: string;
@@ -57,27 +58,27 @@ export type VisibleUserRow = UserRow & { organization_ids: string };
 
 export function visibleUsersByIds(db: Database, principal: Principal, ids: readonly string[]): VisibleUserRow[] {
   const q = visibleQuery(principal, 'user');
-  const params = { ...q.params };
-  const byId = idsCondition('u.id', ids, params);
   return db.all<VisibleUserRow>(
-    `SELECT u.*, (SELECT json_group_array(DISTINCT m.organization_id) FROM user_roles m
+    sql`SELECT u.*, (SELECT json_group_array(DISTINCT m.organization_id) FROM user_roles m
                    WHERE m.user_id = u.id AND m.organization_id IS NOT NULL) AS organization_ids
-       FROM ${q.from} WHERE ${byId} AND ${conditionsOf(q)}`,
-    params,
+       FROM ${q.from} WHERE ${idsCondition(USER_ID, ids)} AND ${conditionsOf(q)}`,
   );
 }
 
-const MEMBER_ORDER: Record<string, string> = { NAME: 'u.name', EMAIL: 'u.email', CREATED_AT: 'u.created_at' };
+const USER_ID = sql`u.id`;
+const MEMBER_ORDER: Record<string, Sql> = { NAME: sql`u.name`, EMAIL: sql`u.email`, CREATED_AT: sql`u.created_at` };
 export const MEMBER_ORDER_FIELDS = Object.keys(MEMBER_ORDER);
 
-const MEMBERSHIPS = `(SELECT DISTINCT user_id, organization_id FROM user_roles
-   WHERE organization_id IS NOT NULL AND (expires_at IS NULL OR expires_at > :_now)) m JOIN users u ON u.id = m.user_id`;
-const USER_COLUMNS = `u.*, (SELECT json_group_array(DISTINCT r.organization_id) FROM user_roles r
+/** Users holding an unexpired role in an organization, once per organization. */
+const memberships = (now: string) => sql`(SELECT DISTINCT user_id, organization_id FROM user_roles
+   WHERE organization_id IS NOT NULL AND (expires_at IS NULL OR expires_at > ${now})) m JOIN users u ON u.id = m.user_id`;
+const MEMBER_ORGANIZATION = sql`m.organization_id`;
+const USER_COLUMNS = sql`u.*, (SELECT json_group_array(DISTINCT r.organization_id) FROM user_roles r
    WHERE r.user_id = u.id AND r.organization_id IS NOT NULL) AS organization_ids`;
 
 export function memberSort(field: string | undefined, direction: Direction): Sort {
   const key = field && field in MEMBER_ORDER ? field : 'NAME';
-  return { key: `${key}:${direction}`, expression: MEMBER_ORDER[key] as string, idExpression: 'u.id', direction };
+  return { key: `${key}:${direction}`, expression: MEMBER_ORDER[key] as Sql, idExpression: USER_ID, direction };
 }
 
 /** The visible members (users holding a role) of several organizations, one page each, in one statement. */
@@ -90,13 +91,13 @@ export function visibleMembersPerOrganization(
   now: string,
 ) {
   const q = visibleQuery(principal, 'user');
-  const query = { columns: USER_COLUMNS, from: MEMBERSHIPS, where: [conditionsOf(q)], params: { ...q.params, _now: now }, parentExpression: 'm.organization_id' };
+  const query = { columns: USER_COLUMNS, from: memberships(now), where: [conditionsOf(q)], parentExpression: MEMBER_ORGANIZATION };
   return fetchPagesPerParent<VisibleUserRow>(db, query, organizationIds, sort, page);
 }
 
 export function countVisibleMembersPerOrganization(db: Database, principal: Principal, organizationIds: readonly string[], now: string) {
   const q = visibleQuery(principal, 'user');
-  const query = { from: MEMBERSHIPS, where: [conditionsOf(q)], params: { ...q.params, _now: now }, parentExpression: 'm.organization_id' };
+  const query = { from: memberships(now), where: [conditionsOf(q)], parentExpression: MEMBER_ORGANIZATION };
   return countRowsPerParent(db, query, organizationIds);
 }
 

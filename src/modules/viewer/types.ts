@@ -6,7 +6,7 @@ import { builder } from '../../schema/builder';
 import { pageRequest, sortOn, toConnection } from '../../schema/connections';
 import { BadUserInputError } from '../../schema/errors';
 import { Organization } from '../organizations/types';
-import { countMemberOrganizations, memberOrganizationsPage, organizationBySlug } from '../organizations/repo';
+import { countMemberOrganizations, memberOrganizationsPage, ORGANIZATION_ID, ORGANIZATION_ORDER, organizationBySlug } from '../organizations/repo';
 import { User } from '../users/types';
 
 const PrincipalKind = builder.enumType('PrincipalKind', {
@@ -47,7 +47,7 @@ Viewer.implement({
       type: Organization,
       description: 'The visible organizations the principal holds permissions in.',
       resolve: (v, args, context) => {
-        const sort = sortOn('o.created_at', 'o.created_at', 'o.id', 'ASC');
+        const sort = sortOn('o.created_at', ORGANIZATION_ORDER['o.created_at'], ORGANIZATION_ID, 'ASC');
         const request = pageRequest(args, sort.key);
         const page = memberOrganizationsPage(context.db, v.principal, sort, request);
         return toConnection(page, request, sort.key, () => countMemberOrganizations(context.db, v.principal));

@@ -11,8 +11,8 @@
 -- values: (none)
 
 -- org_admin (in o-1), a user's key
-l.organization_id = :l_org0
--- values: l_org0 = "o-1"
+l.organization_id = ?
+-- values: "o-1"
 
 -- org_developer (in o-1), a user's key
 0
@@ -55,8 +55,8 @@ l.organization_id = :l_org0
 -- values: (none)
 
 -- the :self reads platform-wide, the org-wide reads in o-1
-((l.actor_user_id = :l_self_user) OR (l.actor_api_key_id = :l_self_key AND l.actor_user_id IS NOT :l_self_user))
--- values: l_self_key = "k-1", l_self_user = "u-1"
+((l.actor_user_id = ?) OR (l.actor_api_key_id = ? AND l.actor_user_id IS NOT ?))
+-- values: "u-1", "k-1", "u-1"
 
 -- org_viewer in 40 organizations
 0

@@ -11,12 +11,12 @@
 -- values: (none)
 
 -- org_admin (in o-1), a user's key
-c.organization_id = :c_org0
--- values: c_org0 = "o-1"
+c.organization_id = ?
+-- values: "o-1"
 
 -- org_developer (in o-1), a user's key
-c.organization_id = :c_org0
--- values: c_org0 = "o-1"
+c.organization_id = ?
+-- values: "o-1"
 
 -- org_operator (in o-1), a user's key
 0
@@ -43,16 +43,16 @@ c.organization_id = :c_org0
 -- values: (none)
 
 -- org_developer in o-1, as the user
-c.organization_id = :c_org0
--- values: c_org0 = "o-1"
+c.organization_id = ?
+-- values: "o-1"
 
 -- api_client in o-1, a key without a user
 0
 -- values: (none)
 
 -- org_developer in o-1 and org_viewer in o-2
-c.organization_id = :c_org0
--- values: c_org0 = "o-1"
+c.organization_id = ?
+-- values: "o-1"
 
 -- the :self reads platform-wide, the org-wide reads in o-1
 0

@@ -11,8 +11,8 @@
 -- values: (none)
 
 -- org_admin (in o-1), a user's key
-o.id = :o_org0
--- values: o_org0 = "o-1"
+o.id = ?
+-- values: "o-1"
 
 -- org_developer (in o-1), a user's key
 0

@@ -1,0 +1,113 @@
+// The `sql` fragments: text and values built together, nested, joined,
+// identifiers from the fixed list only, compiled per engine.
+import { describe, expect, it } from 'vitest';
+import { Database } from '../src/db/connection';
+import { COLUMNS, type Identifier, identifier, TABLES } from '../src/db/identifiers';
+import { fetchPage, type Sort } from '../src/db/keyset';
+import { migrate } from '../src/db/migrate';
+import { compile, POSTGRES, sql } from '../src/db/sql';
+
+describe('a fragment', () => {
+  it('keeps its values out of the text, in order', () => {
+    expect(compile(sql`SELECT * FROM agents a WHERE a.name = ${"x' OR 1"} AND a.status = ${'active'}`)).toEqual({
+      text: 'SELECT * FROM agents a WHERE a.name = ? AND a.status = ?',
+      values: ["x' OR 1", 'active'],
+    });
+  });
+
+  it('inlines a nested fragment with its values where it stands', () => {
+    const inner = sql`a.organization_id = ${'quant'} OR a.created_by_user_id = ${'u-1'}`;
+    const outer = sql`SELECT ${7} AS n WHERE (${inner}) AND a.status = ${null} LIMIT ${10n}`;
+    expect(compile(outer)).toEqual({
+      text: 'SELECT ? AS n WHERE (a.organization_id = ? OR a.created_by_user_id = ?) AND a.status = ? LIMIT ?',
+      values: [7, 'quant', 'u-1', null, 10n],
+    });
+  });
+
+  it('has the same text for the same shape whatever its values', () => {
+    const page = (org: string, limit: number) => sql`SELECT * FROM agents a WHERE a.organization_id = ${org} LIMIT ${limit}`;
+    expect(compile(page('quant', 3)).text).toBe(compile(page('cibc', 50)).text);
+  });
+
+  it('compiles to numbered placeholders for PostgreSQL', () => {
+    const fragment = sql`SELECT * FROM agents a WHERE a.id IN (${sql.join(['a', 'b', 'c'])}) AND ${sql`a.status = ${'active'}`}`;
+    expect(compile(fragment, POSTGRES)).toEqual({
+      text: 'SELECT * FROM agents a WHERE a.id IN ($1, $2, $3) AND a.status = $4',
+      values: ['a', 'b', 'c', 'active'],
+    });
+  });
+
+  it('refuses undefined, and placeholders written in its own text', () => {
+    expect(() => sql`a.id = ${undefined as unknown as string}`).toThrow(/undefined/);
+    expect(() => sql`a.id = ?`).toThrow(/placeholder/);
+    expect(() => sql`a.id = :id`).toThrow(/placeholder/);
+    expect(() => sql`a.id = $1`).toThrow(/placeholder/);
+    expect(() => sql`CAST(a.day AS TEXT) || 'T00:00:00'`).not.toThrow();
+  });
+});
+
+describe('sql.join', () => {
+  it('joins fragments and values with a separator, and nothing into an empty fragment', () => {
+    const conditions = [sql`a.status = ${'active'}`, sql`a.environment = ${'dev'}`, sql`a.is_system_agent = 0`];
+    expect(compile(sql`WHERE ${sql.join(conditions, sql` AND `)}`)).toEqual({
+      text: 'WHERE a.status = ? AND a.environment = ? AND a.is_system_agent = 0',
+      values: ['active', 'dev'],
+    });
+    expect(compile(sql.join([1, 2, sql`3`]))).toEqual({ text: '?, ?, 3', values: [1, 2] });
+    expect(compile(sql.join([], sql` OR `))).toEqual({ text: '', values: [] });
+  });
+});
+
+describe('sql.ident', () => {
+  it('interpolates known tables, columns and aliases, dotted', () => {
+    expect(compile(sql`SELECT ${sql.ident('a', 'id')} FROM ${sql.ident('agents')} ${sql.ident('a')}`).text).toBe('SELECT a.id FROM agents a');
+    expect(sql.ident('a', 'id')).toBe(sql.ident('a', 'id'));
+  });
+
+  it('refuses any other name', () => {
+    expect(() => identifier('agents; DROP TABLE agents')).toThrow(/not a known SQL identifier/);
+    expect(() => identifier('password_hash')).toThrow(/not a known SQL identifier/);
+    // A cast gets past the type, not past the list.
+    expect(() => sql.ident('a', 'password_hash' as Identifier)).toThrow(/not a known identifier/);
+  });
+
+  it('lists only tables and columns the schema has', () => {
+    const db = new Database(':memory:');
+    migrate(db);
+    const tables = new Set(db.all<{ name: string }>("SELECT name FROM sqlite_schema WHERE type = 'table'").map((row) => row.name));
+    expect(TABLES.filter((table) => !tables.has(table))).toEqual([]);
+    const columns = new Set(['rowid']);
+    for (const table of tables) for (const row of db.all<{ name: string }>('SELECT name FROM pragma_table_info(?)', [table])) columns.add(row.name);
+    expect(COLUMNS.filter((column) => !columns.has(column))).toEqual([]);
+    db.close();
+  });
+});
+
+describe('a Database', () => {
+  it('runs a fragment as a prepared statement with its values bound', () => {
+    const db = new Database(':memory:');
+    const twice = (n: number) => db.get<{ n: number }>(sql`SELECT ${n} * 2 AS n`)?.n;
+    expect([twice(2), twice(21)]).toEqual([4, 42]);
+    db.close();
+  });
+
+  it('prepares one statement for every page of the same shape, whatever its values', () => {
+    const db = new Database(':memory:');
+    migrate(db);
+    const texts = new Set<string>();
+    db.observer = (text) => texts.add(text);
+    const sort: Sort = { key: 'slug:ASC', expression: sql`o.slug`, idExpression: sql`o.id`, direction: 'ASC' };
+    const query = (organizations: string[]) => ({
+      columns: sql`o.*`,
+      from: sql`organizations o`,
+      where: [sql`o.tier = ${'pro'}`],
+      arms: organizations.map((id) => sql`o.id = ${id}`),
+    });
+    fetchPage(db, query(['quant', 'cibc']), sort, { limit: 5, backward: false, from: { value: 'a', id: 'b' } });
+    fetchPage(db, query(['x', 'y']), sort, { limit: 50, backward: false, from: { value: 'c', id: 'd' } });
+    expect(texts.size).toBe(1);
+    fetchPage(db, query(['x', 'y', 'z']), sort, { limit: 50, backward: false, from: null });
+    expect(texts.size).toBe(2);
+    db.close();
+  });
+});
