@@ -23,6 +23,7 @@ const configSchema = z.object({
   FOUNDRY_SEED_SAMPLE_DATA: flag.default(true),
   FOUNDRY_WORKERS: z.coerce.number().int().min(1).max(MAX_WORKERS).optional(),
   FOUNDRY_DIAGNOSTICS: flag.default(false),
+  MAX_REQUEST_BODY_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(4 * 1024 * 1024),
 });
 
 export type Config = {
@@ -40,6 +41,8 @@ export type Config = {
   /** Processes serving HTTP; 1 means no cluster at all. */
   workers: number;
   diagnostics: boolean;
+  /** Larger request bodies are refused with 413 before they are read. */
+  maxRequestBodyBytes: number;
 };
 
 export class ConfigError extends Error {}
@@ -65,6 +68,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     seedSampleData: c.FOUNDRY_SEED_SAMPLE_DATA,
     workers: c.FOUNDRY_WORKERS ?? defaultWorkers(c.NODE_ENV),
     diagnostics: c.FOUNDRY_DIAGNOSTICS,
+    maxRequestBodyBytes: c.MAX_REQUEST_BODY_BYTES,
   };
 }
 

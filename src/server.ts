@@ -13,6 +13,7 @@ import { useContractErrorCodes } from './plugins/use-contract-error-codes';
 import { useDatabaseReadiness } from './plugins/use-database-readiness';
 import { logInternalError, useMaskInternalErrors } from './plugins/use-mask-internal-errors';
 import { usePageBudget } from './plugins/use-page-budget';
+import { useRequestBodyLimit } from './plugins/use-request-body-limit';
 import { useQueryLimits } from './plugins/use-query-limits';
 import { useSqlStats } from './plugins/use-sql-stats';
 import { useStableErrorOrder } from './plugins/use-stable-error-order';
@@ -36,6 +37,8 @@ export function createGraphQLHandler(services: AppServices) {
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/health',
     landingPage: false,
+    // Replaced by useRequestBodyLimit, which skips Yoga's per-request stream wrapper when Content-Length is known.
+    maxRequestBodySize: false,
     logging: {
       debug: (...args) => logger.debug(args.map(String).join(' ')),
       info: (...args) => logger.info(args.map(String).join(' ')),
@@ -68,6 +71,8 @@ export function createGraphQLHandler(services: AppServices) {
       // Compiles each validated document to a function once (cached with Yoga's parsed documents).
       useGraphQlJit() as Plugin,
       ...(config.sqlStats ? [useSqlStats()] : []),
+      // Last: it limits whichever request parser the plugins before it chose.
+      useRequestBodyLimit({ maxBytes: config.maxRequestBodyBytes }),
     ],
     context: async ({ req }): Promise<Context> => {
       const facts = requests.get(req);
