@@ -24,6 +24,9 @@ export function withSqlStats<T>(stats: SqlStats, fn: () => T): T {
 /** Told of every statement run through a Database (diagnostics, plan tests); never on the hot path unless set. */
 export type StatementObserver = (sql: string, params: SqlParams, ms: number) => void;
 
+/** Prepared statements kept per connection; shapes beyond it are prepared again when they return. */
+const MAX_STATEMENTS = 2_000;
+
 export class Database {
   readonly raw: BetterSqlite3.Database;
   private readonly statements = new Map<string, BetterSqlite3.Statement>();
@@ -43,6 +46,10 @@ export class Database {
   /** A prepared statement, compiled once per distinct SQL text. */
   statement(sql: string): BetterSqlite3.Statement {
     let statement = this.statements.get(sql);
+    if (!statement && this.statements.size >= MAX_STATEMENTS) {
+      // The oldest-prepared statement goes: the cache stays bounded however many shapes queries take.
+      this.statements.delete(this.statements.keys().next().value as string);
+    }
     if (!statement) {
       statement = this.raw.prepare(sql);
       this.statements.set(sql, statement);

@@ -37,6 +37,27 @@ export const COLUMNS = [
   'day',
   'model',
   'provider',
+  // Columns a page may leave out when a query asks for none of their fields (ListSpec.projection).
+  'name',
+  'display_name',
+  'description',
+  'version',
+  'status',
+  'environment',
+  'tags',
+  'config',
+  'is_system_agent',
+  'published_at',
+  'created_at',
+  'updated_at',
+  'metadata',
+  'started_at',
+  'ended_at',
+  'prompt_tokens',
+  'completion_tokens',
+  'total_tokens',
+  'cost_nano_usd',
+  'latency_ms',
 ] as const;
 
 /** Table aliases: each resource's (see the access policy), and those of a resource read inside another's condition. */

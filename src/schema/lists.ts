@@ -10,9 +10,11 @@ import { countRowsInChunks, countRowsPerParentInChunks } from '../db/counts';
 import { type Direction, fetchIndexedPagesPerParent, fetchPage, idsCondition, type Sort } from '../db/keyset';
 import type { Identifier } from '../db/identifiers';
 import { type Sql, sql } from '../db/sql';
+import type { GraphQLResolveInfo } from 'graphql';
 import { builder } from './builder';
 import { type Connection, type ConnectionArgs, OrderDirection, pageRequest, sortOn, toConnection, toConnections } from './connections';
 import type { Context } from './context';
+import { type Projection, projectedColumns } from './projection';
 
 export type ListedResource = Exclude<Resource, 'user'>;
 
@@ -23,6 +25,8 @@ export type ListSpec = {
   /** orderBy fields: the GraphQL enum name to its SQL expression on the resource's alias. */
   orderFields: Record<string, Sql>;
   defaultOrder: { field: string; direction: Direction };
+  /** Which columns a page may leave out when the query selects none of the node fields that read them. */
+  projection?: Projection;
 };
 
 /** Conditions a filter or a parent adds: fixed SQL, each fragment carrying its values. */
@@ -50,6 +54,14 @@ function keyOf(narrowing: Narrowing): string {
   return JSON.stringify(narrowing.map(({ parts, values }) => [parts, values]));
 }
 
+/** What a page needs to know of its field's selection (a resolver's info). */
+export type SelectionInfo = Pick<GraphQLResolveInfo, 'fieldNodes' | 'fragments'>;
+
+/** The select list of a page: the spec's projection for the fields selected, or every column. */
+function columnsFor(spec: ListSpec, info: SelectionInfo | undefined): Sql {
+  return projectedColumns(spec.projection, spec.resource, (name) => columnOf(spec.resource, name), spec.columns, info);
+}
+
 /** One page of the visible rows, with totalCount counted only when asked for. */
 export function listPage<Row extends { id: SqlValue }>(
   context: Context,
@@ -57,11 +69,12 @@ export function listPage<Row extends { id: SqlValue }>(
   spec: ListSpec,
   args: ListArgs,
   narrowing: Narrowing = NO_NARROWING,
+  info?: SelectionInfo,
 ): Connection<Row> {
   const sort = sortOf(spec, args.orderBy);
   const request = pageRequest(args, sort.key);
   const query = baseQuery(principal, spec, narrowing);
-  const page = fetchPage<Row>(context.db, { columns: spec.columns, ...query }, sort, request);
+  const page = fetchPage<Row>(context.db, { columns: columnsFor(spec, info), ...query }, sort, request);
   // Counted along the default order's index, which every access arm has.
   return toConnection(page, request, sort.key, () => countRowsInChunks(context.db, query, sortOf(spec, null)));
 }
@@ -79,12 +92,14 @@ export async function listPagesPerParent<Row extends { id: SqlValue }>(
   parentIds: readonly string[],
   args: ListArgs,
   narrowing: Narrowing = NO_NARROWING,
+  info?: SelectionInfo,
 ): Promise<Connection<Row>[]> {
   const sort = sortOf(spec, args.orderBy);
   const request = pageRequest(args, sort.key);
   const query = baseQuery(principal, spec, narrowing);
   const parentExpression = columnOf(spec.resource, parentColumn);
-  const pages = await fetchIndexedPagesPerParent<Row>(context.db, { columns: spec.columns, parentColumn: parentExpression, ...query }, parentIds, sort, request);
+  const columns = columnsFor(spec, info);
+  const pages = await fetchIndexedPagesPerParent<Row>(context.db, { columns, parentColumn: parentExpression, ...query }, parentIds, sort, request);
   const counts = context.loaders.get<number>(
     `count:${spec.resource}:${parentColumn}:${keyOf(narrowing)}`,
     async (ids) => {

@@ -39,6 +39,25 @@ export const AGENTS: ListSpec = {
     PUBLISHED_AT: sql`coalesce(a.published_at, '')`,
   },
   defaultOrder: { field: 'CREATED_AT', direction: 'ASC' },
+  // The fields of Agent (modules/agents/types.ts) that read each column; fields other modules add read the id.
+  projection: {
+    keep: ['id', 'organization_id', 'created_by_user_id', 'created_by_api_key_id'],
+    optional: {
+      domain_id: ['domain'],
+      name: ['name'],
+      display_name: ['displayName'],
+      description: ['description'],
+      version: ['version'],
+      status: ['status'],
+      environment: ['environment'],
+      tags: ['tags'],
+      config: ['config'],
+      is_system_agent: ['isSystemAgent'],
+      published_at: ['publishedAt'],
+      created_at: ['createdAt'],
+      updated_at: ['updatedAt'],
+    },
+  },
 };
 
 export type AgentFilter = {

@@ -3,7 +3,7 @@ import { canSee } from '../../auth/policy';
 import { builder } from '../../schema/builder';
 import { type Context, readerOf } from '../../schema/context';
 import { Environment } from '../../schema/enums';
-import { type FilteredListArgs, listPage, listPagesPerParent, orderInput, visibleByIds } from '../../schema/lists';
+import { type FilteredListArgs, listPage, listPagesPerParent, orderInput, type SelectionInfo, visibleByIds } from '../../schema/lists';
 import { Domain } from '../domains/types';
 import { Organization } from '../organizations/types';
 import { User } from '../users/types';
@@ -86,8 +86,8 @@ const agentsOf = (parentColumn: 'organization_id' | 'domain_id') => ({
   type: AgentConnection,
   byPath: true as const,
   description: 'The agents the principal may see.',
-  load: async (ids: string[], context: Context, args: FilteredListArgs<AgentFilter>) =>
-    listPagesPerParent<AgentRow>(context, readerOf(context), AGENTS, parentColumn, ids, args, agentFilter(args.filter)),
+  load: async (ids: string[], context: Context, args: FilteredListArgs<AgentFilter>, info: SelectionInfo) =>
+    listPagesPerParent<AgentRow>(context, readerOf(context), AGENTS, parentColumn, ids, args, agentFilter(args.filter), info),
 });
 
 builder.objectFields(Organization, (t) => ({
@@ -127,6 +127,6 @@ builder.queryFields((t) => ({
     description: 'The agents the principal may see, across its organizations.',
     authScopes: { authenticated: true },
     args: { ...t.arg.connectionArgs(), orderBy: t.arg({ type: AgentOrder }), filter: t.arg({ type: AgentFilterInput }) },
-    resolve: (_root, args, context) => listPage<AgentRow>(context, context.principal, AGENTS, args, agentFilter(args.filter)),
+    resolve: (_root, args, context, info) => listPage<AgentRow>(context, context.principal, AGENTS, args, agentFilter(args.filter), info),
   }),
 }));

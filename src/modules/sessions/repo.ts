@@ -23,6 +23,18 @@ export const SESSIONS: ListSpec = {
   columns: sql`s.*`,
   orderFields: { STARTED_AT: sql`s.started_at`, ENDED_AT: sql`coalesce(s.ended_at, '')` },
   defaultOrder: { field: 'STARTED_AT', direction: 'DESC' },
+  // The fields of Session (modules/sessions/types.ts) that read each column; fields other modules add read the id.
+  projection: {
+    keep: ['id', 'organization_id', 'started_by_user_id', 'started_by_api_key_id'],
+    optional: {
+      agent_id: ['agent'],
+      instance_id: ['instance'],
+      status: ['status'],
+      metadata: ['metadata'],
+      started_at: ['startedAt'],
+      ended_at: ['endedAt'],
+    },
+  },
 };
 
 export type SessionFilter = {

@@ -2,7 +2,7 @@
 import { canSee } from '../../auth/policy';
 import { builder } from '../../schema/builder';
 import { type Context, readerOf } from '../../schema/context';
-import { type FilteredListArgs, listPage, listPagesPerParent, orderInput, visibleByIds } from '../../schema/lists';
+import { type FilteredListArgs, listPage, listPagesPerParent, orderInput, type SelectionInfo, visibleByIds } from '../../schema/lists';
 import { Agent } from '../agents/types';
 import { Instance } from '../instances/types';
 import { Organization } from '../organizations/types';
@@ -59,8 +59,8 @@ const sessionsOf = (parentColumn: 'organization_id' | 'agent_id' | 'instance_id'
   type: SessionConnection,
   byPath: true as const,
   description: 'The sessions the principal may see, newest first unless ordered otherwise.',
-  load: async (ids: string[], context: Context, args: FilteredListArgs<SessionFilter>) =>
-    listPagesPerParent<SessionRow>(context, readerOf(context), SESSIONS, parentColumn, ids, args, sessionFilter(args.filter)),
+  load: async (ids: string[], context: Context, args: FilteredListArgs<SessionFilter>, info: SelectionInfo) =>
+    listPagesPerParent<SessionRow>(context, readerOf(context), SESSIONS, parentColumn, ids, args, sessionFilter(args.filter), info),
 });
 
 builder.objectFields(Organization, (t) => ({
@@ -96,6 +96,6 @@ builder.queryFields((t) => ({
     description: 'The sessions the principal may see, across its organizations.',
     authScopes: { authenticated: true },
     args: { ...t.arg.connectionArgs(), orderBy: t.arg({ type: SessionOrder }), filter: t.arg({ type: SessionFilterInput }) },
-    resolve: (_root, args, context) => listPage<SessionRow>(context, context.principal, SESSIONS, args, sessionFilter(args.filter)),
+    resolve: (_root, args, context, info) => listPage<SessionRow>(context, context.principal, SESSIONS, args, sessionFilter(args.filter), info),
   }),
 }));

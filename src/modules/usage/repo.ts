@@ -38,6 +38,22 @@ export const USAGE: ListSpec = {
   columns: sql`lu.*`,
   orderFields: { CREATED_AT: sql`lu.created_at` },
   defaultOrder: { field: 'CREATED_AT', direction: 'DESC' },
+  // The fields of LlmUsageRecord (modules/usage/types.ts) that read each column.
+  projection: {
+    keep: ['id', 'organization_id', 'user_id', 'api_key_id'],
+    optional: {
+      agent_id: ['agent'],
+      session_id: ['session'],
+      provider: ['provider'],
+      model: ['model'],
+      prompt_tokens: ['promptTokens'],
+      completion_tokens: ['completionTokens'],
+      total_tokens: ['totalTokens'],
+      cost_nano_usd: ['costUsd'],
+      latency_ms: ['latencyMs'],
+      created_at: ['createdAt'],
+    },
+  },
 };
 
 export type UsageFilter = {

@@ -5,7 +5,7 @@ import { builder } from '../../schema/builder';
 import { type Context, readerOf } from '../../schema/context';
 import { type ConnectionArgs, pageRequest, toConnections } from '../../schema/connections';
 import { BadUserInputError } from '../../schema/errors';
-import { type FilteredListArgs, listPagesPerParent, orderInput, visibleByIds } from '../../schema/lists';
+import { type FilteredListArgs, listPagesPerParent, orderInput, type SelectionInfo, visibleByIds } from '../../schema/lists';
 import { formatNanoUsd } from '../../schema/money';
 import { Agent } from '../agents/types';
 import { visibleOrganizationsByIds } from '../organizations/repo';
@@ -66,8 +66,8 @@ const usageOf = (parentColumn: 'organization_id' | 'session_id' | 'agent_id') =>
   type: LlmUsageConnection,
   byPath: true as const,
   description: 'LLM usage records the principal may see (with llm:quota:read:self, only its own).',
-  load: async (ids: string[], context: Context, args: FilteredListArgs<UsageFilter>) =>
-    listPagesPerParent<UsageRow>(context, readerOf(context), USAGE, parentColumn, ids, args, usageFilter(args.filter)),
+  load: async (ids: string[], context: Context, args: FilteredListArgs<UsageFilter>, info: SelectionInfo) =>
+    listPagesPerParent<UsageRow>(context, readerOf(context), USAGE, parentColumn, ids, args, usageFilter(args.filter), info),
 });
 
 // Totals of visible usage per session, batched.
