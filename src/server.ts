@@ -12,6 +12,7 @@ import { useAuthenticationGate } from './plugins/use-authentication-gate';
 import { useContractErrorCodes } from './plugins/use-contract-error-codes';
 import { useDatabaseReadiness } from './plugins/use-database-readiness';
 import { logInternalError, useMaskInternalErrors } from './plugins/use-mask-internal-errors';
+import { renderOfflineGraphiQL, useOfflineGraphiQL } from './plugins/use-offline-graphiql';
 import { usePageBudget } from './plugins/use-page-budget';
 import { useRequestBodyLimit } from './plugins/use-request-body-limit';
 import { useQueryLimits } from './plugins/use-query-limits';
@@ -51,6 +52,8 @@ export function createGraphQLHandler(services: AppServices) {
       headers: JSON.stringify({ Authorization: 'Bearer <paste an API key>' }, null, 2),
       defaultQuery: '{\n  viewer {\n    principal { kind name }\n    organizations { edges { node { slug name } } }\n  }\n}\n',
     },
+    // Served from this origin, never a CDN: see use-offline-graphiql.ts.
+    renderGraphiQL: renderOfflineGraphiQL,
     maskedErrors: {
       isDev: false,
       maskError: (error) => {
@@ -61,6 +64,7 @@ export function createGraphQLHandler(services: AppServices) {
       },
     },
     plugins: [
+      useOfflineGraphiQL(),
       useDatabaseReadiness({ db }),
       ...useQueryLimits({ production: config.env === 'production' }),
       usePageBudget(),
