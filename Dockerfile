@@ -17,7 +17,9 @@ RUN npm run build \
 
 FROM node:20-bookworm-slim
 # production: FOUNDRY_WORKERS defaults to one cluster worker per core the container sees.
+# MALLOC_ARENA_MAX: two glibc malloc arenas instead of eight per core keep a worker's RSS some 20-40 MiB lower.
 ENV NODE_ENV=production \
+    MALLOC_ARENA_MAX=2 \
     HOST=0.0.0.0 \
     PORT=4000 \
     DATABASE_PATH=/app/data/foundry.db

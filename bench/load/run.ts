@@ -69,6 +69,8 @@ async function startTargets(prepared: Prepared): Promise<{ gateway: Target; floo
     HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'production', FOUNDRY_SEED_SAMPLE_DATA: 'false', FOUNDRY_SQL_STATS: 'false',
     // One process unless asked: production would otherwise default to one worker per core.
     FOUNDRY_DIAGNOSTICS: '1', FOUNDRY_WORKERS: process.env.FOUNDRY_WORKERS ?? '1',
+    // glibc's malloc arenas, as npm start and the Dockerfile set them (unless the caller says otherwise).
+    MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2',
   };
   const gateway: Target = { name: 'gateway', url: `http://127.0.0.1:${gatewayPort}`, child: startNode(ROOT, 'dist/main.js', gatewayEnv, GATEWAY_NODE_ARGS) };
   await waitForHealth(gateway.url, gateway.child);
