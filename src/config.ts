@@ -23,6 +23,9 @@ const configSchema = z.object({
   FOUNDRY_SEED_SAMPLE_DATA: flag.default(true),
   FOUNDRY_WORKERS: z.coerce.number().int().min(1).max(MAX_WORKERS).optional(),
   FOUNDRY_DIAGNOSTICS: flag.default(false),
+  // A guessable token would publish the metrics to anyone: at least 16 characters.
+  METRICS_TOKEN: z.string().min(16).optional(),
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
 });
 
 export type Config = {
@@ -40,6 +43,8 @@ export type Config = {
   /** Processes serving HTTP; 1 means no cluster at all. */
   workers: number;
   diagnostics: boolean;
+  /** GET /metrics: on the public port with this bearer token, and/or on its own port; null when neither is set. */
+  metrics: { token: string | null; port: number | null } | null;
 };
 
 export class ConfigError extends Error {}
@@ -65,6 +70,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     seedSampleData: c.FOUNDRY_SEED_SAMPLE_DATA,
     workers: c.FOUNDRY_WORKERS ?? defaultWorkers(c.NODE_ENV),
     diagnostics: c.FOUNDRY_DIAGNOSTICS,
+    metrics:
+      c.METRICS_TOKEN === undefined && c.METRICS_PORT === undefined
+        ? null
+        : { token: c.METRICS_TOKEN ?? null, port: c.METRICS_PORT ?? null },
   };
 }
 
