@@ -8,6 +8,7 @@ import { PrincipalCache } from './auth/principalCache';
 import type { Config } from './config';
 import { Database } from './db/connection';
 import { migrate, type MigrationResult } from './db/migrate';
+import { GatewayMetrics } from './metrics';
 import { prepareApiKey, storeApiKey } from './modules/apiKeys/issue';
 import { appendLocalAuditEntry } from './modules/auditLog/repo';
 import type { AppServices } from './schema/context';
@@ -27,7 +28,7 @@ export async function bootstrap(config: Config, logger: Logger = createLogger(co
 
 /** The services of a process that serves a database someone else prepared (a cluster worker). */
 export function connect(config: Config, logger: Logger): AppServices {
-  return createServices(config, logger, new Database(config.databasePath));
+  return createServices(config, logger, new Database(config.databasePath), { clusterWorker: true });
 }
 
 /** Migrates and seeds the file, and on a new one issues the first platform_owner key; once per gateway. */
@@ -70,14 +71,17 @@ export async function prepareDatabase(config: Config): Promise<PreparedDatabase>
  * The per-process caches stay true without messages between processes: the
  * principal cache checks the database's security epoch on every request.
  */
-function createServices(config: Config, logger: Logger, db: Database): AppServices {
+function createServices(config: Config, logger: Logger, db: Database, { clusterWorker = false } = {}): AppServices {
   db.checkpointInBackground((code) => logger.warn({ code }, 'background WAL checkpoint failed'));
+  const principals = new PrincipalCache(config.apiKeyCacheTtlMs);
   return {
     config,
     db,
     logger,
     keyCache: new ApiKeyVerificationCache(config.apiKeyCacheTtlMs),
-    principals: new PrincipalCache(config.apiKeyCacheTtlMs),
+    principals,
     keyUse: new ApiKeyUseRecorder(db),
+    // Only kept when /metrics is served somewhere (METRICS_TOKEN or METRICS_PORT).
+    metrics: config.metrics ? new GatewayMetrics({ databasePath: config.databasePath, principals }, { clusterWorker }) : null,
   };
 }

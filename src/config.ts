@@ -24,6 +24,9 @@ const configSchema = z.object({
   FOUNDRY_WORKERS: z.coerce.number().int().min(1).max(MAX_WORKERS).optional(),
   FOUNDRY_DIAGNOSTICS: flag.default(false),
   MAX_REQUEST_BODY_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(4 * 1024 * 1024),
+  // A guessable token would publish the metrics to anyone: at least 16 characters.
+  METRICS_TOKEN: z.string().min(16).optional(),
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
 });
 
 export type Config = {
@@ -43,6 +46,8 @@ export type Config = {
   diagnostics: boolean;
   /** Larger request bodies are refused with 413 before they are read. */
   maxRequestBodyBytes: number;
+  /** GET /metrics: on the public port with this bearer token, and/or on its own port; null when neither is set. */
+  metrics: { token: string | null; port: number | null } | null;
 };
 
 export class ConfigError extends Error {}
@@ -69,6 +74,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     workers: c.FOUNDRY_WORKERS ?? defaultWorkers(c.NODE_ENV),
     diagnostics: c.FOUNDRY_DIAGNOSTICS,
     maxRequestBodyBytes: c.MAX_REQUEST_BODY_BYTES,
+    metrics:
+      c.METRICS_TOKEN === undefined && c.METRICS_PORT === undefined
+        ? null
+        : { token: c.METRICS_TOKEN ?? null, port: c.METRICS_PORT ?? null },
   };
 }
 

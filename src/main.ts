@@ -3,9 +3,11 @@ import cluster from 'node:cluster';
 import { createServer } from 'node:http';
 import type { Logger } from 'pino';
 import { bootstrap, connect, createLogger, type PreparedDatabase, prepareDatabase } from './bootstrap';
+import { workerScrape } from './cluster/metrics';
 import { runPrimary } from './cluster/primary';
 import { type Config, ConfigError, loadConfig } from './config';
 import { installDiagnostics } from './diagnostics';
+import { listenForMetrics } from './metricsServer';
 import type { AppServices } from './schema/context';
 import { createGraphQLHandler } from './server';
 
@@ -46,7 +48,14 @@ function announce(config: Config, logger: Logger, { migration, firstApiKey }: Om
 function serve(services: AppServices, workerId: number | null): void {
   const { config, logger } = services;
   installDiagnostics(services);
-  const handle = createGraphQLHandler(services);
+  const { metrics } = services;
+  // In a cluster the primary serves METRICS_PORT, and a scrape on the public port is answered with every worker's metrics.
+  const handle = createGraphQLHandler(services, workerId !== null && metrics ? { scrape: workerScrape() } : {});
+  const metricsPort = config.metrics?.port ?? null;
+  const metricsServer =
+    workerId === null && metrics && metricsPort !== null
+      ? listenForMetrics(config.host, metricsPort, config.metrics?.token ?? null, metrics.scrape, logger)
+      : null;
   const server = createServer((req, res) => {
     if (workerId !== null) res.setHeader('x-foundry-worker', String(workerId));
     handle(req, res).catch((error: unknown) => {
@@ -75,6 +84,7 @@ function serve(services: AppServices, workerId: number | null): void {
       server.closeAllConnections();
     }, config.shutdownTimeoutMs);
     force.unref();
+    metricsServer?.close();
     server.close(() => {
       services.keyUse.flush();
       void services.db.stopBackgroundCheckpoints().finally(() => {

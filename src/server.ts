@@ -1,37 +1,44 @@
 // Builds the HTTP handler: the Yoga app on /graphql with its plugins
-// (src/plugins/use-*.ts), and Yoga's /health and /ready checks.
-// No listen here, so that tests and main.ts share exactly this code.
+// (src/plugins/use-*.ts), Yoga's /health and /ready checks, and /metrics when
+// METRICS_TOKEN alone is set. No listen here, so that tests and main.ts share
+// exactly this code.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GraphQLError } from 'graphql';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import { useGraphQlJit } from '@envelop/graphql-jit';
 import { authenticate, bearerToken } from './auth/authenticate';
-import { type SqlStats, withSqlStats } from './db/connection';
 import { useAuthenticationGate } from './plugins/use-authentication-gate';
 import { useContractErrorCodes } from './plugins/use-contract-error-codes';
 import { useDatabaseReadiness } from './plugins/use-database-readiness';
 import { logInternalError, useMaskInternalErrors } from './plugins/use-mask-internal-errors';
 import { renderOfflineGraphiQL, useOfflineGraphiQL } from './plugins/use-offline-graphiql';
+import { type Scrape, useMetricsEndpoint } from './plugins/use-metrics-endpoint';
 import { usePageBudget } from './plugins/use-page-budget';
 import { useRequestBodyLimit } from './plugins/use-request-body-limit';
 import { useQueryLimits } from './plugins/use-query-limits';
+import { useRequestRecord } from './plugins/use-request-record';
 import { useSqlStats } from './plugins/use-sql-stats';
 import { useStableErrorOrder } from './plugins/use-stable-error-order';
 import type { AppServices, Context } from './schema/context';
 import { internalError, isGraphQLError, isSafeError, withContractCode } from './schema/errors';
 import { schema } from './schema/index';
 import { RequestLoaders } from './schema/loaders';
+import { finishRequest, newRequestRecord, type RequestRecord } from './requestRecord';
 
 type ServerContext = { req: IncomingMessage; res: ServerResponse };
-/** What the HTTP layer knows of a request before Yoga builds its context. */
-type RequestFacts = { requestId: string; sqlStats: SqlStats | null };
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-export function createGraphQLHandler(services: AppServices) {
-  const { config, db, logger } = services;
-  const requests = new WeakMap<IncomingMessage, RequestFacts>();
+/**
+ * `scrape` reads the metrics a /metrics request on this port answers with
+ * (the cluster's, in a worker); this process's own registry unless given.
+ */
+export function createGraphQLHandler(services: AppServices, { scrape }: { scrape?: Scrape } = {}) {
+  const { config, db, logger, metrics } = services;
+  const requests = new WeakMap<IncomingMessage, RequestRecord>();
+  const recordOf = (req: IncomingMessage) => requests.get(req);
+  const metricsToken = config.metrics?.port === null ? config.metrics.token : null;
 
   const yoga = createYoga<ServerContext, Context>({
     schema,
@@ -65,12 +72,16 @@ export function createGraphQLHandler(services: AppServices) {
     },
     plugins: [
       useOfflineGraphiQL(),
+      ...(metricsToken !== null && metrics
+        ? [useMetricsEndpoint({ token: metricsToken, scrape: scrape ?? metrics.scrape })]
+        : []),
+      useRequestRecord({ recordOf }),
       useDatabaseReadiness({ db }),
       ...useQueryLimits({ production: config.env === 'production' }),
       usePageBudget(),
       useContractErrorCodes(),
       useAuthenticationGate({ production: config.env === 'production' }),
-      useMaskInternalErrors({ logger }),
+      useMaskInternalErrors(),
       useStableErrorOrder(),
       // Compiles each validated document to a function once (cached with Yoga's parsed documents).
       useGraphQlJit() as Plugin,
@@ -79,17 +90,22 @@ export function createGraphQLHandler(services: AppServices) {
       useRequestBodyLimit({ maxBytes: config.maxRequestBodyBytes }),
     ],
     context: async ({ req }): Promise<Context> => {
-      const facts = requests.get(req);
+      const record = requests.get(req) ?? newRequestRecord(randomUUID());
       const token = bearerToken(req.headers.authorization);
-      const principal = token ? await authenticate(services, token) : null;
-      return {
+      const context: Context = {
         ...services,
-        principal,
-        requestId: facts?.requestId ?? randomUUID(),
-        sqlStats: facts?.sqlStats ?? null,
+        // Every statement of the request runs through its view of the database, which counts them.
+        db: db.forRequest(record.sql, config.sqlStats),
+        principal: null,
+        requestId: record.requestId,
+        sqlStats: config.sqlStats ? record.sql : null,
+        record,
         clientAddress: req.socket.remoteAddress ?? null,
         loaders: new RequestLoaders(),
       };
+      if (token) context.principal = await authenticate(context, token);
+      record.principalId = context.principal?.id ?? null;
+      return context;
     },
   });
 
@@ -97,10 +113,9 @@ export function createGraphQLHandler(services: AppServices) {
     const presented = req.headers['x-request-id'];
     const requestId = typeof presented === 'string' && REQUEST_ID.test(presented) ? presented : randomUUID();
     res.setHeader('x-request-id', requestId);
-    const sqlStats = config.sqlStats ? { statements: 0, ms: 0 } : null;
-    requests.set(req, { requestId, sqlStats });
-    // Counting statements needs async context tracking, which taxes every
-    // promise; it is only switched on with FOUNDRY_SQL_STATS.
-    await (sqlStats ? withSqlStats(sqlStats, () => yoga(req, res)) : yoga(req, res));
+    const record = newRequestRecord(requestId);
+    requests.set(req, record);
+    await yoga(req, res);
+    finishRequest(logger, metrics, record, res.statusCode);
   };
 }

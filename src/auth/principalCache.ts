@@ -16,6 +16,9 @@ export function securityEpoch(db: Database): number {
 export class PrincipalCache {
   private readonly entries = new Map<string, Entry>();
   private epoch: number | null = null;
+  /** Lookups answered from memory and not, since the process started (read by src/metrics.ts). */
+  hits = 0;
+  misses = 0;
 
   constructor(
     private readonly ttlMs: number,
@@ -32,11 +35,16 @@ export class PrincipalCache {
 
   get(fingerprint: string, now: number): Principal | null {
     const entry = this.entries.get(fingerprint);
-    if (!entry) return null;
-    if (entry.expiresAt <= now) {
-      this.entries.delete(fingerprint);
+    if (!entry) {
+      this.misses += 1;
       return null;
     }
+    if (entry.expiresAt <= now) {
+      this.entries.delete(fingerprint);
+      this.misses += 1;
+      return null;
+    }
+    this.hits += 1;
     return entry.principal;
   }
 

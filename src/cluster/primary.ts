@@ -2,6 +2,8 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
+import { listenForMetrics } from '../metricsServer';
+import { answerMetricsRequest, primaryScrape } from './metrics';
 import { DiagnosticsRelay, isDiagnosticsMessage } from './relays';
 
 /** A worker that lived less than this before dying counts as a crash loop: its restart waits longer each time. */
@@ -18,6 +20,9 @@ export function runPrimary(config: Config, logger: Logger): void {
     () => [...alive.values()].map(({ worker }) => worker).filter((worker) => serving.has(worker.id) && worker.isConnected()),
     answerParent,
   );
+  const scrape = config.metrics ? primaryScrape() : null;
+  const metricsServer =
+    scrape && config.metrics?.port != null ? listenForMetrics(config.host, config.metrics.port, config.metrics.token, scrape, logger) : null;
   const restarts = new Set<NodeJS.Timeout>();
   let restartDelay = FIRST_RESTART_DELAY_MS;
   let announced = false;
@@ -30,6 +35,7 @@ export function runPrimary(config: Config, logger: Logger): void {
     worker.on('error', (error: Error) => logger.error({ worker: worker.id, err: error.message }, 'worker channel error'));
     worker.on('message', (message: unknown) => {
       if (isDiagnosticsMessage(message)) diagnostics.receive(worker, message);
+      else if (scrape) answerMetricsRequest(scrape, worker, message);
     });
   };
 
@@ -75,6 +81,7 @@ export function runPrimary(config: Config, logger: Logger): void {
     if (stopping) return;
     stopping = true;
     logger.info({ signal, workers: serving.size }, 'shutting down: stopping the workers');
+    metricsServer?.close();
     for (const timer of restarts) clearTimeout(timer);
     if (alive.size === 0) return stopped();
     for (const { worker } of alive.values()) worker.process.kill(signal);

@@ -1,6 +1,5 @@
 // The one place a SQLite connection is opened and configured, with a cache of
-// prepared statements and (optionally) a per-request count of statements run.
-import { AsyncLocalStorage } from 'node:async_hooks';
+// prepared statements and a per-request count of statements run.
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -11,15 +10,8 @@ import { SQLITE, type Sql } from './sql';
 export type SqlValue = string | number | bigint | null | Buffer;
 export type SqlParams = Record<string, SqlValue> | readonly SqlValue[];
 
-/** Statements run and time spent in SQLite during one request. */
+/** Statements run and time spent in SQLite during one request (`ms` only when timed, see forRequest). */
 export type SqlStats = { statements: number; ms: number };
-
-const statsStore = new AsyncLocalStorage<SqlStats>();
-
-/** Runs `fn` counting every statement it (and whatever it awaits) runs through a Database. */
-export function withSqlStats<T>(stats: SqlStats, fn: () => T): T {
-  return statsStore.run(stats, fn);
-}
 
 /** Told of every statement run through a Database (diagnostics, plan tests); never on the hot path unless set. */
 export type StatementObserver = (sql: string, params: SqlParams, ms: number) => void;
@@ -32,6 +24,9 @@ export class Database {
   private readonly statements = new Map<string, BetterSqlite3.Statement>();
   observer: StatementObserver | null = null;
   private checkpointer: Checkpointer | null = null;
+  /** Set on a request's view only (forRequest): where its statements are counted. */
+  private stats: SqlStats | null = null;
+  private timed = false;
 
   constructor(private readonly path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -41,6 +36,23 @@ export class Database {
     this.raw.pragma('busy_timeout = 5000');
     this.raw.pragma('synchronous = NORMAL');
     this.raw.pragma('temp_store = MEMORY');
+  }
+
+  /**
+   * This connection as one request sees it: every statement run through the
+   * view is counted into `stats` (and timed into `stats.ms` when `timed`).
+   * The request's context carries its view, and every repo runs its SQL
+   * through the context's `db`; better-sqlite3 calls are synchronous, so a
+   * statement run through a view belongs to that view's request, however
+   * requests interleave at their awaits. The view shares everything else
+   * (connection, statement cache) through its prototype: one small object per
+   * request, no async context tracking.
+   */
+  forRequest(stats: SqlStats, timed: boolean): Database {
+    const view = Object.create(this) as Database;
+    view.stats = stats;
+    view.timed = timed;
+    return view;
   }
 
   /** A prepared statement, compiled once per distinct SQL text. */
@@ -127,18 +139,16 @@ export class Database {
   }
 
   private measure<T>(fn: () => T, sql: string, params: SqlParams): T {
-    const stats = statsStore.getStore();
+    const stats = this.stats;
+    if (stats) stats.statements += 1;
     const observer = this.observer;
-    if (!stats && !observer) return fn();
+    if (!this.timed && !observer) return fn();
     const started = performance.now();
     try {
       return fn();
     } finally {
       const ms = performance.now() - started;
-      if (stats) {
-        stats.statements += 1;
-        stats.ms += ms;
-      }
+      if (stats && this.timed) stats.ms += ms;
       observer?.(sql, params, ms);
     }
   }

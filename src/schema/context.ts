@@ -6,6 +6,8 @@ import type { PrincipalCache } from '../auth/principalCache';
 import { NOBODY, type Principal } from '../auth/principal';
 import type { Config } from '../config';
 import type { Database, SqlStats } from '../db/connection';
+import type { GatewayMetrics } from '../metrics';
+import type { RequestRecord } from '../requestRecord';
 import type { RequestLoaders } from './loaders';
 
 /** The long-lived parts of the application, shared by every request. */
@@ -16,14 +18,18 @@ export type AppServices = {
   principals: PrincipalCache;
   keyUse: ApiKeyUseRecorder;
   logger: Logger;
+  /** This process's Prometheus metrics, when /metrics is served (METRICS_TOKEN or METRICS_PORT). */
+  metrics: GatewayMetrics | null;
   /** Tells every process of the gateway that credentials or grants changed (publish after the commit). */
 };
 
 export type Context = AppServices & {
   principal: Principal | null;
   requestId: string;
-  /** Statements run for this request, when FOUNDRY_SQL_STATS is on. */
+  /** Statements run for this request and their time, when FOUNDRY_SQL_STATS is on. */
   sqlStats: SqlStats | null;
+  /** What the request log line and the metrics are told of this request (src/requestRecord.ts). */
+  record: RequestRecord;
   clientAddress: string | null;
   loaders: RequestLoaders;
 };
