@@ -4,13 +4,13 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GraphQLError } from 'graphql';
-import { createYoga, type Plugin } from 'graphql-yoga';
-import { useGraphQlJit } from '@envelop/graphql-jit';
+import { createYoga } from 'graphql-yoga';
 import { authenticate, bearerToken } from './auth/authenticate';
 import { type SqlStats, withSqlStats } from './db/connection';
 import { useAuthenticationGate } from './plugins/use-authentication-gate';
 import { useContractErrorCodes } from './plugins/use-contract-error-codes';
 import { useDatabaseReadiness } from './plugins/use-database-readiness';
+import { useJitExecution } from './plugins/use-jit-execution';
 import { logInternalError, useMaskInternalErrors } from './plugins/use-mask-internal-errors';
 import { usePageBudget } from './plugins/use-page-budget';
 import { useQueryLimits } from './plugins/use-query-limits';
@@ -65,8 +65,7 @@ export function createGraphQLHandler(services: AppServices) {
       useAuthenticationGate({ production: config.env === 'production' }),
       useMaskInternalErrors({ logger }),
       useStableErrorOrder(),
-      // Compiles each validated document to a function once (cached with Yoga's parsed documents).
-      useGraphQlJit() as Plugin,
+      useJitExecution(),
       ...(config.sqlStats ? [useSqlStats()] : []),
     ],
     context: async ({ req }): Promise<Context> => {
