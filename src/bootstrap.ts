@@ -8,6 +8,7 @@ import { PrincipalCache } from './auth/principalCache';
 import type { Config } from './config';
 import { Database } from './db/connection';
 import { migrate, type MigrationResult } from './db/migrate';
+import { processEventBus } from './events/bus';
 import { prepareApiKey, storeApiKey } from './modules/apiKeys/issue';
 import { appendLocalAuditEntry } from './modules/auditLog/repo';
 import type { AppServices } from './schema/context';
@@ -79,5 +80,6 @@ function createServices(config: Config, logger: Logger, db: Database): AppServic
     keyCache: new ApiKeyVerificationCache(config.apiKeyCacheTtlMs),
     principals: new PrincipalCache(config.apiKeyCacheTtlMs),
     keyUse: new ApiKeyUseRecorder(db),
+    events: processEventBus((error) => logger.error({ err: error instanceof Error ? error.message : String(error) }, 'subscription listener failed')),
   };
 }

@@ -23,6 +23,7 @@ const configSchema = z.object({
   FOUNDRY_SEED_SAMPLE_DATA: flag.default(true),
   FOUNDRY_WORKERS: z.coerce.number().int().min(1).max(MAX_WORKERS).optional(),
   FOUNDRY_DIAGNOSTICS: flag.default(false),
+  SUBSCRIPTION_RECHECK_MS: z.coerce.number().int().min(50).max(600_000).default(5_000),
 });
 
 export type Config = {
@@ -40,6 +41,8 @@ export type Config = {
   /** Processes serving HTTP; 1 means no cluster at all. */
   workers: number;
   diagnostics: boolean;
+  /** How often an open subscription checks, without an event, that its token still holds (security epoch, expiry). */
+  subscriptionRecheckMs: number;
 };
 
 export class ConfigError extends Error {}
@@ -65,6 +68,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     seedSampleData: c.FOUNDRY_SEED_SAMPLE_DATA,
     workers: c.FOUNDRY_WORKERS ?? defaultWorkers(c.NODE_ENV),
     diagnostics: c.FOUNDRY_DIAGNOSTICS,
+    subscriptionRecheckMs: c.SUBSCRIPTION_RECHECK_MS,
   };
 }
 

@@ -75,6 +75,7 @@ export function createGraphQLHandler(services: AppServices) {
       return {
         ...services,
         principal,
+        token,
         requestId: facts?.requestId ?? randomUUID(),
         sqlStats: facts?.sqlStats ?? null,
         clientAddress: req.socket.remoteAddress ?? null,

@@ -2,7 +2,8 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
-import { DiagnosticsRelay, isDiagnosticsMessage } from './relays';
+import { isRelayedEvent } from '../events/bus';
+import { DiagnosticsRelay, isDiagnosticsMessage, relayEvent } from './relays';
 
 /** A worker that lived less than this before dying counts as a crash loop: its restart waits longer each time. */
 const STABLE_AFTER_MS = 10_000;
@@ -30,6 +31,7 @@ export function runPrimary(config: Config, logger: Logger): void {
     worker.on('error', (error: Error) => logger.error({ worker: worker.id, err: error.message }, 'worker channel error'));
     worker.on('message', (message: unknown) => {
       if (isDiagnosticsMessage(message)) diagnostics.receive(worker, message);
+      else if (isRelayedEvent(message)) relayEvent(worker, message, [...alive.values()].map((entry) => entry.worker));
     });
   };
 

@@ -6,6 +6,7 @@ import type { PrincipalCache } from '../auth/principalCache';
 import { NOBODY, type Principal } from '../auth/principal';
 import type { Config } from '../config';
 import type { Database, SqlStats } from '../db/connection';
+import type { EventBus } from '../events/bus';
 import type { RequestLoaders } from './loaders';
 
 /** The long-lived parts of the application, shared by every request. */
@@ -16,11 +17,14 @@ export type AppServices = {
   principals: PrincipalCache;
   keyUse: ApiKeyUseRecorder;
   logger: Logger;
-  /** Tells every process of the gateway that credentials or grants changed (publish after the commit). */
+  /** Events for subscriptions, to every process of the gateway (publish after the commit). */
+  events: EventBus;
 };
 
 export type Context = AppServices & {
   principal: Principal | null;
+  /** The bearer token as presented (never logged, never returned): a subscription authenticates it again while it lasts. */
+  token: string | null;
   requestId: string;
   /** Statements run for this request, when FOUNDRY_SQL_STATS is on. */
   sqlStats: SqlStats | null;
