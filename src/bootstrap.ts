@@ -9,6 +9,7 @@ import type { Config } from './config';
 import { Database } from './db/connection';
 import { migrate, type MigrationResult } from './db/migrate';
 import { GatewayMetrics } from './metrics';
+import { processEventBus } from './events/bus';
 import { prepareApiKey, storeApiKey } from './modules/apiKeys/issue';
 import { appendLocalAuditEntry } from './modules/auditLog/repo';
 import type { AppServices } from './schema/context';
@@ -83,5 +84,6 @@ function createServices(config: Config, logger: Logger, db: Database, { clusterW
     keyUse: new ApiKeyUseRecorder(db),
     // Only kept when /metrics is served somewhere (METRICS_TOKEN or METRICS_PORT).
     metrics: config.metrics ? new GatewayMetrics({ databasePath: config.databasePath, principals }, { clusterWorker }) : null,
+    events: processEventBus((error) => logger.error({ err: error instanceof Error ? error.message : String(error) }, 'subscription listener failed')),
   };
 }

@@ -27,6 +27,7 @@ const configSchema = z.object({
   // A guessable token would publish the metrics to anyone: at least 16 characters.
   METRICS_TOKEN: z.string().min(16).optional(),
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  SUBSCRIPTION_RECHECK_MS: z.coerce.number().int().min(50).max(600_000).default(5_000),
 });
 
 export type Config = {
@@ -48,6 +49,8 @@ export type Config = {
   maxRequestBodyBytes: number;
   /** GET /metrics: on the public port with this bearer token, and/or on its own port; null when neither is set. */
   metrics: { token: string | null; port: number | null } | null;
+  /** How often an open subscription checks, without an event, that its token still holds (security epoch, expiry). */
+  subscriptionRecheckMs: number;
 };
 
 export class ConfigError extends Error {}
@@ -78,6 +81,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       c.METRICS_TOKEN === undefined && c.METRICS_PORT === undefined
         ? null
         : { token: c.METRICS_TOKEN ?? null, port: c.METRICS_PORT ?? null },
+    subscriptionRecheckMs: c.SUBSCRIPTION_RECHECK_MS,
   };
 }
 

@@ -85,7 +85,12 @@ function serve(services: AppServices, workerId: number | null): void {
     }, config.shutdownTimeoutMs);
     force.unref();
     metricsServer?.close();
+    // Open subscriptions complete now; their connections close once idle (a finished stream leaves a keep-alive connection behind).
+    services.events.close();
+    const idle = setInterval(() => server.closeIdleConnections(), 100);
+    idle.unref();
     server.close(() => {
+      clearInterval(idle);
       services.keyUse.flush();
       void services.db.stopBackgroundCheckpoints().finally(() => {
         services.db.close();

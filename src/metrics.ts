@@ -3,21 +3,7 @@
 import { statSync } from 'node:fs';
 import { AggregatorRegistry, Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { PrincipalCache } from './auth/principalCache';
-
-/**
- * Subscriptions open in this process: the transport calls `inc()` when one
- * starts and `dec()` when it ends. A plain number, read at scrape time, so
- * that moving it costs nothing and needs no registry.
- */
-export const openSubscriptions = {
-  value: 0,
-  inc(): void {
-    this.value += 1;
-  },
-  dec(): void {
-    if (this.value > 0) this.value -= 1;
-  },
-};
+import { openSubscriptions } from './events/bus';
 
 /** Error codes counted as refusals (the contract's codes of a request the gateway would not serve). */
 export const REFUSAL_CODES = ['UNAUTHENTICATED', 'FORBIDDEN', 'QUOTA_EXCEEDED', 'RATE_LIMITED'] as const;
@@ -115,7 +101,7 @@ export class GatewayMetrics {
       help: 'Subscriptions open now.',
       registers,
       collect() {
-        this.set(openSubscriptions.value);
+        this.set(openSubscriptions());
       },
     });
     // Every worker reads the same files: the cluster keeps one reading, not their sum.

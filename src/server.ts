@@ -5,12 +5,12 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GraphQLError } from 'graphql';
-import { createYoga, type Plugin } from 'graphql-yoga';
-import { useGraphQlJit } from '@envelop/graphql-jit';
+import { createYoga } from 'graphql-yoga';
 import { authenticate, bearerToken } from './auth/authenticate';
 import { useAuthenticationGate } from './plugins/use-authentication-gate';
 import { useContractErrorCodes } from './plugins/use-contract-error-codes';
 import { useDatabaseReadiness } from './plugins/use-database-readiness';
+import { useJitExecution } from './plugins/use-jit-execution';
 import { logInternalError, useMaskInternalErrors } from './plugins/use-mask-internal-errors';
 import { renderOfflineGraphiQL, useOfflineGraphiQL } from './plugins/use-offline-graphiql';
 import { type Scrape, useMetricsEndpoint } from './plugins/use-metrics-endpoint';
@@ -83,8 +83,7 @@ export function createGraphQLHandler(services: AppServices, { scrape }: { scrape
       useAuthenticationGate({ production: config.env === 'production' }),
       useMaskInternalErrors(),
       useStableErrorOrder(),
-      // Compiles each validated document to a function once (cached with Yoga's parsed documents).
-      useGraphQlJit() as Plugin,
+      useJitExecution(),
       ...(config.sqlStats ? [useSqlStats()] : []),
       // Last: it limits whichever request parser the plugins before it chose.
       useRequestBodyLimit({ maxBytes: config.maxRequestBodyBytes }),
@@ -97,6 +96,7 @@ export function createGraphQLHandler(services: AppServices, { scrape }: { scrape
         // Every statement of the request runs through its view of the database, which counts them.
         db: db.forRequest(record.sql, config.sqlStats),
         principal: null,
+        token,
         requestId: record.requestId,
         sqlStats: config.sqlStats ? record.sql : null,
         record,

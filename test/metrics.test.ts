@@ -1,7 +1,8 @@
 // GET /metrics: Prometheus text for the whole gateway, behind METRICS_TOKEN on the public port or on METRICS_PORT alone.
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openSubscriptions } from '../src/metrics';
+import { gid } from './helpers/fixtures';
+import { subscribe } from './helpers/sse';
 import { apiKeyFor } from './helpers/principals';
 import { type Gateway, onEveryWorker, post, startGateway } from './helpers/gateway';
 import { type Exposition, parsePrometheus, sampleValue } from './helpers/prometheus';
@@ -89,15 +90,17 @@ describe('GET /metrics on the public port with METRICS_TOKEN', () => {
     expect(total(second)).toBe(total(first));
   });
 
-  it('reports the open subscriptions the transport counts', async () => {
+  it('reports the subscriptions open now', async () => {
     expect(sampleValue(await metricsOf(`${server.url}/metrics`), 'foundry_open_subscriptions')).toBe(0);
-    openSubscriptions.inc();
-    openSubscriptions.inc();
-    openSubscriptions.dec();
+    const stream = await subscribe(server.url, 'subscription ($org: ID!) { auditLogEntryAdded(organizationId: $org) { id } }', { org: gid('Organization', 'quant') }, server.firstApiKey);
     try {
       expect(sampleValue(await metricsOf(`${server.url}/metrics`), 'foundry_open_subscriptions')).toBe(1);
     } finally {
-      openSubscriptions.dec();
+      stream.close();
+    }
+    for (let waited = 0; sampleValue(await metricsOf(`${server.url}/metrics`), 'foundry_open_subscriptions') !== 0; waited += 50) {
+      if (waited > 5_000) throw new Error('the subscription stayed open after the client hung up');
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
   });
 

@@ -35,6 +35,14 @@ export function bearerToken(authorization: string | null | undefined): string | 
 }
 
 export async function authenticate(deps: AuthenticationDeps, token: string): Promise<Principal | null> {
+  return (await authenticateToken(deps, token))?.principal ?? null;
+}
+
+/** A token's principal and until when it holds (ms: its token's expiry or its first grant's, null: no end). */
+export type Authenticated = { principal: Principal; validUntil: number | null };
+
+/** Like authenticate, with the moment the principal stops holding (a subscription checks again then). */
+export async function authenticateToken(deps: AuthenticationDeps, token: string): Promise<Authenticated | null> {
   const parsed = parseBearerToken(token);
   if (parsed.kind === 'malformed') return null;
   const fingerprint = sha256(token);
@@ -43,7 +51,7 @@ export async function authenticate(deps: AuthenticationDeps, token: string): Pro
   deps.principals.sync(epoch);
   const cached = deps.principals.get(fingerprint, nowMs);
   if (cached) {
-    if (cached.apiKeyId !== null) deps.keyUse.record(cached.apiKeyId, nowMs);
+    if (cached.principal.apiKeyId !== null) deps.keyUse.record(cached.principal.apiKeyId, nowMs);
     return cached;
   }
   const now = new Date(nowMs).toISOString();
@@ -52,8 +60,9 @@ export async function authenticate(deps: AuthenticationDeps, token: string): Pro
       ? await authenticateApiKey(deps, fingerprint, parsed.keyId, parsed.secret, now)
       : authenticateLoginToken(deps.db, fingerprint, now);
   if (!resolved) return null;
-  deps.principals.set(fingerprint, resolved.principal, epoch, nowMs, resolved.validUntil === null ? null : Date.parse(resolved.validUntil));
-  return resolved.principal;
+  const validUntil = resolved.validUntil === null ? null : Date.parse(resolved.validUntil);
+  deps.principals.set(fingerprint, resolved.principal, epoch, nowMs, validUntil);
+  return { principal: resolved.principal, validUntil };
 }
 
 async function authenticateApiKey(

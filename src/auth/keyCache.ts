@@ -31,6 +31,16 @@ export class ApiKeyVerificationCache {
     this.entries.set(fingerprint, { apiKeyId, secretHash, expiresAt: now + this.ttlMs });
   }
 
+  /**
+   * Keeps a verified entry for another TTL (a subscription that holds the
+   * token): checking the same secret against the same hash again proves
+   * nothing new, and isVerified still refuses the entry once the hash changes.
+   */
+  keep(fingerprint: string, now = Date.now()): void {
+    const entry = this.entries.get(fingerprint);
+    if (entry && entry.expiresAt > now) entry.expiresAt = now + this.ttlMs;
+  }
+
   forgetKey(apiKeyId: string): void {
     for (const [fingerprint, entry] of this.entries) if (entry.apiKeyId === apiKeyId) this.entries.delete(fingerprint);
   }

@@ -7,7 +7,7 @@
 import type { Database } from '../db/connection';
 import type { Principal } from './principal';
 
-type Entry = { principal: Principal; expiresAt: number };
+type Entry = { principal: Principal; expiresAt: number; validUntil: number | null };
 
 export function securityEpoch(db: Database): number {
   return db.get<{ value: number }>('SELECT value FROM security_epoch WHERE id = 1')?.value ?? 0;
@@ -33,7 +33,8 @@ export class PrincipalCache {
     }
   }
 
-  get(fingerprint: string, now: number): Principal | null {
+  /** The principal of a fingerprint and when its token or first grant lapses (ms, null: never). */
+  get(fingerprint: string, now: number): { principal: Principal; validUntil: number | null } | null {
     const entry = this.entries.get(fingerprint);
     if (!entry) {
       this.misses += 1;
@@ -45,7 +46,7 @@ export class PrincipalCache {
       return null;
     }
     this.hits += 1;
-    return entry.principal;
+    return entry;
   }
 
   /**
@@ -61,7 +62,7 @@ export class PrincipalCache {
       if (!oldest.done) this.entries.delete(oldest.value);
     }
     const expiresAt = Math.min(now + this.ttlMs, validUntil ?? Number.POSITIVE_INFINITY);
-    if (expiresAt > now) this.entries.set(fingerprint, { principal, expiresAt });
+    if (expiresAt > now) this.entries.set(fingerprint, { principal, expiresAt, validUntil });
   }
 
   /** Forgets every principal (the next request of each token reads its row and grants again). */

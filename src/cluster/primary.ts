@@ -4,7 +4,8 @@ import type { Logger } from 'pino';
 import type { Config } from '../config';
 import { listenForMetrics } from '../metricsServer';
 import { answerMetricsRequest, primaryScrape } from './metrics';
-import { DiagnosticsRelay, isDiagnosticsMessage } from './relays';
+import { isRelayedEvent } from '../events/bus';
+import { DiagnosticsRelay, isDiagnosticsMessage, relayEvent } from './relays';
 
 /** A worker that lived less than this before dying counts as a crash loop: its restart waits longer each time. */
 const STABLE_AFTER_MS = 10_000;
@@ -35,6 +36,7 @@ export function runPrimary(config: Config, logger: Logger): void {
     worker.on('error', (error: Error) => logger.error({ worker: worker.id, err: error.message }, 'worker channel error'));
     worker.on('message', (message: unknown) => {
       if (isDiagnosticsMessage(message)) diagnostics.receive(worker, message);
+      else if (isRelayedEvent(message)) relayEvent(worker, message, [...alive.values()].map((entry) => entry.worker));
       else if (scrape) answerMetricsRequest(scrape, worker, message);
     });
   };

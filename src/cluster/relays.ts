@@ -1,5 +1,6 @@
-// What the cluster primary relays between its parent and its workers: diagnostics requests.
+// What the cluster primary relays between its parent and its workers: diagnostics requests, and events for subscriptions.
 import type { Worker } from 'node:cluster';
+import type { RelayedEvent } from '../events/bus';
 
 export type DiagnosticsRequest = { type: 'foundry:diagnostics'; reset?: unknown };
 
@@ -56,4 +57,11 @@ export class DiagnosticsRelay {
 /** Sends unless the worker's channel is gone (it is exiting; its exit is handled elsewhere). */
 function sendTo(worker: Worker, message: DiagnosticsRequest): void {
   if (worker.isConnected()) worker.send(message, undefined, () => undefined);
+}
+
+/** Sends an event one worker published to every other worker (the publisher delivered it to its own subscribers). */
+export function relayEvent(from: Worker, message: RelayedEvent, workers: Iterable<Worker>): void {
+  for (const worker of workers) {
+    if (worker.id !== from.id && worker.isConnected()) worker.send(message, undefined, () => undefined);
+  }
 }

@@ -1,5 +1,5 @@
 // The authentication gate: without a valid token a request may only log in
-// (and, outside production, introspect); everything else is UNAUTHENTICATED.
+// (and, outside production, introspect); everything else, subscriptions too, is UNAUTHENTICATED.
 import { getOperationAST, Kind, type SelectionSetNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Context } from '../schema/context';
@@ -19,6 +19,7 @@ export type AuthenticationGateOptions = {
 };
 
 export function useAuthenticationGate({ production }: AuthenticationGateOptions): Plugin<Context> {
+  const refusal = () => ({ errors: [new UnauthenticatedError(undefined, { status: 401, headers: { 'www-authenticate': 'Bearer' } })] });
   return {
     onExecute: ({ args, setResultAndStopExecution }) => {
       if (args.contextValue.principal) return;
@@ -27,9 +28,11 @@ export function useAuthenticationGate({ production }: AuthenticationGateOptions)
         operation != null &&
         ((operation.operation === 'mutation' && onlyFields(operation.selectionSet, (name) => name === 'login' || name === '__typename')) ||
           (operation.operation === 'query' && !production && onlyFields(operation.selectionSet, (name) => INTROSPECTION_FIELDS.has(name))));
-      if (!allowed) {
-        setResultAndStopExecution({ errors: [new UnauthenticatedError(undefined, { status: 401, headers: { 'www-authenticate': 'Bearer' } })] });
-      }
+      if (!allowed) setResultAndStopExecution(refusal());
+    },
+    // Subscriptions run through subscribe, not execute: none without a principal.
+    onSubscribe: ({ args, setResultAndStopExecution }) => {
+      if (!args.contextValue.principal) setResultAndStopExecution(refusal());
     },
   };
 }

@@ -4,6 +4,7 @@
 // `first: 100` four levels deep is a hundred million rows; this does.
 import {
   type DocumentNode,
+  type ExecutionArgs,
   type FieldNode,
   type FragmentDefinitionNode,
   type GraphQLSchema,
@@ -75,7 +76,7 @@ export function requestedRows(schema: GraphQLSchema, document: DocumentNode, ope
     if (definition.kind === Kind.OPERATION_DEFINITION && (!operationName || definition.name?.value === operationName)) operation ??= definition;
   }
   if (!operation) return 0;
-  const root = operation.operation === 'mutation' ? schema.getMutationType() : schema.getQueryType();
+  const root = { query: schema.getQueryType(), mutation: schema.getMutationType(), subscription: schema.getSubscriptionType() }[operation.operation];
   if (!root) return 0;
   return rowsOf(root, operation.selectionSet, 1, { schema, fragments, variables }, new Set());
 }
@@ -86,14 +87,14 @@ export type PageBudgetOptions = {
 };
 
 export function usePageBudget({ limit = MAX_ROWS_PER_REQUEST }: PageBudgetOptions = {}): Plugin {
-  return {
-    onExecute: ({ args }) => {
-      const rows = requestedRows(args.schema, args.document, args.operationName, (args.variableValues ?? {}) as Record<string, unknown>);
-      if (rows > limit) {
-        throw new BadUserInputError(
-          `The query may return up to ${rows} rows (page sizes multiplied through nested connections); the limit is ${limit}. Ask for smaller pages or fewer levels.`,
-        );
-      }
-    },
+  const check = ({ args }: { args: Pick<ExecutionArgs, 'schema' | 'document' | 'operationName' | 'variableValues'> }) => {
+    const rows = requestedRows(args.schema, args.document, args.operationName, (args.variableValues ?? {}) as Record<string, unknown>);
+    if (rows > limit) {
+      throw new BadUserInputError(
+        `The query may return up to ${rows} rows (page sizes multiplied through nested connections); the limit is ${limit}. Ask for smaller pages or fewer levels.`,
+      );
+    }
   };
+  // A subscription's selection runs once per event: it has the same budget per event.
+  return { onExecute: check, onSubscribe: check };
 }

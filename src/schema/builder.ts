@@ -69,6 +69,7 @@ export const builder = new SchemaBuilder<{
 
 builder.queryType({});
 builder.mutationType({});
+builder.subscriptionType({});
 
 builder.globalConnectionField('totalCount', (t) =>
   t.int({

@@ -8,6 +8,7 @@ import type { Config } from '../config';
 import type { Database, SqlStats } from '../db/connection';
 import type { GatewayMetrics } from '../metrics';
 import type { RequestRecord } from '../requestRecord';
+import type { EventBus } from '../events/bus';
 import type { RequestLoaders } from './loaders';
 
 /** The long-lived parts of the application, shared by every request. */
@@ -20,11 +21,14 @@ export type AppServices = {
   logger: Logger;
   /** This process's Prometheus metrics, when /metrics is served (METRICS_TOKEN or METRICS_PORT). */
   metrics: GatewayMetrics | null;
-  /** Tells every process of the gateway that credentials or grants changed (publish after the commit). */
+  /** Events for subscriptions, to every process of the gateway (publish after the commit). */
+  events: EventBus;
 };
 
 export type Context = AppServices & {
   principal: Principal | null;
+  /** The bearer token as presented (never logged, never returned): a subscription authenticates it again while it lasts. */
+  token: string | null;
   requestId: string;
   /** Statements run for this request and their time, when FOUNDRY_SQL_STATS is on. */
   sqlStats: SqlStats | null;

@@ -23,5 +23,8 @@ import '../modules/sessions/mutations';
 import '../modules/usage/mutations';
 import '../modules/users/mutations';
 import '../modules/apiKeys/mutations';
+import '../modules/auditLog/subscriptions';
+import '../modules/sessions/subscriptions';
+import '../modules/usage/subscriptions';
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -1,11 +1,13 @@
 // How every mutation writes: inside one BEGIN IMMEDIATE transaction with its
 // audit entry (both land or neither does); a denied attempt is audited as
 // DENIED in a transaction of its own. Input was validated before the resolver ran (schema/validation.ts).
+// What a write changed goes to subscriptions only once its transaction has committed.
 import type { OwnableAction, Permission } from '../auth/permissions';
 import { ownsRow, type PolicyRow, type Resource } from '../auth/policy';
 import type { Principal } from '../auth/principal';
 import { isoNow } from '../db/connection';
-import { appendAuditEntry, type NewAuditEntry } from '../modules/auditLog/repo';
+import type { BusEvent } from '../events/bus';
+import { appendAuditEntry, type AuditRow, type NewAuditEntry } from '../modules/auditLog/repo';
 import { organizationById, visibleOrganizationsByIds } from '../modules/organizations/repo';
 import type { AuthenticatedContext, Context } from './context';
 import { ConflictError, ForbiddenError, NotFoundError } from './errors';
@@ -30,6 +32,8 @@ export type Change<T> = {
   before?: Record<string, unknown> | null;
   after?: Record<string, unknown> | null;
   metadata?: Record<string, unknown>;
+  /** What subscriptions hear of the change, published after the commit (the audit entry's event is added). */
+  events?: BusEvent[];
   value: T;
 };
 
@@ -68,9 +72,25 @@ export function auditEntryFor(context: Context, facts: AuditFacts): NewAuditEntr
   };
 }
 
+/** An audit entry's event; entries of the platform chain (no organization) have no subscribers. */
+function entryAdded(entry: AuditRow): BusEvent[] {
+  return entry.organization_id === null ? [] : [{ topic: 'auditLogEntryAdded', organizationId: entry.organization_id, payload: { entry } }];
+}
+
+/**
+ * Publishes what a committed transaction changed. Still inside a transaction
+ * (a write nested in another) it would announce what may yet roll back, so
+ * that is refused, and the outer transaction rolls back with the error.
+ */
+function publishCommitted(context: Context, events: readonly BusEvent[]): void {
+  if (events.length === 0) return;
+  if (context.db.raw.inTransaction) throw new Error('events are published after the outermost transaction commits');
+  for (const event of events) context.events.publish(event);
+}
+
 /** Appends a DENIED entry on its own (the attempted change was rolled back). */
 export function auditDenied(context: Context, action: string, resourceType: string, error: DeniedError): void {
-  context.db.transaction(() =>
+  const entry = context.db.transaction(() =>
     appendAuditEntry(
       context.db,
       auditEntryFor(context, {
@@ -83,6 +103,7 @@ export function auditDenied(context: Context, action: string, resourceType: stri
       }),
     ),
   );
+  publishCommitted(context, entryAdded(entry));
 }
 
 /**
@@ -91,12 +112,12 @@ export function auditDenied(context: Context, action: string, resourceType: stri
  */
 export function audited<T>(context: Context, action: string, resourceType: string, work: () => Change<T>): T {
   try {
-    return context.db.transaction(() => {
+    const { value, events } = context.db.transaction(() => {
       const change = work();
       const metadata: Record<string, unknown> = { ...change.metadata };
       if (change.before !== undefined) metadata.before = change.before;
       if (change.after !== undefined) metadata.after = change.after;
-      appendAuditEntry(
+      const entry = appendAuditEntry(
         context.db,
         auditEntryFor(context, {
           action,
@@ -107,8 +128,10 @@ export function audited<T>(context: Context, action: string, resourceType: strin
           metadata,
         }),
       );
-      return change.value;
+      return { value: change.value, events: [...(change.events ?? []), ...entryAdded(entry)] };
     });
+    publishCommitted(context, events);
+    return value;
   } catch (error) {
     if (error instanceof DeniedError) auditDenied(context, action, resourceType, error);
     // A unique clash the checks above did not see (two writers at once) is still a CONFLICT, not a fault.

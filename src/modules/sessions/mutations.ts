@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { ownsRow } from '../../auth/policy';
 import { isoNow } from '../../db/connection';
+import type { BusEvent, SessionChange } from '../../events/bus';
 import { builder } from '../../schema/builder';
 import type { Context } from '../../schema/context';
 import { BadUserInputError, ConflictError } from '../../schema/errors';
@@ -14,6 +15,9 @@ import { endSessionRow, insertSession, SESSIONS, type SessionRow } from './repo'
 import { Session } from './types';
 
 const view = (row: SessionRow) => ({ status: row.status, endedAt: row.ended_at });
+const changed = (change: SessionChange, session: SessionRow): BusEvent[] => [
+  { topic: 'sessionChanged', organizationId: session.organization_id, payload: { change, session } },
+];
 
 const StartSessionInput = builder.inputType('StartSessionInput', {
   fields: (t) => ({
@@ -49,6 +53,11 @@ function finish(context: Context, session: SessionRow, status: string, metadata:
   return after;
 }
 
+/** The change an ended session records. */
+function ended(before: SessionRow, after: SessionRow) {
+  return { organizationId: before.organization_id, resourceId: before.id, before: view(before), after: view(after), value: { sessionId: before.id } };
+}
+
 builder.mutationFields((t) => ({
   startSession: t.authField({
     type: SessionPayload,
@@ -81,7 +90,13 @@ builder.mutationFields((t) => ({
           metadata: JSON.stringify(input.metadata ?? {}),
           now: isoNow(),
         });
-        return { organizationId: row.organization_id, resourceId: row.id, after: { agentId: agent.id, status: row.status }, value: { sessionId: row.id } };
+        return {
+          organizationId: row.organization_id,
+          resourceId: row.id,
+          after: { agentId: agent.id, status: row.status },
+          events: changed('STARTED', row),
+          value: { sessionId: row.id },
+        };
       });
     },
   }),
@@ -99,7 +114,7 @@ builder.mutationFields((t) => ({
           throw new DeniedError('Not allowed: only the principal that started a session ends it.', before.organization_id, before.id);
         }
         const after = finish(context, before, input.status, input.metadata ?? {});
-        return { organizationId: before.organization_id, resourceId: before.id, before: view(before), after: view(after), value: { sessionId: before.id } };
+        return { ...ended(before, after), events: changed('ENDED', after) };
       });
     },
   }),
@@ -115,7 +130,7 @@ builder.mutationFields((t) => ({
         const before = visibleRowForWrite<SessionRow>(context, SESSIONS, 'Session', input.id, 'input.id');
         requireOnRow(context, 'session', before, 'session:terminate');
         const after = finish(context, before, 'terminated', input.reason ? { terminationReason: input.reason } : {});
-        return { organizationId: before.organization_id, resourceId: before.id, before: view(before), after: view(after), value: { sessionId: before.id } };
+        return { ...ended(before, after), events: changed('TERMINATED', after) };
       });
     },
   }),

@@ -1,6 +1,7 @@
 // recordLlmUsage (a metered batch, refused whole past the monthly quota) and setLlmQuota.
 import { z } from 'zod';
 import { isoNow } from '../../db/connection';
+import type { Payloads } from '../../events/bus';
 import { builder } from '../../schema/builder';
 import { BadUserInputError, QuotaExceededError } from '../../schema/errors';
 import { formatNanoUsd } from '../../schema/money';
@@ -9,7 +10,7 @@ import { audited, organizationForWrite, requirePermission, visibleRowForWrite } 
 import { AGENTS, type AgentRow } from '../agents/repo';
 import { SESSIONS, type SessionRow } from '../sessions/repo';
 import { costOf, insertUsageBatch, modelPrices, type NewUsage, newUsageId, quotaLimits, upsertQuota } from './repo';
-import { quotasOfOrganizations } from './rollups';
+import { type QuotaRow, quotasOfOrganizations } from './rollups';
 import { LlmUsageRecord, Quota } from './types';
 
 export const MAX_BATCH = 1000;
@@ -125,14 +126,30 @@ builder.mutationFields((t) => ({
             createdAt,
           };
         });
+        const promptTokens = rows.reduce((sum, row) => sum + row.promptTokens, 0);
         const tokens = rows.reduce((sum, row) => sum + row.promptTokens + row.completionTokens, 0);
         const cost = rows.reduce((sum, row) => sum + row.costNanoUsd, 0n);
-        enforceQuota(context.db, organizationId, rows, now);
+        const quota = enforceQuota(context.db, organizationId, rows, now);
         insertUsageBatch(context.db, rows);
+        const models = [...new Set(rows.map((row) => row.model))].sort();
+        const recorded: Payloads['usageRecorded'] = {
+          organizationId,
+          userId: principal.userId,
+          apiKeyId: principal.apiKeyId,
+          count: rows.length,
+          promptTokens,
+          completionTokens: tokens - promptTokens,
+          totalTokens: tokens,
+          costNanoUsd: cost.toString(),
+          models,
+          recordedAt: now,
+          quota,
+        };
         return {
           organizationId,
           resourceId: null,
-          metadata: { count: rows.length, totalTokens: tokens, costNanoUsd: cost.toString(), models: [...new Set(rows.map((row) => row.model))].sort() },
+          metadata: { count: rows.length, totalTokens: tokens, costNanoUsd: cost.toString(), models },
+          events: [{ topic: 'usageRecorded', organizationId, payload: recorded }],
           value: { ids: rows.map((row) => row.id), tokens, cost },
         };
       });
@@ -163,10 +180,13 @@ builder.mutationFields((t) => ({
   }),
 }));
 
-/** Refuses the batch when its records of this month would take the organization past a monthly limit. */
-function enforceQuota(db: Parameters<typeof quotaLimits>[0], organizationId: string, rows: NewUsage[], now: string): void {
+/**
+ * Refuses the batch when its records of this month would take the
+ * organization past a monthly limit; otherwise the quota with the batch counted.
+ */
+function enforceQuota(db: Parameters<typeof quotaLimits>[0], organizationId: string, rows: NewUsage[], now: string): QuotaRow | null {
   const [quota] = quotasOfOrganizations(db, [organizationId], new Date(now));
-  if (!quota || (quota.monthly_token_limit === null && quota.monthly_cost_limit_nano_usd === null)) return;
+  if (!quota) return null;
   const inPeriod = rows.filter((row) => row.createdAt >= quota.period_start && row.createdAt < quota.period_end);
   const tokens = quota.tokens_used + inPeriod.reduce((sum, row) => sum + row.promptTokens + row.completionTokens, 0);
   const cost = BigInt(quota.cost_used_nano_usd) + inPeriod.reduce((sum, row) => sum + row.costNanoUsd, 0n);
@@ -178,4 +198,5 @@ function enforceQuota(db: Parameters<typeof quotaLimits>[0], organizationId: str
       `The batch would cost ${formatNanoUsd(cost)} USD this month; the limit is ${formatNanoUsd(quota.monthly_cost_limit_nano_usd)}. Nothing was recorded.`,
     );
   }
+  return { ...quota, tokens_used: tokens, cost_used_nano_usd: cost.toString() };
 }
