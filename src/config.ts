@@ -1,5 +1,7 @@
 // Every environment variable the gateway reads, parsed and validated once.
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { parse } from 'graphql';
 import { z } from 'zod';
 
 const flag = z
@@ -23,6 +25,7 @@ const configSchema = z.object({
   FOUNDRY_SEED_SAMPLE_DATA: flag.default(true),
   FOUNDRY_WORKERS: z.coerce.number().int().min(1).max(MAX_WORKERS).optional(),
   FOUNDRY_DIAGNOSTICS: flag.default(false),
+  FOUNDRY_TRUSTED_DOCUMENTS: z.string().min(1).optional(),
 });
 
 export type Config = {
@@ -40,6 +43,8 @@ export type Config = {
   /** Processes serving HTTP; 1 means no cluster at all. */
   workers: number;
   diagnostics: boolean;
+  /** FOUNDRY_TRUSTED_DOCUMENTS read: hash → document; null when any document may be sent. */
+  trustedDocuments: ReadonlyMap<string, string> | null;
 };
 
 export class ConfigError extends Error {}
@@ -65,7 +70,41 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     seedSampleData: c.FOUNDRY_SEED_SAMPLE_DATA,
     workers: c.FOUNDRY_WORKERS ?? defaultWorkers(c.NODE_ENV),
     diagnostics: c.FOUNDRY_DIAGNOSTICS,
+    trustedDocuments: c.FOUNDRY_TRUSTED_DOCUMENTS === undefined ? null : readTrustedDocuments(c.FOUNDRY_TRUSTED_DOCUMENTS),
   };
+}
+
+/** A document's hash as the manifest keys it: a `sha256:` prefix (GraphQL over HTTP's persisted documents) is dropped. */
+export function documentHash(id: string): string {
+  return id.startsWith('sha256:') ? id.slice('sha256:'.length) : id;
+}
+
+/** A manifest maps each document's hash to its text (graphql-codegen's persisted-documents.json and the like). */
+const manifestSchema = z.record(z.string().min(1), z.string().min(1));
+
+/** Reads and checks the manifest once, at start: a bad file stops the gateway (and a cluster's primary) with one line. */
+function readTrustedDocuments(path: string): ReadonlyMap<string, string> {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? 'not JSON';
+    throw new ConfigError(`invalid configuration: FOUNDRY_TRUSTED_DOCUMENTS: cannot read the manifest (${reason})`);
+  }
+  const manifest = manifestSchema.safeParse(json);
+  if (!manifest.success) {
+    throw new ConfigError('invalid configuration: FOUNDRY_TRUSTED_DOCUMENTS: the manifest must be a JSON object of hash → document');
+  }
+  const documents = new Map<string, string>();
+  for (const [id, document] of Object.entries(manifest.data)) {
+    try {
+      parse(document);
+    } catch {
+      throw new ConfigError(`invalid configuration: FOUNDRY_TRUSTED_DOCUMENTS: the document ${id} does not parse`);
+    }
+    documents.set(documentHash(id), document);
+  }
+  return documents;
 }
 
 /** Every core in production; one process in development and tests, where a cluster only gets in the way. */

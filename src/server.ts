@@ -16,14 +16,16 @@ import { usePageBudget } from './plugins/use-page-budget';
 import { useQueryLimits } from './plugins/use-query-limits';
 import { useSqlStats } from './plugins/use-sql-stats';
 import { useStableErrorOrder } from './plugins/use-stable-error-order';
+import { DOCUMENT_ID_PARAM, useTrustedDocuments } from './plugins/use-trusted-documents';
+import type { Principal } from './auth/principal';
 import type { AppServices, Context } from './schema/context';
 import { internalError, isGraphQLError, isSafeError, withContractCode } from './schema/errors';
 import { schema } from './schema/index';
 import { RequestLoaders } from './schema/loaders';
 
 type ServerContext = { req: IncomingMessage; res: ServerResponse };
-/** What the HTTP layer knows of a request before Yoga builds its context. */
-type RequestFacts = { requestId: string; sqlStats: SqlStats | null };
+/** What the HTTP layer knows of a request before Yoga builds its context; the principal once authenticated. */
+type RequestFacts = { requestId: string; sqlStats: SqlStats | null; principal?: Promise<Principal | null> };
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -31,11 +33,22 @@ export function createGraphQLHandler(services: AppServices) {
   const { config, db, logger } = services;
   const requests = new WeakMap<IncomingMessage, RequestFacts>();
 
+  /** Authenticates a request once, for whichever asks first: the trusted-documents check or the context. */
+  function principalOf(req: IncomingMessage): Promise<Principal | null> {
+    const facts = requests.get(req);
+    if (facts?.principal) return facts.principal;
+    const token = bearerToken(req.headers.authorization);
+    const principal = token ? authenticate(services, token) : Promise.resolve(null);
+    if (facts) facts.principal = principal;
+    return principal;
+  }
+
   const yoga = createYoga<ServerContext, Context>({
     schema,
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/health',
     landingPage: false,
+    ...(config.trustedDocuments ? { extraParamNames: [DOCUMENT_ID_PARAM] } : {}),
     logging: {
       debug: (...args) => logger.debug(args.map(String).join(' ')),
       info: (...args) => logger.info(args.map(String).join(' ')),
@@ -59,6 +72,8 @@ export function createGraphQLHandler(services: AppServices) {
     },
     plugins: [
       useDatabaseReadiness({ db }),
+      // Before the limits: a hash becomes its document here, and a free document is refused before it is parsed.
+      ...(config.trustedDocuments ? useTrustedDocuments({ documents: config.trustedDocuments, principalOf }) : []),
       ...useQueryLimits({ production: config.env === 'production' }),
       usePageBudget(),
       useContractErrorCodes(),
@@ -71,8 +86,7 @@ export function createGraphQLHandler(services: AppServices) {
     ],
     context: async ({ req }): Promise<Context> => {
       const facts = requests.get(req);
-      const token = bearerToken(req.headers.authorization);
-      const principal = token ? await authenticate(services, token) : null;
+      const principal = await principalOf(req);
       return {
         ...services,
         principal,
