@@ -1,9 +1,10 @@
 # syntax=docker/dockerfile:1
 # Agent Foundry Gateway: the built server (dist/, `npm run build`) on plain node; no TypeScript loader at run time.
 
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
-# Toolchain for better-sqlite3 and bcrypt when no prebuilt binary fits.
+# Toolchain for better-sqlite3-12 (the driver kept for Node 20, an optional dependency) and for bcrypt when no
+# prebuilt binary fits; better-sqlite3 13, which Node 24 loads, ships its Node-API binaries.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
@@ -15,7 +16,7 @@ RUN npm run build \
  && npm ci --omit=dev \
  && npm cache clean --force
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 # production: FOUNDRY_WORKERS defaults to one cluster worker per core the container sees.
 # MALLOC_ARENA_MAX: two glibc malloc arenas instead of eight per core keep a worker's RSS some 20-40 MiB lower.
 ENV NODE_ENV=production \

@@ -1,5 +1,7 @@
 // Every environment variable the gateway reads, parsed and validated once.
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { parse } from 'graphql';
 import { z } from 'zod';
 
 const flag = z
@@ -28,6 +30,7 @@ const configSchema = z.object({
   METRICS_TOKEN: z.string().min(16).optional(),
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   SUBSCRIPTION_RECHECK_MS: z.coerce.number().int().min(50).max(600_000).default(5_000),
+  FOUNDRY_TRUSTED_DOCUMENTS: z.string().min(1).optional(),
 });
 
 export type Config = {
@@ -51,6 +54,8 @@ export type Config = {
   metrics: { token: string | null; port: number | null } | null;
   /** How often an open subscription checks, without an event, that its token still holds (security epoch, expiry). */
   subscriptionRecheckMs: number;
+  /** FOUNDRY_TRUSTED_DOCUMENTS read: hash → document; null when any document may be sent. */
+  trustedDocuments: ReadonlyMap<string, string> | null;
 };
 
 export class ConfigError extends Error {}
@@ -82,7 +87,41 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         ? null
         : { token: c.METRICS_TOKEN ?? null, port: c.METRICS_PORT ?? null },
     subscriptionRecheckMs: c.SUBSCRIPTION_RECHECK_MS,
+    trustedDocuments: c.FOUNDRY_TRUSTED_DOCUMENTS === undefined ? null : readTrustedDocuments(c.FOUNDRY_TRUSTED_DOCUMENTS),
   };
+}
+
+/** A document's hash as the manifest keys it: a `sha256:` prefix (GraphQL over HTTP's persisted documents) is dropped. */
+export function documentHash(id: string): string {
+  return id.startsWith('sha256:') ? id.slice('sha256:'.length) : id;
+}
+
+/** A manifest maps each document's hash to its text (graphql-codegen's persisted-documents.json and the like). */
+const manifestSchema = z.record(z.string().min(1), z.string().min(1));
+
+/** Reads and checks the manifest once, at start: a bad file stops the gateway (and a cluster's primary) with one line. */
+function readTrustedDocuments(path: string): ReadonlyMap<string, string> {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? 'not JSON';
+    throw new ConfigError(`invalid configuration: FOUNDRY_TRUSTED_DOCUMENTS: cannot read the manifest (${reason})`);
+  }
+  const manifest = manifestSchema.safeParse(json);
+  if (!manifest.success) {
+    throw new ConfigError('invalid configuration: FOUNDRY_TRUSTED_DOCUMENTS: the manifest must be a JSON object of hash → document');
+  }
+  const documents = new Map<string, string>();
+  for (const [id, document] of Object.entries(manifest.data)) {
+    try {
+      parse(document);
+    } catch {
+      throw new ConfigError(`invalid configuration: FOUNDRY_TRUSTED_DOCUMENTS: the document ${id} does not parse`);
+    }
+    documents.set(documentHash(id), document);
+  }
+  return documents;
 }
 
 /** Every core in production; one process in development and tests, where a cluster only gets in the way. */

@@ -1,6 +1,7 @@
 // What the gateway notes about one HTTP request while serving it, and the one log line (and metrics) it ends with.
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
+import type { Principal } from './auth/principal';
 import type { SqlStats } from './db/connection';
 import type { GatewayMetrics } from './metrics';
 
@@ -18,6 +19,8 @@ export type RequestRecord = {
   /** The executed operation's name (`anonymous` without one); null when the request never reached execution. */
   operation: string | null;
   principalId: string | null;
+  /** The request's authentication, started once by whichever asks first (trusted documents or the context). */
+  principal?: Promise<Principal | null>;
   /** OK, or the code of the response's first error. */
   outcome: string;
   /** Every error code of the response, or null when it had none. */

@@ -20,6 +20,8 @@ import { useQueryLimits } from './plugins/use-query-limits';
 import { useRequestRecord } from './plugins/use-request-record';
 import { useSqlStats } from './plugins/use-sql-stats';
 import { useStableErrorOrder } from './plugins/use-stable-error-order';
+import { DOCUMENT_ID_PARAM, useTrustedDocuments } from './plugins/use-trusted-documents';
+import type { Principal } from './auth/principal';
 import type { AppServices, Context } from './schema/context';
 import { internalError, isGraphQLError, isSafeError, withContractCode } from './schema/errors';
 import { schema } from './schema/index';
@@ -40,6 +42,29 @@ export function createGraphQLHandler(services: AppServices, { scrape }: { scrape
   const recordOf = (req: IncomingMessage) => requests.get(req);
   const metricsToken = config.metrics?.port === null ? config.metrics.token : null;
 
+  /** The request's record, made on first sight (Yoga may be called without the HTTP wrapper that makes it). */
+  function recordFor(req: IncomingMessage): RequestRecord {
+    let record = requests.get(req);
+    if (!record) {
+      record = newRequestRecord(randomUUID());
+      requests.set(req, record);
+    }
+    return record;
+  }
+
+  /**
+   * Authenticates a request once, for whichever asks first: the trusted-documents check or the context; its
+   * statements are counted as the request's.
+   */
+  function principalOf(req: IncomingMessage): Promise<Principal | null> {
+    const record = recordFor(req);
+    if (!record.principal) {
+      const token = bearerToken(req.headers.authorization);
+      record.principal = token ? authenticate({ ...services, db: db.forRequest(record.sql, config.sqlStats) }, token) : Promise.resolve(null);
+    }
+    return record.principal;
+  }
+
   const yoga = createYoga<ServerContext, Context>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -47,6 +72,7 @@ export function createGraphQLHandler(services: AppServices, { scrape }: { scrape
     landingPage: false,
     // Replaced by useRequestBodyLimit, which skips Yoga's per-request stream wrapper when Content-Length is known.
     maxRequestBodySize: false,
+    ...(config.trustedDocuments ? { extraParamNames: [DOCUMENT_ID_PARAM] } : {}),
     logging: {
       debug: (...args) => logger.debug(args.map(String).join(' ')),
       info: (...args) => logger.info(args.map(String).join(' ')),
@@ -77,6 +103,8 @@ export function createGraphQLHandler(services: AppServices, { scrape }: { scrape
         : []),
       useRequestRecord({ recordOf }),
       useDatabaseReadiness({ db }),
+      // Before the limits: a hash becomes its document here, and a free document is refused before it is parsed.
+      ...(config.trustedDocuments ? useTrustedDocuments({ documents: config.trustedDocuments, principalOf }) : []),
       ...useQueryLimits({ production: config.env === 'production' }),
       usePageBudget(),
       useContractErrorCodes(),
@@ -89,7 +117,7 @@ export function createGraphQLHandler(services: AppServices, { scrape }: { scrape
       useRequestBodyLimit({ maxBytes: config.maxRequestBodyBytes }),
     ],
     context: async ({ req }): Promise<Context> => {
-      const record = requests.get(req) ?? newRequestRecord(randomUUID());
+      const record = recordFor(req);
       const token = bearerToken(req.headers.authorization);
       const context: Context = {
         ...services,
@@ -103,7 +131,7 @@ export function createGraphQLHandler(services: AppServices, { scrape }: { scrape
         clientAddress: req.socket.remoteAddress ?? null,
         loaders: new RequestLoaders(),
       };
-      if (token) context.principal = await authenticate(context, token);
+      context.principal = await principalOf(req);
       record.principalId = context.principal?.id ?? null;
       return context;
     },

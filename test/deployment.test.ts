@@ -39,7 +39,9 @@ describe('docker-compose.yml', () => {
 
   it('builds from a Dockerfile that serves the same paths', () => {
     const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
-    expect(dockerfile).toMatch(/^FROM node:20/m);
+    // A maintained LTS line in both stages (Node 20 reached its end of life in April 2026).
+    expect(dockerfile).not.toMatch(/^FROM node:(?!24-)/m);
+    expect(dockerfile.match(/^FROM node:24-bookworm-slim\b/gm)).toHaveLength(2);
     expect(dockerfile).toMatch(/npm ci --omit=dev/);
     expect(dockerfile).toMatch(/^EXPOSE 4000$/m);
     // The built server on plain node, no TypeScript loader.

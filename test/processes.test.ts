@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Sqlite } from '../src/db/driver';
 import { gatewayEnv, ROOT, runFoundry } from './helpers/gateway';
 
 const dir = mkdtempSync(join(tmpdir(), 'foundry-proc-'));
@@ -38,7 +39,6 @@ describe('the foundry CLI', () => {
     expect(parsed.key).toMatch(new RegExp(`^${KEY.source}$`));
     expect(Buffer.from(parsed.id as string, 'base64').toString()).toMatch(/^ApiKey:/);
     // The CLI's write is audited like any other, as the local administrator.
-    const { default: Sqlite } = await import('better-sqlite3');
     const db = new Sqlite(databasePath, { readonly: true });
     try {
       const entries = db
@@ -68,7 +68,6 @@ describe('the foundry CLI', () => {
     const copy = join(dir, 'copy.db');
     const run = await runFoundry(databasePath, ['backup', '--to', copy]);
     expect(run.code).toBe(0);
-    const { default: Sqlite } = await import('better-sqlite3');
     const original = new Sqlite(databasePath, { readonly: true });
     const backup = new Sqlite(copy, { readonly: true });
     try {

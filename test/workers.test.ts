@@ -3,9 +3,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Sqlite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config';
+import { Sqlite } from '../src/db/driver';
 import { type Answer, type Gateway, onEveryWorker, post, ROOT, runFoundry, startGateway } from './helpers/gateway';
 
 const dir = mkdtempSync(join(tmpdir(), 'foundry-workers-'));

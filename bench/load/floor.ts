@@ -2,14 +2,14 @@
 // can write and JSON.stringify, byte-identical to the gateway. It measures how fast this machine answers at all.
 // Run as its own process: FLOOR_DATABASE_PATH, FLOOR_PORT, FLOOR_TOKENS ({"<bearer token>": "<organization id>"}).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import BetterSqlite3 from 'better-sqlite3';
+import { Sqlite } from '../../src/db/driver';
 import { formatNanoUsd } from '../../src/schema/money';
 
 const path = process.env.FLOOR_DATABASE_PATH;
 if (!path) throw new Error('FLOOR_DATABASE_PATH is required');
 const tokens = new Map(Object.entries(JSON.parse(process.env.FLOOR_TOKENS ?? '{}') as Record<string, string>));
 
-const db = new BetterSqlite3(path, { readonly: true });
+const db = new Sqlite(path, { readonly: true });
 db.pragma('busy_timeout = 5000');
 
 const globalId = (type: string, id: string) => Buffer.from(`${type}:${id}`).toString('base64');

@@ -3,8 +3,8 @@
 // (measured on the 1M-record data set), while every other request waits. Here a worker thread with its own
 // connection runs PASSIVE checkpoints every interval, and the serving connection keeps a far larger automatic
 // threshold only as a fallback, restored to SQLite's default if the thread ever stops.
-import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import { sqliteDriverPath } from './driver';
 import { projectFile } from './paths';
 
 /** How often the thread checkpoints. */
@@ -22,8 +22,7 @@ type Pragma = (source: string) => unknown;
  * `onError` hears SQLite error codes (never paths, SQL or values).
  */
 export function startCheckpointer(path: string, pragma: Pragma, onError: (code: string) => void): Checkpointer {
-  const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-  const worker = new Worker(projectFile('src/db/checkpoint-worker.cjs'), { workerData: { path, driver, intervalMs: INTERVAL_MS } });
+  const worker = new Worker(projectFile('src/db/checkpoint-worker.cjs'), { workerData: { path, driver: sqliteDriverPath, intervalMs: INTERVAL_MS } });
   // The thread never keeps the process alive: stop() ends it cleanly, and process exit ends it anyway.
   worker.unref();
   pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);

@@ -3,9 +3,10 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import BetterSqlite3 from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
 import { type Checkpointer, startCheckpointer } from './checkpointer';
 import { SQLITE, type Sql } from './sql';
+import { Sqlite } from './driver';
 
 export type SqlValue = string | number | bigint | null | Buffer;
 export type SqlParams = Record<string, SqlValue> | readonly SqlValue[];
@@ -30,7 +31,7 @@ export class Database {
 
   constructor(private readonly path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.raw = new BetterSqlite3(path);
+    this.raw = new Sqlite(path);
     this.raw.pragma('journal_mode = WAL');
     this.raw.pragma('foreign_keys = ON');
     this.raw.pragma('busy_timeout = 5000');
