@@ -27,7 +27,15 @@ type Started = { child: ChildProcess; url: string; token: string };
 function startGateway(databasePath: string): Promise<Started> {
   const flags = process.env.INGEST_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.INGEST_PROFILE}`] : [];
   const child = spawn(process.execPath, [...flags, '--import', 'tsx', 'src/main.ts'], {
-    env: { NODE_ENV: 'production', ...process.env, DATABASE_PATH: databasePath, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', FOUNDRY_SQL_STATS: '0' },
+    env: {
+      NODE_ENV: 'production',
+      ...process.env,
+      DATABASE_PATH: databasePath,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      FOUNDRY_SQL_STATS: '0',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
     // Another checkout's gateway (e.g. an older commit, for a before/after comparison).
     cwd: process.env.INGEST_GATEWAY_DIR ?? process.cwd(),
@@ -86,7 +94,11 @@ function cpuSeconds(pid: number | undefined): number | null {
 }
 
 async function post(url: string, token: string, body: string): Promise<void> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body });
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body,
+  });
   const result = (await response.json()) as { data?: unknown; errors?: unknown };
   if (!result.data || result.errors) throw new Error(`request failed: ${JSON.stringify(result.errors)}`);
 }
@@ -116,8 +128,10 @@ async function main(): Promise<void> {
     const seconds = (performance.now() - started) / 1000;
     const cpuAfter = cpuSeconds(gateway.child.pid);
     // The machine may be shared: the gateway's own CPU time per batch says what one free core would do.
-    const cpu = cpuBefore === null || cpuAfter === null ? '' :
-      `; gateway CPU ${(((cpuAfter - cpuBefore) * 1000) / BATCHES).toFixed(1)} ms per batch = ${Math.round((BATCHES * BATCH) / (cpuAfter - cpuBefore))} records per CPU-second`;
+    const cpu =
+      cpuBefore === null || cpuAfter === null
+        ? ''
+        : `; gateway CPU ${(((cpuAfter - cpuBefore) * 1000) / BATCHES).toFixed(1)} ms per batch = ${Math.round((BATCHES * BATCH) / (cpuAfter - cpuBefore))} records per CPU-second`;
     latencies.sort((a, b) => a - b);
     const p = (q: number) => (latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] as number).toFixed(1);
     process.stdout.write(

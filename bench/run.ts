@@ -59,7 +59,9 @@ async function main(): Promise<void> {
       uncached.push((await timed('{ viewer { principal { kind } } }')).ms);
       for (let i = 0; i < 25; i++) cached.push((await timed('{ viewer { principal { kind } } }')).ms);
     }
-    process.stdout.write(`auth (bcrypt cost ${config.bcryptCost})\n${row('first request (bcrypt verify)', uncached)}\n${row('cached key', cached)}\n\n`);
+    process.stdout.write(
+      `auth (bcrypt cost ${config.bcryptCost})\n${row('first request (bcrypt verify)', uncached)}\n${row('cached key', cached)}\n\n`,
+    );
 
     // 2. Writes: 50 agents, 5 sessions each, a 1,000-record usage batch per agent.
     const domainId = encodeGlobalID('Domain', 'demo');
@@ -75,16 +77,28 @@ async function main(): Promise<void> {
     const starts: number[] = [];
     for (const agentId of agentIds) {
       for (let s = 0; s < 5; s++) {
-        starts.push((await timed('mutation ($input: StartSessionInput!) { startSession(input: $input) { session { id } } }', { input: { agentId } })).ms);
+        starts.push(
+          (await timed('mutation ($input: StartSessionInput!) { startSession(input: $input) { session { id } } }', { input: { agentId } }))
+            .ms,
+        );
       }
     }
     services.db.run("DELETE FROM llm_quotas WHERE organization_id = 'quant'");
     const batches: number[] = [];
     for (const agentId of agentIds) {
-      const records = Array.from({ length: 1000 }, (_, i) => ({ model: i % 2 ? 'gpt-4o' : 'claude-haiku-3.5', promptTokens: 100 + i, completionTokens: 50, agentId }));
-      batches.push((await timed('mutation ($input: RecordLlmUsageInput!) { recordLlmUsage(input: $input) { count } }', {
-        input: { organizationId: encodeGlobalID('Organization', 'quant'), records },
-      })).ms);
+      const records = Array.from({ length: 1000 }, (_, i) => ({
+        model: i % 2 ? 'gpt-4o' : 'claude-haiku-3.5',
+        promptTokens: 100 + i,
+        completionTokens: 50,
+        agentId,
+      }));
+      batches.push(
+        (
+          await timed('mutation ($input: RecordLlmUsageInput!) { recordLlmUsage(input: $input) { count } }', {
+            input: { organizationId: encodeGlobalID('Organization', 'quant'), records },
+          })
+        ).ms,
+      );
     }
     // Ingest: 1,000-record batches, 4 in flight, into the other organization (the reads below look at quant).
     services.db.run("DELETE FROM llm_quotas WHERE organization_id = 'cibc'");
@@ -97,7 +111,10 @@ async function main(): Promise<void> {
           sent += 1;
           const base = Date.now();
           const records = Array.from({ length: 1000 }, (_, i) => ({
-            model: i % 2 ? 'gpt-4o' : 'claude-haiku-3.5', promptTokens: 100 + i, completionTokens: 50, createdAt: new Date(base - 1000 + i).toISOString(),
+            model: i % 2 ? 'gpt-4o' : 'claude-haiku-3.5',
+            promptTokens: 100 + i,
+            completionTokens: 50,
+            createdAt: new Date(base - 1000 + i).toISOString(),
           }));
           await timed('mutation ($input: RecordLlmUsageInput!) { recordLlmUsage(input: $input) { count } }', {
             input: { organizationId: encodeGlobalID('Organization', 'cibc'), records },
@@ -122,13 +139,18 @@ async function main(): Promise<void> {
       reads.push(result.ms);
       statements = result.body.extensions?.sql?.statements ?? 0;
     }
-    const summary = '{ organization(slug: "quant") { usageSummary(from: "2020-01-01T00:00:00Z", to: "2100-01-01T00:00:00Z", groupBy: [DAY, MODEL, AGENT], first: 100) { totalCount total { costUsd } } quota { tokensUsed } } }';
+    const summary =
+      '{ organization(slug: "quant") { usageSummary(from: "2020-01-01T00:00:00Z", to: "2100-01-01T00:00:00Z", groupBy: [DAY, MODEL, AGENT], first: 100) { totalCount total { costUsd } } quota { tokensUsed } } }';
     const summaries: number[] = [];
     for (let i = 0; i < rounds * 2; i++) summaries.push((await timed(summary)).ms);
-    process.stdout.write(`reads\n${row('50 agents, nested sessions and usage', reads, `  (${statements} statements)`)}\n${row('usageSummary by day+model+agent, quota', summaries)}\n\n`);
+    process.stdout.write(
+      `reads\n${row('50 agents, nested sessions and usage', reads, `  (${statements} statements)`)}\n${row('usageSummary by day+model+agent, quota', summaries)}\n\n`,
+    );
 
     const memory = process.memoryUsage();
-    process.stdout.write(`memory after the run: rss ${(memory.rss / 2 ** 20).toFixed(0)} MiB, heap used ${(memory.heapUsed / 2 ** 20).toFixed(0)} MiB\n`);
+    process.stdout.write(
+      `memory after the run: rss ${(memory.rss / 2 ** 20).toFixed(0)} MiB, heap used ${(memory.heapUsed / 2 ** 20).toFixed(0)} MiB\n`,
+    );
   } finally {
     server.closeAllConnections();
     server.close();

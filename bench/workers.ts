@@ -1,7 +1,7 @@
 // FOUNDRY_WORKERS=1 against FOUNDRY_WORKERS=2: requests per second of the same load, alternated, as ratios.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { Agent as HttpAgent, request } from 'node:http';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Gateway, startGateway } from '../test/helpers/gateway';
 
@@ -19,19 +19,28 @@ const LOADS: Load[] = [
   {
     name: 'usage write (10 records)',
     query: WRITE,
-    variables: { input: { organizationId: QUANT, records: Array.from({ length: 10 }, () => ({ model: 'gpt-4o', promptTokens: 10, completionTokens: 5 })) } },
+    variables: {
+      input: {
+        organizationId: QUANT,
+        records: Array.from({ length: 10 }, () => ({ model: 'gpt-4o', promptTokens: 10, completionTokens: 5 })),
+      },
+    },
   },
 ];
 
 /** One POST on a keep-alive connection of `agent`; node:http costs the load generator less CPU than fetch. */
 function send(agent: HttpAgent, url: string, key: string, body: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => resolve(text));
-    });
+    const req = request(
+      url,
+      { method: 'POST', agent, headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => resolve(text));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });

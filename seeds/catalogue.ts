@@ -9,7 +9,9 @@ export type PermissionSeed = { code: string; resource: string; action: string; s
 export type RoleSeed = { name: string; level: string; isSystem: boolean; description: string; permissions: string[] };
 
 function readTsv(file: string): string[][] {
-  const lines = readFileSync(projectFile(`seeds/${file}`), 'utf8').split('\n').filter((line) => line.trim() !== '');
+  const lines = readFileSync(projectFile(`seeds/${file}`), 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '');
   return lines.slice(1).map((line) => line.split('\t'));
 }
 

@@ -10,12 +10,66 @@ const T0 = Date.parse('2026-01-12T09:00:00.000Z');
 const at = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString();
 
 const sessions = [
-  { id: 'ses-q-001', org: 'quant', agent: 'agt-001', instance: 'quant-demo-dev', user: 'nwalker85', status: 'completed', start: 0, end: 14 },
-  { id: 'ses-q-002', org: 'quant', agent: 'agt-002', instance: 'quant-demo-dev', user: 'sarah.chen', status: 'completed', start: 60, end: 75 },
-  { id: 'ses-q-003', org: 'quant', agent: 'agt-003', instance: 'quant-demo-dev', user: 'mike.rodriguez', status: 'failed', start: 1440, end: 1443 },
-  { id: 'ses-q-004', org: 'quant', agent: 'agt-001', instance: 'quant-demo-dev', user: 'sarah.chen', status: 'active', start: 2900, end: null },
-  { id: 'ses-c-001', org: 'cibc', agent: 'agt-101', instance: 'cibc-card-services-dev', user: 'priya.patel', status: 'completed', start: 30, end: 52 },
-  { id: 'ses-c-002', org: 'cibc', agent: 'agt-101', instance: 'cibc-card-services-dev', user: 'priya.patel', status: 'active', start: 2880, end: null },
+  {
+    id: 'ses-q-001',
+    org: 'quant',
+    agent: 'agt-001',
+    instance: 'quant-demo-dev',
+    user: 'nwalker85',
+    status: 'completed',
+    start: 0,
+    end: 14,
+  },
+  {
+    id: 'ses-q-002',
+    org: 'quant',
+    agent: 'agt-002',
+    instance: 'quant-demo-dev',
+    user: 'sarah.chen',
+    status: 'completed',
+    start: 60,
+    end: 75,
+  },
+  {
+    id: 'ses-q-003',
+    org: 'quant',
+    agent: 'agt-003',
+    instance: 'quant-demo-dev',
+    user: 'mike.rodriguez',
+    status: 'failed',
+    start: 1440,
+    end: 1443,
+  },
+  {
+    id: 'ses-q-004',
+    org: 'quant',
+    agent: 'agt-001',
+    instance: 'quant-demo-dev',
+    user: 'sarah.chen',
+    status: 'active',
+    start: 2900,
+    end: null,
+  },
+  {
+    id: 'ses-c-001',
+    org: 'cibc',
+    agent: 'agt-101',
+    instance: 'cibc-card-services-dev',
+    user: 'priya.patel',
+    status: 'completed',
+    start: 30,
+    end: 52,
+  },
+  {
+    id: 'ses-c-002',
+    org: 'cibc',
+    agent: 'agt-101',
+    instance: 'cibc-card-services-dev',
+    user: 'priya.patel',
+    status: 'active',
+    start: 2880,
+    end: null,
+  },
 ];
 
 const calls: [session: string, model: string, prompt: number, completion: number, latency: number][] = [
@@ -63,7 +117,14 @@ export function seedSampleActivity(db: Database): void {
       );
     }
     for (const [id, org, domain, integration, config, secrets] of [
-      ['int-quant-salesforce', 'quant', 'demo', 'salesforce', { instanceUrl: 'https://quant.my.salesforce.example' }, { clientSecret: 'sf-demo-secret-1' }],
+      [
+        'int-quant-salesforce',
+        'quant',
+        'demo',
+        'salesforce',
+        { instanceUrl: 'https://quant.my.salesforce.example' },
+        { clientSecret: 'sf-demo-secret-1' },
+      ],
       ['int-cibc-twilio', 'cibc', 'card-services', 'twilio', { accountSid: 'AC-demo-cibc' }, { authToken: 'tw-demo-secret-2' }],
     ] as const) {
       db.run(
@@ -82,21 +143,43 @@ export function seedSampleActivity(db: Database): void {
         `INSERT INTO sessions (id, organization_id, agent_id, instance_id, started_by_user_id, status, metadata, started_at, ended_at)
          VALUES (:id, :org, :agent, :instance, :user, :status, :metadata, :startedAt, :endedAt)`,
         {
-          id: s.id, org: s.org, agent: s.agent, instance: s.instance, user: s.user, status: s.status,
-          metadata: JSON.stringify({ channel: 'web' }), startedAt: at(s.start), endedAt: s.end === null ? null : at(s.end),
+          id: s.id,
+          org: s.org,
+          agent: s.agent,
+          instance: s.instance,
+          user: s.user,
+          status: s.status,
+          metadata: JSON.stringify({ channel: 'web' }),
+          startedAt: at(s.start),
+          endedAt: s.end === null ? null : at(s.end),
         },
       );
     }
-    const prices = modelPrices(db, calls.map(([, model]) => model));
+    const prices = modelPrices(
+      db,
+      calls.map(([, model]) => model),
+    );
     const usage = calls.flatMap(([sessionId, model, prompt, completion, latency], index): NewUsage[] => {
       const session = sessions.find((s) => s.id === sessionId);
       const price = prices.get(model);
       if (!session || !price) return [];
-      return [{
-        id: `use-${String(index + 1).padStart(3, '0')}`, organizationId: session.org, agentId: session.agent, sessionId: session.id,
-        userId: session.user, apiKeyId: null, provider: price.provider, model, promptTokens: prompt, completionTokens: completion,
-        costNanoUsd: costOf(price, prompt, completion), latencyMs: latency, createdAt: at(session.start + 1 + index),
-      }];
+      return [
+        {
+          id: `use-${String(index + 1).padStart(3, '0')}`,
+          organizationId: session.org,
+          agentId: session.agent,
+          sessionId: session.id,
+          userId: session.user,
+          apiKeyId: null,
+          provider: price.provider,
+          model,
+          promptTokens: prompt,
+          completionTokens: completion,
+          costNanoUsd: costOf(price, prompt, completion),
+          latencyMs: latency,
+          createdAt: at(session.start + 1 + index),
+        },
+      ];
     });
     insertUsageBatch(db, usage);
     db.run(
@@ -110,9 +193,20 @@ export function seedSampleActivity(db: Database): void {
       ['cibc', 'priya.patel', 'Priya Patel', 'agt-101'],
     ] as const) {
       appendAuditEntry(db, {
-        organizationId: org, actorKind: 'user', actorId: user, actorName: name, actorUserId: user, actorApiKeyId: null,
-        action: 'agent.create', resourceType: 'agent', resourceId: agent, result: 'success', requestId: null,
-        clientAddress: null, metadata: { after: { id: agent } }, createdAt: at(-15),
+        organizationId: org,
+        actorKind: 'user',
+        actorId: user,
+        actorName: name,
+        actorUserId: user,
+        actorApiKeyId: null,
+        action: 'agent.create',
+        resourceType: 'agent',
+        resourceId: agent,
+        result: 'success',
+        requestId: null,
+        clientAddress: null,
+        metadata: { after: { id: agent } },
+        createdAt: at(-15),
       });
     }
   });

@@ -30,28 +30,53 @@ const users = [
 
 const agents = [
   {
-    id: 'agt-001', name: 'customer-support-agent', displayName: 'Customer Support Agent', version: '2.1.0',
-    environment: 'prod', createdBy: 'nwalker85', tags: ['customer-service', 'support', 'chat'],
+    id: 'agt-001',
+    name: 'customer-support-agent',
+    displayName: 'Customer Support Agent',
+    version: '2.1.0',
+    environment: 'prod',
+    createdBy: 'nwalker85',
+    tags: ['customer-service', 'support', 'chat'],
     description: 'Handles customer inquiries, order status and basic troubleshooting.',
   },
   {
-    id: 'agt-002', name: 'sales-qualifying-agent', displayName: 'Sales Qualifying Agent', version: '1.8.3',
-    environment: 'prod', createdBy: 'sarah.chen', tags: ['sales', 'lead-qualification', 'crm'],
+    id: 'agt-002',
+    name: 'sales-qualifying-agent',
+    displayName: 'Sales Qualifying Agent',
+    version: '1.8.3',
+    environment: 'prod',
+    createdBy: 'sarah.chen',
+    tags: ['sales', 'lead-qualification', 'crm'],
     description: 'Qualifies leads, schedules demos and routes prospects to sales.',
   },
   {
-    id: 'agt-003', name: 'data-analyst-agent', displayName: 'Data Analysis Agent', version: '3.0.1',
-    environment: 'staging', createdBy: 'mike.rodriguez', tags: ['analytics', 'sql', 'reporting'],
+    id: 'agt-003',
+    name: 'data-analyst-agent',
+    displayName: 'Data Analysis Agent',
+    version: '3.0.1',
+    environment: 'staging',
+    createdBy: 'mike.rodriguez',
+    tags: ['analytics', 'sql', 'reporting'],
     description: 'Runs SQL queries, builds reports and surfaces data insights.',
   },
   {
-    id: 'agt-004', name: 'hr-onboarding-agent', displayName: 'HR Onboarding Agent', version: '1.4.2',
-    environment: 'prod', createdBy: 'jessica.lee', tags: ['hr', 'onboarding', 'automation'],
+    id: 'agt-004',
+    name: 'hr-onboarding-agent',
+    displayName: 'HR Onboarding Agent',
+    version: '1.4.2',
+    environment: 'prod',
+    createdBy: 'jessica.lee',
+    tags: ['hr', 'onboarding', 'automation'],
     description: 'Guides employee onboarding, collects documents and schedules orientation.',
   },
   {
-    id: 'agt-005', name: 'it-helpdesk-agent', displayName: 'IT Helpdesk Agent', version: '2.3.1',
-    environment: 'prod', createdBy: 'tom.mitchell', tags: ['it', 'helpdesk', 'troubleshooting'],
+    id: 'agt-005',
+    name: 'it-helpdesk-agent',
+    displayName: 'IT Helpdesk Agent',
+    version: '2.3.1',
+    environment: 'prod',
+    createdBy: 'tom.mitchell',
+    tags: ['it', 'helpdesk', 'troubleshooting'],
     description: 'Resolves common IT issues, resets passwords and escalates the rest.',
   },
 ];
@@ -72,27 +97,27 @@ function at(seconds: number): string {
 
 export function seedSampleData(db: Database): void {
   db.transaction(() => {
-    organizations.forEach((o, i) =>
+    for (const [i, o] of organizations.entries()) {
       db.run(
         `INSERT INTO organizations (id, slug, name, tier, created_at, updated_at)
          VALUES (:id, :slug, :name, :tier, :at, :at) ON CONFLICT DO NOTHING`,
         { ...o, at: at(i) },
-      ),
-    );
-    domains.forEach((d, i) =>
+      );
+    }
+    for (const [i, d] of domains.entries()) {
       db.run(
         `INSERT INTO domains (id, organization_id, name, display_name, version, created_at, updated_at)
          VALUES (:id, :organizationId, :name, :displayName, :version, :at, :at) ON CONFLICT DO NOTHING`,
         { ...d, at: at(60 + i) },
-      ),
-    );
-    instances.forEach((x, i) =>
+      );
+    }
+    for (const [i, x] of instances.entries()) {
       db.run(
         `INSERT INTO instances (id, organization_id, domain_id, environment, name, status, created_at, updated_at)
          VALUES (:id, :organizationId, :domainId, :environment, :name, 'running', :at, :at) ON CONFLICT DO NOTHING`,
         { ...x, at: at(120 + i) },
-      ),
-    );
+      );
+    }
     users.forEach((u, i) => {
       db.run(
         `INSERT INTO users (id, email, name, created_at, updated_at)
@@ -105,18 +130,25 @@ export function seedSampleData(db: Database): void {
         { id: `seed-${u.id}-quant-developer`, userId: u.id, at: at(180 + i) },
       );
     });
-    agents.forEach((a, i) =>
+    for (const [i, a] of agents.entries()) {
       db.run(
         `INSERT INTO agents (id, organization_id, domain_id, name, display_name, description, version, status,
            environment, tags, published_at, created_by_user_id, created_at, updated_at)
          VALUES (:id, 'quant', 'demo', :name, :displayName, :description, :version, 'active',
            :environment, :tags, :at, :createdBy, :at, :at) ON CONFLICT DO NOTHING`,
         {
-          id: a.id, name: a.name, displayName: a.displayName, description: a.description, version: a.version,
-          environment: a.environment, tags: JSON.stringify(a.tags), createdBy: a.createdBy, at: at(300 + i * 60),
+          id: a.id,
+          name: a.name,
+          displayName: a.displayName,
+          description: a.description,
+          version: a.version,
+          environment: a.environment,
+          tags: JSON.stringify(a.tags),
+          createdBy: a.createdBy,
+          at: at(300 + i * 60),
         },
-      ),
-    );
+      );
+    }
     for (const p of modelPrices) {
       db.run(
         `INSERT INTO model_prices (provider, model, prompt_nano_usd_per_1k_tokens, completion_nano_usd_per_1k_tokens, updated_at)

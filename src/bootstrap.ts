@@ -7,9 +7,9 @@ import { ApiKeyUseRecorder } from './auth/keyUse';
 import { PrincipalCache } from './auth/principalCache';
 import type { Config } from './config';
 import { Database } from './db/connection';
-import { migrate, type MigrationResult } from './db/migrate';
-import { GatewayMetrics } from './metrics';
+import { type MigrationResult, migrate } from './db/migrate';
 import { processEventBus } from './events/bus';
+import { GatewayMetrics } from './metrics';
 import { prepareApiKey, storeApiKey } from './modules/apiKeys/issue';
 import { appendLocalAuditEntry } from './modules/auditLog/repo';
 import type { AppServices } from './schema/context';
@@ -84,6 +84,8 @@ function createServices(config: Config, logger: Logger, db: Database, { clusterW
     keyUse: new ApiKeyUseRecorder(db),
     // Only kept when /metrics is served somewhere (METRICS_TOKEN or METRICS_PORT).
     metrics: config.metrics ? new GatewayMetrics({ databasePath: config.databasePath, principals }, { clusterWorker }) : null,
-    events: processEventBus((error) => logger.error({ err: error instanceof Error ? error.message : String(error) }, 'subscription listener failed')),
+    events: processEventBus((error) =>
+      logger.error({ err: error instanceof Error ? error.message : String(error) }, 'subscription listener failed'),
+    ),
   };
 }

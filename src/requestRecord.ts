@@ -64,5 +64,11 @@ export function finishRequest(logger: Logger, metrics: GatewayMetrics | null, re
   };
   if (record.faults) logger.error({ ...line, faults: record.faults }, 'request');
   else logger.info(line, 'request');
-  metrics?.observeRequest({ operation, outcome: record.outcome, seconds: ms / 1000, statements: record.sql.statements, errorCodes: record.errorCodes });
+  metrics?.observeRequest({
+    operation,
+    outcome: record.outcome,
+    seconds: ms / 1000,
+    statements: record.sql.statements,
+    errorCodes: record.errorCodes,
+  });
 }

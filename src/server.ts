@@ -7,26 +7,26 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GraphQLError } from 'graphql';
 import { createYoga } from 'graphql-yoga';
 import { authenticate, bearerToken } from './auth/authenticate';
+import type { Principal } from './auth/principal';
 import { useAuthenticationGate } from './plugins/use-authentication-gate';
 import { useContractErrorCodes } from './plugins/use-contract-error-codes';
 import { useDatabaseReadiness } from './plugins/use-database-readiness';
 import { useJitExecution } from './plugins/use-jit-execution';
 import { logInternalError, useMaskInternalErrors } from './plugins/use-mask-internal-errors';
-import { renderOfflineGraphiQL, useOfflineGraphiQL } from './plugins/use-offline-graphiql';
 import { type Scrape, useMetricsEndpoint } from './plugins/use-metrics-endpoint';
+import { renderOfflineGraphiQL, useOfflineGraphiQL } from './plugins/use-offline-graphiql';
 import { usePageBudget } from './plugins/use-page-budget';
-import { useRequestBodyLimit } from './plugins/use-request-body-limit';
 import { useQueryLimits } from './plugins/use-query-limits';
+import { useRequestBodyLimit } from './plugins/use-request-body-limit';
 import { useRequestRecord } from './plugins/use-request-record';
 import { useSqlStats } from './plugins/use-sql-stats';
 import { useStableErrorOrder } from './plugins/use-stable-error-order';
 import { DOCUMENT_ID_PARAM, useTrustedDocuments } from './plugins/use-trusted-documents';
-import type { Principal } from './auth/principal';
+import { finishRequest, newRequestRecord, type RequestRecord } from './requestRecord';
 import type { AppServices, Context } from './schema/context';
 import { internalError, isGraphQLError, isSafeError, withContractCode } from './schema/errors';
 import { schema } from './schema/index';
 import { RequestLoaders } from './schema/loaders';
-import { finishRequest, newRequestRecord, type RequestRecord } from './requestRecord';
 
 type ServerContext = { req: IncomingMessage; res: ServerResponse };
 
@@ -60,7 +60,9 @@ export function createGraphQLHandler(services: AppServices, { scrape }: { scrape
     const record = recordFor(req);
     if (!record.principal) {
       const token = bearerToken(req.headers.authorization);
-      record.principal = token ? authenticate({ ...services, db: db.forRequest(record.sql, config.sqlStats) }, token) : Promise.resolve(null);
+      record.principal = token
+        ? authenticate({ ...services, db: db.forRequest(record.sql, config.sqlStats) }, token)
+        : Promise.resolve(null);
     }
     return record.principal;
   }
@@ -98,9 +100,7 @@ export function createGraphQLHandler(services: AppServices, { scrape }: { scrape
     },
     plugins: [
       useOfflineGraphiQL(),
-      ...(metricsToken !== null && metrics
-        ? [useMetricsEndpoint({ token: metricsToken, scrape: scrape ?? metrics.scrape })]
-        : []),
+      ...(metricsToken !== null && metrics ? [useMetricsEndpoint({ token: metricsToken, scrape: scrape ?? metrics.scrape })] : []),
       useRequestRecord({ recordOf }),
       useDatabaseReadiness({ db }),
       // Before the limits: a hash becomes its document here, and a free document is refused before it is parsed.

@@ -12,8 +12,21 @@ beforeAll(async () => {
   server = await startServer();
   const user = await userWith(server, { name: 'Dev One', grants: [{ org: 'quant', role: 'org_developer' }] });
   developer = { id: user.id, token: await loginAs(server, user.email, user.password) };
-  addSession(server, { id: 'dev-own-1', organizationId: 'quant', agentId: 'agt-002', startedByUserId: user.id, startedAt: minutesAfterBase(5) });
-  addUsage(server, { id: 'dev-own-use-1', organizationId: 'quant', agentId: 'agt-002', sessionId: 'dev-own-1', userId: user.id, costNanoUsd: 1_000_000 });
+  addSession(server, {
+    id: 'dev-own-1',
+    organizationId: 'quant',
+    agentId: 'agt-002',
+    startedByUserId: user.id,
+    startedAt: minutesAfterBase(5),
+  });
+  addUsage(server, {
+    id: 'dev-own-use-1',
+    organizationId: 'quant',
+    agentId: 'agt-002',
+    sessionId: 'dev-own-1',
+    userId: user.id,
+    costNanoUsd: 1_000_000,
+  });
 });
 afterAll(() => server.close());
 
@@ -71,7 +84,7 @@ describe('an org_developer of quant (agent:read:org, session:read:self, llm:quot
     expect(JSON.stringify(response)).not.toContain('sf-demo-secret-1');
   });
 
-  it('reads an agent\'s usage summary limited to its own usage', async () => {
+  it("reads an agent's usage summary limited to its own usage", async () => {
     const key = await apiKeyFor(server, { org: 'quant', role: 'org_developer' });
     const summary = await server.gql<{ node: { name: string; usageSummary: { total: { requests: number } } } }>(
       `query ($id: ID!) { node(id: $id) { ... on Agent { name usageSummary(from: "2026-01-01T00:00:00Z", to: "2027-01-01T00:00:00Z") { total { requests } } } } }`,
@@ -92,10 +105,7 @@ describe('a platform_support key (org:read:platform, no usage permission)', () =
       {},
       token,
     );
-    expect(response.data?.organizations.edges).toEqual([
-      { node: { slug: 'quant', quota: null } },
-      { node: { slug: 'cibc', quota: null } },
-    ]);
+    expect(response.data?.organizations.edges).toEqual([{ node: { slug: 'quant', quota: null } }, { node: { slug: 'cibc', quota: null } }]);
     expect(errorCodes(response)).toEqual(['FORBIDDEN', 'FORBIDDEN']);
   });
 });
@@ -117,17 +127,15 @@ describe('an api_client key of quant (no usage permission)', () => {
   it('gets FORBIDDEN on cost and token fields, and the rest of the session', async () => {
     const client = await apiKeyFor(server, { org: 'quant', role: 'api_client' });
     server.services.db.run("UPDATE sessions SET started_by_api_key_id = :key WHERE id = 'ses-q-002'", { key: client.id });
-    const response = await server.gql<{ sessions: { edges: { node: { status: string; costUsd: string | null; totalTokens: number | null } }[] } }>(
-      '{ sessions(first: 10) { edges { node { status costUsd totalTokens } } } }',
-      {},
-      client.token,
-    );
+    const response = await server.gql<{
+      sessions: { edges: { node: { status: string; costUsd: string | null; totalTokens: number | null } }[] };
+    }>('{ sessions(first: 10) { edges { node { status costUsd totalTokens } } } }', {}, client.token);
     expect(response.data?.sessions.edges).toEqual([{ node: { status: 'COMPLETED', costUsd: null, totalTokens: null } }]);
     expect(errorCodes(response)).toEqual(['FORBIDDEN', 'FORBIDDEN']);
     expect(response.errors?.map((error) => error.path?.at(-1))).toEqual(['costUsd', 'totalTokens']);
   });
 
-  it('gets FORBIDDEN on an agent\'s usage summary', async () => {
+  it("gets FORBIDDEN on an agent's usage summary", async () => {
     const client = await apiKeyFor(server, { org: 'quant', role: 'api_client' });
     const response = await server.gql<{ agents: { edges: { node: { usageSummary: null } }[] } }>(
       '{ agents(first: 1) { edges { node { name usageSummary(from: "2026-01-01T00:00:00Z", to: "2027-01-01T00:00:00Z") { totalCount } } } } }',
@@ -141,11 +149,10 @@ describe('an api_client key of quant (no usage permission)', () => {
 
 describe('users', () => {
   it('hide their email from a principal without user:read, and show themselves to themselves', async () => {
-    const response = await server.gql<{ viewer: { user: { name: string; email: string } }; agents: { edges: { node: { createdBy: unknown } }[] } }>(
-      '{ viewer { user { name email } } agents(first: 1) { edges { node { createdBy { name } } } } }',
-      {},
-      developer.token,
-    );
+    const response = await server.gql<{
+      viewer: { user: { name: string; email: string } };
+      agents: { edges: { node: { createdBy: unknown } }[] };
+    }>('{ viewer { user { name email } } agents(first: 1) { edges { node { createdBy { name } } } } }', {}, developer.token);
     expect(response.data?.viewer.user).toEqual({ name: 'Dev One', email: expect.stringContaining('@') });
     // The creator is a member of quant, but an org_developer has no user:read: it reads as missing.
     expect(response.data?.agents.edges[0]?.node.createdBy).toBeNull();

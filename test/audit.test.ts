@@ -35,9 +35,14 @@ describe('a write and its audit entry', () => {
       admin,
     );
     expect(response.errors).toBeUndefined();
-    const entry = server.services.db.get<{ action: string; result: string; organization_id: string; actor_kind: string; request_id: string; metadata: string }>(
-      'SELECT action, result, organization_id, actor_kind, request_id, metadata FROM audit_log ORDER BY id DESC LIMIT 1',
-    );
+    const entry = server.services.db.get<{
+      action: string;
+      result: string;
+      organization_id: string;
+      actor_kind: string;
+      request_id: string;
+      metadata: string;
+    }>('SELECT action, result, organization_id, actor_kind, request_id, metadata FROM audit_log ORDER BY id DESC LIMIT 1');
     expect(entry).toMatchObject({ action: 'agent.create', result: 'success', organization_id: 'quant', actor_kind: 'api_key' });
     expect(entry?.request_id).toMatch(/^[0-9a-f-]{36}$/);
     expect(JSON.parse(entry?.metadata ?? '{}').after).toMatchObject({ name: 'audited-agent', displayName: 'Audited', tags: ['a'] });
@@ -67,7 +72,11 @@ describe('a write and its audit entry', () => {
     const viewer = (await apiKeyFor(server, { org: 'quant', role: 'org_viewer' })).token;
     await server.gql('{ viewer { principal { kind } } }', {}, viewer);
     const before = counts();
-    const response = await server.gql(CREATE_AGENT, { input: { domainId: gid('Domain', 'demo'), name: 'denied-agent', displayName: 'x' } }, viewer);
+    const response = await server.gql(
+      CREATE_AGENT,
+      { input: { domainId: gid('Domain', 'demo'), name: 'denied-agent', displayName: 'x' } },
+      viewer,
+    );
     expect(errorCodes(response)).toEqual(['FORBIDDEN']);
     expect(counts()).toEqual({ ...before, audit_log: (before.audit_log ?? 0) + 1 });
     const entry = server.services.db.get<{ action: string; result: string; organization_id: string }>(
@@ -96,13 +105,32 @@ describe('foundry audit verify', () => {
     );
     const domainId = created.data?.createDomain.domain.id as string;
     const responses = [];
-    responses.push(await server.gql('mutation ($id: ID!) { updateDomain(input: { id: $id, version: "1.1.0" }) { domain { version } } }', { id: domainId }, admin));
-    responses.push(await server.gql('mutation ($id: ID!) { publishAgent(input: { id: $id }) { agent { publishedAt } } }', { id: gid('Agent', 'agt-002') }, admin));
-    responses.push(await server.gql(
-      'mutation ($input: RecordLlmUsageInput!) { recordLlmUsage(input: $input) { count } }',
-      { input: { organizationId: gid('Organization', 'quant'), records: [{ model: 'gpt-4o', promptTokens: 1234, completionTokens: 567 }] } },
-      admin,
-    ));
+    responses.push(
+      await server.gql(
+        'mutation ($id: ID!) { updateDomain(input: { id: $id, version: "1.1.0" }) { domain { version } } }',
+        { id: domainId },
+        admin,
+      ),
+    );
+    responses.push(
+      await server.gql(
+        'mutation ($id: ID!) { publishAgent(input: { id: $id }) { agent { publishedAt } } }',
+        { id: gid('Agent', 'agt-002') },
+        admin,
+      ),
+    );
+    responses.push(
+      await server.gql(
+        'mutation ($input: RecordLlmUsageInput!) { recordLlmUsage(input: $input) { count } }',
+        {
+          input: {
+            organizationId: gid('Organization', 'quant'),
+            records: [{ model: 'gpt-4o', promptTokens: 1234, completionTokens: 567 }],
+          },
+        },
+        admin,
+      ),
+    );
     responses.push(await server.gql('mutation ($id: ID!) { deleteDomain(input: { id: $id }) { deletedId } }', { id: domainId }, admin));
     for (const response of responses) expect(response.errors).toBeUndefined();
 
@@ -112,9 +140,13 @@ describe('foundry audit verify', () => {
     expect(ok.stdout).toMatch(/audit log verified: \d+ entries/);
 
     // Someone with the file drops the guard and edits one entry.
-    const target = server.services.db.get<{ id: number }>("SELECT id FROM audit_log WHERE action = 'domain.update' ORDER BY id DESC LIMIT 1");
+    const target = server.services.db.get<{ id: number }>(
+      "SELECT id FROM audit_log WHERE action = 'domain.update' ORDER BY id DESC LIMIT 1",
+    );
     server.services.db.exec('DROP TRIGGER audit_log_no_update');
-    server.services.db.run(`UPDATE audit_log SET metadata = json_set(metadata, '$.after.version', '9.9.9') WHERE id = :id`, { id: target?.id ?? null });
+    server.services.db.run(`UPDATE audit_log SET metadata = json_set(metadata, '$.after.version', '9.9.9') WHERE id = :id`, {
+      id: target?.id ?? null,
+    });
     const broken = await foundryAuditVerify();
     expect(broken.code).toBe(1);
     expect(broken.stderr.trim().split('\n')).toHaveLength(1);

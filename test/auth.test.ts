@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isoNow } from '../src/db/connection';
 import { revokeApiKeyRow } from '../src/modules/apiKeys/repo';
 import { apiKeyFor, loginAs, userWith } from './helpers/principals';
-import { errorCodes, startServer, type GraphQLResponse, type TestServer } from './helpers/server';
+import { errorCodes, type GraphQLResponse, startServer, type TestServer } from './helpers/server';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -124,10 +124,9 @@ describe('login and logout', () => {
   });
 
   it('does not log in a user without a password, such as the seeded sample users', async () => {
-    const seeded = server.services.db.get<{ password_hash: string | null }>(
-      'SELECT password_hash FROM users WHERE email = ?',
-      ['nwalker85@quant.example'],
-    );
+    const seeded = server.services.db.get<{ password_hash: string | null }>('SELECT password_hash FROM users WHERE email = ?', [
+      'nwalker85@quant.example',
+    ]);
     expect(seeded).toEqual({ password_hash: null });
     const response = await server.gql(LOGIN, { input: { email: 'nwalker85@quant.example', password: '' } }, null);
     expect(errorCodes(response)).toEqual(['UNAUTHENTICATED']);

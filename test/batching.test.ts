@@ -11,7 +11,13 @@ function populate(slug: string, count: number): void {
   addOrganization(server, slug);
   for (let a = 0; a < count; a++) {
     const agentId = `${slug}-agent-${a}`;
-    addAgent(server, { id: agentId, organizationId: slug, domainId: `${slug}-main`, createdByUserId: 'nwalker85', createdAt: minutesAfterBase(a) });
+    addAgent(server, {
+      id: agentId,
+      organizationId: slug,
+      domainId: `${slug}-main`,
+      createdByUserId: 'nwalker85',
+      createdAt: minutesAfterBase(a),
+    });
     for (let s = 0; s < 6; s++) {
       const sessionId = `${agentId}-s${s}`;
       addSession(server, { id: sessionId, organizationId: slug, agentId, startedAt: minutesAfterBase(a * 10 + s) });
@@ -57,7 +63,9 @@ const NESTED = `query ($slug: String!) {
   }
 }`;
 
-type Agents = { organization: { agents: { totalCount: number; edges: { node: { sessions: { edges: { node: { usage: { edges: unknown[] } } }[] } } }[] } } };
+type Agents = {
+  organization: { agents: { totalCount: number; edges: { node: { sessions: { edges: { node: { usage: { edges: unknown[] } } }[] } } }[] } };
+};
 
 function statements(response: GraphQLResponse<unknown>): number {
   expect(response.errors).toBeUndefined();
@@ -105,7 +113,9 @@ describe('a level of many large pages', () => {
       if (/FROM json_each\(\?\) p\s+JOIN json_each/.test(sql) && sql.includes('FROM sessions s')) pageStatements++;
     };
     try {
-      const response = await server.gql<{ organization: { agents: { edges: { node: { name: string; sessions: { edges: { node: { startedAt: string } }[] } } }[] } } }>(query);
+      const response = await server.gql<{
+        organization: { agents: { edges: { node: { name: string; sessions: { edges: { node: { startedAt: string } }[] } } }[] } };
+      }>(query);
       expect(response.errors).toBeUndefined();
       const agents = response.data?.organization.agents.edges ?? [];
       expect(agents).toHaveLength(50);

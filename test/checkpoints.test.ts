@@ -24,7 +24,7 @@ async function until(condition: () => boolean, timeoutMs: number): Promise<boole
 }
 
 describe('WAL checkpoints', () => {
-  it('leave the serving connection a fallback threshold far above SQLite\'s 1,000 pages', () => {
+  it("leave the serving connection a fallback threshold far above SQLite's 1,000 pages", () => {
     expect(server.services.db.raw.pragma('wal_autocheckpoint', { simple: true })).toBe(16_384);
   });
 

@@ -18,7 +18,12 @@ beforeAll(async () => {
     addOrganization(server, 'big');
     for (const agent of ['big-a', 'big-b']) addAgent(server, { id: agent, organizationId: 'big', domainId: 'big-main' });
     for (let s = 0; s < SESSIONS; s++) {
-      addSession(server, { id: `big-s${s}`, organizationId: 'big', agentId: s % 3 === 0 ? 'big-b' : 'big-a', startedAt: minutesAfterBase(s % 5000) });
+      addSession(server, {
+        id: `big-s${s}`,
+        organizationId: 'big',
+        agentId: s % 3 === 0 ? 'big-b' : 'big-a',
+        startedAt: minutesAfterBase(s % 5000),
+      });
     }
     const rows: NewUsage[] = [];
     for (let i = 0; i < RECORDS; i++) {
@@ -61,7 +66,7 @@ async function countStatements(query: string): Promise<{ data: unknown; counting
 }
 
 describe('totalCount past one chunk', () => {
-  it('is exact for an organization\'s usage, with and without a filter, counted in several bounded statements', async () => {
+  it("is exact for an organization's usage, with and without a filter, counted in several bounded statements", async () => {
     const { data, counting } = await countStatements(`{ organization(slug: "big") {
       all: usage(first: 1) { totalCount }
       mini: usage(first: 1, filter: { model: "gpt-4o-mini" }) { totalCount } } }`);
@@ -78,8 +83,11 @@ describe('totalCount past one chunk', () => {
   it('is exact per parent when several parents share a statement and some pass their share', async () => {
     const { data } = await countStatements(`{ organization(slug: "big") { agents(first: 2) { edges { node { name
       usage(first: 1) { totalCount } sessions(first: 1) { totalCount } } } } } }`);
-    const agents = (data as { organization: { agents: { edges: { node: { name: string; usage: { totalCount: number }; sessions: { totalCount: number } } }[] } } })
-      .organization.agents.edges.map((edge) => edge.node);
+    const agents = (
+      data as {
+        organization: { agents: { edges: { node: { name: string; usage: { totalCount: number }; sessions: { totalCount: number } } }[] } };
+      }
+    ).organization.agents.edges.map((edge) => edge.node);
     for (const agent of agents) {
       expect(agent.usage.totalCount).toBe(count(`SELECT count(*) AS n FROM llm_usage WHERE agent_id = '${agent.name}'`));
       expect(agent.sessions.totalCount).toBe(count(`SELECT count(*) AS n FROM sessions WHERE agent_id = '${agent.name}'`));

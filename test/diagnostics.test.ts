@@ -28,7 +28,15 @@ async function startGateway(name: string, diagnostics: string): Promise<{ child:
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
-    env: { ...process.env, DATABASE_PATH: join(dir, `${name}.db`), PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', BCRYPT_COST: '4', FOUNDRY_DIAGNOSTICS: diagnostics },
+    env: {
+      ...process.env,
+      DATABASE_PATH: join(dir, `${name}.db`),
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      BCRYPT_COST: '4',
+      FOUNDRY_DIAGNOSTICS: diagnostics,
+    },
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
   children.push(child);
@@ -61,7 +69,10 @@ describe('gateway diagnostics over IPC', () => {
     const { child, url } = await startGateway('on', '1');
     const response = await fetch(`${url}/graphql`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: 'Bearer afk_0123456789abcdef_not-a-real-secret-not-a-real-secret-not-a-r' },
+      headers: {
+        'content-type': 'application/json',
+        authorization: 'Bearer afk_0123456789abcdef_not-a-real-secret-not-a-real-secret-not-a-r',
+      },
       body: JSON.stringify({ query: '{ viewer { principal { kind } } }' }),
     });
     expect(response.status).toBeGreaterThanOrEqual(200);

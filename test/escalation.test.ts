@@ -60,9 +60,17 @@ describe('an org_admin', () => {
 
   it('can grant org roles it covers in its own organization, and nothing in another', async () => {
     const { token } = await apiKeyFor(server, { org: 'quant', role: 'org_admin' });
-    const ok = await server.gql(ASSIGN, { input: { userId: gid('User', 'sarah.chen'), role: 'org_operator', organizationId: gid('Organization', 'quant') } }, token);
+    const ok = await server.gql(
+      ASSIGN,
+      { input: { userId: gid('User', 'sarah.chen'), role: 'org_operator', organizationId: gid('Organization', 'quant') } },
+      token,
+    );
     expect(ok.errors, JSON.stringify(ok.errors)).toBeUndefined();
-    const elsewhere = await server.gql(ASSIGN, { input: { userId: gid('User', 'sarah.chen'), role: 'org_viewer', organizationId: gid('Organization', 'cibc') } }, token);
+    const elsewhere = await server.gql(
+      ASSIGN,
+      { input: { userId: gid('User', 'sarah.chen'), role: 'org_viewer', organizationId: gid('Organization', 'cibc') } },
+      token,
+    );
     expect(errorCodes(elsewhere)).toEqual(['NOT_FOUND']);
   });
 });
@@ -71,7 +79,11 @@ describe('a platform_owner', () => {
   it('can grant a platform role', async () => {
     const response = await server.gql(ASSIGN, { input: { userId: gid('User', 'tom.mitchell'), role: 'platform_support' } });
     expect(response.errors).toBeUndefined();
-    expect(server.services.db.get("SELECT 1 AS ok FROM user_roles WHERE user_id = 'tom.mitchell' AND role_id = 'platform_support' AND organization_id IS NULL")).toEqual({ ok: 1 });
+    expect(
+      server.services.db.get(
+        "SELECT 1 AS ok FROM user_roles WHERE user_id = 'tom.mitchell' AND role_id = 'platform_support' AND organization_id IS NULL",
+      ),
+    ).toEqual({ ok: 1 });
   });
 });
 

@@ -56,7 +56,9 @@ describe('the sessions filter', () => {
   it('filters by status, agent and start time', async () => {
     const query = `query ($filter: SessionFilter) { sessions(first: 100, filter: $filter, orderBy: { field: STARTED_AT }) {
       totalCount edges { node { id status } } } }`;
-    const byAgent = await server.gql<{ sessions: { edges: { node: { id: string } }[] } }>(query, { filter: { agentId: gid('Agent', 'agt-001') } });
+    const byAgent = await server.gql<{ sessions: { edges: { node: { id: string } }[] } }>(query, {
+      filter: { agentId: gid('Agent', 'agt-001') },
+    });
     expect(byAgent.data?.sessions.edges.map((edge) => edge.node.id)).toEqual([gid('Session', 'ses-q-001'), gid('Session', 'ses-q-004')]);
     const failed = await server.gql<{ sessions: { totalCount: number } }>(query, { filter: { status: 'FAILED' } });
     expect(failed.data?.sessions.totalCount).toBe(1);

@@ -37,15 +37,28 @@ describe('a fresh database, seen by the first platform_owner key', () => {
       response.data.roles.edges.map((e: any) => [e.node.name, e.node.permissions.edges.map((p: any) => p.node.code)]),
     );
     expect(Object.keys(roles).sort()).toEqual([
-      'api_client', 'backend_service', 'compiler_service', 'job_runner_service', 'org_admin', 'org_developer',
-      'org_operator', 'org_viewer', 'platform_owner', 'platform_support',
+      'api_client',
+      'backend_service',
+      'compiler_service',
+      'job_runner_service',
+      'org_admin',
+      'org_developer',
+      'org_operator',
+      'org_viewer',
+      'platform_owner',
+      'platform_support',
     ]);
     expect(roles.platform_owner).toHaveLength(55);
     expect(roles.backend_service).toHaveLength(55 - 7);
     expect(roles.backend_service.some((code: string) => code.includes(':platform'))).toBe(false);
-    expect(roles.org_viewer).toEqual(
-      ['agent:read:org', 'artifact:read:org', 'domain:read', 'instance:read', 'llm:quota:read:self', 'session:read:org'],
-    );
+    expect(roles.org_viewer).toEqual([
+      'agent:read:org',
+      'artifact:read:org',
+      'domain:read',
+      'instance:read',
+      'llm:quota:read:self',
+      'session:read:org',
+    ]);
     expect(roles.compiler_service).toEqual(['agent:read:org', 'agent:update:org', 'domain:read', 'instance:read']);
   });
 
@@ -70,7 +83,9 @@ describe('a fresh database, seen by the first platform_owner key', () => {
     expect(errorCodes(await server.gql('{ permissions(first: 101) { totalCount } }'))).toEqual(['BAD_USER_INPUT']);
     const page = await server.gql('{ organizations(first: 1) { pageInfo { endCursor } } }');
     const cursor = page.data.organizations.pageInfo.endCursor;
-    const other = await server.gql('query($c: String) { organizations(after: $c, orderBy: { field: NAME }) { totalCount } }', { c: cursor });
+    const other = await server.gql('query($c: String) { organizations(after: $c, orderBy: { field: NAME }) { totalCount } }', {
+      c: cursor,
+    });
     expect(errorCodes(other)).toEqual(['BAD_USER_INPUT']);
   });
 

@@ -23,6 +23,7 @@ function chromiumPath(): string {
 }
 
 /** Monaco draws spaces as no-break spaces. */
+// biome-ignore lint/performance/useDomNodeTextContent: Playwright's innerText, the text as rendered (textContent would add Monaco's hidden text).
 const text = async (locator: Locator) => (await locator.innerText()).replace(/\u00a0/g, ' ');
 
 const READY_MS = 30_000;
@@ -64,7 +65,11 @@ describe('the GraphiQL page over HTTP', () => {
     expect(html).not.toMatch(/(https?:)?\/\/[a-z]/i);
     // Every script is a same-origin file, except the options' JSON data block, which never runs.
     const scripts = [...html.matchAll(/<script([^>]*)>/g)].map((match) => match[1]);
-    expect(scripts.every((attributes) => /src="\/graphiql\//.test(attributes ?? '') || attributes === ' type="application/json" id="graphiql-config"')).toBe(true);
+    expect(
+      scripts.every(
+        (attributes) => /src="\/graphiql\//.test(attributes ?? '') || attributes === ' type="application/json" id="graphiql-config"',
+      ),
+    ).toBe(true);
   });
 
   it('serves every asset the page links from /graphiql/, cacheable for good, and nothing else there', async () => {

@@ -4,16 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../src/db/connection';
 import { appendAuditEntry } from '../src/modules/auditLog/repo';
 import { insertUsageBatch } from '../src/modules/usage/repo';
+import { type Document, documents, INTROSPECTION, Schema, type SchemaType, str, Walk } from './helpers/isolationQueries';
 import { apiKeyFor, loginAs, userWith } from './helpers/principals';
-import {
-  type Document,
-  documents,
-  INTROSPECTION,
-  Schema,
-  type SchemaType,
-  str,
-  Walk,
-} from './helpers/isolationQueries';
 import { type GraphQLResponse, startServer, type TestServer } from './helpers/server';
 
 // ---------------------------------------------------------------------------
@@ -71,7 +63,9 @@ function ownedBy(db: Database, org: string): Owned {
   }
   strings.add(db.get<{ slug: string }>('SELECT slug FROM organizations WHERE id = :org', { org })?.slug ?? org);
   const users = JSON.stringify(rows.get('User') ?? []);
-  for (const { email } of db.all<{ email: string }>('SELECT email FROM users WHERE id IN (SELECT value FROM json_each(:users))', { users })) {
+  for (const { email } of db.all<{ email: string }>('SELECT email FROM users WHERE id IN (SELECT value FROM json_each(:users))', {
+    users,
+  })) {
     strings.add(email);
   }
   for (const { key_id } of db.all<{ key_id: string }>('SELECT key_id FROM api_keys WHERE organization_id = :org', { org })) {
@@ -151,11 +145,23 @@ function giveRowsTo(db: Database, org: string, principals: Principal[], stranger
        VALUES (:session, :org, :agent, :stranger, 'completed', :at, :at)`,
       { session: `${org}-strangers-session`, org, agent: `${org}-strangers-agent`, stranger, at: january(-4) },
     );
-    insertUsageBatch(db, [{
-      id: `${org}-strangers-use`, organizationId: org, agentId: `${org}-strangers-agent`, sessionId: `${org}-strangers-session`,
-      userId: stranger, apiKeyId: null, provider: 'openai', model: 'gpt-4o', promptTokens: 10, completionTokens: 10, costNanoUsd: 1000n,
-      latencyMs: null, createdAt: thisMonth(0),
-    }]);
+    insertUsageBatch(db, [
+      {
+        id: `${org}-strangers-use`,
+        organizationId: org,
+        agentId: `${org}-strangers-agent`,
+        sessionId: `${org}-strangers-session`,
+        userId: stranger,
+        apiKeyId: null,
+        provider: 'openai',
+        model: 'gpt-4o',
+        promptTokens: 10,
+        completionTokens: 10,
+        costNanoUsd: 1000n,
+        latencyMs: null,
+        createdAt: thisMonth(0),
+      },
+    ]);
     principals.forEach((principal, i) => {
       const agent = `${org}-own-agent-${i}`;
       const session = `${org}-own-session-${i}`;
@@ -178,15 +184,39 @@ function giveRowsTo(db: Database, org: string, principals: Principal[], stranger
       );
       [january(i + 2), thisMonth(i + 2)].forEach((at, j) => {
         const [provider, model] = MODELS[(i + j) % MODELS.length] as (typeof MODELS)[number];
-        insertUsageBatch(db, [{
-          id: `${session}-use-${j}`, organizationId: org, agentId: agent, sessionId: session, userId: owner.user, apiKeyId: owner.key,
-          provider, model, promptTokens: 100, completionTokens: 50, costNanoUsd: 1234567n, latencyMs: 200, createdAt: at,
-        }]);
+        insertUsageBatch(db, [
+          {
+            id: `${session}-use-${j}`,
+            organizationId: org,
+            agentId: agent,
+            sessionId: session,
+            userId: owner.user,
+            apiKeyId: owner.key,
+            provider,
+            model,
+            promptTokens: 100,
+            completionTokens: 50,
+            costNanoUsd: 1234567n,
+            latencyMs: 200,
+            createdAt: at,
+          },
+        ]);
       });
       appendAuditEntry(db, {
-        organizationId: org, actorKind: principal.userId ? 'user' : 'api_key', actorId: principal.userId ?? principal.apiKeyId,
-        actorName: principal.label, actorUserId: principal.userId, actorApiKeyId: principal.apiKeyId, action: 'agent.create',
-        resourceType: 'agent', resourceId: agent, result: 'success', requestId: null, clientAddress: null, metadata: {}, createdAt: january(i),
+        organizationId: org,
+        actorKind: principal.userId ? 'user' : 'api_key',
+        actorId: principal.userId ?? principal.apiKeyId,
+        actorName: principal.label,
+        actorUserId: principal.userId,
+        actorApiKeyId: principal.apiKeyId,
+        action: 'agent.create',
+        resourceType: 'agent',
+        resourceId: agent,
+        result: 'success',
+        requestId: null,
+        clientAddress: null,
+        metadata: {},
+        createdAt: january(i),
       });
     });
   });
@@ -203,7 +233,7 @@ function growOrganization(db: Database, org: string, formerMembers: string[], sh
   const marker = markerOf(org);
   const prefix = `${org}-zz`;
   const roles = db.all<{ id: string }>("SELECT id FROM roles WHERE level = 'org' ORDER BY id").map((row) => row.id);
-  const pick = <T,>(list: readonly T[], i: number): T => list[i % list.length] as T;
+  const pick = <T>(list: readonly T[], i: number): T => list[i % list.length] as T;
   const statuses = ['active', 'completed', 'failed', 'terminated'];
   db.transaction(() => {
     const users: string[] = [];
@@ -211,14 +241,24 @@ function growOrganization(db: Database, org: string, formerMembers: string[], sh
       const id = `${prefix}-user-${i}`;
       users.push(id);
       db.run(`INSERT INTO users (id, email, name, created_at, updated_at) VALUES (:id, :email, :name, :at, :at)`, {
-        id, email: `${id}@${org}.zz.example`, name: `${marker} user ${i}`, at: january(-100 + i),
+        id,
+        email: `${id}@${org}.zz.example`,
+        name: `${marker} user ${i}`,
+        at: january(-100 + i),
       });
       db.run(`INSERT INTO user_roles (id, user_id, role_id, organization_id, created_at) VALUES (:grant, :id, :role, :org, :at)`, {
-        grant: `${id}-grant`, id, role: pick(roles, i), org, at: january(-100 + i),
+        grant: `${id}-grant`,
+        id,
+        role: pick(roles, i),
+        org,
+        at: january(-100 + i),
       });
     }
     db.run(`INSERT INTO user_roles (id, user_id, role_id, organization_id, created_at) VALUES (:grant, :user, 'org_viewer', :org, :at)`, {
-      grant: `${prefix}-shared-grant`, user: sharedUser, org, at: january(-50),
+      grant: `${prefix}-shared-grant`,
+      user: sharedUser,
+      org,
+      at: january(-50),
     });
     const owners = [...users.slice(0, 2), ...formerMembers, null];
 
@@ -230,8 +270,14 @@ function growOrganization(db: Database, org: string, formerMembers: string[], sh
         `INSERT INTO api_keys (id, key_id, name, secret_hash, organization_id, role_id, user_id, created_by_user_id, created_at, last_used_at)
          VALUES (:id, :keyId, :name, 'not-a-hash', :org, :role, :user, :creator, :at, :at)`,
         {
-          id, keyId: `${org}zzkey${i}`, name: `${marker} key ${i}`, org, role: pick(roles, i), user: pick(owners, i),
-          creator: pick(owners, i + 1), at: january(-40 + i),
+          id,
+          keyId: `${org}zzkey${i}`,
+          name: `${marker} key ${i}`,
+          org,
+          role: pick(roles, i),
+          user: pick(owners, i),
+          creator: pick(owners, i + 1),
+          at: january(-40 + i),
         },
       );
     }
@@ -261,7 +307,9 @@ function growOrganization(db: Database, org: string, formerMembers: string[], sh
         { config: `${id}-int`, org, id, integration: `${marker}-int-${d}`, settings: JSON.stringify({ marker }), at: january(-10 + d) },
       );
       db.run(`INSERT INTO integration_secrets (integration_config_id, secrets, updated_at) VALUES (:config, :secrets, :at)`, {
-        config: `${id}-int`, secrets: JSON.stringify({ token: marker }), at: january(-10 + d),
+        config: `${id}-int`,
+        secrets: JSON.stringify({ token: marker }),
+        at: january(-10 + d),
       });
     }
 
@@ -275,9 +323,19 @@ function growOrganization(db: Database, org: string, formerMembers: string[], sh
            published_at, created_by_user_id, created_by_api_key_id, created_at, updated_at)
          VALUES (:id, :org, :domain, :name, :name, :description, :status, :environment, :tags, :config, :published, :user, :key, :at, :at)`,
         {
-          id, org, domain, name: `${marker}-agent-${i}`, description: `${marker} agent ${i}`, status: pick(['draft', 'active', 'inactive', 'archived'], i),
-          environment: pick(['dev', 'staging', 'prod'], i), tags: JSON.stringify([marker, 'support']), config: JSON.stringify({ marker }),
-          published: i % 2 === 0 ? january(i) : null, user: pick(owners, i), key: pick([...keys, null], i), at: january(i),
+          id,
+          org,
+          domain,
+          name: `${marker}-agent-${i}`,
+          description: `${marker} agent ${i}`,
+          status: pick(['draft', 'active', 'inactive', 'archived'], i),
+          environment: pick(['dev', 'staging', 'prod'], i),
+          tags: JSON.stringify([marker, 'support']),
+          config: JSON.stringify({ marker }),
+          published: i % 2 === 0 ? january(i) : null,
+          user: pick(owners, i),
+          key: pick([...keys, null], i),
+          at: january(i),
         },
       );
       if (i % 3 === 0) {
@@ -299,8 +357,15 @@ function growOrganization(db: Database, org: string, formerMembers: string[], sh
         `INSERT INTO sessions (id, organization_id, agent_id, instance_id, started_by_user_id, started_by_api_key_id, status, metadata, started_at, ended_at)
          VALUES (:id, :org, :agent, :instance, :user, :key, :status, :metadata, :at, :ended)`,
         {
-          id, org, agent: agent.id, instance: i % 4 === 3 ? null : pick(instances.get(agent.domain) ?? [null], i), user: pick(owners, i),
-          key: pick([...keys, null], i), status, metadata: JSON.stringify({ marker }), at: january(i * 7),
+          id,
+          org,
+          agent: agent.id,
+          instance: i % 4 === 3 ? null : pick(instances.get(agent.domain) ?? [null], i),
+          user: pick(owners, i),
+          key: pick([...keys, null], i),
+          status,
+          metadata: JSON.stringify({ marker }),
+          at: january(i * 7),
           ended: status === 'active' ? null : january(i * 7 + 5),
         },
       );
@@ -310,11 +375,23 @@ function growOrganization(db: Database, org: string, formerMembers: string[], sh
       const session = i % 10 === 9 ? null : pick(sessions, i);
       const agent = session ? session.agent : i % 20 === 9 ? null : pick(agents, i).id;
       const [provider, model] = i % 5 === 4 ? [marker, marker] : pick(MODELS, i);
-      insertUsageBatch(db, [{
-        id: `${prefix}-use-${i}`, organizationId: org, agentId: agent, sessionId: session?.id ?? null, userId: pick(owners, i),
-        apiKeyId: pick([...keys, null], i + 1), provider, model, promptTokens: 100_000 + i, completionTokens: 50_000 + i,
-        costNanoUsd: BigInt(987_654_321_000 + i), latencyMs: 300, createdAt: i % 2 === 0 ? thisMonth(i * 3) : january(i * 37),
-      }]);
+      insertUsageBatch(db, [
+        {
+          id: `${prefix}-use-${i}`,
+          organizationId: org,
+          agentId: agent,
+          sessionId: session?.id ?? null,
+          userId: pick(owners, i),
+          apiKeyId: pick([...keys, null], i + 1),
+          provider,
+          model,
+          promptTokens: 100_000 + i,
+          completionTokens: 50_000 + i,
+          costNanoUsd: BigInt(987_654_321_000 + i),
+          latencyMs: 300,
+          createdAt: i % 2 === 0 ? thisMonth(i * 3) : january(i * 37),
+        },
+      ]);
     }
 
     const actors = [
@@ -325,11 +402,20 @@ function growOrganization(db: Database, org: string, formerMembers: string[], sh
     for (let i = 0; i < 24; i++) {
       const actor = pick(actors, i);
       appendAuditEntry(db, {
-        organizationId: org, actorKind: actor.kind, actorId: actor.id, actorName: `${marker} actor`,
-        actorUserId: actor.kind === 'user' ? actor.id : null, actorApiKeyId: actor.kind === 'api_key' ? actor.id : null,
-        action: pick([`${marker}.probe`, 'agent.create', 'session.start'], i), resourceType: pick([marker, 'agent'], i),
-        resourceId: pick(agents, i).id, result: pick(['success', 'denied', 'error'] as const, i), requestId: `${marker}-${i}`,
-        clientAddress: null, metadata: { marker }, createdAt: i % 2 === 0 ? thisMonth(i) : january(i * 11),
+        organizationId: org,
+        actorKind: actor.kind,
+        actorId: actor.id,
+        actorName: `${marker} actor`,
+        actorUserId: actor.kind === 'user' ? actor.id : null,
+        actorApiKeyId: actor.kind === 'api_key' ? actor.id : null,
+        action: pick([`${marker}.probe`, 'agent.create', 'session.start'], i),
+        resourceType: pick([marker, 'agent'], i),
+        resourceId: pick(agents, i).id,
+        result: pick(['success', 'denied', 'error'] as const, i),
+        requestId: `${marker}-${i}`,
+        clientAddress: null,
+        metadata: { marker },
+        createdAt: i % 2 === 0 ? thisMonth(i) : january(i * 11),
       });
     }
 
@@ -416,14 +502,17 @@ function typenames(value: unknown, into: Set<string>): void {
 function pairDifferences(answer: Answer, where: string): string[] {
   const out: string[] = [];
   const visit = (value: unknown, path: string) => {
-    if (Array.isArray(value)) value.forEach((item, i) => visit(item, `${path}.${i}`));
-    else if (value !== null && typeof value === 'object') {
+    if (Array.isArray(value)) {
+      for (const [i, item] of value.entries()) visit(item, `${path}.${i}`);
+    } else if (value !== null && typeof value === 'object') {
       const record = value as Record<string, unknown>;
       for (const [key, item] of Object.entries(record)) {
         const pair = /^(p\d+)_o$/.exec(key);
         const missing = pair ? record[`${pair[1]}_m`] : undefined;
         if (pair && JSON.stringify(item) !== JSON.stringify(missing)) {
-          out.push(`${where}${path}.${key}: ${JSON.stringify(item)?.slice(0, 300)}, but for a missing one ${JSON.stringify(missing)?.slice(0, 300)}`);
+          out.push(
+            `${where}${path}.${key}: ${JSON.stringify(item)?.slice(0, 300)}, but for a missing one ${JSON.stringify(missing)?.slice(0, 300)}`,
+          );
         }
         visit(item, `${path}.${key}`);
       }
@@ -433,7 +522,10 @@ function pairDifferences(answer: Answer, where: string): string[] {
   const errorsOf = (half: 'o' | 'm') =>
     (answer.errors ?? [])
       .filter((error) => error.path?.some((part) => typeof part === 'string' && new RegExp(`^p\\d+_${half}$`).test(part)))
-      .map((error) => `${error.extensions?.code} ${error.message} at ${error.path?.map((part) => String(part).replace(/^(p\d+)_[om]$/, '$1')).join('.')}`)
+      .map(
+        (error) =>
+          `${error.extensions?.code} ${error.message} at ${error.path?.map((part) => String(part).replace(/^(p\d+)_[om]$/, '$1')).join('.')}`,
+      )
       .sort();
   if (JSON.stringify(errorsOf('o')) !== JSON.stringify(errorsOf('m'))) {
     out.push(`${where}: errors ${JSON.stringify(errorsOf('o'))}, but for missing ones ${JSON.stringify(errorsOf('m'))}`);
@@ -457,7 +549,9 @@ function differences(a: unknown, b: unknown, path: string, out: string[]): void 
 function timeless(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(timeless);
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, key === 'lastUsedAt' && item !== null ? '<time>' : timeless(item)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, key === 'lastUsedAt' && item !== null ? '<time>' : timeless(item)]),
+    );
   }
   return value;
 }
@@ -498,11 +592,19 @@ for (const [observer, other] of [
       // Someone who has moved to the other organization; the id sorts last, so filters probe with a user no row here names.
       const stranger = `zz-moved-to-${other}`;
       db.run(`INSERT INTO users (id, email, name, created_at, updated_at) VALUES (:stranger, :email, 'Moved', :at, :at)`, {
-        stranger, email: `${stranger}@${other}.example`, at: january(-200),
+        stranger,
+        email: `${stranger}@${other}.example`,
+        at: january(-200),
       });
-      db.run(`INSERT INTO user_roles (id, user_id, role_id, organization_id, created_at) VALUES (:id, :stranger, 'org_viewer', :other, :at)`, {
-        id: `${stranger}-grant`, stranger, other, at: january(-200),
-      });
+      db.run(
+        `INSERT INTO user_roles (id, user_id, role_id, organization_id, created_at) VALUES (:id, :stranger, 'org_viewer', :other, :at)`,
+        {
+          id: `${stranger}-grant`,
+          stranger,
+          other,
+          at: january(-200),
+        },
+      );
       giveRowsTo(db, observer, principals, stranger);
       // A key of the other organization, so that it owns a row of every type.
       await apiKeyFor(server, { org: other, role: 'org_admin' });
@@ -563,7 +665,7 @@ for (const [observer, other] of [
       const theirs = ownedBy(server.services.db, other);
       const seen: string[] = [];
       for (const [principal, answers] of before) {
-        answers.forEach((answer, i) => seen.push(...sightings(answer, theirs, `${principal.label}, ${docs[i]?.name}: `)));
+        for (const [i, answer] of answers.entries()) seen.push(...sightings(answer, theirs, `${principal.label}, ${docs[i]?.name}: `));
       }
       expect(seen.slice(0, 40)).toEqual([]);
     });
@@ -571,7 +673,7 @@ for (const [observer, other] of [
     it(`gets the same answer for ${other}'s ids, slug and words as for ones that exist nowhere`, () => {
       const differing: string[] = [];
       for (const [principal, answers] of before) {
-        answers.forEach((answer, i) => differing.push(...pairDifferences(answer, `${principal.label}, ${docs[i]?.name}`)));
+        for (const [i, answer] of answers.entries()) differing.push(...pairDifferences(answer, `${principal.label}, ${docs[i]?.name}`));
       }
       expect(differing.slice(0, 40)).toEqual([]);
     });
@@ -615,7 +717,8 @@ for (const [observer, other] of [
         const data = (answer?.data ?? {}) as Record<string, unknown>;
         if (answer?.errors) wrong.push(`${principal.label}: ${JSON.stringify(answer.errors).slice(0, 300)}`);
         const nodes = data.nodes as unknown[] | undefined;
-        if (nodes?.length !== ids.length || nodes.some((node) => node !== null)) wrong.push(`${principal.label}: nodes ${JSON.stringify(nodes).slice(0, 300)}`);
+        if (nodes?.length !== ids.length || nodes.some((node) => node !== null))
+          wrong.push(`${principal.label}: nodes ${JSON.stringify(nodes).slice(0, 300)}`);
         const found = Object.entries(data).filter(([key, value]) => key !== 'nodes' && value !== null);
         if (found.length > 0) wrong.push(`${principal.label}: node ${JSON.stringify(found).slice(0, 300)}`);
       }

@@ -17,7 +17,11 @@ function importedRooms(room: string): Map<string, string[]> {
 
 describe('the layers', () => {
   it('keeps src/auth on the database alone', () => {
-    for (const [file, rooms] of importedRooms('auth')) expect(rooms.filter((room) => room !== 'db'), file).toEqual([]);
+    for (const [file, rooms] of importedRooms('auth'))
+      expect(
+        rooms.filter((room) => room !== 'db'),
+        file,
+      ).toEqual([]);
   });
 
   it('keeps src/db on itself', () => {

@@ -1,8 +1,8 @@
 // Query limits: a document too deep, with too many aliases or too costly is
 // refused with BAD_USER_INPUT before any SQL runs.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { QUERY_LIMITS } from '../src/plugins/use-query-limits';
 import { MAX_ROWS_PER_REQUEST } from '../src/plugins/use-page-budget';
+import { QUERY_LIMITS } from '../src/plugins/use-query-limits';
 import { errorCodes, startServer, type TestServer } from './helpers/server';
 
 let server: TestServer;
@@ -60,4 +60,3 @@ describe('query limits', () => {
     expect(response.errors).toBeUndefined();
   });
 });
-

@@ -1,15 +1,16 @@
 // GET /metrics: Prometheus text for the whole gateway, behind METRICS_TOKEN on the public port or on METRICS_PORT alone.
-import { request } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { gid } from './helpers/fixtures';
-import { subscribe } from './helpers/sse';
-import { apiKeyFor } from './helpers/principals';
-import { type Gateway, onEveryWorker, post, startGateway } from './helpers/gateway';
-import { type Exposition, parsePrometheus, sampleValue } from './helpers/prometheus';
-import { startServer, type TestServer } from './helpers/server';
+
 import { mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gid } from './helpers/fixtures';
+import { type Gateway, onEveryWorker, post, startGateway } from './helpers/gateway';
+import { apiKeyFor } from './helpers/principals';
+import { type Exposition, parsePrometheus, sampleValue } from './helpers/prometheus';
+import { startServer, type TestServer } from './helpers/server';
+import { subscribe } from './helpers/sse';
 
 const TOKEN = 'metrics-token-for-the-tests-0123456789';
 const ME = 'query Me { viewer { principal { kind } } }';
@@ -55,7 +56,8 @@ describe('GET /metrics on the public port with METRICS_TOKEN', () => {
     const anonymous = await server.gql(ME, {}, null);
     expect(anonymous.errors?.map((error) => error.extensions?.code)).toEqual(['UNAUTHENTICATED']);
     const after = await metricsOf(`${server.url}/metrics`);
-    const moved = (name: string, labels: Record<string, string> = {}) => (sampleValue(after, name, labels) ?? 0) - (sampleValue(before, name, labels) ?? 0);
+    const moved = (name: string, labels: Record<string, string> = {}) =>
+      (sampleValue(after, name, labels) ?? 0) - (sampleValue(before, name, labels) ?? 0);
 
     expect(after.types.get('foundry_graphql_requests_total')).toBe('counter');
     expect(after.types.get('foundry_graphql_request_duration_seconds')).toBe('histogram');
@@ -86,13 +88,20 @@ describe('GET /metrics on the public port with METRICS_TOKEN', () => {
     const first = await metricsOf(`${server.url}/metrics`);
     const second = await metricsOf(`${server.url}/metrics`);
     const total = (exposition: Exposition) =>
-      exposition.samples.filter((sample) => sample.name === 'foundry_graphql_requests_total').reduce((sum, sample) => sum + sample.value, 0);
+      exposition.samples
+        .filter((sample) => sample.name === 'foundry_graphql_requests_total')
+        .reduce((sum, sample) => sum + sample.value, 0);
     expect(total(second)).toBe(total(first));
   });
 
   it('reports the subscriptions open now', async () => {
     expect(sampleValue(await metricsOf(`${server.url}/metrics`), 'foundry_open_subscriptions')).toBe(0);
-    const stream = await subscribe(server.url, 'subscription ($org: ID!) { auditLogEntryAdded(organizationId: $org) { id } }', { org: gid('Organization', 'quant') }, server.firstApiKey);
+    const stream = await subscribe(
+      server.url,
+      'subscription ($org: ID!) { auditLogEntryAdded(organizationId: $org) { id } }',
+      { org: gid('Organization', 'quant') },
+      server.firstApiKey,
+    );
     try {
       expect(sampleValue(await metricsOf(`${server.url}/metrics`), 'foundry_open_subscriptions')).toBe(1);
     } finally {
@@ -152,7 +161,14 @@ function getOnNewConnection(url: string, token: string): Promise<Scrape> {
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (text += chunk));
       const worker = res.headers['x-foundry-worker'];
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, contentType: res.headers['content-type'] ?? null, text, worker: typeof worker === 'string' ? worker : undefined }));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          contentType: res.headers['content-type'] ?? null,
+          text,
+          worker: typeof worker === 'string' ? worker : undefined,
+        }),
+      );
     });
     req.on('error', reject);
     req.end();

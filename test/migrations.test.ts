@@ -7,13 +7,13 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { seedCatalogue } from '../seeds/catalogue';
+import { seedSampleData } from '../seeds/sample-data';
 import { bootstrap } from '../src/bootstrap';
 import { loadConfig } from '../src/config';
 import { Database, isoNow } from '../src/db/connection';
-import { currentVersion, loadMigrations, migrate, type Migration } from '../src/db/migrate';
+import { currentVersion, loadMigrations, type Migration, migrate } from '../src/db/migrate';
 import { createGraphQLHandler } from '../src/server';
-import { seedCatalogue } from '../seeds/catalogue';
-import { seedSampleData } from '../seeds/sample-data';
 import { apiKeyFor, userWith } from './helpers/principals';
 import { startServer, type TestServer } from './helpers/server';
 
@@ -23,7 +23,9 @@ function tempDatabasePath(): string {
   dirs.push(dir);
   return join(dir, 'foundry.db');
 }
-afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
 
 /** Every user table with its row count, so that two snapshots can be compared whole. */
 function rowCounts(db: Database): Record<string, number> {
@@ -140,7 +142,12 @@ describe('migration 2 (usage rollups) on a database made at version 1', () => {
     return db;
   }
 
-  const MODELS = [['openai', 'gpt-4o'], ['openai', 'gpt-4o-mini'], ['anthropic', 'claude-sonnet-4'], ['google', 'gemini-1.5-flash']] as const;
+  const MODELS = [
+    ['openai', 'gpt-4o'],
+    ['openai', 'gpt-4o-mini'],
+    ['anthropic', 'claude-sonnet-4'],
+    ['google', 'gemini-1.5-flash'],
+  ] as const;
   const monthStart = new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), 1));
 
   it('fills the per-model rollup from the records, drops the insert trigger, and summaries equal raw sums', async () => {
@@ -150,14 +157,25 @@ describe('migration 2 (usage rollups) on a database made at version 1', () => {
       for (let i = 0; i < 400; i++) {
         const [provider, model] = MODELS[i % MODELS.length] as (typeof MODELS)[number];
         // This month (before now) and January, big costs, some records without agent or user.
-        const at = i % 3 === 0 ? new Date(Date.UTC(2026, 0, 1 + (i % 28), i % 24, i % 60)) : new Date(monthStart.getTime() + (i * 37_000) % Math.max(1, Date.now() - monthStart.getTime()));
+        const at =
+          i % 3 === 0
+            ? new Date(Date.UTC(2026, 0, 1 + (i % 28), i % 24, i % 60))
+            : new Date(monthStart.getTime() + ((i * 37_000) % Math.max(1, Date.now() - monthStart.getTime())));
         old.run(
           `INSERT INTO llm_usage (id, organization_id, agent_id, session_id, user_id, provider, model, prompt_tokens, completion_tokens,
              cost_nano_usd, latency_ms, created_at)
            VALUES (:id, :org, :agent, NULL, :user, :provider, :model, :prompt, :completion, :cost, 100, :at)`,
           {
-            id: `v1-use-${i}`, org: i % 4 === 3 ? 'cibc' : 'quant', agent: i % 4 === 3 || i % 5 === 0 ? null : 'agt-001',
-            user: i % 2 === 0 ? 'nwalker85' : null, provider, model, prompt: 1000 + i, completion: 200 + i, cost: 987_654_321_987 + i, at: at.toISOString(),
+            id: `v1-use-${i}`,
+            org: i % 4 === 3 ? 'cibc' : 'quant',
+            agent: i % 4 === 3 || i % 5 === 0 ? null : 'agt-001',
+            user: i % 2 === 0 ? 'nwalker85' : null,
+            provider,
+            model,
+            prompt: 1000 + i,
+            completion: 200 + i,
+            cost: 987_654_321_987 + i,
+            at: at.toISOString(),
           },
         );
       }
@@ -172,7 +190,9 @@ describe('migration 2 (usage rollups) on a database made at version 1', () => {
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
     try {
       // Migration 2 and every later one, in order, up to the current version.
-      const later = loadMigrations().filter((m) => m.version >= 2).map(({ version, name }) => ({ version, name }));
+      const later = loadMigrations()
+        .filter((m) => m.version >= 2)
+        .map(({ version, name }) => ({ version, name }));
       expect(migration.applied[0]).toEqual({ version: 2, name: 'usage_rollups' });
       expect(migration.applied).toEqual(later);
       expect(currentVersion(db)).toBe(later.at(-1)?.version);
@@ -225,7 +245,14 @@ describe('migration 2 (usage rollups) on a database made at version 1', () => {
         [monthStart.toISOString(), new Date(Date.UTC(monthStart.getUTCFullYear(), monthStart.getUTCMonth() + 1, 1)).toISOString()],
         ['2026-01-03T05:30:00.000Z', '2026-01-20T17:45:00.000Z'],
       ] as const) {
-        const response = await gql<{ organization: { usageSummary: { total: { requests: number; costUsd: string }; edges: { node: { model: string; requests: number; totalTokens: number; costUsd: string } }[] } } }>(
+        const response = await gql<{
+          organization: {
+            usageSummary: {
+              total: { requests: number; costUsd: string };
+              edges: { node: { model: string; requests: number; totalTokens: number; costUsd: string } }[];
+            };
+          };
+        }>(
           `query ($from: DateTime!, $to: DateTime!) { organization(slug: "quant") { usageSummary(from: $from, to: $to, groupBy: [MODEL], first: 100) {
              total { requests costUsd } edges { node { model requests totalTokens costUsd } } } } }`,
           { from, to },
@@ -237,12 +264,22 @@ describe('migration 2 (usage rollups) on a database made at version 1', () => {
           { from, to },
         );
         expect(raw.length).toBeGreaterThan(0);
-        const nodes = (response.data?.organization.usageSummary.edges ?? []).map((edge) => edge.node).sort((a, b) => a.model.localeCompare(b.model));
-        expect(nodes).toEqual(raw.map((row) => ({ model: row.model, requests: row.requests, totalTokens: row.tokens, costUsd: usd(row.cost) })));
+        const nodes = (response.data?.organization.usageSummary.edges ?? [])
+          .map((edge) => edge.node)
+          .sort((a, b) => a.model.localeCompare(b.model));
+        expect(nodes).toEqual(
+          raw.map((row) => ({ model: row.model, requests: row.requests, totalTokens: row.tokens, costUsd: usd(row.cost) })),
+        );
         const total = raw.reduce((sum, row) => sum + BigInt(row.cost), 0n);
-        expect(response.data?.organization.usageSummary.total).toEqual({ requests: raw.reduce((n, row) => n + row.requests, 0), costUsd: usd(total.toString()) });
+        expect(response.data?.organization.usageSummary.total).toEqual({
+          requests: raw.reduce((n, row) => n + row.requests, 0),
+          costUsd: usd(total.toString()),
+        });
       }
-      const quota = await gql<{ organization: { quota: { tokensUsed: number; costUsedUsd: string } } }>('{ organization(slug: "quant") { quota { tokensUsed costUsedUsd } } }', {});
+      const quota = await gql<{ organization: { quota: { tokensUsed: number; costUsedUsd: string } } }>(
+        '{ organization(slug: "quant") { quota { tokensUsed costUsedUsd } } }',
+        {},
+      );
       const month = db.get<{ tokens: number; cost: string }>(
         "SELECT sum(total_tokens) AS tokens, printf('%d', sum(cost_nano_usd)) AS cost FROM llm_usage WHERE organization_id = 'quant' AND created_at >= :start",
         { start: monthStart.toISOString() },

@@ -7,7 +7,10 @@ import { projectFile } from '../src/db/paths';
 
 /** The permissions each role of roles.tsv names one by one (not through `*` or "every permission …"). */
 function namedByRoles(): Set<string> {
-  const rows = readFileSync(projectFile('seeds/roles.tsv'), 'utf8').split('\n').slice(1).filter((line) => line.trim() !== '');
+  const rows = readFileSync(projectFile('seeds/roles.tsv'), 'utf8')
+    .split('\n')
+    .slice(1)
+    .filter((line) => line.trim() !== '');
   const named = new Set<string>();
   for (const row of rows) {
     const list = (row.split('\t')[4] ?? '').trim();

@@ -37,7 +37,12 @@ function populate(): void {
 beforeAll(async () => {
   server = await startServer({ BCRYPT_COST: '4' });
   populate();
-  const both = await userWith(server, { grants: [{ org: 'quant', role: 'org_admin' }, { org: 'cibc', role: 'org_admin' }] });
+  const both = await userWith(server, {
+    grants: [
+      { org: 'quant', role: 'org_admin' },
+      { org: 'cibc', role: 'org_admin' },
+    ],
+  });
   const developer = await userWith(server, { grants: [{ org: 'quant', role: 'org_developer' }] });
   principals['platform owner'] = server.firstApiKey;
   principals['org_admin key of one organization'] = (await apiKeyFor(server, { org: 'quant', role: 'org_admin' })).token;
@@ -49,9 +54,15 @@ afterAll(() => server.close());
 
 type Field = { name: string; args: { name: string; type: TypeRef }[]; type: TypeRef };
 type TypeRef = { kind: string; name: string | null; ofType: TypeRef | null };
-type SchemaType = { name: string; kind: string; fields: Field[] | null; inputFields: { name: string; type: TypeRef }[] | null; enumValues: { name: string }[] | null };
+type SchemaType = {
+  name: string;
+  kind: string;
+  fields: Field[] | null;
+  inputFields: { name: string; type: TypeRef }[] | null;
+  enumValues: { name: string }[] | null;
+};
 
-const named = (type: TypeRef): string => (type.name ?? (type.ofType ? named(type.ofType) : ''));
+const named = (type: TypeRef): string => type.name ?? (type.ofType ? named(type.ofType) : '');
 
 /** Where each type with nested lists is reached from the root, three of them at a time. */
 const PATHS: Record<string, (inner: string) => string> = {
@@ -79,7 +90,10 @@ async function listQueries(): Promise<string[]> {
       if (!field.args.some((arg) => arg.name === 'first') || DERIVED.has(`${typeName}.${field.name}`)) continue;
       const orderArg = field.args.find((arg) => arg.name === 'orderBy');
       const orderFields = orderArg
-        ? (types.get(named((types.get(named(orderArg.type))?.inputFields ?? []).find((f) => f.name === 'field')?.type as TypeRef))?.enumValues ?? []).map((v) => v.name)
+        ? (
+            types.get(named((types.get(named(orderArg.type))?.inputFields ?? []).find((f) => f.name === 'field')?.type as TypeRef))
+              ?.enumValues ?? []
+          ).map((v) => v.name)
         : [null];
       for (const orderField of orderFields) {
         for (const direction of ['ASC', 'DESC']) {
@@ -111,7 +125,11 @@ async function capturePageStatements(queries: string[], token: string): Promise<
       expect(first.errors).toBeUndefined();
       const after = cursorOf(first.data);
       if (after) {
-        const next = await server.gql(query.replace('QUERY_ARGS', '($after: String)').replace('AFTER', ', after: $after'), { after }, token);
+        const next = await server.gql(
+          query.replace('QUERY_ARGS', '($after: String)').replace('AFTER', ', after: $after'),
+          { after },
+          token,
+        );
         expect(next.errors).toBeUndefined();
       }
     }
@@ -130,7 +148,7 @@ function faults(plan: string[]): string[] {
   return plan.filter(
     (line) =>
       line.includes('USE TEMP B-TREE FOR ORDER BY') ||
-      TENANT_ALIASES.some((alias) => line === `SCAN ${alias}` || line.startsWith(`SCAN ${alias} `) && !line.includes(' USING ')),
+      TENANT_ALIASES.some((alias) => line === `SCAN ${alias}` || (line.startsWith(`SCAN ${alias} `) && !line.includes(' USING '))),
   );
 }
 

@@ -17,7 +17,7 @@ import type { Database } from '../src/db/connection';
 import { compile, type Sql, sql } from '../src/db/sql';
 import { AGENT_VERSIONS, AGENTS } from '../src/modules/agents/repo';
 import { API_KEYS } from '../src/modules/apiKeys/repo';
-import { appendAuditEntry, AUDIT_LOG } from '../src/modules/auditLog/repo';
+import { AUDIT_LOG, appendAuditEntry } from '../src/modules/auditLog/repo';
 import { DOMAINS } from '../src/modules/domains/repo';
 import { INSTANCES } from '../src/modules/instances/repo';
 import { INTEGRATION_CONFIGS } from '../src/modules/integrations/repo';
@@ -25,7 +25,17 @@ import { SESSIONS } from '../src/modules/sessions/repo';
 import { USAGE } from '../src/modules/usage/repo';
 
 const RESOURCES: Resource[] = [
-  'organization', 'domain', 'instance', 'agent', 'agentVersion', 'session', 'auditLogEntry', 'llmUsage', 'integrationConfig', 'apiKey', 'user',
+  'organization',
+  'domain',
+  'instance',
+  'agent',
+  'agentVersion',
+  'session',
+  'auditLogEntry',
+  'llmUsage',
+  'integrationConfig',
+  'apiKey',
+  'user',
 ];
 
 /** The columns each resource is loaded with in the application (the object check sees the same row). */
@@ -97,16 +107,27 @@ describe('the policy SQL for a grid of grant sets', () => {
     {
       name: 'the :self reads platform-wide, the org-wide reads in o-1',
       principal: principalWith(userKey, [
-        ...['agent:read:self', 'session:read:self', 'audit:read:self', 'llm:quota:read:self', 'api_key:read:self'].map((code) => ({ organizationId: null, code })),
+        ...['agent:read:self', 'session:read:self', 'audit:read:self', 'llm:quota:read:self', 'api_key:read:self'].map((code) => ({
+          organizationId: null,
+          code,
+        })),
         ...['agent:read:org', 'session:read:org', 'llm:quota:read:org', 'user:read'].map((code) => ({ organizationId: 'o-1', code })),
       ]),
     },
-    { name: 'org_viewer in 40 organizations', principal: principalWith(user, manyOrganizations.flatMap((id) => roleGrants('org_viewer', id))) },
+    {
+      name: 'org_viewer in 40 organizations',
+      principal: principalWith(
+        user,
+        manyOrganizations.flatMap((id) => roleGrants('org_viewer', id)),
+      ),
+    },
   ];
 
   for (const resource of RESOURCES) {
     it(`${resource}: matches the saved SQL and values`, async () => {
-      const text = grid.map(({ name, principal }) => `-- ${name}\n${render(visibleRows(principal, resource, aliasOf(resource)))}\n`).join('\n');
+      const text = grid
+        .map(({ name, principal }) => `-- ${name}\n${render(visibleRows(principal, resource, aliasOf(resource)))}\n`)
+        .join('\n');
       await expect(text).toMatchFileSnapshot(`./__snapshots__/policy/${resource}.sql`);
     });
   }
@@ -138,7 +159,10 @@ describe('the policy on a seeded database', () => {
   function idsBySql(principal: Principal, resource: Resource): string[] {
     const predicate = visibleRows(principal, resource, aliasOf(resource));
     const { from, alias } = visibleQuery(principal, resource);
-    return db.all<{ id: string | number }>(sql`SELECT ${alias}.id AS id FROM ${from} WHERE ${predicate}`).map((row) => String(row.id)).sort();
+    return db
+      .all<{ id: string | number }>(sql`SELECT ${alias}.id AS id FROM ${from} WHERE ${predicate}`)
+      .map((row) => String(row.id))
+      .sort();
   }
 
   function idsByCheck(principal: Principal, resource: Resource): string[] {
@@ -148,10 +172,18 @@ describe('the policy on a seeded database', () => {
                         WHERE m.user_id = u.id AND m.organization_id IS NOT NULL) AS organization_ids
            FROM users u`,
       );
-      return users.filter((row) => canSeeUser(principal, { id: row.id, organizationIds: JSON.parse(row.organization_ids) as string[] })).map((row) => row.id).sort();
+      return users
+        .filter((row) => canSeeUser(principal, { id: row.id, organizationIds: JSON.parse(row.organization_ids) as string[] }))
+        .map((row) => row.id)
+        .sort();
     }
-    const rows = db.all<Record<string, unknown> & { id: string | number }>(sql`SELECT ${COLUMNS[resource]} FROM ${visibleQuery(principal, resource).from}`);
-    return rows.filter((row) => canSee(principal, resource, row)).map((row) => String(row.id)).sort();
+    const rows = db.all<Record<string, unknown> & { id: string | number }>(
+      sql`SELECT ${COLUMNS[resource]} FROM ${visibleQuery(principal, resource).from}`,
+    );
+    return rows
+      .filter((row) => canSee(principal, resource, row))
+      .map((row) => String(row.id))
+      .sort();
   }
 
   for (const role of ROLES) {
@@ -226,9 +258,20 @@ function addRowsOwnedByKeys(db: Database): void {
       { at },
     );
     appendAuditEntry(db, {
-      organizationId: 'quant', actorKind: 'api_key', actorId: 'k-org', actorName: 'org key', actorUserId: null, actorApiKeyId: 'k-org',
-      action: 'agent.create', resourceType: 'agent', resourceId: 'agt-k', result: 'success', requestId: null,
-      clientAddress: null, metadata: {}, createdAt: at,
+      organizationId: 'quant',
+      actorKind: 'api_key',
+      actorId: 'k-org',
+      actorName: 'org key',
+      actorUserId: null,
+      actorApiKeyId: 'k-org',
+      action: 'agent.create',
+      resourceType: 'agent',
+      resourceId: 'agt-k',
+      result: 'success',
+      requestId: null,
+      clientAddress: null,
+      metadata: {},
+      createdAt: at,
     });
   });
 }

@@ -11,8 +11,6 @@ import { gatewayEnv, ROOT, runFoundry } from './helpers/gateway';
 const dir = mkdtempSync(join(tmpdir(), 'foundry-proc-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-
-
 const KEY = /afk_[0-9a-f]{16}_[A-Za-z0-9_-]{43}/;
 
 describe('the foundry CLI', () => {
@@ -44,7 +42,9 @@ describe('the foundry CLI', () => {
       const entries = db
         .prepare("SELECT organization_id, actor_kind, resource_id FROM audit_log WHERE action = 'api_key.create' ORDER BY id")
         .all();
-      const keyRowId = Buffer.from(parsed.id as string, 'base64').toString().slice('ApiKey:'.length);
+      const keyRowId = Buffer.from(parsed.id as string, 'base64')
+        .toString()
+        .slice('ApiKey:'.length);
       // The first platform_owner key of `init`, then this one.
       expect(entries).toEqual([
         { organization_id: null, actor_kind: 'service', resource_id: expect.any(String) },
@@ -57,7 +57,18 @@ describe('the foundry CLI', () => {
 
   it('user create makes a user who holds the role given', async () => {
     const run = await runFoundry(databasePath, [
-      'user', 'create', '--email', 'grace@quant.example', '--name', 'Grace', '--password', 'a long password', '--org', 'quant', '--role', 'org_viewer',
+      'user',
+      'create',
+      '--email',
+      'grace@quant.example',
+      '--name',
+      'Grace',
+      '--password',
+      'a long password',
+      '--org',
+      'quant',
+      '--role',
+      'org_viewer',
     ]);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('grace@quant.example');

@@ -2,7 +2,7 @@
 // column of its table, a page of usage records selects only the columns of
 // the fields asked for (and what the access check needs), and the answer is
 // the same as with every column.
-import { parse, type FragmentDefinitionNode, type OperationDefinitionNode, type FieldNode } from 'graphql';
+import { type FieldNode, type FragmentDefinitionNode, type OperationDefinitionNode, parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AGENTS } from '../src/modules/agents/repo';
 import { SESSIONS } from '../src/modules/sessions/repo';
@@ -17,12 +17,18 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-const TABLES: [string, ListSpec][] = [['agents', AGENTS], ['sessions', SESSIONS], ['llm_usage', USAGE]];
+const TABLES: [string, ListSpec][] = [
+  ['agents', AGENTS],
+  ['sessions', SESSIONS],
+  ['llm_usage', USAGE],
+];
 
 describe('a list projection', () => {
   for (const [table, spec] of TABLES) {
     it(`names every column of ${table}, each once`, () => {
-      const columns = server.services.db.all<{ name: string }>(`SELECT name FROM pragma_table_xinfo('${table}') WHERE hidden <> 1`).map((row) => row.name);
+      const columns = server.services.db
+        .all<{ name: string }>(`SELECT name FROM pragma_table_xinfo('${table}') WHERE hidden <> 1`)
+        .map((row) => row.name);
       const named = [...(spec.projection?.keep ?? []), ...Object.keys(spec.projection?.optional ?? {})];
       expect(new Set(named).size).toBe(named.length);
       expect([...named].sort()).toEqual([...columns].sort());
@@ -43,7 +49,8 @@ function infoOf(document: string) {
 
 describe('the node fields a connection selects', () => {
   it('are found through edges, inline fragments and fragment spreads', () => {
-    const info = infoOf(`{ usage(first: 5) { totalCount pageInfo { hasNextPage } edges { cursor node { id ... on LlmUsageRecord { model } ...Money } } } }
+    const info =
+      infoOf(`{ usage(first: 5) { totalCount pageInfo { hasNextPage } edges { cursor node { id ... on LlmUsageRecord { model } ...Money } } } }
       fragment Money on LlmUsageRecord { costUsd agent { name } }`);
     expect(selectedNodeFields(info)).toEqual(new Set(['id', 'model', 'costUsd', 'agent']));
   });
@@ -71,17 +78,23 @@ describe('a page of usage records', () => {
     expect(sql.length).toBeGreaterThan(0);
     for (const text of sql) {
       expect(text).not.toContain('lu.*');
-      for (const column of ['lu.id', 'lu.model', 'lu.created_at', 'lu.organization_id', 'lu.user_id', 'lu.api_key_id']) expect(text).toContain(column);
+      for (const column of ['lu.id', 'lu.model', 'lu.created_at', 'lu.organization_id', 'lu.user_id', 'lu.api_key_id'])
+        expect(text).toContain(column);
       for (const column of ['lu.cost_nano_usd', 'lu.prompt_tokens', 'lu.latency_ms']) expect(text).not.toContain(column);
     }
   });
 
   it('answers as it does with every column', async () => {
-    const fields = 'id model provider promptTokens completionTokens totalTokens costUsd latencyMs createdAt agent { id } session { id } user { id } organization { id }';
+    const fields =
+      'id model provider promptTokens completionTokens totalTokens costUsd latencyMs createdAt agent { id } session { id } user { id } organization { id }';
     const all = await statementsOf(QUERY(fields));
     const some = await statementsOf(QUERY('id costUsd createdAt'));
     type Nodes = { organization: { usage: { edges: { node: Record<string, unknown> }[] } } };
-    const picked = (all.data as Nodes).organization.usage.edges.map(({ node }) => ({ id: node.id, costUsd: node.costUsd, createdAt: node.createdAt }));
+    const picked = (all.data as Nodes).organization.usage.edges.map(({ node }) => ({
+      id: node.id,
+      costUsd: node.costUsd,
+      createdAt: node.createdAt,
+    }));
     expect((some.data as Nodes).organization.usage.edges.map(({ node }) => node)).toEqual(picked);
     expect(picked.length).toBeGreaterThan(0);
   });

@@ -7,7 +7,17 @@ import { type Gateway, runFoundry, startGateway } from './helpers/gateway';
 
 const PASSWORD = 'a-password-that-must-never-be-logged';
 
-type Line = { level: number; msg: string; requestId?: string; operation?: string; principalId?: string | null; outcome?: string; status?: number; ms?: number; statements?: number };
+type Line = {
+  level: number;
+  msg: string;
+  requestId?: string;
+  operation?: string;
+  principalId?: string | null;
+  outcome?: string;
+  status?: number;
+  ms?: number;
+  statements?: number;
+};
 
 async function send(gateway: Gateway, requestId: string, query: string, variables: Record<string, unknown>, token: string | null) {
   const response = await fetch(gateway.url, {
@@ -26,12 +36,29 @@ describe('the request log', () => {
   let clientKeyId: string;
   beforeAll(async () => {
     expect((await runFoundry(databasePath, ['init'])).code).toBe(0);
-    const created = await runFoundry(databasePath, ['user', 'create', '--email', 'log@quant.example', '--name', 'Log', '--password', PASSWORD, '--org', 'quant', '--role', 'org_viewer']);
+    const created = await runFoundry(databasePath, [
+      'user',
+      'create',
+      '--email',
+      'log@quant.example',
+      '--name',
+      'Log',
+      '--password',
+      PASSWORD,
+      '--org',
+      'quant',
+      '--role',
+      'org_viewer',
+    ]);
     expect(created.code).toBe(0);
-    const key = JSON.parse((await runFoundry(databasePath, ['api-key', 'create', '--org', 'quant', '--role', 'api_client', '--json'])).stdout) as { id: string; key: string };
+    const key = JSON.parse(
+      (await runFoundry(databasePath, ['api-key', 'create', '--org', 'quant', '--role', 'api_client', '--json'])).stdout,
+    ) as { id: string; key: string };
     clientKey = key.key;
     // The CLI prints the key's global id; the log names the row (`ApiKey:<row id>`).
-    clientKeyId = Buffer.from(key.id, 'base64').toString('utf8').replace(/^ApiKey:/, '');
+    clientKeyId = Buffer.from(key.id, 'base64')
+      .toString('utf8')
+      .replace(/^ApiKey:/, '');
     gateway = await startGateway(databasePath);
   });
   afterAll(async () => {
@@ -41,15 +68,33 @@ describe('the request log', () => {
   });
 
   it('writes one line per request with its id, operation, principal, outcome, time and statements, and no secret', async () => {
-    const login = await send(gateway, 'log-1', 'mutation Login($input: LoginInput!) { login(input: $input) { token } }', { input: { email: 'log@quant.example', password: PASSWORD } }, null);
+    const login = await send(
+      gateway,
+      'log-1',
+      'mutation Login($input: LoginInput!) { login(input: $input) { token } }',
+      { input: { email: 'log@quant.example', password: PASSWORD } },
+      null,
+    );
     const loginToken = login.data?.login?.token as string;
     expect(loginToken).toMatch(/^aft_/);
     expect((await send(gateway, 'log-2', 'query Me { viewer { principal { id } } }', {}, loginToken)).errors).toBeUndefined();
-    const refused = await send(gateway, 'log-3', 'mutation Revoke($id: ID!) { revokeApiKey(input: { id: $id }) { apiKey { keyId } } }', { id: 'QXBpS2V5Om5vbmU=' }, clientKey);
+    const refused = await send(
+      gateway,
+      'log-3',
+      'mutation Revoke($id: ID!) { revokeApiKey(input: { id: $id }) { apiKey { keyId } } }',
+      { id: 'QXBpS2V5Om5vbmU=' },
+      clientKey,
+    );
     const refusedCode = refused.errors?.[0]?.extensions?.code;
     expect(refusedCode).toBeDefined();
     expect((await send(gateway, 'log-4', '{ viewer { principal { kind } } }', {}, clientKey)).errors).toBeUndefined();
-    await send(gateway, 'log-5', '{ agents { edges { node { name } } }', {}, 'afk_0123456789abcdef_not-a-real-secret-not-a-real-secret-not-a-r');
+    await send(
+      gateway,
+      'log-5',
+      '{ agents { edges { node { name } } }',
+      {},
+      'afk_0123456789abcdef_not-a-real-secret-not-a-real-secret-not-a-r',
+    );
     await fetch(gateway.url.replace('/graphql', '/health'));
     await new Promise((resolve) => setTimeout(resolve, 200));
 
@@ -62,7 +107,15 @@ describe('the request log', () => {
     expect(lines.map((line) => line.requestId)).toEqual(['log-1', 'log-2', 'log-3', 'log-4', 'log-5']);
     for (const line of lines) {
       expect(line.level).toBe(30);
-      expect(line).toEqual(expect.objectContaining({ operation: expect.any(String), outcome: expect.any(String), status: expect.any(Number), ms: expect.any(Number), statements: expect.any(Number) }));
+      expect(line).toEqual(
+        expect.objectContaining({
+          operation: expect.any(String),
+          outcome: expect.any(String),
+          status: expect.any(Number),
+          ms: expect.any(Number),
+          statements: expect.any(Number),
+        }),
+      );
       expect(line).toHaveProperty('principalId');
     }
     const [first, second, third, fourth, fifth] = lines as [Line, Line, Line, Line, Line];
@@ -74,6 +127,7 @@ describe('the request log', () => {
     expect(fifth).toMatchObject({ principalId: null, outcome: 'BAD_USER_INPUT', operation: '-' });
 
     const output = gateway.stdout() + gateway.stderr();
-    for (const secret of [PASSWORD, loginToken, clientKey, clientKey.split('_')[2] as string, 'not-a-real-secret']) expect(output).not.toContain(secret);
+    for (const secret of [PASSWORD, loginToken, clientKey, clientKey.split('_')[2] as string, 'not-a-real-secret'])
+      expect(output).not.toContain(secret);
   });
 });

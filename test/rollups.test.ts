@@ -91,7 +91,9 @@ describe('rollups', () => {
       expect(response.errors, JSON.stringify(response.errors)).toBeUndefined();
       if (batch % 8 === 7) {
         // Deleting an agent moves its records to "no agent" (ON DELETE SET NULL): the rollups must follow.
-        server.services.db.run("UPDATE llm_usage SET agent_id = NULL WHERE id IN (SELECT id FROM llm_usage WHERE agent_id = 'agt-003' LIMIT 5)");
+        server.services.db.run(
+          "UPDATE llm_usage SET agent_id = NULL WHERE id IN (SELECT id FROM llm_usage WHERE agent_id = 'agt-003' LIMIT 5)",
+        );
         server.services.db.run('DELETE FROM llm_usage WHERE id IN (SELECT id FROM llm_usage ORDER BY random() LIMIT 3)');
       }
     }
@@ -121,9 +123,9 @@ describe('rollups', () => {
     expect(coarse).toEqual(rawCoarse);
     // Rebuilding from the records (what bulk loaders do) changes nothing.
     rebuildUsageRollups(server.services.db);
-    expect(server.services.db.all('SELECT * FROM llm_usage_model_daily ORDER BY 1, 2, 3, 4').map((row) => Object.values(row as object))).toEqual(
-      rawCoarse.map((row) => Object.values(row as object)),
-    );
+    expect(
+      server.services.db.all('SELECT * FROM llm_usage_model_daily ORDER BY 1, 2, 3, 4').map((row) => Object.values(row as object)),
+    ).toEqual(rawCoarse.map((row) => Object.values(row as object)));
     expect(
       server.services.db.all(
         `SELECT organization_id, day, provider, model, agent_id, user_id, api_key_id, requests, total_tokens, cost_nano_usd
@@ -139,7 +141,13 @@ describe('rollups', () => {
       const to = new Date(Math.max(a, b) + 1).toISOString();
       const groups = GROUPS.filter(() => next() < 0.4);
       const response = await server.gql<{
-        organization: { usageSummary: { totalCount: number; total: { requests: number; totalTokens: number; costUsd: string }; edges: { node: { requests: number; totalTokens: number; costUsd: string } }[] } };
+        organization: {
+          usageSummary: {
+            totalCount: number;
+            total: { requests: number; totalTokens: number; costUsd: string };
+            edges: { node: { requests: number; totalTokens: number; costUsd: string } }[];
+          };
+        };
       }>(
         `query ($from: DateTime!, $to: DateTime!, $groupBy: [UsageGroupBy!]) { organization(slug: "quant") {
            usageSummary(from: $from, to: $to, groupBy: $groupBy, first: 100) { totalCount total { requests totalTokens costUsd }
@@ -153,8 +161,12 @@ describe('rollups', () => {
       expect(summary?.total).toEqual({ requests: total?.requests ?? 0, totalTokens: total?.tokens ?? 0, costUsd: usd(total?.cost ?? '0') });
       expect(summary?.totalCount).toBe(expected.filter((row) => row.requests > 0).length);
       if ((summary?.totalCount ?? 0) <= 100) {
-        const sortKey = (row: { requests: number; totalTokens: number; costUsd: string }) => `${row.costUsd}|${row.requests}|${row.totalTokens}`;
-        const got = (summary?.edges ?? []).map((edge) => edge.node).map(sortKey).sort();
+        const sortKey = (row: { requests: number; totalTokens: number; costUsd: string }) =>
+          `${row.costUsd}|${row.requests}|${row.totalTokens}`;
+        const got = (summary?.edges ?? [])
+          .map((edge) => edge.node)
+          .map(sortKey)
+          .sort();
         const want = expected
           .filter((row) => row.requests > 0)
           .map((row) => ({ requests: row.requests, totalTokens: row.tokens, costUsd: usd(row.cost) }))
@@ -190,7 +202,12 @@ describe('rollups', () => {
     const self = await apiKeyFor(server, { org: 'quant', role: 'usage_self_reader' });
     const admin = await apiKeyFor(server, { org: 'quant', role: 'org_admin' });
     const records = MODELS.flatMap((model, i) =>
-      [1, 2, 3].map((k) => ({ model, promptTokens: 1000 * k + i, completionTokens: 100 * k, createdAt: new Date(NOW - k * DAY - i * 1000).toISOString() })),
+      [1, 2, 3].map((k) => ({
+        model,
+        promptTokens: 1000 * k + i,
+        completionTokens: 100 * k,
+        createdAt: new Date(NOW - k * DAY - i * 1000).toISOString(),
+      })),
     );
     for (const token of [self.token, admin.token]) {
       const response = await server.gql(RECORD, { input: { organizationId: gid('Organization', 'quant'), records } }, token);
@@ -208,13 +225,23 @@ describe('rollups', () => {
           WHERE organization_id = 'quant' AND created_at >= :from AND created_at < :to ${ownOnly} GROUP BY model ORDER BY model`,
         { from, to, key: self.id },
       );
-    const asNodes = (rows: ReturnType<typeof raw>) => rows.map((row) => ({ model: row.model, requests: row.requests, totalTokens: row.tokens, costUsd: usd(row.cost) }));
-    for (const [token, own] of [[admin.token, ''], [self.token, 'AND api_key_id = :key']] as const) {
-      const response = await server.gql<{ organization: { usageSummary: { totalCount: number; edges: { node: { model: string } }[] } } }>(query, { from, to }, token);
+    const asNodes = (rows: ReturnType<typeof raw>) =>
+      rows.map((row) => ({ model: row.model, requests: row.requests, totalTokens: row.tokens, costUsd: usd(row.cost) }));
+    for (const [token, own] of [
+      [admin.token, ''],
+      [self.token, 'AND api_key_id = :key'],
+    ] as const) {
+      const response = await server.gql<{ organization: { usageSummary: { totalCount: number; edges: { node: { model: string } }[] } } }>(
+        query,
+        { from, to },
+        token,
+      );
       expect(response.errors).toBeUndefined();
       const expected = asNodes(raw(own));
       expect(expected.length).toBeGreaterThan(0);
-      const nodes = (response.data?.organization.usageSummary.edges ?? []).map((edge) => edge.node).sort((a, b) => a.model.localeCompare(b.model));
+      const nodes = (response.data?.organization.usageSummary.edges ?? [])
+        .map((edge) => edge.node)
+        .sort((a, b) => a.model.localeCompare(b.model));
       expect(nodes).toEqual(expected);
       expect(response.data?.organization.usageSummary.totalCount).toBe(expected.length);
     }
@@ -222,7 +249,13 @@ describe('rollups', () => {
 
   it('pick the coarse rollup only for org-wide readers and day/model/provider groupings of organizations', () => {
     const principal = (codes: [string | null, string][]): Principal => ({
-      kind: 'API_KEY', id: 'k', name: 'k', userId: null, apiKeyId: 'k', loginTokenId: null, isPlatformOwner: false,
+      kind: 'API_KEY',
+      id: 'k',
+      name: 'k',
+      userId: null,
+      apiKeyId: 'k',
+      loginTokenId: null,
+      isPlatformOwner: false,
       grants: Grants.from(codes.map(([organizationId, code]) => ({ organizationId, code }))),
     });
     const orgWide = principal([['quant', 'llm:quota:read:org']]);
@@ -240,8 +273,13 @@ describe('rollups', () => {
   it("read tens of coarse rollup rows for a month's summary by model", () => {
     const db = server.services.db;
     const start = new Date(Date.UTC(new Date(NOW).getUTCFullYear(), new Date(NOW).getUTCMonth(), 1)).toISOString().slice(0, 10);
-    const coarse = db.get<{ n: number }>("SELECT count(*) AS n FROM llm_usage_model_daily WHERE organization_id = 'quant' AND day >= :start", { start });
-    const fine = db.get<{ n: number }>("SELECT count(*) AS n FROM llm_usage_daily WHERE organization_id = 'quant' AND day >= :start", { start });
+    const coarse = db.get<{ n: number }>(
+      "SELECT count(*) AS n FROM llm_usage_model_daily WHERE organization_id = 'quant' AND day >= :start",
+      { start },
+    );
+    const fine = db.get<{ n: number }>("SELECT count(*) AS n FROM llm_usage_daily WHERE organization_id = 'quant' AND day >= :start", {
+      start,
+    });
     expect(coarse?.n).toBeLessThanOrEqual(31 * MODELS.length);
     expect(coarse?.n).toBeLessThan(fine?.n ?? 0);
     const plan = db.all<{ detail: string }>(
@@ -249,12 +287,17 @@ describe('rollups', () => {
         WHERE organization_id IN (SELECT value FROM json_each(:orgs)) AND day >= :start AND day < :end GROUP BY model`,
       { orgs: '["quant"]', start, end: '9999-12-31' },
     );
-    expect(plan.map((row) => row.detail).join('\n')).toMatch(/SEARCH llm_usage_model_daily USING PRIMARY KEY \(organization_id=\? AND day>\? AND day<\?\)/);
+    expect(plan.map((row) => row.detail).join('\n')).toMatch(
+      /SEARCH llm_usage_model_daily USING PRIMARY KEY \(organization_id=\? AND day>\? AND day<\?\)/,
+    );
   });
 
   it('write a 1,000-record batch in a few statements: multi-row inserts and each rollup once per batch', async () => {
     const records = Array.from({ length: 1000 }, (_, i) => ({
-      model: MODELS[i % MODELS.length] as string, promptTokens: i, completionTokens: 1, agentId: gid('Agent', AGENTS[i % 3] as string),
+      model: MODELS[i % MODELS.length] as string,
+      promptTokens: i,
+      completionTokens: 1,
+      agentId: gid('Agent', AGENTS[i % 3] as string),
       createdAt: new Date(NOW - (i % 5) * DAY).toISOString(),
     }));
     const response = await server.gql(RECORD, { input: { organizationId: gid('Organization', 'quant'), records } });

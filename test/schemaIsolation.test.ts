@@ -12,7 +12,16 @@ import { battery, collect, introspect, readableObjectTypes, type Schema } from '
 
 type Org = 'quant' | 'cibc';
 const OTHER: Record<Org, Org> = { quant: 'cibc', cibc: 'quant' };
-const ORG_ROLES = ['org_admin', 'org_developer', 'org_operator', 'org_viewer', 'api_client', 'backend_service', 'compiler_service', 'job_runner_service'];
+const ORG_ROLES = [
+  'org_admin',
+  'org_developer',
+  'org_operator',
+  'org_viewer',
+  'api_client',
+  'backend_service',
+  'compiler_service',
+  'job_runner_service',
+];
 
 let server: TestServer;
 let schema: Schema;
@@ -26,8 +35,19 @@ beforeAll(async () => {
     for (const role of ['org_developer', 'org_admin']) {
       const user = await userWith(server, { grants: [{ org, role }] });
       // Rows this user owns, so that the :self rules have something to find on both sides.
-      addSession(server, { id: `iso-${org}-${role}`, organizationId: org, agentId: org === 'quant' ? 'agt-001' : 'agt-101', startedByUserId: user.id });
-      addUsage(server, { id: `iso-use-${org}-${role}`, organizationId: org, sessionId: `iso-${org}-${role}`, userId: user.id, costNanoUsd: 123 });
+      addSession(server, {
+        id: `iso-${org}-${role}`,
+        organizationId: org,
+        agentId: org === 'quant' ? 'agt-001' : 'agt-101',
+        startedByUserId: user.id,
+      });
+      addUsage(server, {
+        id: `iso-use-${org}-${role}`,
+        organizationId: org,
+        sessionId: `iso-${org}-${role}`,
+        userId: user.id,
+        costNanoUsd: 123,
+      });
       principals[org].push({ label: `${role} user`, token: await loginAs(server, user.email, user.password) });
     }
   }
@@ -50,7 +70,8 @@ function globalIdsOf(org: Org): Set<string> {
     ['ApiKey', 'api_keys'],
   ];
   for (const [typename, table] of tables) {
-    for (const row of db.all<{ id: string | number }>(`SELECT id FROM ${table} WHERE organization_id = :org`, { org })) ids.add(gid(typename, row.id));
+    for (const row of db.all<{ id: string | number }>(`SELECT id FROM ${table} WHERE organization_id = :org`, { org }))
+      ids.add(gid(typename, row.id));
   }
   // Users who belong to this organization only.
   for (const row of db.all<{ user_id: string }>(
@@ -104,7 +125,10 @@ function expectNoForeignRows(responses: GraphQLResponse<unknown>[], foreign: Set
     }
     const { ids } = collect(response.data);
     const leaked = [...ids].filter((id) => foreign.has(id));
-    expect(leaked.map((id) => decodeGlobalID(id)), label).toEqual([]);
+    expect(
+      leaked.map((id) => decodeGlobalID(id)),
+      label,
+    ).toEqual([]);
   }
 }
 
@@ -117,8 +141,14 @@ describe('the generated queries', () => {
       for (const typename of collect(response.data).typenames) returned.add(typename);
     }
     const expected = readableObjectTypes(schema);
-    expect(expected.filter((name) => !reachable.has(name)), 'types no query path reaches').toEqual([]);
-    expect(expected.filter((name) => !returned.has(name)), 'types no response returned').toEqual([]);
+    expect(
+      expected.filter((name) => !reachable.has(name)),
+      'types no query path reaches',
+    ).toEqual([]);
+    expect(
+      expected.filter((name) => !returned.has(name)),
+      'types no response returned',
+    ).toEqual([]);
   });
 });
 
@@ -133,7 +163,10 @@ for (const org of ['quant', 'cibc'] as const) {
         expectNoForeignRows(await runAll([...queries, ...probes(org)], token), foreign, label);
         const nodes = await server.gql<{ nodes: unknown[] }>(nodeQuery, { ids: [...foreign] }, token);
         expect(nodes.errors, label).toBeUndefined();
-        expect(nodes.data?.nodes.every((node) => node === null), label).toBe(true);
+        expect(
+          nodes.data?.nodes.every((node) => node === null),
+          label,
+        ).toBe(true);
         for (const id of [...foreign].slice(0, 40)) {
           const single = await server.gql<{ node: unknown }>('query ($id: ID!) { node(id: $id) { id } }', { id }, token);
           expect(single.data?.node ?? null, `${label}: node(${decodeGlobalID(id).typename})`).toBeNull();

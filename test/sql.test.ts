@@ -60,7 +60,9 @@ describe('sql.join', () => {
 
 describe('sql.ident', () => {
   it('interpolates known tables, columns and aliases, dotted', () => {
-    expect(compile(sql`SELECT ${sql.ident('a', 'id')} FROM ${sql.ident('agents')} ${sql.ident('a')}`).text).toBe('SELECT a.id FROM agents a');
+    expect(compile(sql`SELECT ${sql.ident('a', 'id')} FROM ${sql.ident('agents')} ${sql.ident('a')}`).text).toBe(
+      'SELECT a.id FROM agents a',
+    );
     expect(sql.ident('a', 'id')).toBe(sql.ident('a', 'id'));
   });
 
@@ -77,7 +79,8 @@ describe('sql.ident', () => {
     const tables = new Set(db.all<{ name: string }>("SELECT name FROM sqlite_schema WHERE type = 'table'").map((row) => row.name));
     expect(TABLES.filter((table) => !tables.has(table))).toEqual([]);
     const columns = new Set(['rowid']);
-    for (const table of tables) for (const row of db.all<{ name: string }>('SELECT name FROM pragma_table_info(?)', [table])) columns.add(row.name);
+    for (const table of tables)
+      for (const row of db.all<{ name: string }>('SELECT name FROM pragma_table_info(?)', [table])) columns.add(row.name);
     expect(COLUMNS.filter((column) => !columns.has(column))).toEqual([]);
     db.close();
   });

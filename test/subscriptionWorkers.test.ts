@@ -34,12 +34,18 @@ describe('subscriptions on a gateway with FOUNDRY_WORKERS=2', () => {
   it('delivers an event published in one worker to the subscribers of both', async () => {
     // Each stream holds its own connection, so the listener's round robin spreads them over the workers.
     const workers = () => new Set(streams.map((stream) => stream.headers.get('x-foundry-worker')));
-    while (workers().size < 2 && streams.length < 8) streams.push(await subscribe(base, AUDIT, { org: gid('Organization', 'quant') }, owner));
+    while (workers().size < 2 && streams.length < 8)
+      streams.push(await subscribe(base, AUDIT, { org: gid('Organization', 'quant') }, owner));
     expect([...workers()].sort()).toEqual(['1', '2']);
 
     const writes: { session: string; worker: string | undefined }[] = [];
     for (let i = 0; i < 4; i += 1) {
-      const answer = await post<{ startSession: { session: { id: string } } }>(gateway.url, START, { input: { agentId: gid('Agent', 'agt-001') } }, owner);
+      const answer = await post<{ startSession: { session: { id: string } } }>(
+        gateway.url,
+        START,
+        { input: { agentId: gid('Agent', 'agt-001') } },
+        owner,
+      );
       expect(answer.errors).toBeUndefined();
       writes.push({ session: answer.data?.startSession.session.id as string, worker: answer.worker });
     }

@@ -53,7 +53,10 @@ async function startSession(agent: string, token: string): Promise<string> {
 }
 
 function recordUsage(organization: string, records: number, token: string) {
-  const input = { organizationId: organization, records: Array.from({ length: records }, () => ({ model: 'gpt-4o', promptTokens: 100, completionTokens: 20 })) };
+  const input = {
+    organizationId: organization,
+    records: Array.from({ length: records }, () => ({ model: 'gpt-4o', promptTokens: 100, completionTokens: 20 })),
+  };
   return write(RECORD, { input }, token);
 }
 
@@ -82,9 +85,21 @@ describe('subscriptions over SSE', () => {
 
     const quant = { org: QUANT };
     const streams = {
-      admin: { audit: await listen(AUDIT, quant, admin), sessions: await listen(SESSIONS, quant, admin), usage: await listen(USAGE, quant, admin) },
-      developer: { audit: await listen(AUDIT, quant, developer), sessions: await listen(SESSIONS, quant, developer), usage: await listen(USAGE, quant, developer) },
-      viewer: { audit: await listen(AUDIT, quant, viewer), sessions: await listen(SESSIONS, quant, viewer), usage: await listen(USAGE, quant, viewer) },
+      admin: {
+        audit: await listen(AUDIT, quant, admin),
+        sessions: await listen(SESSIONS, quant, admin),
+        usage: await listen(USAGE, quant, admin),
+      },
+      developer: {
+        audit: await listen(AUDIT, quant, developer),
+        sessions: await listen(SESSIONS, quant, developer),
+        usage: await listen(USAGE, quant, developer),
+      },
+      viewer: {
+        audit: await listen(AUDIT, quant, viewer),
+        sessions: await listen(SESSIONS, quant, viewer),
+        usage: await listen(USAGE, quant, viewer),
+      },
       cibc: { audit: await listen(AUDIT, { org: CIBC }, cibcAdmin), sessions: await listen(SESSIONS, { org: CIBC }, cibcAdmin) },
       oneAgent: await listen(SESSIONS, { org: QUANT, agent: gid('Agent', 'agt-002') }, admin),
     };
@@ -114,21 +129,44 @@ describe('subscriptions over SSE', () => {
     await sleep(300); // whatever else was coming has come by now
 
     expect(events(streams.admin.audit).map((event) => event.auditLogEntryAdded.action)).toEqual([
-      'session.start', 'session.end', 'session.start', 'session.terminate', 'llm_usage.record', 'session.start', 'llm_usage.record',
+      'session.start',
+      'session.end',
+      'session.start',
+      'session.terminate',
+      'llm_usage.record',
+      'session.start',
+      'llm_usage.record',
     ]);
     expect(events(streams.admin.audit).every((event) => event.auditLogEntryAdded.organization.slug === 'quant')).toBe(true);
     expect(events(streams.admin.sessions).map((event) => [event.sessionChanged.change, event.sessionChanged.session.id])).toEqual([
-      ['STARTED', first], ['ENDED', first], ['STARTED', second], ['TERMINATED', second], ['STARTED', own],
+      ['STARTED', first],
+      ['ENDED', first],
+      ['STARTED', second],
+      ['TERMINATED', second],
+      ['STARTED', own],
     ]);
-    expect(events(streams.admin.sessions).map((event) => event.sessionChanged.session.status)).toEqual(['ACTIVE', 'COMPLETED', 'ACTIVE', 'TERMINATED', 'ACTIVE']);
+    expect(events(streams.admin.sessions).map((event) => event.sessionChanged.session.status)).toEqual([
+      'ACTIVE',
+      'COMPLETED',
+      'ACTIVE',
+      'TERMINATED',
+      'ACTIVE',
+    ]);
     const adminUsage = events(streams.admin.usage).map((event) => event.usageRecorded);
-    expect(adminUsage.map((batch) => [batch.count, batch.totalTokens, batch.models])).toEqual([[2, 240, ['gpt-4o']], [1, 120, ['gpt-4o']]]);
+    expect(adminUsage.map((batch) => [batch.count, batch.totalTokens, batch.models])).toEqual([
+      [2, 240, ['gpt-4o']],
+      [1, 120, ['gpt-4o']],
+    ]);
     expect(adminUsage[1].quota.tokensUsed - adminUsage[0].quota.tokensUsed).toBe(120);
 
     // org_developer: no audit permission; only the session and the usage it made itself (:self), without the quota.
     expect(events(streams.developer.audit)).toEqual([]);
-    expect(events(streams.developer.sessions).map((event) => [event.sessionChanged.change, event.sessionChanged.session.id])).toEqual([['STARTED', own]]);
-    expect(events(streams.developer.usage).map((event) => event.usageRecorded)).toMatchObject([{ count: 1, totalTokens: 120, quota: null }]);
+    expect(events(streams.developer.sessions).map((event) => [event.sessionChanged.change, event.sessionChanged.session.id])).toEqual([
+      ['STARTED', own],
+    ]);
+    expect(events(streams.developer.usage).map((event) => event.usageRecorded)).toMatchObject([
+      { count: 1, totalTokens: 120, quota: null },
+    ]);
 
     // org_viewer: every session of quant (session:read:org), no audit, and usage only its own (none).
     expect(events(streams.viewer.audit)).toEqual([]);
@@ -136,8 +174,11 @@ describe('subscriptions over SSE', () => {
     expect(events(streams.viewer.usage)).toEqual([]);
 
     // cibc hears cibc only; an agent's subscription hears that agent only.
-    expect(events(streams.cibc.audit).map((event) => [event.auditLogEntryAdded.action, event.auditLogEntryAdded.organization.slug])).toEqual([
-      ['session.start', 'cibc'], ['llm_usage.record', 'cibc'],
+    expect(
+      events(streams.cibc.audit).map((event) => [event.auditLogEntryAdded.action, event.auditLogEntryAdded.organization.slug]),
+    ).toEqual([
+      ['session.start', 'cibc'],
+      ['llm_usage.record', 'cibc'],
     ]);
     expect(events(streams.cibc.sessions)).toHaveLength(1);
     expect(events(streams.oneAgent).map((event) => event.sessionChanged.session.agent.name)).toEqual(['sales-qualifying-agent']);
@@ -192,22 +233,35 @@ describe('subscriptions over SSE', () => {
     const viewer = (await apiKeyFor(server, { org: 'quant', role: 'org_viewer' })).token;
     const admin = (await apiKeyFor(server, { org: 'quant', role: 'org_admin' })).token;
     const session = await startSession('agt-001', writer);
-    await write('mutation ($input: SetLlmQuotaInput!) { setLlmQuota(input: $input) { organization { slug } } }', { input: { organizationId: QUANT, monthlyTokenLimit: 1 } }, writer);
+    await write(
+      'mutation ($input: SetLlmQuotaInput!) { setLlmQuota(input: $input) { organization { slug } } }',
+      { input: { organizationId: QUANT, monthlyTokenLimit: 1 } },
+      writer,
+    );
     const audit = await listen(AUDIT, { org: QUANT }, admin);
     const usage = await listen(USAGE, { org: QUANT }, admin);
     const sessions = await listen(SESSIONS, { org: QUANT }, admin);
     await listening(3);
 
-    const refused = await server.gql(RECORD, { input: { organizationId: QUANT, records: [{ model: 'gpt-4o', promptTokens: 10, completionTokens: 1 }] } }, writer);
+    const refused = await server.gql(
+      RECORD,
+      { input: { organizationId: QUANT, records: [{ model: 'gpt-4o', promptTokens: 10, completionTokens: 1 }] } },
+      writer,
+    );
     expect(errorCodes(refused)).toEqual(['QUOTA_EXCEEDED']);
     const denied = await server.gql(TERMINATE, { id: session }, viewer);
     expect(errorCodes(denied)).toEqual(['FORBIDDEN']);
-    await write('mutation ($input: SetLlmQuotaInput!) { setLlmQuota(input: $input) { organization { slug } } }', { input: { organizationId: QUANT } }, writer);
+    await write(
+      'mutation ($input: SetLlmQuotaInput!) { setLlmQuota(input: $input) { organization { slug } } }',
+      { input: { organizationId: QUANT } },
+      writer,
+    );
 
     await audit.received(2);
     await sleep(200);
     expect(events(audit).map((event) => [event.auditLogEntryAdded.action, event.auditLogEntryAdded.result])).toEqual([
-      ['session.terminate', 'DENIED'], ['llm_quota.set', 'SUCCESS'],
+      ['session.terminate', 'DENIED'],
+      ['llm_quota.set', 'SUCCESS'],
     ]);
     expect(events(usage)).toEqual([]);
     expect(events(sessions)).toEqual([]);

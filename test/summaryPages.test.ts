@@ -35,7 +35,11 @@ beforeAll(async () => {
     }
   }
   for (let i = 0; i < records.length; i += 1000) {
-    const response = await server.gql(RECORD, { input: { organizationId: gid('Organization', 'quant'), records: records.slice(i, i + 1000) } }, token);
+    const response = await server.gql(
+      RECORD,
+      { input: { organizationId: gid('Organization', 'quant'), records: records.slice(i, i + 1000) } },
+      token,
+    );
     expect(response.errors, JSON.stringify(response.errors)).toBeUndefined();
   }
 });
@@ -76,7 +80,7 @@ async function page(variables: Record<string, unknown>): Promise<Summary> {
 
 /** The bucket as rawBuckets writes it, from the keys asked for. */
 function described(groups: readonly Group[], bucket: Bucket): string {
-  const agentId = bucket.agent ? Buffer.from(bucket.agent.id, 'base64').toString().split(':')[1] ?? null : null;
+  const agentId = bucket.agent ? (Buffer.from(bucket.agent.id, 'base64').toString().split(':')[1] ?? null) : null;
   const values: Record<Group, string | null> = { DAY: bucket.day, MODEL: bucket.model, PROVIDER: null, AGENT: agentId, USER: null };
   return `${JSON.stringify(groups.map((group) => values[group]))}|${bucket.requests}|${bucket.totalTokens}`;
 }

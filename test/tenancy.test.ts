@@ -19,7 +19,11 @@ describe('a quant org_admin key', () => {
   });
 
   it('gets null for organization(slug: "cibc")', async () => {
-    const response = await server.gql('{ cibc: organization(slug: "cibc") { slug } quant: organization(slug: "quant") { slug } }', {}, quantAdmin);
+    const response = await server.gql(
+      '{ cibc: organization(slug: "cibc") { slug } quant: organization(slug: "quant") { slug } }',
+      {},
+      quantAdmin,
+    );
     expect(response.errors).toBeUndefined();
     expect(response.data).toEqual({ cibc: null, quant: { slug: 'quant' } });
   });
@@ -72,7 +76,11 @@ describe('an org_developer of quant (no org:read)', () => {
 describe('a platform_support key', () => {
   it('sees every organization through org:read:platform', async () => {
     const support = (await apiKeyFor(server, { role: 'platform_support' })).token;
-    const response = await server.gql('{ organizations { totalCount } viewer { can(permission: "org:read", organizationSlug: "cibc") } }', {}, support);
+    const response = await server.gql(
+      '{ organizations { totalCount } viewer { can(permission: "org:read", organizationSlug: "cibc") } }',
+      {},
+      support,
+    );
     expect(response.data).toEqual({ organizations: { totalCount: 2 }, viewer: { can: false } });
   });
 });

@@ -49,7 +49,10 @@ describe('with FOUNDRY_TRUSTED_DOCUMENTS', () => {
   });
 
   it('runs a known hash in Apollo form (extensions.persistedQuery.sha256Hash), with variables, and as a GET', async () => {
-    const apollo = await post({ variables: { first: 1 }, extensions: { persistedQuery: { version: 1, sha256Hash: sha256(AGENTS) } } }, orgKey);
+    const apollo = await post(
+      { variables: { first: 1 }, extensions: { persistedQuery: { version: 1, sha256Hash: sha256(AGENTS) } } },
+      orgKey,
+    );
     expect(apollo.errors).toBeUndefined();
     expect(apollo.data).toEqual({ agents: { totalCount: expect.any(Number) } });
 

@@ -80,7 +80,16 @@ describe('usageSummary', () => {
     expect(response.data?.organization.usageSummary.total.requests).toBe(240);
   });
 
-  const groupings = [['DAY'], ['MODEL'], ['PROVIDER'], ['AGENT'], ['USER'], ['DAY', 'MODEL'], ['PROVIDER', 'AGENT', 'USER'], ['DAY', 'MODEL', 'PROVIDER', 'AGENT', 'USER']];
+  const groupings = [
+    ['DAY'],
+    ['MODEL'],
+    ['PROVIDER'],
+    ['AGENT'],
+    ['USER'],
+    ['DAY', 'MODEL'],
+    ['PROVIDER', 'AGENT', 'USER'],
+    ['DAY', 'MODEL', 'PROVIDER', 'AGENT', 'USER'],
+  ];
   for (const groupBy of groupings) {
     it(`sums the buckets grouped by ${groupBy.join(' + ')} to the total, to the last digit`, async () => {
       const buckets: { costUsd: string; requests: number; totalTokens: number }[] = [];
@@ -113,8 +122,18 @@ describe('usageSummary', () => {
     expect(response.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 
-  it('sums an agent\'s usage the same way as its records', async () => {
-    const response = await server.gql<{ agents: { edges: { node: { name: string; usageSummary: { total: { costUsd: string } }; usage: { totalCount: number; edges: { node: { costUsd: string } }[] } } }[] } }>(
+  it("sums an agent's usage the same way as its records", async () => {
+    const response = await server.gql<{
+      agents: {
+        edges: {
+          node: {
+            name: string;
+            usageSummary: { total: { costUsd: string } };
+            usage: { totalCount: number; edges: { node: { costUsd: string } }[] };
+          };
+        }[];
+      };
+    }>(
       `{ agents(first: 3, filter: { search: "ledger" }) { edges { node { name
           usageSummary(from: "2026-01-01T00:00:00Z", to: "2026-04-01T00:00:00Z") { total { costUsd } }
           usage(first: 100) { totalCount edges { node { costUsd } } } } } } }`,
@@ -148,7 +167,7 @@ describe('usage order', () => {
 });
 
 describe('quota', () => {
-  it('shows limits, this month\'s use and what remains', async () => {
+  it("shows limits, this month's use and what remains", async () => {
     const now = new Date();
     const inMonth = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1, 0, 0, 1)).toISOString();
     server.services.db.run(
@@ -156,8 +175,22 @@ describe('quota', () => {
        VALUES ('ledger', 1000, 5000000000, :at)`,
       { at: inMonth },
     );
-    addUsage(server, { id: 'ledger-now-1', organizationId: 'ledger', promptTokens: 300, completionTokens: 100, costNanoUsd: 1_250_000_001, createdAt: inMonth });
-    addUsage(server, { id: 'ledger-now-2', organizationId: 'ledger', promptTokens: 500, completionTokens: 300, costNanoUsd: 4_000_000_000, createdAt: inMonth });
+    addUsage(server, {
+      id: 'ledger-now-1',
+      organizationId: 'ledger',
+      promptTokens: 300,
+      completionTokens: 100,
+      costNanoUsd: 1_250_000_001,
+      createdAt: inMonth,
+    });
+    addUsage(server, {
+      id: 'ledger-now-2',
+      organizationId: 'ledger',
+      promptTokens: 500,
+      completionTokens: 300,
+      costNanoUsd: 4_000_000_000,
+      createdAt: inMonth,
+    });
     const response = await server.gql<{ organization: { quota: Record<string, unknown> } }>(
       '{ organization(slug: "ledger") { quota { monthlyTokenLimit monthlyCostLimitUsd tokensUsed costUsedUsd tokensRemaining costRemainingUsd periodStart } } }',
     );

@@ -135,7 +135,9 @@ describe('a gateway with FOUNDRY_WORKERS=2', () => {
     const recordedBefore = auditedRecords(databasePath);
     expectAuthenticated(await gql(SET, { input: { organizationId: QUANT, monthlyTokenLimit: limit } }));
 
-    const answers = await Promise.all(Array.from({ length: 30 }, () => gql<{ recordLlmUsage: { count: number } | null }>(RECORD, { input: batch })));
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, () => gql<{ recordLlmUsage: { count: number } | null }>(RECORD, { input: batch })),
+    );
     expect(new Set(answers.map((answer) => answer.worker))).toEqual(new Set(['1', '2']));
     const taken = answers.filter((answer) => answer.data?.recordLlmUsage?.count === 1);
     const refused = answers.filter((answer) => answer.errors?.[0]?.extensions?.code === 'QUOTA_EXCEEDED');
@@ -156,7 +158,9 @@ describe('a gateway with FOUNDRY_WORKERS=2', () => {
     // Each worker's reply comes from test/fixtures/diagnosticsReply.mjs, preloaded in this gateway.
     expect(await reply).toEqual({
       type: 'foundry:diagnostics',
-      workers: workers(gateway.stdout()).sort((a, b) => a.id - b.id).map(({ id, pid }) => ({ type: 'foundry:diagnostics', worker: id, pid, reset: true })),
+      workers: workers(gateway.stdout())
+        .sort((a, b) => a.id - b.id)
+        .map(({ id, pid }) => ({ type: 'foundry:diagnostics', worker: id, pid, reset: true })),
     });
   });
 
@@ -170,7 +174,7 @@ describe('a gateway with FOUNDRY_WORKERS=2', () => {
   });
 
   it('refuses at once, on every worker, a key revoked straight in the file by another writer that tells no one', async () => {
-    const { key, id } = await orgAdminKey('revoked behind the workers\' backs');
+    const { key, id } = await orgAdminKey("revoked behind the workers' backs");
     await onEveryWorker(() => gql(WHO, {}, key), expectAuthenticated);
     const other = new Sqlite(databasePath);
     try {
@@ -218,7 +222,9 @@ describe('a gateway with FOUNDRY_WORKERS=1 (the default outside production)', ()
 function auditedRecords(databasePath: string): number {
   const db = new Sqlite(databasePath, { readonly: true });
   try {
-    const row = db.prepare("SELECT count(*) AS n FROM audit_log WHERE action = 'llm_usage.record' AND result = 'success'").get() as { n: number };
+    const row = db.prepare("SELECT count(*) AS n FROM audit_log WHERE action = 'llm_usage.record' AND result = 'success'").get() as {
+      n: number;
+    };
     return row.n;
   } finally {
     db.close();
@@ -227,7 +233,10 @@ function auditedRecords(databasePath: string): number {
 
 /** Every worker that logged `worker listening`, in order of start. */
 function workers(stdout: string): { id: number; pid: number }[] {
-  return [...stdout.matchAll(/"worker":(\d+),"pid":(\d+),"msg":"worker listening"/g)].map((match) => ({ id: Number(match[1]), pid: Number(match[2]) }));
+  return [...stdout.matchAll(/"worker":(\d+),"pid":(\d+),"msg":"worker listening"/g)].map((match) => ({
+    id: Number(match[1]),
+    pid: Number(match[2]),
+  }));
 }
 
 function isRunning(pid: number): boolean {
@@ -241,7 +250,9 @@ function isRunning(pid: number): boolean {
 
 function childrenOf(pid: number): string[] {
   try {
-    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).split('\n').filter(Boolean);
+    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean);
   } catch {
     return []; // pgrep exits 1 when nothing matches
   }

@@ -121,8 +121,20 @@ function generate(db: Database, log: (line: string) => void): void {
               const prompt = 50 + Math.floor(random() * 8000);
               const completion = 10 + Math.floor(random() * 2000);
               const at = start + Math.floor(random() * duration);
-              insertUsage.run(`use-${pad(++usageNo, 7)}`, org.id, agent, sessionId, user, price.provider, price.model, prompt,
-                completion, costOf(price, prompt, completion), 100 + Math.floor(random() * 5000), iso(at));
+              insertUsage.run(
+                `use-${pad(++usageNo, 7)}`,
+                org.id,
+                agent,
+                sessionId,
+                user,
+                price.provider,
+                price.model,
+                prompt,
+                completion,
+                costOf(price, prompt, completion),
+                100 + Math.floor(random() * 5000),
+                iso(at),
+              );
             }
           }
         }
@@ -186,7 +198,10 @@ function entitiesOf(db: Database, org: string, orgIndex: number, random: () => n
   }
   const instanceOf = new Map(domains.map((d) => [d.id, d.instance]));
   const seeded = raw.prepare('SELECT id, domain_id FROM agents WHERE organization_id = ? ORDER BY created_at, id');
-  const agents = (seeded.all(org) as { id: string; domain_id: string }[]).map((a) => ({ id: a.id, instance: instanceOf.get(a.domain_id) as string }));
+  const agents = (seeded.all(org) as { id: string; domain_id: string }[]).map((a) => ({
+    id: a.id,
+    instance: instanceOf.get(a.domain_id) as string,
+  }));
   const insertAgent = raw.prepare(
     `INSERT INTO agents (id, organization_id, domain_id, name, display_name, description, status, environment, tags,
        created_by_user_id, created_at, updated_at)
@@ -196,8 +211,18 @@ function entitiesOf(db: Database, org: string, orgIndex: number, random: () => n
     const id = `${org}-agent-${pad(i, 3)}`;
     const domain = domains[i % domains.length] as Org['domains'][number];
     const status = random() < 0.85 ? 'active' : pick(['draft', 'inactive', 'archived']);
-    insertAgent.run(id, org, domain.id, `agent-${pad(i, 3)}`, `Agent ${i} of ${org}`, `Load benchmark agent ${i}.`, status,
-      pick(users), at(200 + i), at(200 + i));
+    insertAgent.run(
+      id,
+      org,
+      domain.id,
+      `agent-${pad(i, 3)}`,
+      `Agent ${i} of ${org}`,
+      `Load benchmark agent ${i}.`,
+      status,
+      pick(users),
+      at(200 + i),
+      at(200 + i),
+    );
     agents.push({ id, instance: domain.instance });
   }
   return { id: org, users, domains, agents };

@@ -42,7 +42,13 @@ const q3Summary = db.prepare<[string]>(
 const q4Agent = db.prepare<[string, string]>('SELECT id, name, display_name, status FROM agents WHERE id = ? AND organization_id = ?');
 
 function q1(org: string): unknown {
-  const rows = q1Agents.all(org) as (AgentRow & { domain_id: string; domain_name: string; org_id: string; slug: string; org_name: string })[];
+  const rows = q1Agents.all(org) as (AgentRow & {
+    domain_id: string;
+    domain_name: string;
+    org_id: string;
+    slug: string;
+    org_name: string;
+  })[];
   return {
     agents: {
       edges: rows.map((a) => ({
@@ -136,7 +142,9 @@ function q4(org: string, id: unknown): unknown {
   const decoded = typeof id === 'string' ? Buffer.from(id, 'base64').toString() : '';
   const agent = decoded.startsWith('Agent:') ? (q4Agent.get(decoded.slice(6), org) as AgentRow | undefined) : undefined;
   if (!agent) return { node: null };
-  return { node: { id: globalId('Agent', agent.id), name: agent.name, displayName: agent.display_name, status: agent.status.toUpperCase() } };
+  return {
+    node: { id: globalId('Agent', agent.id), name: agent.name, displayName: agent.display_name, status: agent.status.toUpperCase() },
+  };
 }
 
 type Body = { operationName?: string; variables?: { id?: unknown } };
@@ -163,8 +171,14 @@ function send(res: ServerResponse, status: number, payload: unknown): void {
 }
 
 function handle(req: IncomingMessage, res: ServerResponse): void {
-  if (req.url === '/health') return send(res, 200, { status: 'ok' });
-  if (req.url !== '/graphql' || req.method !== 'POST') return send(res, 404, { errors: [{ message: 'not found' }] });
+  if (req.url === '/health') {
+    send(res, 200, { status: 'ok' });
+    return;
+  }
+  if (req.url !== '/graphql' || req.method !== 'POST') {
+    send(res, 404, { errors: [{ message: 'not found' }] });
+    return;
+  }
   const chunks: Buffer[] = [];
   req.on('data', (chunk: Buffer) => chunks.push(chunk));
   req.on('end', () => {

@@ -47,12 +47,19 @@ export async function prepareCopy(): Promise<Prepared> {
   try {
     db.transaction(() => {
       storeApiKey(db, secret, {
-        name: 'load benchmark', organizationId: 'quant', roleId: 'org_admin', userId: null,
-        createdByUserId: null, createdByApiKeyId: null, expiresAt: null,
+        name: 'load benchmark',
+        organizationId: 'quant',
+        roleId: 'org_admin',
+        userId: null,
+        createdByUserId: null,
+        createdByApiKeyId: null,
+        expiresAt: null,
       });
       db.run('DELETE FROM llm_quotas');
     });
-    const agent = db.get<{ id: string }>("SELECT id FROM agents WHERE organization_id = 'quant' ORDER BY created_at, id LIMIT 1 OFFSET 100");
+    const agent = db.get<{ id: string }>(
+      "SELECT id FROM agents WHERE organization_id = 'quant' ORDER BY created_at, id LIMIT 1 OFFSET 100",
+    );
     if (!agent) throw new Error('the data set has no quant agents');
     return { dir, databasePath, token: secret.token, agentGlobalId: encodeGlobalID('Agent', agent.id) };
   } finally {
@@ -65,19 +72,35 @@ async function startTargets(prepared: Prepared): Promise<{ gateway: Target; floo
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
   const [gatewayPort, floorPort] = [await freePort(), await freePort()];
   const gatewayEnv: Record<string, string> = {
-    PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATABASE_PATH: prepared.databasePath, PORT: String(gatewayPort),
-    HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'production', FOUNDRY_SEED_SAMPLE_DATA: 'false', FOUNDRY_SQL_STATS: 'false',
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '',
+    DATABASE_PATH: prepared.databasePath,
+    PORT: String(gatewayPort),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    NODE_ENV: 'production',
+    FOUNDRY_SEED_SAMPLE_DATA: 'false',
+    FOUNDRY_SQL_STATS: 'false',
     // One process unless asked: production would otherwise default to one worker per core.
-    FOUNDRY_DIAGNOSTICS: '1', FOUNDRY_WORKERS: process.env.FOUNDRY_WORKERS ?? '1',
+    FOUNDRY_DIAGNOSTICS: '1',
+    FOUNDRY_WORKERS: process.env.FOUNDRY_WORKERS ?? '1',
     // glibc's malloc arenas, as npm start and the Dockerfile set them (unless the caller says otherwise).
     MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2',
   };
-  const gateway: Target = { name: 'gateway', url: `http://127.0.0.1:${gatewayPort}`, child: startNode(ROOT, 'dist/main.js', gatewayEnv, GATEWAY_NODE_ARGS) };
+  const gateway: Target = {
+    name: 'gateway',
+    url: `http://127.0.0.1:${gatewayPort}`,
+    child: startNode(ROOT, 'dist/main.js', gatewayEnv, GATEWAY_NODE_ARGS),
+  };
   await waitForHealth(gateway.url, gateway.child);
   // The floor opens the file read-only after the gateway has opened it (and so its -wal/-shm exist).
   const floorEnv: Record<string, string> = {
-    PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NODE_ENV: 'production', FLOOR_DATABASE_PATH: prepared.databasePath,
-    FLOOR_PORT: String(floorPort), FLOOR_TOKENS: JSON.stringify({ [prepared.token]: 'quant' }),
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '',
+    NODE_ENV: 'production',
+    FLOOR_DATABASE_PATH: prepared.databasePath,
+    FLOOR_PORT: String(floorPort),
+    FLOOR_TOKENS: JSON.stringify({ [prepared.token]: 'quant' }),
   };
   const floor: Target = { name: 'floor', url: `http://127.0.0.1:${floorPort}`, child: startNode(ROOT, 'bench/load/floor.ts', floorEnv) };
   await waitForHealth(floor.url, floor.child);
@@ -103,7 +126,12 @@ function diffExcerpt(a: string, b: string): string {
 }
 
 /** The gateway's and the floor's bodies for Q1–Q4, which must be byte-identical; returns them as the expected bodies. */
-async function checkIdentical(gateway: Target, floor: Target, token: string, queries: Record<QueryName, Request>): Promise<Record<QueryName, string>> {
+async function checkIdentical(
+  gateway: Target,
+  floor: Target,
+  token: string,
+  queries: Record<QueryName, Request>,
+): Promise<Record<QueryName, string>> {
   const expected = {} as Record<QueryName, string>;
   let ok = true;
   for (const name of QUERY_NAMES) {
@@ -131,7 +159,11 @@ class BodyMismatch extends Error {
 
 type Measured = { rps: number; p50: number; p99: number; max: number; ok: number; bad: number };
 
-export async function cannon(url: string, token: string, options: { requests: Request[]; duration: number; connections: number; expectBody?: string }): Promise<Measured> {
+export async function cannon(
+  url: string,
+  token: string,
+  options: { requests: Request[]; duration: number; connections: number; expectBody?: string },
+): Promise<Measured> {
   const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` };
   const result = await autocannon({
     url: `${url}/graphql`,
@@ -143,7 +175,14 @@ export async function cannon(url: string, token: string, options: { requests: Re
     // autocannon checks bodies (expectBody) only for one fixed request; a mix goes through `requests`.
     ...(options.requests.length === 1
       ? { body: JSON.stringify(options.requests[0]), ...(options.expectBody === undefined ? {} : { expectBody: options.expectBody }) }
-      : { requests: options.requests.map((request) => ({ method: 'POST' as const, path: '/graphql', headers, body: JSON.stringify(request) })) }),
+      : {
+          requests: options.requests.map((request) => ({
+            method: 'POST' as const,
+            path: '/graphql',
+            headers,
+            body: JSON.stringify(request),
+          })),
+        }),
   });
   const bad = result.non2xx + result.errors + result.mismatches;
   const ok = result['2xx'] - result.mismatches;
@@ -152,7 +191,12 @@ export async function cannon(url: string, token: string, options: { requests: Re
 
 type Row = { query: QueryName; target: Target['name']; rounds: Measured[] };
 
-async function measureQueries(targets: Target[], token: string, queries: Record<QueryName, Request>, expected: Record<QueryName, string>): Promise<Row[]> {
+async function measureQueries(
+  targets: Target[],
+  token: string,
+  queries: Record<QueryName, Request>,
+  expected: Record<QueryName, string>,
+): Promise<Row[]> {
   const rows: Row[] = [];
   for (const query of QUERY_NAMES) {
     const byTarget = new Map<Target['name'], Measured[]>(targets.map((t) => [t.name, []]));
@@ -164,7 +208,9 @@ async function measureQueries(targets: Target[], token: string, queries: Record<
         const measured = await cannon(target.url, token, { ...options, duration: MEASURE });
         byTarget.get(target.name)?.push(measured);
         const failed = measured.bad ? `, ${measured.bad} failed or wrong` : '';
-        out(`  ${query} ${target.name.padEnd(7)} round ${round + 1}: ${measured.rps.toFixed(0)} req/s, p50 ${measured.p50} ms, p99 ${measured.p99} ms${failed}`);
+        out(
+          `  ${query} ${target.name.padEnd(7)} round ${round + 1}: ${measured.rps.toFixed(0)} req/s, p50 ${measured.p50} ms, p99 ${measured.p99} ms${failed}`,
+        );
       }
     }
     for (const target of targets) rows.push({ query, target: target.name, rounds: byTarget.get(target.name) ?? [] });
@@ -175,7 +221,9 @@ async function measureQueries(targets: Target[], token: string, queries: Record<
 const mean = (values: number[]) => (values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length);
 
 function printTable(rows: Row[]): void {
-  out(`\nQ1–Q4, ${CONNECTIONS} connections, ${ROUNDS} round(s) of ${MEASURE} s after ${WARMUP} s warm-up; figures are the mean of the rounds`);
+  out(
+    `\nQ1–Q4, ${CONNECTIONS} connections, ${ROUNDS} round(s) of ${MEASURE} s after ${WARMUP} s warm-up; figures are the mean of the rounds`,
+  );
   out('query  target   req/s   p50 ms  p99 ms  failed  gateway/floor (req/s)');
   for (const row of rows) {
     const rps = mean(row.rounds.map((r) => r.rps));
@@ -194,8 +242,10 @@ function printTable(rows: Row[]): void {
 function diagnosticsLine(phase: string, report: DiagnosticsReport | null): string {
   if (!report) return `${phase}: per-worker diagnostics not available (no answer from the gateway process)`;
   const { eventLoop: e, slowestStatement: s } = report;
-  return `${phase}: event loop delay p50 ${e.p50.toFixed(1)} ms, p99 ${e.p99.toFixed(1)} ms, max ${e.max.toFixed(1)} ms; ` +
-    `RSS ${report.rssMiB.toFixed(0)} MiB (heap ${report.heapUsedMiB.toFixed(0)} MiB); slowest statement ${s.ms.toFixed(1)} ms: ${s.sql}`;
+  return (
+    `${phase}: event loop delay p50 ${e.p50.toFixed(1)} ms, p99 ${e.p99.toFixed(1)} ms, max ${e.max.toFixed(1)} ms; ` +
+    `RSS ${report.rssMiB.toFixed(0)} MiB (heap ${report.heapUsedMiB.toFixed(0)} MiB); slowest statement ${s.ms.toFixed(1)} ms: ${s.sql}`
+  );
 }
 
 /** Heavy accepted queries on a few connections beside light ones (Q4): the light ones must keep being served. */
@@ -209,16 +259,22 @@ async function noFreeze(gateway: Target, token: string, light: Request, lightBod
     cannon(gateway.url, token, { requests: HEAVY, connections: 3, duration: FREEZE }),
     cannon(gateway.url, token, { requests: [light], connections: 7, duration: FREEZE, expectBody: lightBody }),
   ]);
-  return `heavy (3 connections): ${heavy.ok} answered, ${heavy.rps.toFixed(1)} req/s, p50 ${heavy.p50} ms, max ${heavy.max} ms; ` +
+  return (
+    `heavy (3 connections): ${heavy.ok} answered, ${heavy.rps.toFixed(1)} req/s, p50 ${heavy.p50} ms, max ${heavy.max} ms; ` +
     `light Q4 beside them (7 connections): ${lightResult.rps.toFixed(0)} req/s, p50 ${lightResult.p50} ms, p99 ${lightResult.p99} ms, max ${lightResult.max} ms` +
-    `${heavy.bad + lightResult.bad ? `; ${heavy.bad + lightResult.bad} failed or wrong` : ''}`;
+    `${heavy.bad + lightResult.bad ? `; ${heavy.bad + lightResult.bad} failed or wrong` : ''}`
+  );
 }
 
 /** recordLlmUsage with 1,000-record batches from a few connections: records per second. */
 async function ingest(gateway: Target, token: string, agentGlobalId: string): Promise<string> {
   const models = ['gpt-4o', 'gpt-4o-mini', 'claude-sonnet-4', 'claude-haiku-3.5', 'gemini-1.5-flash'];
   const records = Array.from({ length: 1000 }, (_, i) => ({
-    model: models[i % models.length], promptTokens: 100 + (i % 900), completionTokens: 20 + (i % 300), latencyMs: 200 + i, agentId: agentGlobalId,
+    model: models[i % models.length],
+    promptTokens: 100 + (i % 900),
+    completionTokens: 20 + (i % 300),
+    latencyMs: 200 + i,
+    agentId: agentGlobalId,
   }));
   const request: Request = {
     operationName: 'Ingest',
@@ -229,8 +285,10 @@ async function ingest(gateway: Target, token: string, agentGlobalId: string): Pr
   const first = await post(gateway.url, token, request);
   if (first.text !== expected) return `ingest refused: ${first.status} ${first.text.slice(0, 300)}`;
   const result = await cannon(gateway.url, token, { requests: [request], connections: 4, duration: INGEST, expectBody: expected });
-  return `${(result.rps * 1000).toFixed(0)} records/s (${result.ok} batches of 1,000 in ${INGEST} s, 4 connections, p50 ${result.p50} ms, p99 ${result.p99} ms)` +
-    `${result.bad ? `; ${result.bad} failed` : ''}`;
+  return (
+    `${(result.rps * 1000).toFixed(0)} records/s (${result.ok} batches of 1,000 in ${INGEST} s, 4 connections, p50 ${result.p50} ms, p99 ${result.p99} ms)` +
+    `${result.bad ? `; ${result.bad} failed` : ''}`
+  );
 }
 
 async function main(): Promise<number> {

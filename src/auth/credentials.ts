@@ -72,8 +72,10 @@ export function grantsOfUser(db: Database, userId: string, now: string): { organ
 /** The first moment one of the user's current grants lapses (a cached principal must not outlive it), or null. */
 export function nextGrantExpiry(db: Database, userId: string, now: string): string | null {
   return (
-    db.get<{ at: string | null }>('SELECT min(expires_at) AS at FROM user_roles WHERE user_id = :userId AND expires_at > :now', { userId, now })
-      ?.at ?? null
+    db.get<{ at: string | null }>('SELECT min(expires_at) AS at FROM user_roles WHERE user_id = :userId AND expires_at > :now', {
+      userId,
+      now,
+    })?.at ?? null
   );
 }
 

@@ -20,7 +20,10 @@ export class Grants {
       if (organizationId === null) platform.add(code);
       else {
         let set = byOrganization.get(organizationId);
-        if (!set) byOrganization.set(organizationId, (set = new Set()));
+        if (!set) {
+          set = new Set();
+          byOrganization.set(organizationId, set);
+        }
         set.add(code);
       }
     }

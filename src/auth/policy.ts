@@ -3,8 +3,8 @@
 // predicate (lists, counts, lookups, aggregates); scope-auth asks it about one
 // loaded object. Both forms come from the same rules table below.
 import type { SqlValue } from '../db/connection';
-import { AND, armsCondition } from '../db/keyset';
 import { type Identifier, identifier } from '../db/identifiers';
+import { AND, armsCondition } from '../db/keyset';
 import { type Sql, sql } from '../db/sql';
 import type { Permission } from './permissions';
 import type { Principal } from './principal';
@@ -148,16 +148,15 @@ function userArms(principal: Principal, alias: string): Arms {
   }
   const membership = sql`EXISTS (SELECT 1 FROM user_roles m WHERE m.user_id = ${id} AND m.organization_id`;
   if (everywhere) parts.push(sql`${membership} IS NOT NULL)`);
-  else if (organizationIds.size > 0) parts.push(sql`${membership} IN (SELECT value FROM json_each(${JSON.stringify([...organizationIds])})))`);
+  else if (organizationIds.size > 0)
+    parts.push(sql`${membership} IN (SELECT value FROM json_each(${JSON.stringify([...organizationIds])})))`);
   return parts.length === 0 ? [] : [sql`(${sql.join(parts, OR)})`];
 }
 
 export function canSeeUser(principal: Principal | null, row: UserPolicyRow): boolean {
   if (!principal) return false;
   if (principal.userId === row.id || principal.grants.scopeOf('user:read:platform').all) return true;
-  return row.organizationIds.some((organizationId) =>
-    USER_READ.some((permission) => principal.grants.holds(permission, organizationId)),
-  );
+  return row.organizationIds.some((organizationId) => USER_READ.some((permission) => principal.grants.holds(permission, organizationId)));
 }
 
 /** Past this many organizations, their arms become one `IN` arm (see visibleArms). */
@@ -235,7 +234,9 @@ function parentArms(principal: Principal, parent: NonNullable<ResourcePolicy['pa
   const inner = visibleArms(principal, parent.resource, parentAlias);
   if (inner === null || inner.length === 0) return inner;
   const table = sql`${sql.ident(identifier(parentPolicy.table))} ${sql.ident(identifier(parentAlias))}`;
-  return [sql`EXISTS (SELECT 1 FROM ${table} WHERE ${column(parentAlias, 'id')} = ${column(alias, parent.column)} AND ${armsCondition(inner)})`];
+  return [
+    sql`EXISTS (SELECT 1 FROM ${table} WHERE ${column(parentAlias, 'id')} = ${column(alias, parent.column)} AND ${armsCondition(inner)})`,
+  ];
 }
 
 /**
@@ -262,7 +263,8 @@ export type VisibleQuery = {
 // Every name the rules table puts into SQL is checked once, when this module loads, rather than on some request.
 for (const policy of Object.values(POLICIES)) {
   const own = policy.rules.flatMap((rule) => [...(rule.own?.userColumns ?? []), ...(rule.own?.apiKeyColumns ?? [])]);
-  for (const name of [policy.table, policy.alias, policy.organizationColumn, ...(policy.parent ? [policy.parent.column] : []), ...own]) identifier(name);
+  for (const name of [policy.table, policy.alias, policy.organizationColumn, ...(policy.parent ? [policy.parent.column] : []), ...own])
+    identifier(name);
 }
 
 /** The table and alias of each resource as fragments, made once. */

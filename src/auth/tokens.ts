@@ -40,4 +40,3 @@ export function hashPassword(password: string, cost: number): Promise<string> {
 export function verifySecret(secret: string, hash: string): Promise<boolean> {
   return bcrypt.compare(secret, hash);
 }
-

@@ -8,8 +8,7 @@ import { roleByName } from '../modules/roles/repo';
 import { userByEmail } from '../modules/users/repo';
 import { CliError, openForCli, requireIsoTime } from './shared';
 
-export const apiKeyUsage =
-  'foundry api-key create --org <slug> --role <role> [--name N] [--user <email>] [--expires <ISO>] [--json]';
+export const apiKeyUsage = 'foundry api-key create --org <slug> --role <role> [--name N] [--user <email>] [--expires <ISO>] [--json]';
 
 export async function apiKey(argv: string[]): Promise<void> {
   const [action, ...rest] = argv;

@@ -1,6 +1,6 @@
 // What every subcommand shares: the config, an up-to-date database, and how a failure is reported.
 import pino from 'pino';
-import { bootstrap, type Bootstrapped } from '../bootstrap';
+import { type Bootstrapped, bootstrap } from '../bootstrap';
 import { loadConfig } from '../config';
 
 /** A failure the user can act on: printed as one line, exit code 1. */
@@ -12,7 +12,9 @@ export async function openForCli(): Promise<Bootstrapped> {
   // stdout belongs to the command's output (--json): logs stay quiet.
   const opened = await bootstrap(config, pino({ level: 'silent' }));
   if (opened.firstApiKey) {
-    process.stderr.write(`A new database was created at ${config.databasePath}. Its first platform_owner API key (shown once):\n  ${opened.firstApiKey}\n`);
+    process.stderr.write(
+      `A new database was created at ${config.databasePath}. Its first platform_owner API key (shown once):\n  ${opened.firstApiKey}\n`,
+    );
   }
   return opened;
 }

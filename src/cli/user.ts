@@ -1,12 +1,12 @@
 // `foundry user create`: add a user with a password, optionally granting a role.
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { isoNow } from '../db/connection';
 import { hashPassword } from '../auth/tokens';
+import { isoNow } from '../db/connection';
+import { appendLocalAuditEntry } from '../modules/auditLog/repo';
 import { organizationBySlug } from '../modules/organizations/repo';
 import { roleByName } from '../modules/roles/repo';
 import { insertUser, insertUserRole, userByEmail } from '../modules/users/repo';
-import { appendLocalAuditEntry } from '../modules/auditLog/repo';
 import { CliError, openForCli } from './shared';
 
 export const userUsage = 'foundry user create --email E --name N --password P [--org <slug> --role <role>]';
@@ -45,7 +45,13 @@ export async function user(argv: string[]): Promise<void> {
       const row = insertUser(db, { id: randomUUID(), email: values.email as string, name: values.name as string, passwordHash, now });
       if (role) {
         insertUserRole(db, {
-          id: randomUUID(), userId: row.id, roleId: role.id, organizationId: org?.id ?? null, grantedByUserId: null, now, expiresAt: null,
+          id: randomUUID(),
+          userId: row.id,
+          roleId: role.id,
+          organizationId: org?.id ?? null,
+          grantedByUserId: null,
+          now,
+          expiresAt: null,
         });
       }
       appendLocalAuditEntry(db, {
@@ -57,7 +63,9 @@ export async function user(argv: string[]): Promise<void> {
       });
       return row;
     });
-    process.stdout.write(`user ${created.email} created${role ? ` with role ${role.name}${org ? ` in ${org.slug}` : ' platform-wide'}` : ''}\n`);
+    process.stdout.write(
+      `user ${created.email} created${role ? ` with role ${role.name}${org ? ` in ${org.slug}` : ' platform-wide'}` : ''}\n`,
+    );
   } finally {
     db.close();
   }

@@ -2,9 +2,9 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
+import { isRelayedEvent } from '../events/bus';
 import { listenForMetrics } from '../metricsServer';
 import { answerMetricsRequest, primaryScrape } from './metrics';
-import { isRelayedEvent } from '../events/bus';
 import { DiagnosticsRelay, isDiagnosticsMessage, relayEvent } from './relays';
 
 /** A worker that lived less than this before dying counts as a crash loop: its restart waits longer each time. */
@@ -23,7 +23,9 @@ export function runPrimary(config: Config, logger: Logger): void {
   );
   const scrape = config.metrics ? primaryScrape() : null;
   const metricsServer =
-    scrape && config.metrics?.port != null ? listenForMetrics(config.host, config.metrics.port, config.metrics.token, scrape, logger) : null;
+    scrape && config.metrics?.port != null
+      ? listenForMetrics(config.host, config.metrics.port, config.metrics.token, scrape, logger)
+      : null;
   const restarts = new Set<NodeJS.Timeout>();
   let restartDelay = FIRST_RESTART_DELAY_MS;
   let announced = false;
@@ -36,7 +38,12 @@ export function runPrimary(config: Config, logger: Logger): void {
     worker.on('error', (error: Error) => logger.error({ worker: worker.id, err: error.message }, 'worker channel error'));
     worker.on('message', (message: unknown) => {
       if (isDiagnosticsMessage(message)) diagnostics.receive(worker, message);
-      else if (isRelayedEvent(message)) relayEvent(worker, message, [...alive.values()].map((entry) => entry.worker));
+      else if (isRelayedEvent(message))
+        relayEvent(
+          worker,
+          message,
+          [...alive.values()].map((entry) => entry.worker),
+        );
       else if (scrape) answerMetricsRequest(scrape, worker, message);
     });
   };

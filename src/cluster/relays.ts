@@ -34,7 +34,7 @@ export class DiagnosticsRelay {
   /** A worker's reply to the request under way; a late one is dropped. */
   receive(from: Worker, message: unknown): void {
     const collection = this.current;
-    if (!collection || !collection.asked.has(from.id) || collection.replies.has(from.id)) return;
+    if (!collection?.asked.has(from.id) || collection.replies.has(from.id)) return;
     collection.replies.set(from.id, message);
     if (collection.replies.size === collection.asked.size) collection.done();
   }
@@ -44,7 +44,14 @@ export class DiagnosticsRelay {
     const replies = new Map<number, unknown>();
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, DIAGNOSTICS_TIMEOUT_MS);
-      this.current = { asked: new Set(workers.map((worker) => worker.id)), replies, done: () => (clearTimeout(timer), resolve()) };
+      this.current = {
+        asked: new Set(workers.map((worker) => worker.id)),
+        replies,
+        done: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      };
       for (const worker of workers) sendTo(worker, message);
       if (workers.length === 0) this.current.done();
     });

@@ -13,7 +13,7 @@ function checkpoint() {
     db.pragma('wal_checkpoint(PASSIVE)');
   } catch (error) {
     // Only the SQLite error code travels: never paths, SQL or values.
-    parentPort.postMessage({ type: 'error', code: (error && error.code) || 'UNKNOWN' });
+    parentPort.postMessage({ type: 'error', code: error?.code || 'UNKNOWN' });
   }
 }
 

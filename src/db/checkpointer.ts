@@ -22,7 +22,9 @@ type Pragma = (source: string) => unknown;
  * `onError` hears SQLite error codes (never paths, SQL or values).
  */
 export function startCheckpointer(path: string, pragma: Pragma, onError: (code: string) => void): Checkpointer {
-  const worker = new Worker(projectFile('src/db/checkpoint-worker.cjs'), { workerData: { path, driver: sqliteDriverPath, intervalMs: INTERVAL_MS } });
+  const worker = new Worker(projectFile('src/db/checkpoint-worker.cjs'), {
+    workerData: { path, driver: sqliteDriverPath, intervalMs: INTERVAL_MS },
+  });
   // The thread never keeps the process alive: stop() ends it cleanly, and process exit ends it anyway.
   worker.unref();
   pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);

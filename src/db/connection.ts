@@ -5,8 +5,8 @@ import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type BetterSqlite3 from 'better-sqlite3';
 import { type Checkpointer, startCheckpointer } from './checkpointer';
-import { SQLITE, type Sql } from './sql';
 import { Sqlite } from './driver';
+import { SQLITE, type Sql } from './sql';
 
 export type SqlValue = string | number | bigint | null | Buffer;
 export type SqlParams = Record<string, SqlValue> | readonly SqlValue[];

@@ -3,7 +3,18 @@
 // the event loop given back between chunks, so that no count holds the
 // process for long.
 import type { Database, SqlValue } from './connection';
-import { AND, armsCondition, keysetCondition, nextTurn, orderClause, type PageQuery, type Position, type Sort, type TableQuery, whereClause } from './keyset';
+import {
+  AND,
+  armsCondition,
+  keysetCondition,
+  nextTurn,
+  orderClause,
+  type PageQuery,
+  type Position,
+  type Sort,
+  type TableQuery,
+  whereClause,
+} from './keyset';
 import { type Sql, sql } from './sql';
 
 const PLUS = sql` + `;
@@ -32,7 +43,12 @@ export const COUNT_CHUNK = 5_000;
  * a first statement finds where the next COUNT_CHUNK entries of that index
  * end, a second counts the rows up to there that meet every condition.
  */
-async function countInChunks(db: Database, query: Omit<PageQuery, 'columns' | 'arms'>, prefix: readonly Sql[], sort: Sort): Promise<number> {
+async function countInChunks(
+  db: Database,
+  query: Omit<PageQuery, 'columns' | 'arms'>,
+  prefix: readonly Sql[],
+  sort: Sort,
+): Promise<number> {
   const ascending: Sort = { ...sort, direction: 'ASC' };
   let total = 0;
   let after: Position | null = null;
@@ -43,7 +59,9 @@ async function countInChunks(db: Database, query: Omit<PageQuery, 'columns' | 'a
         ORDER BY ${orderClause(ascending)} LIMIT 1 OFFSET ${COUNT_CHUNK - 1}`,
     );
     const upTo = end ? [sql`(${sort.expression}, ${sort.idExpression}) <= (${end.v}, ${end.i})`] : [];
-    total += db.get<{ n: number }>(sql`SELECT count(*) AS n FROM ${query.from} ${whereClause([...prefix, ...query.where, ...from, ...upTo])}`)?.n ?? 0;
+    total +=
+      db.get<{ n: number }>(sql`SELECT count(*) AS n FROM ${query.from} ${whereClause([...prefix, ...query.where, ...from, ...upTo])}`)
+        ?.n ?? 0;
     if (!end) return total;
     after = { value: end.v, id: end.i };
     await nextTurn();

@@ -160,7 +160,9 @@ export async function fetchIndexedPagesPerParent<Row>(
   const inner = sql`SELECT ${alias}.rowid AS row_key FROM ${table} ${alias}
         ${whereClause([sql`${query.parentColumn} = p.value`, armsCondition(arms), ...conditions])}
         ORDER BY ${orderClause(sort, page.backward)} LIMIT ${page.limit + 1}`;
-  const statement = (parents: readonly string[]) => sql`SELECT p.key AS _parent_index, j.key AS _position, ${sort.expression} AS _sort_value, ${query.columns}
+  const statement = (
+    parents: readonly string[],
+  ) => sql`SELECT p.key AS _parent_index, j.key AS _position, ${sort.expression} AS _sort_value, ${query.columns}
       FROM json_each(${JSON.stringify(parents)}) p
       JOIN json_each((SELECT json_group_array(x.row_key) FROM (${inner}) x)) j
       JOIN ${table} ${alias} ON ${alias}.rowid = j.value`;
@@ -175,7 +177,7 @@ export async function fetchIndexedPagesPerParent<Row>(
       const { _parent_index: parentIndex, _position: position, ...rest } = row;
       (byParent[parentIndex] as unknown[])[position] = rest;
     }
-    byParent.forEach((rowsOfParent, index) => pages.set(group[index] as string, toPage(rowsOfParent, page)));
+    for (const [index, rowsOfParent] of byParent.entries()) pages.set(group[index] as string, toPage(rowsOfParent, page));
   }
   return pages;
 }
@@ -197,7 +199,11 @@ export function fetchPagesPerParent<Row>(
 ): Map<string, Page<Row>> {
   const arms = query.arms ?? null;
   const access = arms === null ? [] : [armsCondition(arms)];
-  const conditions = [...access, ...query.where, sql`${query.parentExpression} IN (SELECT value FROM json_each(${JSON.stringify(parentIds)}))`];
+  const conditions = [
+    ...access,
+    ...query.where,
+    sql`${query.parentExpression} IN (SELECT value FROM json_each(${JSON.stringify(parentIds)}))`,
+  ];
   if (page.from) conditions.push(keysetCondition(sort, page.backward, page.from));
   const statement = sql`SELECT * FROM (
       SELECT ${sort.expression} AS _sort_value, ${query.parentExpression} AS _parent, ${query.columns},

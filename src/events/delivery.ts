@@ -122,7 +122,8 @@ class DeliveryStream<T extends Topic> implements AsyncIterableIterator<Delivery<
   private arrived(event: Payloads[T]): void {
     if (this.queue.length >= MAX_QUEUED) {
       this.context.logger.warn({ topic: this.topic, queued: this.queue.length }, 'subscriber too far behind; its subscription ends');
-      return this.finish();
+      this.finish();
+      return;
     }
     this.queue.push(event);
     this.wakeUp();
@@ -136,7 +137,10 @@ class DeliveryStream<T extends Topic> implements AsyncIterableIterator<Delivery<
       if (principal) return principal;
       if (!this.finished) this.unauthenticated = true;
     } catch (error) {
-      this.context.logger.error({ err: error instanceof Error ? error.message : String(error), topic: this.topic }, 'subscription check failed');
+      this.context.logger.error(
+        { err: error instanceof Error ? error.message : String(error), topic: this.topic },
+        'subscription check failed',
+      );
     }
     this.finish();
     return null;

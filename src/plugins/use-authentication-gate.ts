@@ -8,9 +8,7 @@ import { UnauthenticatedError } from '../schema/errors';
 const INTROSPECTION_FIELDS = new Set(['__schema', '__type', '__typename']);
 
 function onlyFields(selectionSet: SelectionSetNode, allowed: (name: string) => boolean): boolean {
-  return selectionSet.selections.every(
-    (selection) => selection.kind === Kind.FIELD && allowed(selection.name.value),
-  );
+  return selectionSet.selections.every((selection) => selection.kind === Kind.FIELD && allowed(selection.name.value));
 }
 
 export type AuthenticationGateOptions = {

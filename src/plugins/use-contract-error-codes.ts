@@ -12,7 +12,13 @@ function markBadInput(error: unknown): void {
 /** No options: the codes are the contract's (src/schema/errors.ts). */
 export function useContractErrorCodes(): Plugin {
   return {
-    onParse: () => ({ result }) => markBadInput(result),
-    onValidate: () => ({ result }) => result.forEach(markBadInput),
+    onParse:
+      () =>
+      ({ result }) =>
+        markBadInput(result),
+    onValidate:
+      () =>
+      ({ result }) =>
+        result.forEach(markBadInput),
   };
 }

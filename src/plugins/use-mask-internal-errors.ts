@@ -30,7 +30,8 @@ export function useMaskInternalErrors(): Plugin<Context> {
         const { requestId, record } = args.contextValue;
         const errors = result.errors.map((error) => {
           if (isSafeError(error)) return withContractCode(error);
-          (record.faults ??= []).push(describeFault(error));
+          record.faults ??= [];
+          record.faults.push(describeFault(error));
           return internalError(error, requestId);
         });
         setResult({ ...result, errors });

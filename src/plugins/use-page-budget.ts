@@ -7,15 +7,15 @@ import {
   type ExecutionArgs,
   type FieldNode,
   type FragmentDefinitionNode,
+  type GraphQLCompositeType,
   type GraphQLSchema,
+  getNamedType,
   isCompositeType,
+  isInterfaceType,
+  isObjectType,
   Kind,
   type OperationDefinitionNode,
   type SelectionSetNode,
-  getNamedType,
-  type GraphQLCompositeType,
-  isObjectType,
-  isInterfaceType,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { DEFAULT_PAGE_SIZE } from '../schema/connections';
@@ -50,7 +50,8 @@ function rowsOf(type: GraphQLCompositeType, selectionSet: SelectionSetNode, mult
       const fragment = walk.fragments.get(selection.name.value);
       if (!fragment || seen.has(fragment.name.value)) continue;
       const inner = walk.schema.getType(fragment.typeCondition.name.value);
-      if (inner && isCompositeType(inner)) rows += rowsOf(inner, fragment.selectionSet, multiplier, walk, new Set([...seen, fragment.name.value]));
+      if (inner && isCompositeType(inner))
+        rows += rowsOf(inner, fragment.selectionSet, multiplier, walk, new Set([...seen, fragment.name.value]));
       continue;
     }
     if (!selection.selectionSet || !(isObjectType(type) || isInterfaceType(type))) continue;
@@ -68,15 +69,23 @@ function rowsOf(type: GraphQLCompositeType, selectionSet: SelectionSetNode, mult
 }
 
 /** The rows an operation may ask for (before any SQL runs). */
-export function requestedRows(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined, variables: Record<string, unknown>): number {
+export function requestedRows(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  variables: Record<string, unknown>,
+): number {
   const fragments = new Map<string, FragmentDefinitionNode>();
   let operation: OperationDefinitionNode | undefined;
   for (const definition of document.definitions) {
     if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
-    if (definition.kind === Kind.OPERATION_DEFINITION && (!operationName || definition.name?.value === operationName)) operation ??= definition;
+    if (definition.kind === Kind.OPERATION_DEFINITION && (!operationName || definition.name?.value === operationName))
+      operation ??= definition;
   }
   if (!operation) return 0;
-  const root = { query: schema.getQueryType(), mutation: schema.getMutationType(), subscription: schema.getSubscriptionType() }[operation.operation];
+  const root = { query: schema.getQueryType(), mutation: schema.getMutationType(), subscription: schema.getSubscriptionType() }[
+    operation.operation
+  ];
   if (!root) return 0;
   return rowsOf(root, operation.selectionSet, 1, { schema, fragments, variables }, new Set());
 }

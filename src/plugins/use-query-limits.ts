@@ -1,8 +1,9 @@
 // Limits on what one request may ask for, so that no single query can make
 // the gateway walk the whole database: depth, aliases and tokens
 // (graphql-armor's envelop plugins). A refused document is BAD_USER_INPUT.
-import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
+
 import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-field-suggestions';
+import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
 import type { Plugin } from 'graphql-yoga';

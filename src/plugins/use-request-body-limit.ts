@@ -45,7 +45,15 @@ export function useRequestBodyLimit({ maxBytes }: RequestBodyLimitOptions): Plug
           }),
         );
         // duplex is required by the Fetch API for a streamed request body.
-        return parse(new fetchAPI.Request(incoming.url, { method: incoming.method, headers: incoming.headers, signal: incoming.signal, body: counted ?? null, duplex: 'half' } as RequestInit));
+        return parse(
+          new fetchAPI.Request(incoming.url, {
+            method: incoming.method,
+            headers: incoming.headers,
+            signal: incoming.signal,
+            body: counted ?? null,
+            duplex: 'half',
+          } as RequestInit),
+        );
       });
     },
   };

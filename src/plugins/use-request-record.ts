@@ -1,9 +1,10 @@
 // Notes on each request's record (src/requestRecord.ts) what its log line
 // and metrics tell: that it is a GraphQL request, the operation executed, and
 // its outcome — OK or the code of the first error of the answer as sent.
+
+import type { IncomingMessage } from 'node:http';
 import { type ExecutionResult, getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import type { IncomingMessage } from 'node:http';
 import type { RequestRecord } from '../requestRecord';
 import type { Context } from '../schema/context';
 import { isContractCode } from '../schema/errors';
@@ -21,14 +22,21 @@ function outcomeCode(code: unknown): string {
 function noteErrors(record: RequestRecord, results: readonly ExecutionResult[]): void {
   let codes: string[] | null = null;
   for (const result of results) {
-    for (const error of result.errors ?? []) (codes ??= []).push(outcomeCode(error.extensions?.code));
+    for (const error of result.errors ?? []) {
+      codes ??= [];
+      codes.push(outcomeCode(error.extensions?.code));
+    }
   }
   record.errorCodes = codes;
   record.outcome = codes?.[0] ?? 'OK';
 }
 
 export function useRequestRecord({ recordOf }: RequestRecordOptions): Plugin<Context, { req: IncomingMessage }> {
-  const nameOperation = ({ args }: { args: { contextValue: Context; document: Parameters<typeof getOperationAST>[0]; operationName?: string | null | undefined } }) => {
+  const nameOperation = ({
+    args,
+  }: {
+    args: { contextValue: Context; document: Parameters<typeof getOperationAST>[0]; operationName?: string | null | undefined };
+  }) => {
     args.contextValue.record.operation = getOperationAST(args.document, args.operationName)?.name?.value ?? 'anonymous';
   };
   return {

@@ -2,8 +2,8 @@
 // of the manifest, sent by hash; a platform role may still send any document. Yoga's persisted-operations plugin
 // swaps the hash for its document; this decides, once the request's principal is known, who may skip the manifest.
 import type { IncomingMessage } from 'node:http';
-import type { GraphQLParams, Plugin } from 'graphql-yoga';
 import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
+import type { GraphQLParams, Plugin } from 'graphql-yoga';
 import type { Principal } from '../auth/principal';
 import { documentHash } from '../config';
 import { BadUserInputError, ForbiddenError, UnauthenticatedError } from '../schema/errors';
@@ -38,8 +38,11 @@ function hasPlatformRole(principal: Principal): boolean {
 }
 
 /** Two plugins, in this order: the guard, then Yoga's persisted operations. */
-export function useTrustedDocuments({ documents, principalOf }: TrustedDocumentsOptions): Plugin<{}, ServerContext>[] {
-  const guard: Plugin<{}, ServerContext> = {
+// biome-ignore lint/complexity/noBannedTypes: `{}` is Yoga's own default for a plugin's added context (none here).
+type YogaPlugin = Plugin<{}, ServerContext>;
+
+export function useTrustedDocuments({ documents, principalOf }: TrustedDocumentsOptions): YogaPlugin[] {
+  const guard: YogaPlugin = {
     onParams: async ({ params, request, setParams, context }) => {
       if (typeof params.query !== 'string') return;
       const hash = requestedHash(params, request);
@@ -51,13 +54,15 @@ export function useTrustedDocuments({ documents, principalOf }: TrustedDocuments
       // A free document: authentication decides the principal first, then its roles decide.
       const principal = await principalOf(context.req);
       if (principal === null) {
-        throw new UnauthenticatedError(
-          'Authentication required: without a platform role only trusted documents may be sent, by hash.',
-          { status: 401, headers: { 'www-authenticate': 'Bearer' } },
-        );
+        throw new UnauthenticatedError('Authentication required: without a platform role only trusted documents may be sent, by hash.', {
+          status: 401,
+          headers: { 'www-authenticate': 'Bearer' },
+        });
       }
       if (!hasPlatformRole(principal)) {
-        throw new ForbiddenError('Only trusted documents may be sent, by hash (`documentId`): this gateway runs no other document for this principal.');
+        throw new ForbiddenError(
+          'Only trusted documents may be sent, by hash (`documentId`): this gateway runs no other document for this principal.',
+        );
       }
     },
   };
@@ -71,5 +76,5 @@ export function useTrustedDocuments({ documents, principalOf }: TrustedDocuments
       keyNotFound: () => new BadUserInputError('Send a document: a trusted document hash as `documentId`, or `query`.'),
     },
   });
-  return [guard, persisted as Plugin<{}, ServerContext>];
+  return [guard, persisted as YogaPlugin];
 }

@@ -41,8 +41,7 @@ export const builder = new SchemaBuilder<{
   validation: { validationError: (failure) => invalidInputError(failure.issues) },
   scopeAuth: {
     treatErrorsAsUnauthorized: false,
-    unauthorizedError: (_parent, _context, info) =>
-      new ForbiddenError(`Not allowed to read ${info.parentType.name}.${info.fieldName}.`),
+    unauthorizedError: (_parent, _context, info) => new ForbiddenError(`Not allowed to read ${info.parentType.name}.${info.fieldName}.`),
     authScopes: (context) => ({
       authenticated: context.principal !== null,
       permission: (permission) => context.principal?.grants.holdsAnywhere(permission) ?? false,

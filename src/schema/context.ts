@@ -2,13 +2,13 @@
 import type { Logger } from 'pino';
 import type { ApiKeyVerificationCache } from '../auth/keyCache';
 import type { ApiKeyUseRecorder } from '../auth/keyUse';
-import type { PrincipalCache } from '../auth/principalCache';
 import { NOBODY, type Principal } from '../auth/principal';
+import type { PrincipalCache } from '../auth/principalCache';
 import type { Config } from '../config';
 import type { Database, SqlStats } from '../db/connection';
+import type { EventBus } from '../events/bus';
 import type { GatewayMetrics } from '../metrics';
 import type { RequestRecord } from '../requestRecord';
-import type { EventBus } from '../events/bus';
 import type { RequestLoaders } from './loaders';
 
 /** The long-lived parts of the application, shared by every request. */

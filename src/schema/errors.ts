@@ -93,13 +93,18 @@ export class QuotaExceededError extends ContractError {
  */
 export function isGraphQLError(value: unknown): value is GraphQLError {
   return (
-    value instanceof Error &&
-    (value instanceof GraphQLError || (value.name === 'GraphQLError' && 'extensions' in value && 'path' in value))
+    value instanceof Error && (value instanceof GraphQLError || (value.name === 'GraphQLError' && 'extensions' in value && 'path' in value))
   );
 }
 
 const KNOWN_CODES = new Set<string>([
-  'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'BAD_USER_INPUT', 'CONFLICT', 'QUOTA_EXCEEDED', 'RATE_LIMITED',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'BAD_USER_INPUT',
+  'CONFLICT',
+  'QUOTA_EXCEEDED',
+  'RATE_LIMITED',
 ]);
 
 export function isContractCode(code: unknown): code is ErrorCode {

@@ -21,5 +21,8 @@ export class FilterBuilder {
 export function ftsQuery(text: string): string | null {
   const words = text.match(/[\p{L}\p{N}_]+/gu) ?? [];
   if (words.length === 0) return null;
-  return words.slice(0, 16).map((word) => `"${word}"*`).join(' ');
+  return words
+    .slice(0, 16)
+    .map((word) => `"${word}"*`)
+    .join(' ');
 }

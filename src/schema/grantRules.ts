@@ -1,8 +1,9 @@
 // The rule that no grant exceeds the granter: a role (for a user or a key)
 // may only be given by a principal holding every permission of that role
 // where it applies, and platform and service roles only by a platform_owner.
-import { isPermission, type Permission } from '../auth/permissions';
+
 import { permissionCodesOfRole } from '../auth/credentials';
+import { isPermission, type Permission } from '../auth/permissions';
 import { type RoleRow, roleByName } from '../modules/roles/repo';
 import type { AuthenticatedContext } from './context';
 import { BadUserInputError } from './errors';
@@ -16,7 +17,12 @@ export function roleForInput(context: AuthenticatedContext, name: string, field:
 }
 
 /** Throws DeniedError unless the principal may give `role` in `organizationId` (null: platform-wide). */
-export function requireGrantable(context: AuthenticatedContext, role: RoleRow, organizationId: string | null, resourceId: string | null): void {
+export function requireGrantable(
+  context: AuthenticatedContext,
+  role: RoleRow,
+  organizationId: string | null,
+  resourceId: string | null,
+): void {
   const principal = context.principal;
   if (role.level !== 'org' && !principal.isPlatformOwner) {
     throw new DeniedError(`Not allowed: only a platform_owner gives the ${role.level} role ${role.name}.`, organizationId, resourceId);

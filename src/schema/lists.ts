@@ -3,14 +3,15 @@
 // once (one statement per level with a LIMIT per parent, one grouped count).
 // Every query starts from the access policy's visible rows; filters only
 // narrow them.
-import { columnOf, conditionsOf, type Resource, visibleQuery, narrowed } from '../auth/policy';
+
+import type { GraphQLResolveInfo } from 'graphql';
+import { columnOf, conditionsOf, narrowed, type Resource, visibleQuery } from '../auth/policy';
 import type { Principal } from '../auth/principal';
 import type { SqlValue } from '../db/connection';
 import { countRowsInChunks, countRowsPerParentInChunks } from '../db/counts';
-import { type Direction, fetchIndexedPagesPerParent, fetchPage, idsCondition, type Sort } from '../db/keyset';
 import type { Identifier } from '../db/identifiers';
+import { type Direction, fetchIndexedPagesPerParent, fetchPage, idsCondition, type Sort } from '../db/keyset';
 import { type Sql, sql } from '../db/sql';
-import type { GraphQLResolveInfo } from 'graphql';
 import { builder } from './builder';
 import { type Connection, type ConnectionArgs, OrderDirection, pageRequest, sortOn, toConnection, toConnections } from './connections';
 import type { Context } from './context';
@@ -99,21 +100,26 @@ export async function listPagesPerParent<Row extends { id: SqlValue }>(
   const query = baseQuery(principal, spec, narrowing);
   const parentExpression = columnOf(spec.resource, parentColumn);
   const columns = columnsFor(spec, info);
-  const pages = await fetchIndexedPagesPerParent<Row>(context.db, { columns, parentColumn: parentExpression, ...query }, parentIds, sort, request);
-  const counts = context.loaders.get<number>(
-    `count:${spec.resource}:${parentColumn}:${keyOf(narrowing)}`,
-    async (ids) => {
-      const map = await countRowsPerParentInChunks(context.db, { ...query, parentColumn: parentExpression }, ids, sortOf(spec, null));
-      return ids.map((id) => map.get(id) ?? 0);
-    },
+  const pages = await fetchIndexedPagesPerParent<Row>(
+    context.db,
+    { columns, parentColumn: parentExpression, ...query },
+    parentIds,
+    sort,
+    request,
   );
+  const counts = context.loaders.get<number>(`count:${spec.resource}:${parentColumn}:${keyOf(narrowing)}`, async (ids) => {
+    const map = await countRowsPerParentInChunks(context.db, { ...query, parentColumn: parentExpression }, ids, sortOf(spec, null));
+    return ids.map((id) => map.get(id) ?? 0);
+  });
   return toConnections(parentIds, pages, request, sort.key, (id) => counts.load(id));
 }
 
 /** The visible rows with the given ids, in any order (loaders sort them). */
 export function visibleByIds<Row>(context: Context, principal: Principal, spec: ListSpec, ids: readonly (string | number)[]): Row[] {
   const query = baseQuery(principal, spec, NO_NARROWING);
-  return context.db.all<Row>(sql`SELECT ${spec.columns} FROM ${query.from} WHERE ${idsCondition(columnOf(spec.resource, 'id'), ids)} AND ${conditionsOf(query)}`);
+  return context.db.all<Row>(
+    sql`SELECT ${spec.columns} FROM ${query.from} WHERE ${idsCondition(columnOf(spec.resource, 'id'), ids)} AND ${conditionsOf(query)}`,
+  );
 }
 
 /** The `orderBy` input of a list: `{ field: <Name>OrderField!, direction: OrderDirection = ASC }`. */

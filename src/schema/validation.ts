@@ -17,11 +17,7 @@ export const resourceName = z
   .string()
   .regex(/^[a-z0-9][a-z0-9._-]{0,99}$/, 'must be 1 to 100 characters: lower-case letters, digits, dots, dashes and underscores');
 
-export const displayName = z
-  .string()
-  .trim()
-  .min(1, 'must not be empty')
-  .max(200, 'must be at most 200 characters');
+export const displayName = z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
 
 export const description = z.string().max(4000, 'must be at most 4000 characters');
 
@@ -59,7 +55,8 @@ export function refuseNull<Types extends SchemaTypes, Shape extends object, Key 
   return ref.validate(
     z.custom<Omit<Shape, Key> & { [K in Key]: NonNullable<Shape[K]> }>().superRefine((value, context) => {
       for (const key of keys) {
-        if ((value as Record<string, unknown>)[key] === null) context.addIssue({ code: 'custom', path: [key], message: 'must not be null' });
+        if ((value as Record<string, unknown>)[key] === null)
+          context.addIssue({ code: 'custom', path: [key], message: 'must not be null' });
       }
     }),
   );

@@ -7,7 +7,7 @@ import { ownsRow, type PolicyRow, type Resource } from '../auth/policy';
 import type { Principal } from '../auth/principal';
 import { isoNow } from '../db/connection';
 import type { BusEvent } from '../events/bus';
-import { appendAuditEntry, type AuditRow, type NewAuditEntry } from '../modules/auditLog/repo';
+import { type AuditRow, appendAuditEntry, type NewAuditEntry } from '../modules/auditLog/repo';
 import { organizationById, visibleOrganizationsByIds } from '../modules/organizations/repo';
 import type { AuthenticatedContext, Context } from './context';
 import { ConflictError, ForbiddenError, NotFoundError } from './errors';
@@ -37,7 +37,9 @@ export type Change<T> = {
   value: T;
 };
 
-function actorOf(principal: Principal | null): Pick<NewAuditEntry, 'actorKind' | 'actorId' | 'actorName' | 'actorUserId' | 'actorApiKeyId'> {
+function actorOf(
+  principal: Principal | null,
+): Pick<NewAuditEntry, 'actorKind' | 'actorId' | 'actorName' | 'actorUserId' | 'actorApiKeyId'> {
   if (!principal) return { actorKind: 'anonymous', actorId: null, actorName: null, actorUserId: null, actorApiKeyId: null };
   return {
     actorKind: principal.kind === 'USER' ? 'user' : principal.kind === 'SERVICE' ? 'service' : 'api_key',
@@ -176,7 +178,13 @@ export function requireOnRow(
 }
 
 /** The visible row a global id names; NOT_FOUND when it is missing or invisible (the same thing to the caller). */
-export function visibleRowForWrite<Row>(context: AuthenticatedContext, spec: ListSpec, typename: string, globalId: string, argument: string): Row {
+export function visibleRowForWrite<Row>(
+  context: AuthenticatedContext,
+  spec: ListSpec,
+  typename: string,
+  globalId: string,
+  argument: string,
+): Row {
   const id = idOf(globalId, typename, argument);
   const [row] = visibleByIds<Row>(context, context.principal, spec, [id]);
   if (!row) throw new NotFoundError(typename);

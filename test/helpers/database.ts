@@ -30,7 +30,14 @@ export function auditMaxId(server: TestServer): number {
   return server.services.db.get<{ n: number }>('SELECT coalesce(max(id), 0) AS n FROM audit_log')?.n ?? 0;
 }
 
-type AuditRow = { id: number; action: string; result: string; organization_id: string | null; resource_id: string | null; metadata: string };
+type AuditRow = {
+  id: number;
+  action: string;
+  result: string;
+  organization_id: string | null;
+  resource_id: string | null;
+  metadata: string;
+};
 export type AuditEntry = Omit<AuditRow, 'metadata'> & { metadata: Record<string, any> };
 
 /** The audit entries written after entry `id`, oldest first, metadata parsed. */

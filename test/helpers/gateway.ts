@@ -57,7 +57,14 @@ export function startGateway(databasePath: string, extra: Record<string, string>
       stdout += chunk;
       const match = /"url":"([^"]+)"[^\n]*"msg":"gateway listening"/.exec(stdout);
       if (match) {
-        resolve({ child, url: match[1] as string, firstApiKey: KEY.exec(stderr)?.[0] ?? null, stdout: () => stdout, stderr: () => stderr, exited });
+        resolve({
+          child,
+          url: match[1] as string,
+          firstApiKey: KEY.exec(stderr)?.[0] ?? null,
+          stdout: () => stdout,
+          stderr: () => stderr,
+          exited,
+        });
       }
     });
     void exited.then((code) => reject(new Error(`the gateway exited with ${code}: ${stderr}`)));

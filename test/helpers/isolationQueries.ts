@@ -219,7 +219,10 @@ export class Walk {
     for (const arg of field.args) {
       const type = named(arg.type);
       const base = required.filter((value) => !value.startsWith(`${arg.name}:`));
-      const call = (alias: string, value: string): Sel => ({ text: `${alias}: ${field.name}${args([...base, `${arg.name}: ${value}`])}`, children: body() });
+      const call = (alias: string, value: string): Sel => ({
+        text: `${alias}: ${field.name}${args([...base, `${arg.name}: ${value}`])}`,
+        children: body(),
+      });
       const pair = (other: string, missing: string) => {
         const n = this.alias('p');
         out.push({ children: [call(`${n}_o`, other), call(`${n}_m`, missing)] });
@@ -287,7 +290,8 @@ export class Walk {
     const required = this.required(`${typeName}.${field.name}`, field);
     if (required === null) return [];
     const target = named(field.type);
-    if (this.schema.isLeaf(target)) return [{ text: `${field.name}${args(required)}` }, ...this.identityVariants(field, required, () => undefined)];
+    if (this.schema.isLeaf(target))
+      return [{ text: `${field.name}${args(required)}` }, ...this.identityVariants(field, required, () => undefined)];
     if (this.schema.connectionNode(target)) return this.connection(typeName, field, required, where);
     return this.objectField(typeName, field, required, where);
   }
@@ -312,11 +316,14 @@ export class Walk {
     const takes = new Set(field.args.map((arg) => arg.name));
     const first = takes.has('first') ? [`first: ${NESTED_FIRST}`] : [];
     const next = this.deeper(where, nodeType, `${typeName}.${field.name}`, where.depth + 3);
-    const out: Sel[] = [{ text: `${field.name}${args([...required, ...first])}`, children: this.connectionBody(connectionType, next, where) }];
+    const out: Sel[] = [
+      { text: `${field.name}${args([...required, ...first])}`, children: this.connectionBody(connectionType, next, where) },
+    ];
     if (where.level > VARIANT_LEVEL) return out;
     const page = takes.has('first') ? [`first: ${FIRST}`] : [];
     const light = () => this.connectionBody(connectionType, null, where);
-    const variant = (list: string[]) => out.push({ text: `${this.alias('v')}: ${field.name}${args([...required, ...list])}`, children: light() });
+    const variant = (list: string[]) =>
+      out.push({ text: `${this.alias('v')}: ${field.name}${args([...required, ...list])}`, children: light() });
     const pair = (other: string, missing: string) => {
       const n = this.alias('p');
       out.push({
@@ -418,14 +425,19 @@ export class Walk {
   ownNodes(): Sel[] {
     return [...this.names.ownIds].map(([type, id]) => ({
       text: `${this.alias('n')}: node(id: ${str(id)})`,
-      children: [TYPENAME, { text: `... on ${type}`, children: this.selection(type, { level: 1, depth: 2, types: [type], edges: ['Query.node'] }) }],
+      children: [
+        TYPENAME,
+        { text: `... on ${type}`, children: this.selection(type, { level: 1, depth: 2, types: [type], edges: ['Query.node'] }) },
+      ],
     }));
   }
 
   /** node() with every id of the other organization and nodes() with all of them, paired with ids of rows that do not exist. */
   otherNodes(otherIds: Map<string, string[]>): Sel[] {
     const light = (types: string[]): Sel[] =>
-      types.length === 1 ? [TYPENAME, { text: `... on ${types[0]}`, children: this.light(types[0] as string) }] : [TYPENAME, { text: 'id' }];
+      types.length === 1
+        ? [TYPENAME, { text: `... on ${types[0]}`, children: this.light(types[0] as string) }]
+        : [TYPENAME, { text: 'id' }];
     const out: Sel[] = [];
     const all: [string, string][] = [];
     for (const [type, ids] of otherIds) {
@@ -460,8 +472,9 @@ export type Document = { name: string; query: string };
 export function documents(roots: Sel[]): Document[] {
   return pack({ text: 'query', children: roots }, TOKEN_BUDGET).map((doc, index) => {
     const texts = (doc.children ?? []).flatMap((child) => (child.text ? [child.text] : (child.children ?? []).map((c) => c.text ?? '')));
-    const fields = [...new Set(texts.filter((text) => text !== '__typename').map((text) => text.replace(/^\w+: /, '').replace(/\(.*$/, '')))];
+    const fields = [
+      ...new Set(texts.filter((text) => text !== '__typename').map((text) => text.replace(/^\w+: /, '').replace(/\(.*$/, ''))),
+    ];
     return { name: `document ${index + 1} (${fields.join(', ')})`, query: render(doc) };
   });
 }
-

@@ -70,9 +70,12 @@ export function mutationHarness(): Harness {
     const db = server.services.db;
     // A role that sees every key of its organization (api_key:create:org) but may revoke none: the only way to
     // meet a visible key one may not revoke, since every seeded role that sees a key may also revoke it.
-    db.run(`INSERT INTO roles (id, name, level, is_system, description, created_at) VALUES ('key_issuer', 'key_issuer', 'org', 0, 'issues keys only', :now)`, {
-      now: new Date().toISOString(),
-    });
+    db.run(
+      `INSERT INTO roles (id, name, level, is_system, description, created_at) VALUES ('key_issuer', 'key_issuer', 'org', 0, 'issues keys only', :now)`,
+      {
+        now: new Date().toISOString(),
+      },
+    );
     db.run(`INSERT INTO role_permissions (role_id, permission_code) VALUES ('key_issuer', 'api_key:create:org')`);
     // Test-only prices whose per-token cost is fractional, so that rounding shows.
     db.run(
@@ -113,7 +116,13 @@ const INPUT_TYPES: Record<string, string> = {
 export type Input = Record<string, unknown>;
 
 /** Runs `mutation(input: $input) { select }` with the input as a variable. */
-export async function mutate(server: TestServer, mutation: string, select: string, input: Input, token: string): Promise<GraphQLResponse<any>> {
+export async function mutate(
+  server: TestServer,
+  mutation: string,
+  select: string,
+  input: Input,
+  token: string,
+): Promise<GraphQLResponse<any>> {
   const type = INPUT_TYPES[mutation] ?? `${mutation[0]?.toUpperCase()}${mutation.slice(1)}Input`;
   return server.gql(`mutation ($input: ${type}!) { ${mutation}(input: $input) { ${select} } }`, { input }, token);
 }

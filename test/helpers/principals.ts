@@ -1,7 +1,7 @@
 // Principals for tests: API keys of any role, and users who log in with a password.
 import { randomUUID } from 'node:crypto';
-import { isoNow } from '../../src/db/connection';
 import { hashPassword } from '../../src/auth/tokens';
+import { isoNow } from '../../src/db/connection';
 import { prepareApiKey, storeApiKey } from '../../src/modules/apiKeys/issue';
 import { organizationBySlug } from '../../src/modules/organizations/repo';
 import { insertUser, insertUserRole } from '../../src/modules/users/repo';
@@ -42,7 +42,15 @@ export async function userWith(server: TestServer, options: UserOptions = {}) {
     const row = insertUser(db, { id: randomUUID(), email, name: options.name ?? email, passwordHash, now });
     for (const grant of options.grants ?? []) {
       const organizationId = grant.org ? (organizationBySlug(db, grant.org)?.id ?? null) : null;
-      insertUserRole(db, { id: randomUUID(), userId: row.id, roleId: grant.role, organizationId, grantedByUserId: null, now, expiresAt: null });
+      insertUserRole(db, {
+        id: randomUUID(),
+        userId: row.id,
+        roleId: grant.role,
+        organizationId,
+        grantedByUserId: null,
+        now,
+        expiresAt: null,
+      });
     }
     return row;
   });

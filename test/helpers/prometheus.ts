@@ -7,7 +7,7 @@ const SAMPLE = new RegExp(`^(${NAME})(?:\\{(.*)\\})? (\\S+)(?: -?\\d+)?$`);
 const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)",?/gy;
 const TYPE = new RegExp(`^# TYPE (${NAME}) (counter|gauge|histogram|summary|untyped)$`);
 const HELP = new RegExp(`^# HELP (${NAME}) .*$`);
-const unescape = (value: string) => value.replace(/\\(["\\n])/g, (_, c: string) => (c === 'n' ? '\n' : c));
+const unescapeLabel = (value: string) => value.replace(/\\(["\\n])/g, (_, c: string) => (c === 'n' ? '\n' : c));
 
 /** As Prometheus reads values (Go's ParseFloat): NaN and Inf in any case; prom-client writes `Nan`. */
 function number(text: string, line: string): number {
@@ -42,7 +42,7 @@ export function parsePrometheus(text: string): Exposition {
     LABEL.lastIndex = 0;
     let consumed = 0;
     for (let match = LABEL.exec(body); match; match = LABEL.exec(body)) {
-      labels[match[1] as string] = unescape(match[2] as string);
+      labels[match[1] as string] = unescapeLabel(match[2] as string);
       consumed = LABEL.lastIndex;
     }
     if (consumed !== body.length) throw new Error(`bad labels in: ${line}`);
@@ -55,7 +55,8 @@ export function parsePrometheus(text: string): Exposition {
 export function sampleValue(exposition: Exposition, name: string, labels: Record<string, string> = {}): number | undefined {
   const wanted = Object.entries(labels);
   const found = exposition.samples.filter(
-    (sample) => sample.name === name && Object.keys(sample.labels).length === wanted.length && wanted.every(([k, v]) => sample.labels[k] === v),
+    (sample) =>
+      sample.name === name && Object.keys(sample.labels).length === wanted.length && wanted.every(([k, v]) => sample.labels[k] === v),
   );
   if (found.length > 1) throw new Error(`${found.length} samples of ${name} ${JSON.stringify(labels)}`);
   return found[0]?.value;

@@ -80,9 +80,13 @@ export async function subscribe<T = Record<string, any>>(
       new Promise((resolve, reject) => {
         const check = () => {
           if (results.length >= count) done(() => resolve(results));
-          else if (finished) done(() => reject(new Error(`the stream ended after ${results.length} of ${count} results: ${JSON.stringify(results)}`)));
+          else if (finished)
+            done(() => reject(new Error(`the stream ended after ${results.length} of ${count} results: ${JSON.stringify(results)}`)));
         };
-        const timer = setTimeout(() => done(() => reject(new Error(`${results.length} of ${count} results after ${timeoutMs} ms: ${JSON.stringify(results)}`))), timeoutMs);
+        const timer = setTimeout(
+          () => done(() => reject(new Error(`${results.length} of ${count} results after ${timeoutMs} ms: ${JSON.stringify(results)}`))),
+          timeoutMs,
+        );
         const done = (settle: () => void) => {
           clearTimeout(timer);
           waiters.delete(check);

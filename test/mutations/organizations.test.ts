@@ -1,5 +1,5 @@
 // createOrganization, updateOrganization, deleteOrganization over HTTP: the organizations module's table, run by test/helpers/mutations.ts.
-import { describe, expect } from 'vitest';
+import { expect } from 'vitest';
 import { count } from '../helpers/database';
 import { gid } from '../helpers/fixtures';
 import { BIG, type Case, cibc, demo, describeMutations, expectChange, inQuant, mutationHarness, quant, rawId } from '../helpers/mutations';
@@ -14,11 +14,40 @@ const CASES: Case[] = [
     select: 'organization { id slug name tier }',
     // No NOT_FOUND case: a new organization names no existing row.
     failures: [
-      { when: 'an org_admin creates one (it lacks org:update:platform)', as: 'admin', input: () => ({ slug: 'sneaky', name: 'Sneaky' }), code: 'FORBIDDEN' },
-      { when: 'the slug has capitals, a space and a "!"', as: 'owner', input: () => ({ slug: 'Bad Slug!', name: 'Bad' }), code: 'BAD_USER_INPUT', field: 'input.slug' },
-      { when: 'the slug is one character', as: 'owner', input: () => ({ slug: 'a', name: 'Short' }), code: 'BAD_USER_INPUT', field: 'input.slug' },
-      { when: 'the name is blank', as: 'owner', input: () => ({ slug: 'blank-name', name: '   ' }), code: 'BAD_USER_INPUT', field: 'input.name' },
-      { when: 'the settings are over 64 KiB of JSON', as: 'owner', input: () => ({ slug: 'big-settings', name: 'Big', settings: BIG }), code: 'BAD_USER_INPUT', field: 'input.settings' },
+      {
+        when: 'an org_admin creates one (it lacks org:update:platform)',
+        as: 'admin',
+        input: () => ({ slug: 'sneaky', name: 'Sneaky' }),
+        code: 'FORBIDDEN',
+      },
+      {
+        when: 'the slug has capitals, a space and a "!"',
+        as: 'owner',
+        input: () => ({ slug: 'Bad Slug!', name: 'Bad' }),
+        code: 'BAD_USER_INPUT',
+        field: 'input.slug',
+      },
+      {
+        when: 'the slug is one character',
+        as: 'owner',
+        input: () => ({ slug: 'a', name: 'Short' }),
+        code: 'BAD_USER_INPUT',
+        field: 'input.slug',
+      },
+      {
+        when: 'the name is blank',
+        as: 'owner',
+        input: () => ({ slug: 'blank-name', name: '   ' }),
+        code: 'BAD_USER_INPUT',
+        field: 'input.name',
+      },
+      {
+        when: 'the settings are over 64 KiB of JSON',
+        as: 'owner',
+        input: () => ({ slug: 'big-settings', name: 'Big', settings: BIG }),
+        code: 'BAD_USER_INPUT',
+        field: 'input.settings',
+      },
       { when: 'the slug is taken', as: 'owner', input: () => ({ slug: 'quant', name: 'Quant Again' }), code: 'CONFLICT' },
     ],
     happy: {
@@ -39,12 +68,34 @@ const CASES: Case[] = [
     action: 'organization.update',
     select: 'organization { id name tier }',
     failures: [
-      { when: 'an org_admin changes the tier (it lacks org:tier:update)', as: 'admin', input: () => ({ id: quant, tier: 'FREE' }), code: 'FORBIDDEN' },
-      { when: 'platform_support, who sees every organization, renames one', as: 'support', input: () => ({ id: quant, name: 'Support Was Here' }), code: 'FORBIDDEN' },
+      {
+        when: 'an org_admin changes the tier (it lacks org:tier:update)',
+        as: 'admin',
+        input: () => ({ id: quant, tier: 'FREE' }),
+        code: 'FORBIDDEN',
+      },
+      {
+        when: 'platform_support, who sees every organization, renames one',
+        as: 'support',
+        input: () => ({ id: quant, name: 'Support Was Here' }),
+        code: 'FORBIDDEN',
+      },
       { when: 'a quant org_admin renames cibc', as: 'admin', input: () => ({ id: cibc, name: 'Taken Over' }), code: 'NOT_FOUND' },
       { when: 'the name is blank', as: 'admin', input: () => ({ id: quant, name: '  ' }), code: 'BAD_USER_INPUT', field: 'input.name' },
-      { when: 'the settings are over 64 KiB', as: 'admin', input: () => ({ id: quant, settings: BIG }), code: 'BAD_USER_INPUT', field: 'input.settings' },
-      { when: 'the id is not an Organization id', as: 'admin', input: () => ({ id: demo, name: 'Demo Org' }), code: 'BAD_USER_INPUT', field: 'input.id' },
+      {
+        when: 'the settings are over 64 KiB',
+        as: 'admin',
+        input: () => ({ id: quant, settings: BIG }),
+        code: 'BAD_USER_INPUT',
+        field: 'input.settings',
+      },
+      {
+        when: 'the id is not an Organization id',
+        as: 'admin',
+        input: () => ({ id: demo, name: 'Demo Org' }),
+        code: 'BAD_USER_INPUT',
+        field: 'input.id',
+      },
       { when: 'an org_viewer renames it', as: 'viewer', input: () => ({ id: quant, name: 'Viewer Was Here' }), code: 'FORBIDDEN' },
     ],
     happy: {
@@ -63,10 +114,21 @@ const CASES: Case[] = [
     action: 'organization.delete',
     select: 'deletedId',
     failures: [
-      { when: 'an org_admin deletes its own organization (it lacks org:delete:platform)', as: 'admin', input: () => ({ id: quant }), code: 'FORBIDDEN' },
+      {
+        when: 'an org_admin deletes its own organization (it lacks org:delete:platform)',
+        as: 'admin',
+        input: () => ({ id: quant }),
+        code: 'FORBIDDEN',
+      },
       { when: 'a quant org_admin deletes cibc', as: 'admin', input: () => ({ id: cibc }), code: 'NOT_FOUND' },
       { when: 'the id is not a global id', as: 'owner', input: () => ({ id: 'not-an-id' }), code: 'BAD_USER_INPUT', field: 'input.id' },
-      { when: 'the id names an Agent', as: 'owner', input: () => ({ id: gid('Agent', 'agt-001') }), code: 'BAD_USER_INPUT', field: 'input.id' },
+      {
+        when: 'the id names an Agent',
+        as: 'owner',
+        input: () => ({ id: gid('Agent', 'agt-001') }),
+        code: 'BAD_USER_INPUT',
+        field: 'input.id',
+      },
     ],
     happy: {
       when: 'for the platform_owner, and the organization is gone',

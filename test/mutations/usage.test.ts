@@ -1,7 +1,7 @@
 // recordLlmUsage, setLlmQuota over HTTP: the usage module's table (run by test/helpers/mutations.ts),
 // then what one row of the table cannot show.
 import { describe, expect, it } from 'vitest';
-import { count, expectUnchanged, snapshot } from '../helpers/database';
+import { expectUnchanged, snapshot } from '../helpers/database';
 import { gid } from '../helpers/fixtures';
 import { type Case, cibc, describeMutations, FUTURE, inQuant, mutate, mutationHarness, quant, rawId } from '../helpers/mutations';
 import { errorCodes } from '../helpers/server';
@@ -15,18 +15,37 @@ const CASES: Case[] = [
     action: 'llm_usage.record',
     select: 'count totalTokens costUsd records { id model provider promptTokens completionTokens totalTokens costUsd agent { id } }',
     failures: [
-      { when: 'an org_viewer records usage (it lacks llm:invoke)', as: 'viewer', input: () => ({ organizationId: quant, records: [{ model: 'gpt-4o', promptTokens: 1, completionTokens: 1 }] }), code: 'FORBIDDEN' },
-      { when: 'a quant org_admin records usage for cibc', as: 'admin', input: () => ({ organizationId: cibc, records: [{ model: 'gpt-4o', promptTokens: 1, completionTokens: 1 }] }), code: 'NOT_FOUND' },
+      {
+        when: 'an org_viewer records usage (it lacks llm:invoke)',
+        as: 'viewer',
+        input: () => ({ organizationId: quant, records: [{ model: 'gpt-4o', promptTokens: 1, completionTokens: 1 }] }),
+        code: 'FORBIDDEN',
+      },
+      {
+        when: 'a quant org_admin records usage for cibc',
+        as: 'admin',
+        input: () => ({ organizationId: cibc, records: [{ model: 'gpt-4o', promptTokens: 1, completionTokens: 1 }] }),
+        code: 'NOT_FOUND',
+      },
       {
         when: 'a record names a cibc session',
         as: 'admin',
-        input: () => ({ organizationId: quant, records: [{ model: 'gpt-4o', promptTokens: 1, completionTokens: 1, sessionId: gid('Session', 'ses-c-001') }] }),
+        input: () => ({
+          organizationId: quant,
+          records: [{ model: 'gpt-4o', promptTokens: 1, completionTokens: 1, sessionId: gid('Session', 'ses-c-001') }],
+        }),
         code: 'NOT_FOUND',
       },
       {
         when: 'the second record names an unknown model',
         as: 'admin',
-        input: () => ({ organizationId: quant, records: [{ model: 'gpt-4o', promptTokens: 1, completionTokens: 1 }, { model: 'gpt-unknown', promptTokens: 1, completionTokens: 1 }] }),
+        input: () => ({
+          organizationId: quant,
+          records: [
+            { model: 'gpt-4o', promptTokens: 1, completionTokens: 1 },
+            { model: 'gpt-unknown', promptTokens: 1, completionTokens: 1 },
+          ],
+        }),
         code: 'BAD_USER_INPUT',
         field: 'input.records.1.model',
       },
@@ -40,11 +59,20 @@ const CASES: Case[] = [
       {
         when: 'the batch has 1001 records',
         as: 'admin',
-        input: () => ({ organizationId: quant, records: Array.from({ length: 1001 }, () => ({ model: 'gpt-4o-mini', promptTokens: 1, completionTokens: 1 })) }),
+        input: () => ({
+          organizationId: quant,
+          records: Array.from({ length: 1001 }, () => ({ model: 'gpt-4o-mini', promptTokens: 1, completionTokens: 1 })),
+        }),
         code: 'BAD_USER_INPUT',
         field: 'input.records',
       },
-      { when: 'the batch is empty', as: 'admin', input: () => ({ organizationId: quant, records: [] }), code: 'BAD_USER_INPUT', field: 'input.records' },
+      {
+        when: 'the batch is empty',
+        as: 'admin',
+        input: () => ({ organizationId: quant, records: [] }),
+        code: 'BAD_USER_INPUT',
+        field: 'input.records',
+      },
       {
         when: 'a record happened in the future',
         as: 'admin',
@@ -102,11 +130,38 @@ const CASES: Case[] = [
     action: 'llm_quota.set',
     select: 'monthlyTokenLimit monthlyCostLimitUsd organization { slug }',
     failures: [
-      { when: 'platform_support, who sees quant, sets it (it lacks llm:quota:update:org)', as: 'support', input: () => ({ organizationId: quant, monthlyTokenLimit: 1 }), code: 'FORBIDDEN' },
-      { when: 'an org_operator sets it', as: 'operator', input: () => ({ organizationId: quant, monthlyTokenLimit: 1 }), code: 'FORBIDDEN' },
-      { when: 'a quant org_admin sets cibc\'s', as: 'admin', input: () => ({ organizationId: cibc, monthlyTokenLimit: 1 }), code: 'NOT_FOUND' },
-      { when: 'the token limit is negative', as: 'admin', input: () => ({ organizationId: quant, monthlyTokenLimit: -1 }), code: 'BAD_USER_INPUT', field: 'input.monthlyTokenLimit' },
-      { when: 'the cost limit is not a decimal', as: 'admin', input: () => ({ organizationId: quant, monthlyCostLimitUsd: '1.2.3' }), code: 'BAD_USER_INPUT', field: 'input.monthlyCostLimitUsd' },
+      {
+        when: 'platform_support, who sees quant, sets it (it lacks llm:quota:update:org)',
+        as: 'support',
+        input: () => ({ organizationId: quant, monthlyTokenLimit: 1 }),
+        code: 'FORBIDDEN',
+      },
+      {
+        when: 'an org_operator sets it',
+        as: 'operator',
+        input: () => ({ organizationId: quant, monthlyTokenLimit: 1 }),
+        code: 'FORBIDDEN',
+      },
+      {
+        when: "a quant org_admin sets cibc's",
+        as: 'admin',
+        input: () => ({ organizationId: cibc, monthlyTokenLimit: 1 }),
+        code: 'NOT_FOUND',
+      },
+      {
+        when: 'the token limit is negative',
+        as: 'admin',
+        input: () => ({ organizationId: quant, monthlyTokenLimit: -1 }),
+        code: 'BAD_USER_INPUT',
+        field: 'input.monthlyTokenLimit',
+      },
+      {
+        when: 'the cost limit is not a decimal',
+        as: 'admin',
+        input: () => ({ organizationId: quant, monthlyCostLimitUsd: '1.2.3' }),
+        code: 'BAD_USER_INPUT',
+        field: 'input.monthlyCostLimitUsd',
+      },
       { when: 'an org_viewer sets it', as: 'viewer', input: () => ({ organizationId: quant, monthlyTokenLimit: 1 }), code: 'FORBIDDEN' },
     ],
     happy: {
@@ -132,18 +187,36 @@ describe('usage mutations, beyond one row of the table', () => {
     const quota = await h.server.gql('{ organization(slug: "quant") { quota { tokensUsed } } }', {}, h.tokens.admin);
     const used: number = quota.data?.organization.quota.tokensUsed;
     expect(typeof used).toBe('number');
-    const set = await mutate(h.server, 'setLlmQuota', 'monthlyTokenLimit', { organizationId: quant, monthlyTokenLimit: used + 1000, monthlyCostLimitUsd: null }, h.tokens.admin);
+    const set = await mutate(
+      h.server,
+      'setLlmQuota',
+      'monthlyTokenLimit',
+      { organizationId: quant, monthlyTokenLimit: used + 1000, monthlyCostLimitUsd: null },
+      h.tokens.admin,
+    );
     expect(set.errors).toBeUndefined();
     const record = (promptTokens: number, completionTokens: number) => ({ model: 'gpt-4o-mini', promptTokens, completionTokens });
 
     // The first record alone would fit; the two together pass the limit by one token.
     const before = snapshot(h.server);
-    const over = await mutate(h.server, 'recordLlmUsage', 'count', { organizationId: quant, records: [record(600, 0), record(300, 101)] }, h.tokens.admin);
+    const over = await mutate(
+      h.server,
+      'recordLlmUsage',
+      'count',
+      { organizationId: quant, records: [record(600, 0), record(300, 101)] },
+      h.tokens.admin,
+    );
     expect(errorCodes(over)).toEqual(['QUOTA_EXCEEDED']);
     expect(over.data?.recordLlmUsage ?? null).toBeNull();
     expectUnchanged(h.server, before);
 
-    const exact = await mutate(h.server, 'recordLlmUsage', 'count totalTokens', { organizationId: quant, records: [record(600, 0), record(300, 100)] }, h.tokens.admin);
+    const exact = await mutate(
+      h.server,
+      'recordLlmUsage',
+      'count totalTokens',
+      { organizationId: quant, records: [record(600, 0), record(300, 100)] },
+      h.tokens.admin,
+    );
     expect(exact.errors).toBeUndefined();
     expect(exact.data?.recordLlmUsage).toEqual({ count: 2, totalTokens: 1000 });
     const after = await h.server.gql('{ organization(slug: "quant") { quota { tokensUsed tokensRemaining } } }', {}, h.tokens.admin);
@@ -154,7 +227,13 @@ describe('usage mutations, beyond one row of the table', () => {
     expect(errorCodes(one)).toEqual(['QUOTA_EXCEEDED']);
     expectUnchanged(h.server, full);
 
-    const lifted = await mutate(h.server, 'setLlmQuota', 'monthlyTokenLimit', { organizationId: quant, monthlyTokenLimit: null }, h.tokens.admin);
+    const lifted = await mutate(
+      h.server,
+      'setLlmQuota',
+      'monthlyTokenLimit',
+      { organizationId: quant, monthlyTokenLimit: null },
+      h.tokens.admin,
+    );
     expect(lifted.data?.setLlmQuota.monthlyTokenLimit).toBeNull();
   });
 });

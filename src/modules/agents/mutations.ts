@@ -10,10 +10,10 @@ import { description, displayName, optionalJsonObject, refuseNull, resourceName,
 import { audited, diff, requireOnRow, requirePermission, visibleRowForWrite } from '../../schema/write';
 import { DOMAINS, type DomainRow } from '../domains/repo';
 import {
-  agentSnapshot,
   AGENTS,
-  agentNameTaken,
   type AgentRow,
+  agentNameTaken,
+  agentSnapshot,
   deleteAgentRow,
   insertAgent,
   publishAgentRow,
@@ -25,21 +25,27 @@ import { Agent, AgentStatus } from './types';
 const FIELDS = ['name', 'displayName', 'description', 'version', 'status', 'environment', 'tags', 'config', 'publishedAt'] as const;
 const view = agentSnapshot;
 
-const tags = z.array(tag).max(32, 'at most 32 tags').refine((list) => new Set(list).size === list.length, 'tags must not repeat');
+const tags = z
+  .array(tag)
+  .max(32, 'at most 32 tags')
+  .refine((list) => new Set(list).size === list.length, 'tags must not repeat');
 
-const CreateAgentInput = refuseNull(builder.inputType('CreateAgentInput', {
-  fields: (t) => ({
-    domainId: t.id({ required: true }),
-    name: t.string({ required: true, description: 'Unique in the domain.', validate: resourceName }),
-    displayName: t.string({ required: true, validate: displayName }),
-    description: t.string({ validate: description }),
-    version: t.string({ description: 'Semantic version; 0.1.0 when left out.', validate: semver }),
-    status: t.field({ type: AgentStatus, defaultValue: 'draft' }),
-    environment: t.field({ type: Environment, defaultValue: 'dev' }),
-    tags: t.stringList({ validate: tags }),
-    config: t.field({ type: 'JSON' }).validate(optionalJsonObject),
+const CreateAgentInput = refuseNull(
+  builder.inputType('CreateAgentInput', {
+    fields: (t) => ({
+      domainId: t.id({ required: true }),
+      name: t.string({ required: true, description: 'Unique in the domain.', validate: resourceName }),
+      displayName: t.string({ required: true, validate: displayName }),
+      description: t.string({ validate: description }),
+      version: t.string({ description: 'Semantic version; 0.1.0 when left out.', validate: semver }),
+      status: t.field({ type: AgentStatus, defaultValue: 'draft' }),
+      environment: t.field({ type: Environment, defaultValue: 'dev' }),
+      tags: t.stringList({ validate: tags }),
+      config: t.field({ type: 'JSON' }).validate(optionalJsonObject),
+    }),
   }),
-}), ['status', 'environment']);
+  ['status', 'environment'],
+);
 
 const UpdateAgentInput = builder.inputType('UpdateAgentInput', {
   fields: (t) => ({
@@ -47,7 +53,7 @@ const UpdateAgentInput = builder.inputType('UpdateAgentInput', {
     name: t.string({ validate: resourceName }),
     displayName: t.string({ validate: displayName }),
     description: t.string({ validate: description }),
-    version: t.string({ description: 'A new version keeps a snapshot in the agent\'s versions.', validate: semver }),
+    version: t.string({ description: "A new version keeps a snapshot in the agent's versions.", validate: semver }),
     status: t.field({ type: AgentStatus }),
     environment: t.field({ type: Environment }),
     tags: t.stringList({ validate: tags }),
@@ -74,7 +80,8 @@ builder.mutationFields((t) => ({
       return audited(context, 'agent.create', 'agent', () => {
         const domain = visibleRowForWrite<DomainRow>(context, DOMAINS, 'Domain', input.domainId, 'input.domainId');
         requirePermission(context, 'agent:create', domain.organization_id, null);
-        if (agentNameTaken(context.db, domain.id, input.name, null)) throw new ConflictError(`input.name: the domain has an agent "${input.name}".`);
+        if (agentNameTaken(context.db, domain.id, input.name, null))
+          throw new ConflictError(`input.name: the domain has an agent "${input.name}".`);
         const row = insertAgent(context.db, {
           id: randomUUID(),
           organizationId: domain.organization_id,
@@ -107,7 +114,8 @@ builder.mutationFields((t) => ({
         const before = visibleRowForWrite<AgentRow>(context, AGENTS, 'Agent', input.id, 'input.id');
         requireOnRow(context, 'agent', before, 'agent:update');
         const name = input.name ?? before.name;
-        if (agentNameTaken(context.db, before.domain_id, name, before.id)) throw new ConflictError(`input.name: the domain has an agent "${name}".`);
+        if (agentNameTaken(context.db, before.domain_id, name, before.id))
+          throw new ConflictError(`input.name: the domain has an agent "${name}".`);
         const now = isoNow();
         const after = updateAgentRow(context.db, before.id, {
           name,
@@ -121,7 +129,12 @@ builder.mutationFields((t) => ({
           now,
         });
         if (after.version !== before.version) recordAgentVersion(context.db, after, context.principal.userId, now);
-        return { organizationId: before.organization_id, resourceId: before.id, ...diff(view(before), view(after), FIELDS), value: { agentId: before.id } };
+        return {
+          organizationId: before.organization_id,
+          resourceId: before.id,
+          ...diff(view(before), view(after), FIELDS),
+          value: { agentId: before.id },
+        };
       });
     },
   }),
@@ -153,7 +166,12 @@ builder.mutationFields((t) => ({
         const now = isoNow();
         const after = publishAgentRow(context.db, before.id, now);
         recordAgentVersion(context.db, after, context.principal.userId, now);
-        return { organizationId: before.organization_id, resourceId: before.id, ...diff(view(before), view(after), FIELDS), value: { agentId: before.id } };
+        return {
+          organizationId: before.organization_id,
+          resourceId: before.id,
+          ...diff(view(before), view(after), FIELDS),
+          value: { agentId: before.id },
+        };
       }),
   }),
 }));

@@ -80,7 +80,10 @@ export function agentFilter(filter: AgentFilter | null | undefined): Narrowing {
     .add(filter?.environment, (value) => sql`a.environment = ${value}`)
     .add(filter?.tag, (value) => sql`EXISTS (SELECT 1 FROM json_each(a.tags) t WHERE t.value = ${value})`)
     .add(filter?.domainId ? idOf(filter.domainId, 'Domain', 'filter.domainId') : undefined, (value) => sql`a.domain_id = ${value}`)
-    .add(filter?.createdById ? idOf(filter.createdById, 'User', 'filter.createdById') : undefined, (value) => sql`a.created_by_user_id = ${value}`)
+    .add(
+      filter?.createdById ? idOf(filter.createdById, 'User', 'filter.createdById') : undefined,
+      (value) => sql`a.created_by_user_id = ${value}`,
+    )
     .add(search, (value) => sql`a.rowid IN (SELECT rowid FROM agents_fts WHERE agents_fts MATCH ${value})`)
     .build();
 }
@@ -118,7 +121,13 @@ export type AgentChange = {
 
 export function insertAgent(
   db: Database,
-  agent: AgentChange & { id: string; organizationId: string; domainId: string; createdByUserId: string | null; createdByApiKeyId: string | null },
+  agent: AgentChange & {
+    id: string;
+    organizationId: string;
+    domainId: string;
+    createdByUserId: string | null;
+    createdByApiKeyId: string | null;
+  },
 ): AgentRow {
   return db.get<AgentRow>(
     `INSERT INTO agents (id, organization_id, domain_id, name, display_name, description, version, status, environment,

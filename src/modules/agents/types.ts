@@ -1,5 +1,6 @@
 // The Agent and AgentVersion types, the root agents list, and the agents of organizations and domains.
 import { canSee } from '../../auth/policy';
+import { LOADER_OPTIONS } from '../../schema/batchSchedule';
 import { builder } from '../../schema/builder';
 import { type Context, readerOf } from '../../schema/context';
 import { Environment } from '../../schema/enums';
@@ -7,8 +8,7 @@ import { type FilteredListArgs, listPage, listPagesPerParent, orderInput, type S
 import { Domain } from '../domains/types';
 import { Organization } from '../organizations/types';
 import { User } from '../users/types';
-import { AGENT_VERSIONS, AGENTS, type AgentFilter, agentFilter, type AgentRow, type AgentVersionRow } from './repo';
-import { LOADER_OPTIONS } from '../../schema/batchSchedule';
+import { AGENT_VERSIONS, AGENTS, type AgentFilter, type AgentRow, type AgentVersionRow, agentFilter } from './repo';
 
 export const AgentStatus = builder.enumType('AgentStatus', {
   values: {

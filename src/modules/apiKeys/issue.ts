@@ -1,8 +1,8 @@
 // Makes a new API key: the secret is returned once and only its bcrypt hash is kept.
 import { randomUUID } from 'node:crypto';
+import { newApiKeySecret } from '../../auth/tokens';
 import type { Database } from '../../db/connection';
 import { isoNow } from '../../db/connection';
-import { newApiKeySecret } from '../../auth/tokens';
 import { type ApiKeyRow, insertApiKey } from './repo';
 
 export type ApiKeyRequest = {
@@ -20,11 +20,7 @@ export async function prepareApiKey(bcryptCost: number) {
   return newApiKeySecret(bcryptCost);
 }
 
-export function storeApiKey(
-  db: Database,
-  secret: { keyId: string; secretHash: string },
-  request: ApiKeyRequest,
-): ApiKeyRow {
+export function storeApiKey(db: Database, secret: { keyId: string; secretHash: string }, request: ApiKeyRequest): ApiKeyRow {
   return insertApiKey(db, {
     id: randomUUID(),
     keyId: secret.keyId,

@@ -10,18 +10,21 @@ import { prepareApiKey, storeApiKey } from './issue';
 import { API_KEYS, type ApiKeyPublicRow, revokeApiKeyRow } from './repo';
 import { ApiKey } from './types';
 
-const CreateApiKeyInput = refuseNull(builder.inputType('CreateApiKeyInput', {
-  fields: (t) => ({
-    organizationId: t.id({ required: true }),
-    role: t.string({ required: true, description: 'The role the key carries; never more than the caller holds there.' }),
-    name: t.string({ required: true, validate: displayName }),
-    expiresAt: t.field({ type: 'DateTime' }),
-    forSelf: t.boolean({
-      defaultValue: false,
-      description: 'A key of the caller\'s own user (api_key:create:self); otherwise an organization key (api_key:create:org).',
+const CreateApiKeyInput = refuseNull(
+  builder.inputType('CreateApiKeyInput', {
+    fields: (t) => ({
+      organizationId: t.id({ required: true }),
+      role: t.string({ required: true, description: 'The role the key carries; never more than the caller holds there.' }),
+      name: t.string({ required: true, validate: displayName }),
+      expiresAt: t.field({ type: 'DateTime' }),
+      forSelf: t.boolean({
+        defaultValue: false,
+        description: "A key of the caller's own user (api_key:create:self); otherwise an organization key (api_key:create:org).",
+      }),
     }),
   }),
-}), ['forSelf']);
+  ['forSelf'],
+);
 
 const RevokeApiKeyInput = builder.inputType('RevokeApiKeyInput', { fields: (t) => ({ id: t.id({ required: true }) }) });
 
@@ -47,13 +50,21 @@ builder.mutationFields((t) => ({
       const principal = context.principal;
       const organizationId = organizationForWrite(context, input.organizationId, 'input.organizationId');
       const role = roleForInput(context, input.role, 'input.role');
-      if (role.level === 'platform') throw new BadUserInputError(`input.role: ${role.name} is platform-wide; such keys are made with the foundry CLI.`, 'input.role');
+      if (role.level === 'platform')
+        throw new BadUserInputError(`input.role: ${role.name} is platform-wide; such keys are made with the foundry CLI.`, 'input.role');
       const expiresAt = input.expiresAt ? parseDateTime(input.expiresAt) : null;
-      if (expiresAt !== null && expiresAt <= isoNow()) throw new BadUserInputError('input.expiresAt: must be in the future.', 'input.expiresAt');
-      if (input.forSelf && principal.userId === null) throw new BadUserInputError('input.forSelf: the caller has no user to own the key.', 'input.forSelf');
+      if (expiresAt !== null && expiresAt <= isoNow())
+        throw new BadUserInputError('input.expiresAt: must be in the future.', 'input.expiresAt');
+      if (input.forSelf && principal.userId === null)
+        throw new BadUserInputError('input.forSelf: the caller has no user to own the key.', 'input.forSelf');
       const secret = await prepareApiKey(context.config.bcryptCost);
       return audited(context, 'api_key.create', 'api_key', () => {
-        requirePermission(context, input.forSelf ? ['api_key:create:org', 'api_key:create:self'] : ['api_key:create:org'], organizationId, null);
+        requirePermission(
+          context,
+          input.forSelf ? ['api_key:create:org', 'api_key:create:self'] : ['api_key:create:org'],
+          organizationId,
+          null,
+        );
         requireGrantable(context, role, organizationId, null);
         const row = storeApiKey(context.db, secret, {
           name: input.name,
@@ -76,7 +87,7 @@ builder.mutationFields((t) => ({
   revokeApiKey: t.authField({
     type: RevokeApiKeyPayload,
     nullable: true,
-    description: 'Revokes a key at once. Needs api_key:revoke:org, or api_key:revoke:self for one\'s own keys.',
+    description: "Revokes a key at once. Needs api_key:revoke:org, or api_key:revoke:self for one's own keys.",
     authScopes: { authenticated: true },
     args: { input: t.arg({ type: RevokeApiKeyInput, required: true }) },
     resolve: (_root, args, context) =>
@@ -86,7 +97,13 @@ builder.mutationFields((t) => ({
         const revoked = revokeApiKeyRow(context.db, key.id, isoNow());
         if (!revoked) throw new ConflictError('The key is revoked already.');
         context.keyCache.forgetKey(key.id);
-        return { organizationId: key.organization_id, resourceId: key.id, before: { revokedAt: null }, after: { revokedAt: revoked.revoked_at }, value: { apiKeyId: key.id } };
+        return {
+          organizationId: key.organization_id,
+          resourceId: key.id,
+          before: { revokedAt: null },
+          after: { revokedAt: revoked.revoked_at },
+          value: { apiKeyId: key.id },
+        };
       }),
   }),
 }));

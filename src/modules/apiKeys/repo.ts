@@ -45,10 +45,7 @@ export function insertApiKey(db: Database, key: NewApiKey): ApiKeyRow {
 }
 
 export function revokeApiKeyRow(db: Database, id: string, now: string): ApiKeyRow | undefined {
-  return db.get<ApiKeyRow>(
-    'UPDATE api_keys SET revoked_at = :now WHERE id = :id AND revoked_at IS NULL RETURNING *',
-    { id, now },
-  );
+  return db.get<ApiKeyRow>('UPDATE api_keys SET revoked_at = :now WHERE id = :id AND revoked_at IS NULL RETURNING *', { id, now });
 }
 
 /** What the API reads of a key: never the secret's hash. */

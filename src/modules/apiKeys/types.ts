@@ -1,5 +1,6 @@
 // The ApiKey type (never a hash or secret) and Organization.apiKeys.
 import { canSee } from '../../auth/policy';
+import { LOADER_OPTIONS } from '../../schema/batchSchedule';
 import { builder } from '../../schema/builder';
 import { readerOf } from '../../schema/context';
 import { listPagesPerParent, orderInput, visibleByIds } from '../../schema/lists';
@@ -7,7 +8,6 @@ import { Organization } from '../organizations/types';
 import { Role } from '../roles/types';
 import { User } from '../users/types';
 import { API_KEYS, type ApiKeyPublicRow } from './repo';
-import { LOADER_OPTIONS } from '../../schema/batchSchedule';
 
 export const ApiKey = builder.loadableNode('ApiKey', {
   loaderOptions: LOADER_OPTIONS,
@@ -37,7 +37,8 @@ builder.objectFields(Organization, (t) => ({
     loaderOptions: LOADER_OPTIONS,
     type: ApiKeyConnection,
     byPath: true,
-    description: "The organization's API keys the principal may see (its own with api_key:read:self; all with api_key:create:org or api_key:revoke:org).",
+    description:
+      "The organization's API keys the principal may see (its own with api_key:read:self; all with api_key:create:org or api_key:revoke:org).",
     args: { ...t.arg.connectionArgs(), orderBy: t.arg({ type: ApiKeyOrder }) },
     resolve: (organization) => organization.id,
     load: async (ids: string[], context, args) =>

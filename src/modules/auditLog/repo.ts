@@ -75,14 +75,29 @@ export type NewAuditEntry = {
 /** The text an entry's hash covers: every field, in a fixed order. */
 export function canonicalEntry(entry: Omit<AuditRow, 'id' | 'hash' | 'previous_hash'>): string {
   return JSON.stringify([
-    entry.organization_id, entry.actor_kind, entry.actor_id, entry.actor_name, entry.actor_user_id, entry.actor_api_key_id,
-    entry.action, entry.resource_type, entry.resource_id, entry.result, entry.request_id, entry.client_address,
-    entry.metadata, entry.created_at,
+    entry.organization_id,
+    entry.actor_kind,
+    entry.actor_id,
+    entry.actor_name,
+    entry.actor_user_id,
+    entry.actor_api_key_id,
+    entry.action,
+    entry.resource_type,
+    entry.resource_id,
+    entry.result,
+    entry.request_id,
+    entry.client_address,
+    entry.metadata,
+    entry.created_at,
   ]);
 }
 
 export function chainHash(previousHash: string | null, canonical: string): string {
-  return createHash('sha256').update(previousHash ?? '').update('\n').update(canonical).digest('hex');
+  return createHash('sha256')
+    .update(previousHash ?? '')
+    .update('\n')
+    .update(canonical)
+    .digest('hex');
 }
 
 /**
@@ -133,17 +148,27 @@ export function verifyAuditChains(db: Database, organizationId?: string | null):
   const scoped = organizationId !== undefined;
   const organizations = scoped
     ? [organizationId]
-    : db.all<{ organization_id: string | null }>('SELECT DISTINCT organization_id FROM audit_log ORDER BY organization_id').map((row) => row.organization_id);
+    : db
+        .all<{ organization_id: string | null }>('SELECT DISTINCT organization_id FROM audit_log ORDER BY organization_id')
+        .map((row) => row.organization_id);
   let entries = 0;
   for (const org of organizations) {
     let previous: string | null = null;
     for (const row of db.iterate<AuditRow>('SELECT * FROM audit_log WHERE organization_id IS :org ORDER BY id', { org })) {
       entries++;
       if (row.previous_hash !== previous) {
-        return { chains: organizations.length, entries, broken: { organizationId: org, entryId: row.id, action: row.action, reason: 'previous_hash does not match the entry before it' } };
+        return {
+          chains: organizations.length,
+          entries,
+          broken: { organizationId: org, entryId: row.id, action: row.action, reason: 'previous_hash does not match the entry before it' },
+        };
       }
       if (chainHash(row.previous_hash, canonicalEntry(row)) !== row.hash) {
-        return { chains: organizations.length, entries, broken: { organizationId: org, entryId: row.id, action: row.action, reason: 'hash does not match the entry\'s contents' } };
+        return {
+          chains: organizations.length,
+          entries,
+          broken: { organizationId: org, entryId: row.id, action: row.action, reason: "hash does not match the entry's contents" },
+        };
       }
       previous = row.hash;
     }

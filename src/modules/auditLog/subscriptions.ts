@@ -1,6 +1,6 @@
 // auditLogEntryAdded: an organization's new audit entries, each as the subscriber may read it.
 import { canSee } from '../../auth/policy';
-import { deliveries, delivered } from '../../events/delivery';
+import { delivered, deliveries } from '../../events/delivery';
 import { builder } from '../../schema/builder';
 import { organizationForWrite } from '../../schema/write';
 import { AuditLogEntry } from './types';
@@ -12,8 +12,11 @@ builder.subscriptionFields((t) => ({
       'Each audit entry of the organization (SUCCESS and DENIED) once its write has committed, that the subscriber may read: audit:read:org, or audit:read:self for its own actions.',
     args: { organizationId: t.arg.id({ required: true }) },
     subscribe: (_root, args, context) =>
-      deliveries(context, 'auditLogEntryAdded', organizationForWrite(context, args.organizationId, 'organizationId'), (principal, { entry }) =>
-        canSee(principal, 'auditLogEntry', entry),
+      deliveries(
+        context,
+        'auditLogEntryAdded',
+        organizationForWrite(context, args.organizationId, 'organizationId'),
+        (principal, { entry }) => canSee(principal, 'auditLogEntry', entry),
       ),
     resolve: (delivery, _args, context) => delivered(context, delivery).entry,
   }),

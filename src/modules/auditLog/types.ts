@@ -1,20 +1,25 @@
 // The AuditLogEntry type, the root auditLog list and Organization.auditLog.
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { canSee } from '../../auth/policy';
+import { LOADER_OPTIONS } from '../../schema/batchSchedule';
 import { builder } from '../../schema/builder';
 import { readerOf } from '../../schema/context';
 import { listPage, listPagesPerParent, orderInput, visibleByIds } from '../../schema/lists';
 import { Organization } from '../organizations/types';
 import { User } from '../users/types';
-import { AUDIT_LOG, auditFilter, type AuditRow } from './repo';
-import { LOADER_OPTIONS } from '../../schema/batchSchedule';
+import { AUDIT_LOG, type AuditRow, auditFilter } from './repo';
 
 export const AuditResult = builder.enumType('AuditResult', {
   values: { SUCCESS: { value: 'success' }, DENIED: { value: 'denied' }, ERROR: { value: 'error' } } as const,
 });
 
 const AuditActorKind = builder.enumType('AuditActorKind', {
-  values: { USER: { value: 'user' }, API_KEY: { value: 'api_key' }, SERVICE: { value: 'service' }, ANONYMOUS: { value: 'anonymous' } } as const,
+  values: {
+    USER: { value: 'user' },
+    API_KEY: { value: 'api_key' },
+    SERVICE: { value: 'service' },
+    ANONYMOUS: { value: 'anonymous' },
+  } as const,
 });
 
 const AuditActor = builder.objectRef<AuditRow>('AuditActor').implement({
@@ -30,7 +35,12 @@ const AuditActor = builder.objectRef<AuditRow>('AuditActor').implement({
       },
     }),
     name: t.exposeString('actor_name', { nullable: true }),
-    user: t.field({ type: User, nullable: true, description: 'The user behind the actor, if visible.', resolve: (entry) => entry.actor_user_id }),
+    user: t.field({
+      type: User,
+      nullable: true,
+      description: 'The user behind the actor, if visible.',
+      resolve: (entry) => entry.actor_user_id,
+    }),
   }),
 });
 

@@ -6,15 +6,7 @@ import { ConflictError } from '../../schema/errors';
 import { DeletePayload } from '../../schema/payloads';
 import { description, displayName, resourceName, semver } from '../../schema/validation';
 import { audited, diff, organizationForWrite, requirePermission, visibleRowForWrite } from '../../schema/write';
-import {
-  DOMAINS,
-  deleteDomainRow,
-  domainDependents,
-  domainNameTaken,
-  type DomainRow,
-  insertDomain,
-  updateDomainRow,
-} from './repo';
+import { DOMAINS, type DomainRow, deleteDomainRow, domainDependents, domainNameTaken, insertDomain, updateDomainRow } from './repo';
 import { Domain } from './types';
 
 const FIELDS = ['name', 'displayName', 'description', 'version'] as const;
@@ -67,7 +59,8 @@ builder.mutationFields((t) => ({
       const organizationId = organizationForWrite(context, input.organizationId, 'input.organizationId');
       return audited(context, 'domain.create', 'domain', () => {
         requirePermission(context, 'domain:create', organizationId, null);
-        if (domainNameTaken(context.db, organizationId, input.name, null)) throw new ConflictError(`input.name: a domain "${input.name}" exists.`);
+        if (domainNameTaken(context.db, organizationId, input.name, null))
+          throw new ConflictError(`input.name: a domain "${input.name}" exists.`);
         const row = insertDomain(context.db, {
           id: randomUUID(),
           organizationId,
@@ -93,7 +86,8 @@ builder.mutationFields((t) => ({
         const before = visibleRowForWrite<DomainRow>(context, DOMAINS, 'Domain', input.id, 'input.id');
         requirePermission(context, 'domain:update', before.organization_id, before.id);
         const name = input.name ?? before.name;
-        if (domainNameTaken(context.db, before.organization_id, name, before.id)) throw new ConflictError(`input.name: a domain "${name}" exists.`);
+        if (domainNameTaken(context.db, before.organization_id, name, before.id))
+          throw new ConflictError(`input.name: a domain "${name}" exists.`);
         const after = updateDomainRow(context.db, before.id, {
           name,
           displayName: input.displayName ?? before.display_name,
@@ -101,7 +95,12 @@ builder.mutationFields((t) => ({
           version: input.version ?? before.version,
           now: isoNow(),
         });
-        return { organizationId: before.organization_id, resourceId: before.id, ...diff(view(before), view(after), FIELDS), value: { domainId: before.id } };
+        return {
+          organizationId: before.organization_id,
+          resourceId: before.id,
+          ...diff(view(before), view(after), FIELDS),
+          value: { domainId: before.id },
+        };
       });
     },
   }),
@@ -132,4 +131,3 @@ builder.mutationFields((t) => ({
       }),
   }),
 }));
-

@@ -1,11 +1,11 @@
 // The Domain type and Organization.domains.
 import { canSee } from '../../auth/policy';
+import { LOADER_OPTIONS } from '../../schema/batchSchedule';
 import { builder } from '../../schema/builder';
 import { readerOf } from '../../schema/context';
 import { listPagesPerParent, orderInput, visibleByIds } from '../../schema/lists';
 import { Organization } from '../organizations/types';
 import { DOMAINS, type DomainRow } from './repo';
-import { LOADER_OPTIONS } from '../../schema/batchSchedule';
 
 export const Domain = builder.loadableNode('Domain', {
   loaderOptions: LOADER_OPTIONS,

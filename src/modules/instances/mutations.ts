@@ -8,21 +8,29 @@ import { DeletePayload } from '../../schema/payloads';
 import { optionalJsonObject, refuseNull, resourceName } from '../../schema/validation';
 import { audited, diff, requirePermission, visibleRowForWrite } from '../../schema/write';
 import { DOMAINS, type DomainRow } from '../domains/repo';
-import { deleteInstanceRow, insertInstance, INSTANCES, instanceNameTaken, type InstanceRow, updateInstanceRow } from './repo';
+import { deleteInstanceRow, INSTANCES, type InstanceRow, insertInstance, instanceNameTaken, updateInstanceRow } from './repo';
 import { Instance, InstanceStatus } from './types';
 
 const FIELDS = ['name', 'status', 'config'] as const;
-const view = (row: InstanceRow) => ({ name: row.name, environment: row.environment, status: row.status, config: JSON.parse(row.config) as unknown });
+const view = (row: InstanceRow) => ({
+  name: row.name,
+  environment: row.environment,
+  status: row.status,
+  config: JSON.parse(row.config) as unknown,
+});
 
-const CreateInstanceInput = refuseNull(builder.inputType('CreateInstanceInput', {
-  fields: (t) => ({
-    domainId: t.id({ required: true }),
-    environment: t.field({ type: Environment, required: true }),
-    name: t.string({ required: true, validate: resourceName }),
-    status: t.field({ type: InstanceStatus, defaultValue: 'provisioning' }),
-    config: t.field({ type: 'JSON' }).validate(optionalJsonObject),
+const CreateInstanceInput = refuseNull(
+  builder.inputType('CreateInstanceInput', {
+    fields: (t) => ({
+      domainId: t.id({ required: true }),
+      environment: t.field({ type: Environment, required: true }),
+      name: t.string({ required: true, validate: resourceName }),
+      status: t.field({ type: InstanceStatus, defaultValue: 'provisioning' }),
+      config: t.field({ type: 'JSON' }).validate(optionalJsonObject),
+    }),
   }),
-}), ['status']);
+  ['status'],
+);
 
 const UpdateInstanceInput = builder.inputType('UpdateInstanceInput', {
   fields: (t) => ({
@@ -89,7 +97,12 @@ builder.mutationFields((t) => ({
           config: input.config ? JSON.stringify(input.config) : before.config,
           now: isoNow(),
         });
-        return { organizationId: before.organization_id, resourceId: before.id, ...diff(view(before), view(after), FIELDS), value: { instanceId: before.id } };
+        return {
+          organizationId: before.organization_id,
+          resourceId: before.id,
+          ...diff(view(before), view(after), FIELDS),
+          value: { instanceId: before.id },
+        };
       });
     },
   }),

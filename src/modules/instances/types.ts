@@ -1,13 +1,13 @@
 // The Instance type (a domain deployed to an environment), Organization.instances and Domain.instances.
 import { canSee } from '../../auth/policy';
+import { LOADER_OPTIONS } from '../../schema/batchSchedule';
 import { builder } from '../../schema/builder';
 import { type Context, readerOf } from '../../schema/context';
 import { Environment } from '../../schema/enums';
 import { type FilteredListArgs, listPagesPerParent, orderInput, visibleByIds } from '../../schema/lists';
 import { Domain } from '../domains/types';
 import { Organization } from '../organizations/types';
-import { INSTANCES, type InstanceFilter, instanceFilter, type InstanceRow } from './repo';
-import { LOADER_OPTIONS } from '../../schema/batchSchedule';
+import { INSTANCES, type InstanceFilter, type InstanceRow, instanceFilter } from './repo';
 
 export const InstanceStatus = builder.enumType('InstanceStatus', {
   values: {

@@ -12,8 +12,8 @@ import { DOMAINS, type DomainRow } from '../domains/repo';
 import {
   deleteIntegrationConfigRow,
   INTEGRATION_CONFIGS,
-  integrationConfigByKey,
   type IntegrationConfigRow,
+  integrationConfigByKey,
   upsertIntegrationConfigRow,
   upsertIntegrationSecrets,
 } from './repo';
@@ -31,18 +31,24 @@ const UpsertIntegrationConfigInput = builder.inputType('UpsertIntegrationConfigI
       validate: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,99}$/, 'must be 1 to 100 lower-case letters, digits, dashes and underscores'),
     }),
     config: t.field({ type: 'JSON', required: true }).validate(jsonObject),
-    secrets: t.field({ type: 'JSON', description: 'Replaces the secrets when given; kept as they are when left out.' }).validate(optionalJsonObject),
+    secrets: t
+      .field({ type: 'JSON', description: 'Replaces the secrets when given; kept as they are when left out.' })
+      .validate(optionalJsonObject),
   }),
 });
 
-const DeleteIntegrationConfigInput = builder.inputType('DeleteIntegrationConfigInput', { fields: (t) => ({ id: t.id({ required: true }) }) });
-
-const IntegrationConfigPayload = builder.objectRef<{ integrationConfigId: string; created: boolean }>('IntegrationConfigPayload').implement({
-  fields: (t) => ({
-    integrationConfig: t.field({ type: IntegrationConfig, nullable: true, resolve: (payload) => payload.integrationConfigId }),
-    created: t.exposeBoolean('created', { description: 'True when the config did not exist before.' }),
-  }),
+const DeleteIntegrationConfigInput = builder.inputType('DeleteIntegrationConfigInput', {
+  fields: (t) => ({ id: t.id({ required: true }) }),
 });
+
+const IntegrationConfigPayload = builder
+  .objectRef<{ integrationConfigId: string; created: boolean }>('IntegrationConfigPayload')
+  .implement({
+    fields: (t) => ({
+      integrationConfig: t.field({ type: IntegrationConfig, nullable: true, resolve: (payload) => payload.integrationConfigId }),
+      created: t.exposeBoolean('created', { description: 'True when the config did not exist before.' }),
+    }),
+  });
 
 builder.mutationFields((t) => ({
   upsertIntegrationConfig: t.authField({
@@ -56,7 +62,12 @@ builder.mutationFields((t) => ({
       return audited(context, 'integration_config.upsert', 'integration_config', () => {
         const domain = visibleRowForWrite<DomainRow>(context, DOMAINS, 'Domain', input.domainId, 'input.domainId');
         requirePermission(context, 'integration:update', domain.organization_id, null);
-        const key = { organizationId: domain.organization_id, domainId: domain.id, environment: input.environment, integration: input.integration };
+        const key = {
+          organizationId: domain.organization_id,
+          domainId: domain.id,
+          environment: input.environment,
+          integration: input.integration,
+        };
         const before = integrationConfigByKey(context.db, key);
         const now = isoNow();
         const after = upsertIntegrationConfigRow(context.db, { id: randomUUID(), ...key, config: JSON.stringify(input.config), now });
@@ -66,7 +77,11 @@ builder.mutationFields((t) => ({
           organizationId: after.organization_id,
           resourceId: after.id,
           ...change,
-          metadata: { integration: input.integration, environment: input.environment, ...(input.secrets ? { secretKeys: Object.keys(input.secrets).sort() } : {}) },
+          metadata: {
+            integration: input.integration,
+            environment: input.environment,
+            ...(input.secrets ? { secretKeys: Object.keys(input.secrets).sort() } : {}),
+          },
           value: { integrationConfigId: after.id, created: !before },
         };
       });
@@ -80,7 +95,13 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: DeleteIntegrationConfigInput, required: true }) },
     resolve: (_root, args, context) =>
       audited(context, 'integration_config.delete', 'integration_config', () => {
-        const before = visibleRowForWrite<IntegrationConfigRow>(context, INTEGRATION_CONFIGS, 'IntegrationConfig', args.input.id, 'input.id');
+        const before = visibleRowForWrite<IntegrationConfigRow>(
+          context,
+          INTEGRATION_CONFIGS,
+          'IntegrationConfig',
+          args.input.id,
+          'input.id',
+        );
         requirePermission(context, 'integration:update', before.organization_id, before.id);
         deleteIntegrationConfigRow(context.db, before.id);
         return { organizationId: before.organization_id, resourceId: before.id, before: view(before), value: { deletedId: args.input.id } };

@@ -1,5 +1,6 @@
 // The IntegrationConfig type and Organization.integrationConfigs; secrets are masked without integration:secret:read.
 import { canSee } from '../../auth/policy';
+import { LOADER_OPTIONS } from '../../schema/batchSchedule';
 import { builder } from '../../schema/builder';
 import { readerOf } from '../../schema/context';
 import { Environment } from '../../schema/enums';
@@ -7,7 +8,6 @@ import { listPagesPerParent, orderInput, visibleByIds } from '../../schema/lists
 import { Domain } from '../domains/types';
 import { Organization } from '../organizations/types';
 import { INTEGRATION_CONFIGS, type IntegrationConfigRow, secretsOfConfigs } from './repo';
-import { LOADER_OPTIONS } from '../../schema/batchSchedule';
 
 export const MASK = '********';
 

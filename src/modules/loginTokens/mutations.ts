@@ -1,10 +1,10 @@
 // login and logout. A failed login never says whether the email exists.
 import { randomUUID } from 'node:crypto';
-import { isoNow } from '../../db/connection';
 import { hashPassword, newLoginToken, verifySecret } from '../../auth/tokens';
+import { isoNow } from '../../db/connection';
 import { builder } from '../../schema/builder';
 import { BadUserInputError, UnauthenticatedError } from '../../schema/errors';
-import { audited, auditEntryFor } from '../../schema/write';
+import { auditEntryFor, audited } from '../../schema/write';
 import { appendAuditEntry } from '../auditLog/repo';
 import { recordLogin, userByEmail } from '../users/repo';
 import { insertLoginToken, revokeLoginToken } from './repo';
@@ -25,7 +25,9 @@ const LoginInput = builder.inputType('LoginInput', {
 
 const LoginPayload = builder.objectRef<{ token: string; expiresAt: string }>('LoginPayload').implement({
   fields: (t) => ({
-    token: t.exposeString('token', { description: 'Send as "Authorization: Bearer <token>"; query viewer with it to see the user. Shown once.' }),
+    token: t.exposeString('token', {
+      description: 'Send as "Authorization: Bearer <token>"; query viewer with it to see the user. Shown once.',
+    }),
     expiresAt: t.expose('expiresAt', { type: 'DateTime' }),
   }),
 });
@@ -45,10 +47,17 @@ builder.mutationFields((t) => ({
       const user = userByEmail(db, input.email.trim());
       const hash = user?.password_hash ?? (await decoy(config.bcryptCost));
       const matches = await verifySecret(input.password, hash);
-      if (!user || !user.password_hash || !matches || user.is_active !== 1) {
+      if (!user?.password_hash || !matches || user.is_active !== 1) {
         db.transaction(() =>
           appendAuditEntry(db, {
-            ...auditEntryFor(context, { action: 'user.login', resourceType: 'user', organizationId: null, resourceId: null, result: 'denied', metadata: {} }),
+            ...auditEntryFor(context, {
+              action: 'user.login',
+              resourceType: 'user',
+              organizationId: null,
+              resourceId: null,
+              result: 'denied',
+              metadata: {},
+            }),
             metadata: { email: input.email.trim().slice(0, 254) },
           }),
         );
@@ -61,7 +70,14 @@ builder.mutationFields((t) => ({
         insertLoginToken(db, { id: randomUUID(), tokenHash, userId: user.id, now, expiresAt });
         recordLogin(db, user.id, now);
         appendAuditEntry(db, {
-          ...auditEntryFor(context, { action: 'user.login', resourceType: 'user', organizationId: null, resourceId: user.id, result: 'success', metadata: {} }),
+          ...auditEntryFor(context, {
+            action: 'user.login',
+            resourceType: 'user',
+            organizationId: null,
+            resourceId: user.id,
+            result: 'success',
+            metadata: {},
+          }),
           actorKind: 'user',
           actorId: user.id,
           actorName: user.name,

@@ -3,24 +3,34 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { isoNow } from '../../db/connection';
 import { builder } from '../../schema/builder';
-import { DeletePayload } from '../../schema/payloads';
 import { ConflictError } from '../../schema/errors';
-import { audited, diff, organizationForWrite, requirePermission } from '../../schema/write';
+import { DeletePayload } from '../../schema/payloads';
 import { displayName, optionalJsonObject, refuseNull, slug } from '../../schema/validation';
+import { audited, diff, organizationForWrite, requirePermission } from '../../schema/write';
+import {
+  deleteOrganizationRow,
+  insertOrganization,
+  type OrganizationRow,
+  organizationById,
+  organizationBySlug,
+  updateOrganizationRow,
+} from './repo';
 import { Organization, OrganizationTier } from './types';
-import { deleteOrganizationRow, insertOrganization, organizationById, type OrganizationRow, organizationBySlug, updateOrganizationRow } from './repo';
 
 const FIELDS = ['slug', 'name', 'tier', 'settings'] as const;
 const view = (row: OrganizationRow) => ({ slug: row.slug, name: row.name, tier: row.tier, settings: JSON.parse(row.settings) as unknown });
 
-const CreateOrganizationInput = refuseNull(builder.inputType('CreateOrganizationInput', {
-  fields: (t) => ({
-    slug: t.string({ required: true, description: '2 to 63 lower-case letters, digits and dashes; unique.', validate: slug }),
-    name: t.string({ required: true, validate: displayName }),
-    tier: t.field({ type: OrganizationTier, defaultValue: 'free' }),
-    settings: t.field({ type: 'JSON' }).validate(optionalJsonObject),
+const CreateOrganizationInput = refuseNull(
+  builder.inputType('CreateOrganizationInput', {
+    fields: (t) => ({
+      slug: t.string({ required: true, description: '2 to 63 lower-case letters, digits and dashes; unique.', validate: slug }),
+      name: t.string({ required: true, validate: displayName }),
+      tier: t.field({ type: OrganizationTier, defaultValue: 'free' }),
+      settings: t.field({ type: 'JSON' }).validate(optionalJsonObject),
+    }),
   }),
-}), ['tier']);
+  ['tier'],
+);
 
 const UpdateOrganizationInput = builder.inputType('UpdateOrganizationInput', {
   fields: (t) => ({
@@ -31,7 +41,10 @@ const UpdateOrganizationInput = builder.inputType('UpdateOrganizationInput', {
   }),
   validate: z
     .custom<{ name?: unknown; tier?: unknown; settings?: unknown }>()
-    .refine((input) => input.name != null || input.tier != null || input.settings != null, 'give at least one of name, tier and settings to change.'),
+    .refine(
+      (input) => input.name != null || input.tier != null || input.settings != null,
+      'give at least one of name, tier and settings to change.',
+    ),
 });
 
 const DeleteOrganizationInput = builder.inputType('DeleteOrganizationInput', { fields: (t) => ({ id: t.id({ required: true }) }) });

@@ -1,6 +1,7 @@
 // SQL for organizations; every read goes through the access policy's predicate.
-import type { Principal } from '../../auth/principal';
+
 import { conditionsOf, narrowed, visibleQuery } from '../../auth/policy';
+import type { Principal } from '../../auth/principal';
 import type { Database } from '../../db/connection';
 import { countRows } from '../../db/counts';
 import { fetchPage, idsCondition, type PageRequest, type Sort } from '../../db/keyset';

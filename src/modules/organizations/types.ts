@@ -1,5 +1,6 @@
 // The Organization type, its list and lookup fields.
 import { canSee } from '../../auth/policy';
+import { LOADER_OPTIONS } from '../../schema/batchSchedule';
 import { builder } from '../../schema/builder';
 import { OrderDirection, pageRequest, sortOn, toConnection } from '../../schema/connections';
 import { loadOrganizations } from './loaders';
@@ -11,7 +12,6 @@ import {
   visibleOrganizationBySlug,
   visibleOrganizationsPage,
 } from './repo';
-import { LOADER_OPTIONS } from '../../schema/batchSchedule';
 
 export const OrganizationTier = builder.enumType('OrganizationTier', {
   values: { FREE: { value: 'free' }, PRO: { value: 'pro' }, ENTERPRISE: { value: 'enterprise' } } as const,

@@ -4,7 +4,14 @@ import { countRows, countRowsPerParent } from '../../db/counts';
 import { fetchPage, fetchPagesPerParent, type PageRequest, type Sort } from '../../db/keyset';
 import { sql } from '../../db/sql';
 
-export type RoleRow = { id: string; name: string; level: 'platform' | 'org' | 'service'; is_system: number; description: string; created_at: string };
+export type RoleRow = {
+  id: string;
+  name: string;
+  level: 'platform' | 'org' | 'service';
+  is_system: number;
+  description: string;
+  created_at: string;
+};
 export type PermissionRow = { code: string; resource: string; action: string; scope: string; description: string };
 
 export function roleByName(db: Database, name: string): RoleRow | undefined {

@@ -1,23 +1,24 @@
 // Role and Permission types and their root lists (visible to any authenticated principal).
+
+import { LOADER_OPTIONS } from '../../schema/batchSchedule';
 import { builder } from '../../schema/builder';
 import { OrderDirection, pageRequest, sortOn, toConnection, toConnections } from '../../schema/connections';
 import {
   countPermissions,
   countPermissionsPerRole,
   countRoles,
-  type PermissionRow,
   PERMISSION_CODE,
   PERMISSION_ORDER,
+  type PermissionRow,
   permissionsByCodes,
   permissionsPage,
   permissionsPerRolePages,
-  type RoleRow,
   ROLE_ID,
   ROLE_ORDER,
+  type RoleRow,
   rolesByIds,
   rolesPage,
 } from './repo';
-import { LOADER_OPTIONS } from '../../schema/batchSchedule';
 
 export const RoleLevel = builder.enumType('RoleLevel', {
   values: { PLATFORM: { value: 'platform' }, ORG: { value: 'org' }, SERVICE: { value: 'service' } } as const,

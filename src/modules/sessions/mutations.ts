@@ -22,7 +22,7 @@ const changed = (change: SessionChange, session: SessionRow): BusEvent[] => [
 const StartSessionInput = builder.inputType('StartSessionInput', {
   fields: (t) => ({
     agentId: t.id({ required: true }),
-    instanceId: t.id({ description: 'An instance of the agent\'s domain to run on.' }),
+    instanceId: t.id({ description: "An instance of the agent's domain to run on." }),
     metadata: t.field({ type: 'JSON' }).validate(optionalJsonObject),
   }),
 });
@@ -30,16 +30,22 @@ const StartSessionInput = builder.inputType('StartSessionInput', {
 const SessionEndStatus = builder.enumType('SessionEndStatus', {
   values: { COMPLETED: { value: 'completed' }, FAILED: { value: 'failed' } } as const,
 });
-const EndSessionInput = refuseNull(builder.inputType('EndSessionInput', {
-  fields: (t) => ({
-    id: t.id({ required: true }),
-    status: t.field({ type: SessionEndStatus, defaultValue: 'completed' }),
-    metadata: t.field({ type: 'JSON', description: 'Merged into the session\'s metadata.' }).validate(optionalJsonObject),
+const EndSessionInput = refuseNull(
+  builder.inputType('EndSessionInput', {
+    fields: (t) => ({
+      id: t.id({ required: true }),
+      status: t.field({ type: SessionEndStatus, defaultValue: 'completed' }),
+      metadata: t.field({ type: 'JSON', description: "Merged into the session's metadata." }).validate(optionalJsonObject),
+    }),
   }),
-}), ['status']);
+  ['status'],
+);
 
 const TerminateSessionInput = builder.inputType('TerminateSessionInput', {
-  fields: (t) => ({ id: t.id({ required: true }), reason: t.string({ validate: z.string().max(1000, 'must be at most 1000 characters') }) }),
+  fields: (t) => ({
+    id: t.id({ required: true }),
+    reason: t.string({ validate: z.string().max(1000, 'must be at most 1000 characters') }),
+  }),
 });
 
 const SessionPayload = builder.objectRef<{ sessionId: string }>('SessionPayload').implement({
@@ -55,7 +61,13 @@ function finish(context: Context, session: SessionRow, status: string, metadata:
 
 /** The change an ended session records. */
 function ended(before: SessionRow, after: SessionRow) {
-  return { organizationId: before.organization_id, resourceId: before.id, before: view(before), after: view(after), value: { sessionId: before.id } };
+  return {
+    organizationId: before.organization_id,
+    resourceId: before.id,
+    before: view(before),
+    after: view(after),
+    value: { sessionId: before.id },
+  };
 }
 
 builder.mutationFields((t) => ({
@@ -71,12 +83,13 @@ builder.mutationFields((t) => ({
       return audited(context, 'session.start', 'session', () => {
         const agent = visibleRowForWrite<AgentRow>(context, AGENTS, 'Agent', input.agentId, 'input.agentId');
         requirePermission(context, 'agent:execute', agent.organization_id, agent.id);
-        if (agent.status !== 'active') throw new BadUserInputError(`input.agentId: the agent is ${agent.status.toUpperCase()}, not ACTIVE.`, 'input.agentId');
+        if (agent.status !== 'active')
+          throw new BadUserInputError(`input.agentId: the agent is ${agent.status.toUpperCase()}, not ACTIVE.`, 'input.agentId');
         let instanceId: string | null = null;
         if (input.instanceId) {
           const instance = visibleRowForWrite<InstanceRow>(context, INSTANCES, 'Instance', input.instanceId, 'input.instanceId');
           if (instance.domain_id !== agent.domain_id) {
-            throw new BadUserInputError('input.instanceId: the instance is not of the agent\'s domain.', 'input.instanceId');
+            throw new BadUserInputError("input.instanceId: the instance is not of the agent's domain.", 'input.instanceId');
           }
           instanceId = instance.id;
         }
@@ -121,7 +134,7 @@ builder.mutationFields((t) => ({
   terminateSession: t.authField({
     type: SessionPayload,
     nullable: true,
-    description: 'Stops an ACTIVE session as TERMINATED. Needs session:terminate:org, or session:terminate:self on one\'s own.',
+    description: "Stops an ACTIVE session as TERMINATED. Needs session:terminate:org, or session:terminate:self on one's own.",
     authScopes: { authenticated: true },
     args: { input: t.arg({ type: TerminateSessionInput, required: true }) },
     resolve: (_root, args, context) => {

@@ -49,7 +49,10 @@ export function sessionFilter(filter: SessionFilter | null | undefined): Narrowi
   return new FilterBuilder()
     .add(filter?.status, (value) => sql`s.status = ${value}`)
     .add(filter?.agentId ? idOf(filter.agentId, 'Agent', 'filter.agentId') : undefined, (value) => sql`s.agent_id = ${value}`)
-    .add(filter?.instanceId ? idOf(filter.instanceId, 'Instance', 'filter.instanceId') : undefined, (value) => sql`s.instance_id = ${value}`)
+    .add(
+      filter?.instanceId ? idOf(filter.instanceId, 'Instance', 'filter.instanceId') : undefined,
+      (value) => sql`s.instance_id = ${value}`,
+    )
     .add(filter?.startedAfter, (value) => sql`s.started_at >= ${value}`)
     .add(filter?.startedBefore, (value) => sql`s.started_at < ${value}`)
     .build();

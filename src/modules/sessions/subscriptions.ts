@@ -1,7 +1,7 @@
 // sessionChanged: sessions of an organization (or of one agent) started, ended or terminated, as the subscriber may read them.
 import { canSee } from '../../auth/policy';
 import type { Payloads } from '../../events/bus';
-import { deliveries, delivered } from '../../events/delivery';
+import { delivered, deliveries } from '../../events/delivery';
 import { builder } from '../../schema/builder';
 import { idOf } from '../../schema/ids';
 import { organizationForWrite } from '../../schema/write';
@@ -32,8 +32,11 @@ builder.subscriptionFields((t) => ({
     subscribe: (_root, args, context) => {
       const organizationId = organizationForWrite(context, args.organizationId, 'organizationId');
       const agentId = args.agentId ? idOf(args.agentId, 'Agent', 'agentId') : null;
-      return deliveries(context, 'sessionChanged', organizationId, (principal, { session }) =>
-        (agentId === null || session.agent_id === agentId) && canSee(principal, 'session', session),
+      return deliveries(
+        context,
+        'sessionChanged',
+        organizationId,
+        (principal, { session }) => (agentId === null || session.agent_id === agentId) && canSee(principal, 'session', session),
       );
     },
     resolve: (delivery, _args, context) => delivered(context, delivery),

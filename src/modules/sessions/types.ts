@@ -1,5 +1,6 @@
 // The Session type, the root sessions list, and the sessions of organizations, agents and instances.
 import { canSee } from '../../auth/policy';
+import { LOADER_OPTIONS } from '../../schema/batchSchedule';
 import { builder } from '../../schema/builder';
 import { type Context, readerOf } from '../../schema/context';
 import { type FilteredListArgs, listPage, listPagesPerParent, orderInput, type SelectionInfo, visibleByIds } from '../../schema/lists';
@@ -7,8 +8,7 @@ import { Agent } from '../agents/types';
 import { Instance } from '../instances/types';
 import { Organization } from '../organizations/types';
 import { User } from '../users/types';
-import { SESSIONS, type SessionFilter, sessionFilter, type SessionRow } from './repo';
-import { LOADER_OPTIONS } from '../../schema/batchSchedule';
+import { SESSIONS, type SessionFilter, type SessionRow, sessionFilter } from './repo';
 
 export const SessionStatus = builder.enumType('SessionStatus', {
   values: {
@@ -96,6 +96,7 @@ builder.queryFields((t) => ({
     description: 'The sessions the principal may see, across its organizations.',
     authScopes: { authenticated: true },
     args: { ...t.arg.connectionArgs(), orderBy: t.arg({ type: SessionOrder }), filter: t.arg({ type: SessionFilterInput }) },
-    resolve: (_root, args, context, info) => listPage<SessionRow>(context, context.principal, SESSIONS, args, sessionFilter(args.filter), info),
+    resolve: (_root, args, context, info) =>
+      listPage<SessionRow>(context, context.principal, SESSIONS, args, sessionFilter(args.filter), info),
   }),
 }));

@@ -42,16 +42,14 @@ const RecordLlmUsageInput = builder.inputType('RecordLlmUsageInput', {
   }),
 });
 
-const RecordLlmUsagePayload = builder
-  .objectRef<{ ids: string[]; tokens: number; cost: bigint }>('RecordLlmUsagePayload')
-  .implement({
-    fields: (t) => ({
-      records: t.field({ type: [LlmUsageRecord], nullable: { list: false, items: true }, resolve: (payload) => payload.ids }),
-      count: t.int({ resolve: (payload) => payload.ids.length }),
-      totalTokens: t.float({ resolve: (payload) => payload.tokens }),
-      costUsd: t.string({ description: 'Exact cost of the batch in USD.', resolve: (payload) => formatNanoUsd(payload.cost) }),
-    }),
-  });
+const RecordLlmUsagePayload = builder.objectRef<{ ids: string[]; tokens: number; cost: bigint }>('RecordLlmUsagePayload').implement({
+  fields: (t) => ({
+    records: t.field({ type: [LlmUsageRecord], nullable: { list: false, items: true }, resolve: (payload) => payload.ids }),
+    count: t.int({ resolve: (payload) => payload.ids.length }),
+    totalTokens: t.float({ resolve: (payload) => payload.tokens }),
+    costUsd: t.string({ description: 'Exact cost of the batch in USD.', resolve: (payload) => formatNanoUsd(payload.cost) }),
+  }),
+});
 
 const SetLlmQuotaInput = builder.inputType('SetLlmQuotaInput', {
   fields: (t) => ({
@@ -62,7 +60,9 @@ const SetLlmQuotaInput = builder.inputType('SetLlmQuotaInput', {
     }),
     monthlyCostLimitUsd: t.string({
       description: 'USD as a decimal string, up to 9 decimals, e.g. "250.00". Null: no cost limit.',
-      validate: z.string().regex(/^\d{1,6}(\.\d{1,9})?$/, 'must be a decimal amount of USD below 1000000 such as "250.00" (up to 9 decimals)'),
+      validate: z
+        .string()
+        .regex(/^\d{1,6}(\.\d{1,9})?$/, 'must be a decimal amount of USD below 1000000 such as "250.00" (up to 9 decimals)'),
     }),
   }),
 });
@@ -86,7 +86,10 @@ builder.mutationFields((t) => ({
       const now = isoNow();
       return audited(context, 'llm_usage.record', 'llm_usage', () => {
         requirePermission(context, 'llm:invoke', organizationId, null);
-        const prices = modelPrices(context.db, input.records.map((record) => record.model));
+        const prices = modelPrices(
+          context.db,
+          input.records.map((record) => record.model),
+        );
         const agents = new Map<string, AgentRow>();
         const sessions = new Map<string, SessionRow>();
         const rows: NewUsage[] = input.records.map((record, index) => {
@@ -98,16 +101,22 @@ builder.mutationFields((t) => ({
           if (createdAt > now) throw new BadUserInputError(`${field}.createdAt: must not be in the future.`, `${field}.createdAt`);
           let session: SessionRow | undefined;
           if (record.sessionId) {
-            session = sessions.get(record.sessionId) ?? visibleRowForWrite<SessionRow>(context, SESSIONS, 'Session', record.sessionId, `${field}.sessionId`);
+            session =
+              sessions.get(record.sessionId) ??
+              visibleRowForWrite<SessionRow>(context, SESSIONS, 'Session', record.sessionId, `${field}.sessionId`);
             sessions.set(record.sessionId, session);
-            if (session.organization_id !== organizationId) throw new BadUserInputError(`${field}.sessionId: not of this organization.`, `${field}.sessionId`);
+            if (session.organization_id !== organizationId)
+              throw new BadUserInputError(`${field}.sessionId: not of this organization.`, `${field}.sessionId`);
           }
           let agentId = session?.agent_id ?? null;
           if (record.agentId) {
-            const agent = agents.get(record.agentId) ?? visibleRowForWrite<AgentRow>(context, AGENTS, 'Agent', record.agentId, `${field}.agentId`);
+            const agent =
+              agents.get(record.agentId) ?? visibleRowForWrite<AgentRow>(context, AGENTS, 'Agent', record.agentId, `${field}.agentId`);
             agents.set(record.agentId, agent);
-            if (agent.organization_id !== organizationId) throw new BadUserInputError(`${field}.agentId: not of this organization.`, `${field}.agentId`);
-            if (session && session.agent_id !== agent.id) throw new BadUserInputError(`${field}.agentId: not the agent of the session.`, `${field}.agentId`);
+            if (agent.organization_id !== organizationId)
+              throw new BadUserInputError(`${field}.agentId: not of this organization.`, `${field}.agentId`);
+            if (session && session.agent_id !== agent.id)
+              throw new BadUserInputError(`${field}.agentId: not the agent of the session.`, `${field}.agentId`);
             agentId = agent.id;
           }
           return {
@@ -191,7 +200,9 @@ function enforceQuota(db: Parameters<typeof quotaLimits>[0], organizationId: str
   const tokens = quota.tokens_used + inPeriod.reduce((sum, row) => sum + row.promptTokens + row.completionTokens, 0);
   const cost = BigInt(quota.cost_used_nano_usd) + inPeriod.reduce((sum, row) => sum + row.costNanoUsd, 0n);
   if (quota.monthly_token_limit !== null && tokens > quota.monthly_token_limit) {
-    throw new QuotaExceededError(`The batch would use ${tokens} tokens this month; the limit is ${quota.monthly_token_limit}. Nothing was recorded.`);
+    throw new QuotaExceededError(
+      `The batch would use ${tokens} tokens this month; the limit is ${quota.monthly_token_limit}. Nothing was recorded.`,
+    );
   }
   if (quota.monthly_cost_limit_nano_usd !== null && cost > BigInt(quota.monthly_cost_limit_nano_usd)) {
     throw new QuotaExceededError(

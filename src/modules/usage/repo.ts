@@ -93,7 +93,9 @@ export const ZERO: UsageTotals = { requests: 0, prompt_tokens: 0, completion_tok
 
 /** Visible usage totals per session in one statement (Session.totalTokens and costUsd). */
 export function usageTotalsPerSession(db: Database, principal: Principal, sessionIds: readonly string[]): UsageTotals[] {
-  const q = narrowed(visibleQuery(principal, 'llmUsage'), [sql`lu.session_id IN (SELECT value FROM json_each(${JSON.stringify(sessionIds)}))`]);
+  const q = narrowed(visibleQuery(principal, 'llmUsage'), [
+    sql`lu.session_id IN (SELECT value FROM json_each(${JSON.stringify(sessionIds)}))`,
+  ]);
   const rows = db.all<UsageTotals & { parent: string }>(
     sql`SELECT lu.session_id AS parent, ${TOTALS} FROM ${q.from} WHERE ${conditionsOf(q)} GROUP BY lu.session_id`,
   );
@@ -172,7 +174,8 @@ const insertSql: string[] = [];
 
 /** The INSERT of `count` rows, built once per count. */
 function insertRowsSql(count: number): string {
-  insertSql[count] ??= `INSERT INTO llm_usage (${USAGE_COLUMNS}) VALUES ${Array.from({ length: count }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`;
+  insertSql[count] ??=
+    `INSERT INTO llm_usage (${USAGE_COLUMNS}) VALUES ${Array.from({ length: count }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`;
   return insertSql[count];
 }
 
@@ -204,7 +207,10 @@ function groupSums(rows: readonly NewUsage[], keyOf: (row: NewUsage) => SqlValue
     const key = keyOf(row);
     const name = key.join('\u0000');
     let group = groups.get(name);
-    if (!group) groups.set(name, (group = { key, sums: { requests: 0, prompt: 0, completion: 0, cost: 0n } }));
+    if (!group) {
+      group = { key, sums: { requests: 0, prompt: 0, completion: 0, cost: 0n } };
+      groups.set(name, group);
+    }
     group.sums.requests += 1;
     group.sums.prompt += row.promptTokens;
     group.sums.completion += row.completionTokens;
@@ -226,7 +232,14 @@ function addToRollup(db: Database, table: string, keyColumns: string[], groups: 
   const at = keyColumns.length;
   // Money and token sums travel as decimal text and are cast back to exact integers in SQLite.
   const json = JSON.stringify(
-    groups.map(({ key, sums }) => [...key, sums.requests, String(sums.prompt), String(sums.completion), String(sums.prompt + sums.completion), sums.cost.toString()]),
+    groups.map(({ key, sums }) => [
+      ...key,
+      sums.requests,
+      String(sums.prompt),
+      String(sums.completion),
+      String(sums.prompt + sums.completion),
+      sums.cost.toString(),
+    ]),
   );
   db.run(
     `INSERT INTO ${table} (${keyColumns.join(', ')}, requests, prompt_tokens, completion_tokens, total_tokens, cost_nano_usd)
@@ -254,10 +267,26 @@ export function insertUsageBatch(db: Database, rows: readonly NewUsage[]): void 
       db.run(insertRowsSql(chunk.length), chunk.flatMap(rowValues));
     }
     const day = (row: NewUsage) => row.createdAt.slice(0, 10);
-    addToRollup(db, 'llm_usage_daily', FINE_KEY, groupSums(rows, (row) => [
-      row.organizationId, day(row), row.provider, row.model, row.agentId ?? '', row.userId ?? '', row.apiKeyId ?? '',
-    ]));
-    addToRollup(db, 'llm_usage_model_daily', COARSE_KEY, groupSums(rows, (row) => [row.organizationId, day(row), row.provider, row.model]));
+    addToRollup(
+      db,
+      'llm_usage_daily',
+      FINE_KEY,
+      groupSums(rows, (row) => [
+        row.organizationId,
+        day(row),
+        row.provider,
+        row.model,
+        row.agentId ?? '',
+        row.userId ?? '',
+        row.apiKeyId ?? '',
+      ]),
+    );
+    addToRollup(
+      db,
+      'llm_usage_model_daily',
+      COARSE_KEY,
+      groupSums(rows, (row) => [row.organizationId, day(row), row.provider, row.model]),
+    );
   });
 }
 
@@ -285,9 +314,12 @@ export function rebuildUsageRollups(db: Database): void {
 export type QuotaLimits = { monthly_token_limit: number | null; monthly_cost_limit_nano_usd: number | null };
 
 export function quotaLimits(db: Database, organizationId: string): QuotaLimits | undefined {
-  return db.get<QuotaLimits>('SELECT monthly_token_limit, monthly_cost_limit_nano_usd FROM llm_quotas WHERE organization_id = :organizationId', {
-    organizationId,
-  });
+  return db.get<QuotaLimits>(
+    'SELECT monthly_token_limit, monthly_cost_limit_nano_usd FROM llm_quotas WHERE organization_id = :organizationId',
+    {
+      organizationId,
+    },
+  );
 }
 
 export function upsertQuota(

@@ -50,7 +50,10 @@ function windowSource(window: UsageWindow, rollup: Rollup): Sql {
   const toMs = Date.parse(window.to);
   const firstFullDay = startOfDay(window.from) === fromMs ? fromMs : startOfDay(window.from) + DAY_MS;
   const endFullDays = startOfDay(window.to);
-  const raw = (from: string, to: string) => sql`SELECT organization_id, substr(created_at, 1, 10) AS day, provider, model, agent_id, user_id,
+  const raw = (
+    from: string,
+    to: string,
+  ) => sql`SELECT organization_id, substr(created_at, 1, 10) AS day, provider, model, agent_id, user_id,
       api_key_id, 1 AS requests, prompt_tokens, completion_tokens, total_tokens, cost_nano_usd
     FROM llm_usage WHERE created_at >= ${from} AND created_at < ${to}`;
   if (firstFullDay >= endFullDays) return sql`(${raw(window.from, window.to)}) lu`;
@@ -78,14 +81,27 @@ export function readsUsageOrgWide(principal: Principal, organizationIds: readonl
 const COARSE_GROUPS: readonly UsageGroup[] = ['DAY', 'MODEL', 'PROVIDER'];
 
 /** The coarse rollup serves organization summaries grouped by day/model/provider only, for org-wide readers. */
-export function rollupFor(principal: Principal, parentColumn: string, parentIds: readonly string[], groupBy: readonly UsageGroup[]): Rollup {
+export function rollupFor(
+  principal: Principal,
+  parentColumn: string,
+  parentIds: readonly string[],
+  groupBy: readonly UsageGroup[],
+): Rollup {
   const coarse =
-    parentColumn === 'organization_id' && groupBy.every((group) => COARSE_GROUPS.includes(group)) && readsUsageOrgWide(principal, parentIds);
+    parentColumn === 'organization_id' &&
+    groupBy.every((group) => COARSE_GROUPS.includes(group)) &&
+    readsUsageOrgWide(principal, parentIds);
   return coarse ? 'coarse' : 'fine';
 }
 
 /** The visible rows of a window that belong to the given parents. */
-function visibleWindow(principal: Principal, parentColumn: 'agent_id' | 'organization_id', parentIds: readonly string[], window: UsageWindow, groupBy: readonly UsageGroup[]) {
+function visibleWindow(
+  principal: Principal,
+  parentColumn: 'agent_id' | 'organization_id',
+  parentIds: readonly string[],
+  window: UsageWindow,
+  groupBy: readonly UsageGroup[],
+) {
   const rollup = rollupFor(principal, parentColumn, parentIds, groupBy);
   const parents = sql`${sql.ident('lu', parentColumn)} IN (SELECT value FROM json_each(${JSON.stringify(parentIds)}))`;
   // Coarse only when every row of these organizations is visible: the parent condition is the whole predicate.
@@ -120,7 +136,12 @@ const ROWS_PER_PIECE = 1_500;
  * year-long window over two busy days is one piece. Only the first and the
  * last piece may have partial days. Empty: no usage in the window.
  */
-function windowPieces(db: Database, parentColumn: 'agent_id' | 'organization_id', parentIds: readonly string[], window: UsageWindow): UsageWindow[] {
+function windowPieces(
+  db: Database,
+  parentColumn: 'agent_id' | 'organization_id',
+  parentIds: readonly string[],
+  window: UsageWindow,
+): UsageWindow[] {
   const days = db.all<{ day: string; rows: number }>(
     sql`SELECT day, count(*) AS rows FROM llm_usage_daily
       WHERE ${sql.ident(parentColumn)} IN (SELECT value FROM json_each(${JSON.stringify(parentIds)}))
@@ -242,7 +263,10 @@ class SummaryBuilder {
   private readonly total = zeroTotals();
   private count = 0;
 
-  constructor(page: PageRequest, private readonly mergesAcrossPieces: boolean) {
+  constructor(
+    page: PageRequest,
+    private readonly mergesAcrossPieces: boolean,
+  ) {
     this.selection = new PageSelection(page);
   }
 
@@ -256,7 +280,10 @@ class SummaryBuilder {
       return;
     }
     let bucket = this.open.get(row.id);
-    if (!bucket) this.open.set(row.id, (bucket = { row, totals: zeroTotals() }));
+    if (!bucket) {
+      bucket = { row, totals: zeroTotals() };
+      this.open.set(row.id, bucket);
+    }
     addTo(bucket.totals, row);
   }
 
@@ -288,14 +315,17 @@ export async function usageSummariesPerParent(
 ): Promise<Map<string, UsageSummary>> {
   const groups = orderedGroups(groupBy);
   const selected = USAGE_GROUPS.map((group) =>
-    groups.includes(group) ? sql`${groupColumn(group)} AS ${sql.ident(GROUP_COLUMNS[group])}` : sql`NULL AS ${sql.ident(GROUP_COLUMNS[group])}`,
+    groups.includes(group)
+      ? sql`${groupColumn(group)} AS ${sql.ident(GROUP_COLUMNS[group])}`
+      : sql`NULL AS ${sql.ident(GROUP_COLUMNS[group])}`,
   );
   const key = groups.length === 0 ? sql`'[]'` : sql`json_array(${sql.join(groups.map(groupColumn))})`;
   const parent = sql.ident('lu', parentColumn);
   const mergesAcrossPieces = !groups.includes('DAY');
   const builders = new Map(parentIds.map((id) => [id, new SummaryBuilder(page, mergesAcrossPieces)]));
   // The coarse rollup holds a row per day and model: a year of it is one statement's work. The fine one is cut into pieces.
-  const pieces = rollupFor(principal, parentColumn, parentIds, groups) === 'fine' ? windowPieces(db, parentColumn, parentIds, window) : [window];
+  const pieces =
+    rollupFor(principal, parentColumn, parentIds, groups) === 'fine' ? windowPieces(db, parentColumn, parentIds, window) : [window];
   for (const [index, piece] of pieces.entries()) {
     if (index > 0) await nextTurn();
     const source = visibleWindow(principal, parentColumn, parentIds, piece, groups);
@@ -340,6 +370,12 @@ export function quotasOfOrganizations(db: Database, organizationIds: readonly st
        LEFT JOIN (SELECT organization_id, sum(total_tokens) AS tokens, sum(cost_nano_usd) AS cost FROM llm_usage_model_daily
                    WHERE organization_id IN (SELECT value FROM json_each(:ids)) AND day >= :startDay AND day < :endDay
                    GROUP BY organization_id) m ON m.organization_id = o.value`,
-    { ids: JSON.stringify(organizationIds), start: period.start, end: period.end, startDay: period.start.slice(0, 10), endDay: period.end.slice(0, 10) },
+    {
+      ids: JSON.stringify(organizationIds),
+      start: period.start,
+      end: period.end,
+      startDay: period.start.slice(0, 10),
+      endDay: period.end.slice(0, 10),
+    },
   );
 }

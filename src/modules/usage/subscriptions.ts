@@ -1,7 +1,7 @@
 // usageRecorded: each batch of LLM usage an organization records (its totals and the quota after it), as the subscriber may read it.
 import { canSee } from '../../auth/policy';
 import type { Payloads } from '../../events/bus';
-import { deliveries, delivered } from '../../events/delivery';
+import { delivered, deliveries } from '../../events/delivery';
 import { builder } from '../../schema/builder';
 import { formatNanoUsd } from '../../schema/money';
 import { organizationForWrite } from '../../schema/write';

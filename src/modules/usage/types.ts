@@ -1,9 +1,10 @@
 // LLM usage: records, session totals, usageSummary on organizations and agents, and quotas.
 import type { Permission } from '../../auth/permissions';
 import { canSee } from '../../auth/policy';
+import { LOADER_OPTIONS } from '../../schema/batchSchedule';
 import { builder } from '../../schema/builder';
-import { type Context, readerOf } from '../../schema/context';
 import { type ConnectionArgs, pageRequest, toConnections } from '../../schema/connections';
+import { type Context, readerOf } from '../../schema/context';
 import { BadUserInputError } from '../../schema/errors';
 import { type FilteredListArgs, listPagesPerParent, orderInput, type SelectionInfo, visibleByIds } from '../../schema/lists';
 import { formatNanoUsd } from '../../schema/money';
@@ -12,17 +13,16 @@ import { visibleOrganizationsByIds } from '../organizations/repo';
 import { Organization } from '../organizations/types';
 import { Session } from '../sessions/types';
 import { User } from '../users/types';
-import { USAGE, type UsageFilter, usageFilter, type UsageRow, type UsageTotals, usageTotalsPerSession, ZERO } from './repo';
+import { USAGE, type UsageFilter, type UsageRow, type UsageTotals, usageFilter, usageTotalsPerSession, ZERO } from './repo';
 import {
   type QuotaRow,
   quotasOfOrganizations,
   USAGE_GROUPS,
-  usageSummariesPerParent,
   type UsageBucketRow,
   type UsageGroup,
   type UsageWindow,
+  usageSummariesPerParent,
 } from './rollups';
-import { LOADER_OPTIONS } from '../../schema/batchSchedule';
 
 const USAGE_READ: readonly Permission[] = ['llm:quota:read:org', 'llm:quota:read:self'];
 
@@ -190,7 +190,8 @@ async function summaries(context: Context, parentColumn: SummaryParent['parentCo
 }
 
 const summaryArgs = {
-  description: 'Usage between from (inclusive) and to (exclusive), grouped by the keys given (none: one bucket). Needs a usage permission; with llm:quota:read:self only the principal\'s own usage counts.',
+  description:
+    "Usage between from (inclusive) and to (exclusive), grouped by the keys given (none: one bucket). Needs a usage permission; with llm:quota:read:self only the principal's own usage counts.",
 };
 
 builder.objectFields(Organization, (t) => ({

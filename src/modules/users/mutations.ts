@@ -19,8 +19,8 @@ import {
   rolesOfMember,
   userByEmail,
   userRoleExists,
-  visibleUsersByIds,
   type VisibleUserRow,
+  visibleUsersByIds,
 } from './repo';
 import { User } from './types';
 
@@ -30,7 +30,10 @@ const InviteUserInput = builder.inputType('InviteUserInput', {
     email: t.string({ required: true, validate: email }),
     name: t.string({ description: 'Needed when the email is new.', validate: displayName }),
     role: t.string({ required: true, description: 'The role to give in the organization, e.g. org_developer.' }),
-    password: t.string({ description: 'For a new user: at least 12 characters. Without one the user cannot log in yet.', validate: password }),
+    password: t.string({
+      description: 'For a new user: at least 12 characters. Without one the user cannot log in yet.',
+      validate: password,
+    }),
   }),
 });
 
@@ -51,7 +54,10 @@ const MemberPayload = builder.objectRef<{ userId: string; created?: boolean; rev
   fields: (t) => ({
     user: t.field({ type: User, nullable: true, resolve: (payload) => payload.userId }),
     created: t.boolean({ description: 'inviteUser: true when the user was new.', resolve: (payload) => payload.created ?? false }),
-    revokedApiKeys: t.int({ description: 'removeMember: the member\'s keys in the organization that were revoked.', resolve: (payload) => payload.revokedApiKeys ?? 0 }),
+    revokedApiKeys: t.int({
+      description: "removeMember: the member's keys in the organization that were revoked.",
+      resolve: (payload) => payload.revokedApiKeys ?? 0,
+    }),
   }),
 });
 
@@ -66,10 +72,12 @@ function visibleUser(context: AuthenticatedContext, globalId: string, field: str
 function scopeOfGrant(context: AuthenticatedContext, role: RoleRow, organizationGlobalId: string | null | undefined): string | null {
   if (role.level === 'service') throw new BadUserInputError(`input.role: ${role.name} is a service role, for API keys only.`, 'input.role');
   if (role.level === 'platform') {
-    if (organizationGlobalId) throw new BadUserInputError(`input.organizationId: ${role.name} is platform-wide; leave organizationId out.`, 'input.organizationId');
+    if (organizationGlobalId)
+      throw new BadUserInputError(`input.organizationId: ${role.name} is platform-wide; leave organizationId out.`, 'input.organizationId');
     return null;
   }
-  if (!organizationGlobalId) throw new BadUserInputError(`input.organizationId: ${role.name} is given in an organization.`, 'input.organizationId');
+  if (!organizationGlobalId)
+    throw new BadUserInputError(`input.organizationId: ${role.name} is given in an organization.`, 'input.organizationId');
   return organizationForWrite(context, organizationGlobalId, 'input.organizationId');
 }
 
@@ -111,7 +119,15 @@ builder.mutationFields((t) => ({
           throw new ConflictError(`The user already holds ${role.name} in this organization.`);
         }
         const grantedBy = context.principal.userId;
-        insertUserRole(context.db, { id: randomUUID(), userId: user.id, roleId: role.id, organizationId, grantedByUserId: grantedBy, now, expiresAt: null });
+        insertUserRole(context.db, {
+          id: randomUUID(),
+          userId: user.id,
+          roleId: role.id,
+          organizationId,
+          grantedByUserId: grantedBy,
+          now,
+          expiresAt: null,
+        });
         return {
           organizationId,
           resourceId: user.id,
@@ -125,18 +141,21 @@ builder.mutationFields((t) => ({
   assignRole: t.authField({
     type: MemberPayload,
     nullable: true,
-    description: 'Gives a user a role in an organization (user:update), or a platform role (platform_owner only). Never more than the caller holds.',
+    description:
+      'Gives a user a role in an organization (user:update), or a platform role (platform_owner only). Never more than the caller holds.',
     authScopes: { authenticated: true },
     args: { input: t.arg({ type: RoleGrantInput, required: true }) },
     resolve: (_root, args, context) => {
       const { input, role, organizationId } = grantOf(context, args.input);
       const expiresAt = input.expiresAt ? parseDateTime(input.expiresAt) : null;
-      if (expiresAt !== null && expiresAt <= isoNow()) throw new BadUserInputError('input.expiresAt: must be in the future.', 'input.expiresAt');
+      if (expiresAt !== null && expiresAt <= isoNow())
+        throw new BadUserInputError('input.expiresAt: must be in the future.', 'input.expiresAt');
       return audited(context, 'member.role_assign', 'user', () => {
         const user = visibleUser(context, input.userId, 'input.userId');
         requireUserAdmin(context, organizationId, user.id);
         requireGrantable(context, role, organizationId, user.id);
-        if (userRoleExists(context.db, user.id, role.id, organizationId)) throw new ConflictError(`The user already holds ${role.name} there.`);
+        if (userRoleExists(context.db, user.id, role.id, organizationId))
+          throw new ConflictError(`The user already holds ${role.name} there.`);
         insertUserRole(context.db, {
           id: randomUUID(),
           userId: user.id,
@@ -170,7 +189,7 @@ builder.mutationFields((t) => ({
   removeMember: t.authField({
     type: MemberPayload,
     nullable: true,
-    description: 'Removes a user from an organization: every role there, and the user\'s keys there are revoked. Needs user:revoke.',
+    description: "Removes a user from an organization: every role there, and the user's keys there are revoked. Needs user:revoke.",
     authScopes: { authenticated: true },
     args: { input: t.arg({ type: RemoveMemberInput, required: true }) },
     resolve: (_root, args, context) => {
@@ -182,7 +201,13 @@ builder.mutationFields((t) => ({
         if (roles.length === 0) throw new NotFoundError('Member');
         const revoked = removeMembership(context.db, user.id, organizationId, isoNow());
         for (const keyId of revoked) context.keyCache.forgetKey(keyId);
-        return { organizationId, resourceId: user.id, before: { roles }, metadata: { revokedApiKeys: revoked.length }, value: { userId: user.id, revokedApiKeys: revoked.length } };
+        return {
+          organizationId,
+          resourceId: user.id,
+          before: { roles },
+          metadata: { revokedApiKeys: revoked.length },
+          value: { userId: user.id, revokedApiKeys: revoked.length },
+        };
       });
     },
   }),

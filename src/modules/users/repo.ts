@@ -1,6 +1,7 @@
 // SQL for users.
-import type { Principal } from '../../auth/principal';
+
 import { conditionsOf, visibleQuery } from '../../auth/policy';
+import type { Principal } from '../../auth/principal';
 import type { Database } from '../../db/connection';
 import { countRowsPerParent } from '../../db/counts';
 import { type Direction, fetchPagesPerParent, idsCondition, type PageRequest, type Sort } from '../../db/keyset';
@@ -123,10 +124,13 @@ export function deleteUserRole(db: Database, userId: string, roleId: string, org
 
 export function rolesOfMember(db: Database, userId: string, organizationId: string): string[] {
   return db
-    .all<{ role_id: string }>('SELECT role_id FROM user_roles WHERE user_id = :userId AND organization_id = :organizationId ORDER BY role_id', {
-      userId,
-      organizationId,
-    })
+    .all<{ role_id: string }>(
+      'SELECT role_id FROM user_roles WHERE user_id = :userId AND organization_id = :organizationId ORDER BY role_id',
+      {
+        userId,
+        organizationId,
+      },
+    )
     .map((row) => row.role_id);
 }
 

@@ -1,19 +1,19 @@
 // The User type.
 import { canSeeUser } from '../../auth/policy';
-import { builder } from '../../schema/builder';
-import { readerOf } from '../../schema/context';
 import { isoNow } from '../../db/connection';
+import { LOADER_OPTIONS } from '../../schema/batchSchedule';
+import { builder } from '../../schema/builder';
 import { OrderDirection, pageRequest, toConnections } from '../../schema/connections';
+import { readerOf } from '../../schema/context';
 import { Organization } from '../organizations/types';
 import {
   countVisibleMembersPerOrganization,
   MEMBER_ORDER_FIELDS,
   memberSort,
+  type VisibleUserRow,
   visibleMembersPerOrganization,
   visibleUsersByIds,
-  type VisibleUserRow,
 } from './repo';
-import { LOADER_OPTIONS } from '../../schema/batchSchedule';
 
 function policyRow(user: VisibleUserRow) {
   return { id: user.id, organizationIds: JSON.parse(user.organization_ids) as string[] };

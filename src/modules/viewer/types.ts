@@ -5,8 +5,14 @@ import type { Principal as PrincipalValue } from '../../auth/principal';
 import { builder } from '../../schema/builder';
 import { pageRequest, sortOn, toConnection } from '../../schema/connections';
 import { BadUserInputError } from '../../schema/errors';
+import {
+  countMemberOrganizations,
+  memberOrganizationsPage,
+  ORGANIZATION_ID,
+  ORGANIZATION_ORDER,
+  organizationBySlug,
+} from '../organizations/repo';
 import { Organization } from '../organizations/types';
-import { countMemberOrganizations, memberOrganizationsPage, ORGANIZATION_ID, ORGANIZATION_ORDER, organizationBySlug } from '../organizations/repo';
 import { User } from '../users/types';
 
 const PrincipalKind = builder.enumType('PrincipalKind', {
@@ -54,7 +60,8 @@ Viewer.implement({
       },
     }),
     permissions: t.stringList({
-      description: 'The permissions the principal holds in the organization (platform-wide ones apply everywhere); without a slug, the platform-wide ones.',
+      description:
+        'The permissions the principal holds in the organization (platform-wide ones apply everywhere); without a slug, the platform-wide ones.',
       args: { organizationSlug: t.arg.string() },
       resolve: (v, args, context) => v.principal.grants.permissionsIn(organizationIdOf(context.db, args.organizationSlug)),
     }),
