@@ -194,42 +194,51 @@ const summaryArgs = {
     "Usage between from (inclusive) and to (exclusive), grouped by the keys given (none: one bucket). Needs a usage permission; with llm:quota:read:self only the principal's own usage counts.",
 };
 
-builder.objectFields(Organization, (t) => ({
-  usageSummary: t.loadable({
+/** The arguments of usageSummary, the same on organizations and agents. */
+const summaryArguments = builder.args((t) => ({
+  ...t.connectionArgs(),
+  from: t.field({ type: 'DateTime', required: true }),
+  to: t.field({ type: 'DateTime', required: true }),
+  groupBy: t.field({ type: [UsageGroupBy] }),
+}));
+
+/** usageSummary on a parent: its id, the organization its usage permission is checked in, and its column. */
+function summaryField<Parent>(
+  parentColumn: SummaryParent['parentColumn'],
+  idOf: (parent: Parent) => string,
+  organizationOf: (parent: Parent) => string,
+) {
+  return {
     loaderOptions: LOADER_OPTIONS,
     type: UsageSummaryConnection,
     nullable: true,
     byPath: true,
     ...summaryArgs,
-    authScopes: (organization) => usageScope(organization.id),
-    args: {
-      ...t.arg.connectionArgs(),
-      from: t.arg({ type: 'DateTime', required: true }),
-      to: t.arg({ type: 'DateTime', required: true }),
-      groupBy: t.arg({ type: [UsageGroupBy] }),
-    },
-    resolve: (organization) => organization.id,
-    load: async (ids: string[], context, args) => summaries(context, 'organization_id', ids, args),
-  }),
+    authScopes: (parent: Parent) => usageScope(organizationOf(parent)),
+    args: summaryArguments,
+    resolve: idOf,
+    load: async (ids: string[], context: Context, args: SummaryArgs) => summaries(context, parentColumn, ids, args),
+  } as const;
+}
+
+builder.objectFields(Organization, (t) => ({
+  usageSummary: t.loadable(
+    summaryField(
+      'organization_id',
+      (organization: { id: string }) => organization.id,
+      (organization) => organization.id,
+    ),
+  ),
 }));
 
 builder.objectFields(Agent, (t) => ({
-  usageSummary: t.loadable({
-    loaderOptions: LOADER_OPTIONS,
-    type: UsageSummaryConnection,
-    nullable: true,
-    byPath: true,
-    ...summaryArgs,
-    authScopes: (agent) => usageScope(agent.organization_id),
-    args: {
-      ...t.arg.connectionArgs(),
-      from: t.arg({ type: 'DateTime', required: true }),
-      to: t.arg({ type: 'DateTime', required: true }),
-      groupBy: t.arg({ type: [UsageGroupBy] }),
-    },
-    resolve: (agent) => agent.id,
-    load: async (ids: string[], context, args) => summaries(context, 'agent_id', ids, args),
-  }),
+  usageSummary: t.loadable(
+    summaryField(
+      'agent_id',
+      (agent: { id: string; organization_id: string }) => agent.id,
+      (agent) => agent.organization_id,
+    ),
+  ),
 }));
 
 // Quota: the organization's monthly limits with this month's use (needs llm:quota:read:org).
