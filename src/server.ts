@@ -14,6 +14,7 @@ import { useDatabaseReadiness } from './plugins/use-database-readiness';
 import { useJitExecution } from './plugins/use-jit-execution';
 import { logInternalError, useMaskInternalErrors } from './plugins/use-mask-internal-errors';
 import { type Scrape, useMetricsEndpoint } from './plugins/use-metrics-endpoint';
+import { useNestingLimit } from './plugins/use-nesting-limit';
 import { renderOfflineGraphiQL, useOfflineGraphiQL } from './plugins/use-offline-graphiql';
 import { usePageBudget } from './plugins/use-page-budget';
 import { useQueryLimits } from './plugins/use-query-limits';
@@ -103,6 +104,8 @@ export function createGraphQLHandler(services: AppServices, { scrape }: { scrape
       ...(metricsToken !== null && metrics ? [useMetricsEndpoint({ token: metricsToken, scrape: scrape ?? metrics.scrape })] : []),
       useRequestRecord({ recordOf }),
       useDatabaseReadiness({ db }),
+      // Before anything parses the document: a text nested thousands deep would overflow the parser's recursion.
+      useNestingLimit(),
       // Before the limits: a hash becomes its document here, and a free document is refused before it is parsed.
       ...(config.trustedDocuments ? useTrustedDocuments({ documents: config.trustedDocuments, principalOf }) : []),
       ...useQueryLimits({ production: config.env === 'production' }),
