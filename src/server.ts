@@ -9,8 +9,10 @@ import { createYoga } from 'graphql-yoga';
 import { authenticate, bearerToken } from './auth/authenticate';
 import type { Principal } from './auth/principal';
 import { useAuthenticationGate } from './plugins/use-authentication-gate';
+import { useClientErrors } from './plugins/use-client-errors';
 import { useContractErrorCodes } from './plugins/use-contract-error-codes';
 import { useDatabaseReadiness } from './plugins/use-database-readiness';
+import { useHttpRefusals } from './plugins/use-http-refusals';
 import { useJitExecution } from './plugins/use-jit-execution';
 import { logInternalError, useMaskInternalErrors } from './plugins/use-mask-internal-errors';
 import { type Scrape, useMetricsEndpoint } from './plugins/use-metrics-endpoint';
@@ -31,6 +33,7 @@ import { RequestLoaders } from './schema/loaders';
 
 type ServerContext = { req: IncomingMessage; res: ServerResponse };
 
+const GRAPHQL_ENDPOINT = '/graphql';
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
@@ -70,7 +73,7 @@ export function createGraphQLHandler(services: AppServices, { scrape }: { scrape
 
   const yoga = createYoga<ServerContext, Context>({
     schema,
-    graphqlEndpoint: '/graphql',
+    graphqlEndpoint: GRAPHQL_ENDPOINT,
     healthCheckEndpoint: '/health',
     landingPage: false,
     // Replaced by useRequestBodyLimit, which skips Yoga's per-request stream wrapper when Content-Length is known.
@@ -116,6 +119,10 @@ export function createGraphQLHandler(services: AppServices, { scrape }: { scrape
       useStableErrorOrder(),
       useJitExecution(),
       ...(config.sqlStats ? [useSqlStats()] : []),
+      // Every result on its way out, errors about the request included: no submitted value, no originalError, capped.
+      useClientErrors(),
+      // After Yoga's request parsers: a request none of them took is a content type refused with a JSON body.
+      useHttpRefusals({ graphqlEndpoint: GRAPHQL_ENDPOINT }),
       // Last: it limits whichever request parser the plugins before it chose.
       useRequestBodyLimit({ maxBytes: config.maxRequestBodyBytes }),
     ],
