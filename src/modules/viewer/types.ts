@@ -70,7 +70,7 @@ Viewer.implement({
       args: { permission: t.arg.string({ required: true }), organizationSlug: t.arg.string() },
       resolve: (v, args, context) => {
         if (!isPermission(args.permission)) {
-          throw new BadUserInputError(`permission: "${args.permission}" is not in the catalogue.`, 'permission');
+          throw new BadUserInputError('permission: not a permission of the catalogue.', 'permission');
         }
         const organizationId = organizationIdOf(context.db, args.organizationSlug);
         return organizationId === null
