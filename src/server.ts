@@ -11,6 +11,7 @@ import type { Principal } from './auth/principal';
 import { useAuthenticationGate } from './plugins/use-authentication-gate';
 import { useClientErrors } from './plugins/use-client-errors';
 import { useContractErrorCodes } from './plugins/use-contract-error-codes';
+import { CSRF_HEADERS, useCsrfPrevention } from './plugins/use-csrf-prevention';
 import { useDatabaseReadiness } from './plugins/use-database-readiness';
 import { useHttpRefusals } from './plugins/use-http-refusals';
 import { useJitExecution } from './plugins/use-jit-execution';
@@ -76,6 +77,23 @@ export function createGraphQLHandler(services: AppServices, { scrape }: { scrape
     graphqlEndpoint: GRAPHQL_ENDPOINT,
     healthCheckEndpoint: '/health',
     landingPage: false,
+    // Closed unless CORS_ORIGINS names origins: then those, and only those, get CORS headers (no credentials: tokens
+    // travel in Authorization, never in cookies).
+    cors:
+      config.corsOrigins.length === 0
+        ? false
+        : (request) => {
+            const origin = request.headers.get('origin');
+            if (origin === null || !config.corsOrigins.includes(origin)) return false;
+            return {
+              origin: [origin],
+              credentials: false,
+              methods: ['GET', 'POST'],
+              allowedHeaders: ['authorization', 'content-type', 'accept', 'x-request-id', ...CSRF_HEADERS],
+              exposedHeaders: ['x-request-id'],
+              maxAge: 600,
+            };
+          },
     // Replaced by useRequestBodyLimit, which skips Yoga's per-request stream wrapper when Content-Length is known.
     maxRequestBodySize: false,
     ...(config.trustedDocuments ? { extraParamNames: [DOCUMENT_ID_PARAM] } : {}),
@@ -107,6 +125,7 @@ export function createGraphQLHandler(services: AppServices, { scrape }: { scrape
       ...(metricsToken !== null && metrics ? [useMetricsEndpoint({ token: metricsToken, scrape: scrape ?? metrics.scrape })] : []),
       useRequestRecord({ recordOf }),
       useDatabaseReadiness({ db }),
+      useCsrfPrevention(),
       // Before anything parses the document: a text nested thousands deep would overflow the parser's recursion.
       useNestingLimit(),
       // Before the limits: a hash becomes its document here, and a free document is refused before it is parsed.
