@@ -29,7 +29,8 @@ describe('CSRF prevention', () => {
   });
 
   it('serves a GET with the x-graphql-yoga-csrf header or an Authorization header', async () => {
-    for (const headers of [{ 'x-graphql-yoga-csrf': '1' }, { authorization: `Bearer ${server.firstApiKey}` }]) {
+    const csrfHeaders: Record<string, string>[] = [{ 'x-graphql-yoga-csrf': '1' }, { authorization: `Bearer ${server.firstApiKey}` }];
+    for (const headers of csrfHeaders) {
       const { status, body } = await answer(
         await fetch(`${server.url}/graphql?query=${QUERY}`, { headers: { accept: 'application/json', ...headers } }),
       );
