@@ -39,7 +39,31 @@ const configSchema = z.object({
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   SUBSCRIPTION_RECHECK_MS: z.coerce.number().int().min(50).max(600_000).default(5_000),
   FOUNDRY_TRUSTED_DOCUMENTS: z.string().min(1).optional(),
+  CORS_ORIGINS: z.string().default('').transform(parseOrigins),
 });
+
+/** `https://app.example, http://localhost:5173` → the origins, each exactly as a browser sends it; no wildcard. */
+function parseOrigins(list: string, context: z.RefinementCtx): string[] {
+  const origins = list
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter((origin) => origin !== '');
+  for (const origin of origins) {
+    let parsed: URL | null = null;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = null;
+    }
+    if (!parsed || !['http:', 'https:'].includes(parsed.protocol) || parsed.origin !== origin) {
+      context.addIssue({
+        code: 'custom',
+        message: `"${origin}" is not an origin such as https://app.example (scheme, host, port; no path)`,
+      });
+    }
+  }
+  return origins;
+}
 
 export type Config = {
   env: 'development' | 'production' | 'test';
@@ -64,6 +88,8 @@ export type Config = {
   subscriptionRecheckMs: number;
   /** FOUNDRY_TRUSTED_DOCUMENTS read: hash → document; null when any document may be sent. */
   trustedDocuments: ReadonlyMap<string, string> | null;
+  /** CORS_ORIGINS: the browser origins answered with CORS headers; empty (the default) answers none. */
+  corsOrigins: readonly string[];
 };
 
 export class ConfigError extends Error {}
@@ -96,6 +122,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         : { token: c.METRICS_TOKEN ?? null, port: c.METRICS_PORT ?? null },
     subscriptionRecheckMs: c.SUBSCRIPTION_RECHECK_MS,
     trustedDocuments: c.FOUNDRY_TRUSTED_DOCUMENTS === undefined ? null : readTrustedDocuments(c.FOUNDRY_TRUSTED_DOCUMENTS),
+    corsOrigins: c.CORS_ORIGINS,
   };
 }
 

@@ -8,6 +8,7 @@ import { runPrimary } from './cluster/primary';
 import { type Config, ConfigError, loadConfig } from './config';
 import { installDiagnostics } from './diagnostics';
 import { listenForMetrics } from './metricsServer';
+import { answerClientError, refusalBody } from './plugins/use-http-refusals';
 import type { AppServices } from './schema/context';
 import { createGraphQLHandler } from './server';
 
@@ -60,10 +61,12 @@ function serve(services: AppServices, workerId: number | null): void {
     if (workerId !== null) res.setHeader('x-foundry-worker', String(workerId));
     handle(req, res).catch((error: unknown) => {
       logger.error({ err: error instanceof Error ? error.message : String(error) }, 'request failed');
-      if (!res.headersSent) res.writeHead(500);
-      res.end();
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
+      res.end(refusalBody('Internal server error.', 500));
     });
   });
+  // Requests Node refuses before the handler (oversized headers, malformed HTTP) get a JSON error body too.
+  server.on('clientError', answerClientError);
   server.listen(config.port, config.host, () => {
     if (workerId !== null) {
       logger.info({ pid: process.pid }, 'worker listening');

@@ -9,11 +9,15 @@ import { createYoga } from 'graphql-yoga';
 import { authenticate, bearerToken } from './auth/authenticate';
 import type { Principal } from './auth/principal';
 import { useAuthenticationGate } from './plugins/use-authentication-gate';
+import { useClientErrors } from './plugins/use-client-errors';
 import { useContractErrorCodes } from './plugins/use-contract-error-codes';
+import { CSRF_HEADERS, useCsrfPrevention } from './plugins/use-csrf-prevention';
 import { useDatabaseReadiness } from './plugins/use-database-readiness';
+import { useHttpRefusals } from './plugins/use-http-refusals';
 import { useJitExecution } from './plugins/use-jit-execution';
 import { logInternalError, useMaskInternalErrors } from './plugins/use-mask-internal-errors';
 import { type Scrape, useMetricsEndpoint } from './plugins/use-metrics-endpoint';
+import { useNestingLimit } from './plugins/use-nesting-limit';
 import { renderOfflineGraphiQL, useOfflineGraphiQL } from './plugins/use-offline-graphiql';
 import { usePageBudget } from './plugins/use-page-budget';
 import { useQueryLimits } from './plugins/use-query-limits';
@@ -30,6 +34,7 @@ import { RequestLoaders } from './schema/loaders';
 
 type ServerContext = { req: IncomingMessage; res: ServerResponse };
 
+const GRAPHQL_ENDPOINT = '/graphql';
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
@@ -69,9 +74,26 @@ export function createGraphQLHandler(services: AppServices, { scrape }: { scrape
 
   const yoga = createYoga<ServerContext, Context>({
     schema,
-    graphqlEndpoint: '/graphql',
+    graphqlEndpoint: GRAPHQL_ENDPOINT,
     healthCheckEndpoint: '/health',
     landingPage: false,
+    // Closed unless CORS_ORIGINS names origins: then those, and only those, get CORS headers (no credentials: tokens
+    // travel in Authorization, never in cookies).
+    cors:
+      config.corsOrigins.length === 0
+        ? false
+        : (request) => {
+            const origin = request.headers.get('origin');
+            if (origin === null || !config.corsOrigins.includes(origin)) return false;
+            return {
+              origin: [origin],
+              credentials: false,
+              methods: ['GET', 'POST'],
+              allowedHeaders: ['authorization', 'content-type', 'accept', 'x-request-id', ...CSRF_HEADERS],
+              exposedHeaders: ['x-request-id'],
+              maxAge: 600,
+            };
+          },
     // Replaced by useRequestBodyLimit, which skips Yoga's per-request stream wrapper when Content-Length is known.
     maxRequestBodySize: false,
     ...(config.trustedDocuments ? { extraParamNames: [DOCUMENT_ID_PARAM] } : {}),
@@ -103,6 +125,9 @@ export function createGraphQLHandler(services: AppServices, { scrape }: { scrape
       ...(metricsToken !== null && metrics ? [useMetricsEndpoint({ token: metricsToken, scrape: scrape ?? metrics.scrape })] : []),
       useRequestRecord({ recordOf }),
       useDatabaseReadiness({ db }),
+      useCsrfPrevention(),
+      // Before anything parses the document: a text nested thousands deep would overflow the parser's recursion.
+      useNestingLimit(),
       // Before the limits: a hash becomes its document here, and a free document is refused before it is parsed.
       ...(config.trustedDocuments ? useTrustedDocuments({ documents: config.trustedDocuments, principalOf }) : []),
       ...useQueryLimits({ production: config.env === 'production' }),
@@ -113,6 +138,10 @@ export function createGraphQLHandler(services: AppServices, { scrape }: { scrape
       useStableErrorOrder(),
       useJitExecution(),
       ...(config.sqlStats ? [useSqlStats()] : []),
+      // Every result on its way out, errors about the request included: no submitted value, no originalError, capped.
+      useClientErrors(),
+      // After Yoga's request parsers: a request none of them took is a content type refused with a JSON body.
+      useHttpRefusals({ graphqlEndpoint: GRAPHQL_ENDPOINT }),
       // Last: it limits whichever request parser the plugins before it chose.
       useRequestBodyLimit({ maxBytes: config.maxRequestBodyBytes }),
     ],

@@ -55,16 +55,31 @@ export const builder = new SchemaBuilder<{
     cursorType: 'String',
     edgesFieldOptions: { nullable: false },
     nodeFieldOptions: { nullable: false },
-    // A malformed id is bad input, not a server error.
+    // A malformed id, or one naming a type that is not a loadable node, is bad input, not a server error (and its
+    // text is not echoed back).
     decodeGlobalID: (globalID: string) => {
+      let decoded: { typename: string; id: string } | null;
       try {
-        return decodeGlobalID(globalID);
+        decoded = decodeGlobalID(globalID);
       } catch {
-        throw new BadUserInputError(`"${globalID.slice(0, 100)}" is not a valid global id.`, 'id');
+        decoded = null;
       }
+      if (!decoded || !isLoadableNode(decoded.typename)) throw new BadUserInputError('id: not a valid global id.', 'id');
+      return decoded;
     },
   },
 });
+
+/** Whether `typename` is an object type of this schema that node(id) can load (Pothos throws on any other). */
+function isLoadableNode(typename: string): boolean {
+  let options: Record<string, unknown>;
+  try {
+    options = builder.configStore.getTypeConfig(typename, 'Object').pothosOptions as Record<string, unknown>;
+  } catch {
+    return false;
+  }
+  return ['loadOne', 'loadMany', 'loadWithoutCache', 'loadManyWithoutCache'].some((loader) => typeof options[loader] === 'function');
+}
 
 builder.queryType({});
 builder.mutationType({});

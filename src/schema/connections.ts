@@ -1,4 +1,5 @@
 // Relay connection arguments in, connection objects out, over keyset pages.
+import { createHash } from 'node:crypto';
 import type { SqlValue } from '../db/connection';
 import type { Direction, Page, PageRequest, Position, Sort } from '../db/keyset';
 import type { Sql } from '../db/sql';
@@ -19,25 +20,60 @@ export const OrderDirection = builder.enumType('OrderDirection', {
   values: { ASC: { value: 'ASC' }, DESC: { value: 'DESC' } } as const,
 });
 
-type CursorBody = { k: string; v: SqlValue; i: SqlValue };
+// A cursor is base64url of the compact JSON `[version, tag, value, id]`: the tag is a digest of the list and its
+// ordering (so no table or column name shows, and a cursor of another list or ordering is refused), the value and
+// id are the keyset position. Everything decoded is checked for kind and size before it is bound to SQL.
+const CURSOR_VERSION = 1;
+const MAX_CURSOR_LENGTH = 1_024;
+const MAX_CURSOR_STRING = 512;
+
+const tags = new Map<string, string>();
+
+/** The digest naming a list and ordering (`agent|NAME:ASC`) inside its cursors. */
+function cursorTag(sortKey: string): string {
+  let tag = tags.get(sortKey);
+  if (tag === undefined) {
+    tag = createHash('sha256').update(sortKey).digest('base64url').slice(0, 8);
+    tags.set(sortKey, tag);
+  }
+  return tag;
+}
 
 export function encodeCursor(sortKey: string, value: SqlValue, id: SqlValue): string {
-  const body: CursorBody = { k: sortKey, v: typeof value === 'bigint' ? Number(value) : value, i: id };
+  const body = [
+    CURSOR_VERSION,
+    cursorTag(sortKey),
+    typeof value === 'bigint' ? Number(value) : value,
+    typeof id === 'bigint' ? Number(id) : id,
+  ];
   return Buffer.from(JSON.stringify(body)).toString('base64url');
 }
 
+/** A sort value or id as a cursor may carry it: a short string, a finite number, or (values only) null. */
+function isPositionValue(value: unknown, nullable: boolean): value is string | number | null {
+  if (value === null) return nullable;
+  if (typeof value === 'string') return value.length <= MAX_CURSOR_STRING;
+  return typeof value === 'number' && Number.isFinite(value);
+}
+
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+
 function decodeCursor(cursor: string, sortKey: string, argument: string): Position {
-  let body: Partial<CursorBody> | null = null;
+  const refused = () => new BadUserInputError(`${argument}: not a cursor of this list.`, argument);
+  if (cursor.length > MAX_CURSOR_LENGTH || !BASE64URL.test(cursor)) throw refused();
+  let body: unknown;
   try {
-    body = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Partial<CursorBody>;
+    body = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    body = null;
+    throw refused();
   }
-  if (!body || typeof body !== 'object' || !('v' in body) || !('i' in body)) {
-    throw new BadUserInputError(`${argument}: not a cursor of this list.`, argument);
+  if (!Array.isArray(body) || body.length !== 4 || body[0] !== CURSOR_VERSION) throw refused();
+  const [, tag, value, id] = body as unknown[];
+  if (tag !== cursorTag(sortKey)) {
+    throw new BadUserInputError(`${argument}: the cursor belongs to another list or orderBy.`, argument);
   }
-  if (body.k !== sortKey) throw new BadUserInputError(`${argument}: the cursor belongs to another orderBy.`, argument);
-  return { value: body.v as SqlValue, id: body.i as SqlValue };
+  if (!isPositionValue(value, true) || !isPositionValue(id, false)) throw refused();
+  return { value, id };
 }
 
 function checkCount(value: number | null | undefined, argument: string): void {
@@ -117,9 +153,9 @@ class PageInfo {
   }
 }
 
-/** A sort on one column with the id as tie-break. */
-export function sortOn(key: string, expression: Sql, idExpression: Sql, direction: Direction): Sort {
-  return { key: `${key}:${direction}`, expression, idExpression, direction };
+/** A sort of a list (named for its cursors: `agent`, `role.permissions`) on one column with the id as tie-break. */
+export function sortOn(list: string, key: string, expression: Sql, idExpression: Sql, direction: Direction): Sort {
+  return { key: `${list}|${key}:${direction}`, expression, idExpression, direction };
 }
 
 /** Connections for a batch of parents, in the parents' order, each counting through a shared per-parent count. */

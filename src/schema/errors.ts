@@ -123,6 +123,15 @@ export function isSafeError(error: GraphQLError): boolean {
   return error.originalError === undefined || error.originalError === null || isGraphQLError(error.originalError);
 }
 
+/** The contract code an HTTP status means (BAD_USER_INPUT for any other refusal of the request). */
+export function codeOfStatus(status: number | undefined): ErrorCode {
+  if (status === 401) return 'UNAUTHENTICATED';
+  if (status === 403) return 'FORBIDDEN';
+  if (status === 404) return 'NOT_FOUND';
+  if (status === 429) return 'RATE_LIMITED';
+  return status !== undefined && status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_USER_INPUT';
+}
+
 /**
  * Gives GraphQL's own errors about the request (parse, validation, variable
  * coercion) the contract's BAD_USER_INPUT code. Written into the error's own
@@ -131,8 +140,10 @@ export function isSafeError(error: GraphQLError): boolean {
 export function withContractCode(error: GraphQLError): GraphQLError {
   const { extensions } = error;
   if (isContractCode(extensions?.code)) return error;
+  // A refusal of the request itself (Yoga's and its plugins', e.g. a missing CSRF header) keeps what its status means.
+  const code = codeOfStatus((extensions?.http as { status?: number } | undefined)?.status);
   if (extensions && Object.isExtensible(extensions)) {
-    extensions.code = 'BAD_USER_INPUT';
+    extensions.code = code;
     return error;
   }
   // An error without writable extensions (graphql-jit's variable errors have none): a copy with the code.
@@ -141,7 +152,7 @@ export function withContractCode(error: GraphQLError): GraphQLError {
     source: error.source,
     positions: error.positions,
     path: error.path,
-    extensions: { ...extensions, code: 'BAD_USER_INPUT' },
+    extensions: { ...extensions, code },
   });
 }
 

@@ -12,7 +12,7 @@ import { DeniedError } from './write';
 /** The role a name gives, or BAD_USER_INPUT naming the field. */
 export function roleForInput(context: AuthenticatedContext, name: string, field: string): RoleRow {
   const role = roleByName(context.db, name);
-  if (!role) throw new BadUserInputError(`${field}: "${name.slice(0, 100)}" is not a role.`, field);
+  if (!role) throw new BadUserInputError(`${field}: not a role.`, field);
   return role;
 }
 

@@ -43,7 +43,7 @@ export function sortOf(spec: ListSpec, orderBy: OrderArg): Sort {
   const field = orderBy?.field ?? spec.defaultOrder.field;
   const expression = spec.orderFields[field] ?? (spec.orderFields[spec.defaultOrder.field] as Sql);
   const direction = orderBy?.direction ?? (orderBy ? 'ASC' : spec.defaultOrder.direction);
-  return sortOn(field, expression, columnOf(spec.resource, 'id'), direction);
+  return sortOn(spec.resource, field, expression, columnOf(spec.resource, 'id'), direction);
 }
 
 function baseQuery(principal: Principal, spec: ListSpec, narrowing: Narrowing) {

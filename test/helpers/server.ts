@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bootstrap } from '../../src/bootstrap';
 import { loadConfig } from '../../src/config';
+import { answerClientError } from '../../src/plugins/use-http-refusals';
 import type { AppServices } from '../../src/schema/context';
 import { createGraphQLHandler } from '../../src/server';
 
@@ -34,6 +35,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
   if (!firstApiKey) throw new Error('a new database should print its first API key');
   const handle = createGraphQLHandler(services);
   const server: Server = createServer((req, res) => void handle(req, res));
+  server.on('clientError', answerClientError);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 

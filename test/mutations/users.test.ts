@@ -64,7 +64,7 @@ const CASES: Case[] = [
         field: 'input.password',
       },
       {
-        when: 'a new user comes without a name',
+        when: 'the invitation comes without a name (new address or not)',
         as: 'admin',
         input: () => ({ organizationId: quant, email: 'eve@quant.example', role: 'org_viewer' }),
         code: 'BAD_USER_INPUT',
@@ -106,7 +106,7 @@ const CASES: Case[] = [
       {
         when: 'the user holds that role there already',
         as: 'admin',
-        input: () => ({ organizationId: quant, email: 'ada@quant.example', role: 'org_developer' }),
+        input: () => ({ organizationId: quant, email: 'ada@quant.example', name: 'Ada', role: 'org_developer' }),
         code: 'CONFLICT',
       },
     ],

@@ -81,7 +81,7 @@ builder.mutationFields((t) => ({
         const domain = visibleRowForWrite<DomainRow>(context, DOMAINS, 'Domain', input.domainId, 'input.domainId');
         requirePermission(context, 'agent:create', domain.organization_id, null);
         if (agentNameTaken(context.db, domain.id, input.name, null))
-          throw new ConflictError(`input.name: the domain has an agent "${input.name}".`);
+          throw new ConflictError('input.name: the domain has an agent of that name.');
         const row = insertAgent(context.db, {
           id: randomUUID(),
           organizationId: domain.organization_id,
@@ -115,7 +115,7 @@ builder.mutationFields((t) => ({
         requireOnRow(context, 'agent', before, 'agent:update');
         const name = input.name ?? before.name;
         if (agentNameTaken(context.db, before.domain_id, name, before.id))
-          throw new ConflictError(`input.name: the domain has an agent "${name}".`);
+          throw new ConflictError('input.name: the domain has an agent of that name.');
         const now = isoNow();
         const after = updateAgentRow(context.db, before.id, {
           name,

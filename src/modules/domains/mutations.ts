@@ -60,7 +60,7 @@ builder.mutationFields((t) => ({
       return audited(context, 'domain.create', 'domain', () => {
         requirePermission(context, 'domain:create', organizationId, null);
         if (domainNameTaken(context.db, organizationId, input.name, null))
-          throw new ConflictError(`input.name: a domain "${input.name}" exists.`);
+          throw new ConflictError('input.name: the organization has a domain of that name.');
         const row = insertDomain(context.db, {
           id: randomUUID(),
           organizationId,
@@ -87,7 +87,7 @@ builder.mutationFields((t) => ({
         requirePermission(context, 'domain:update', before.organization_id, before.id);
         const name = input.name ?? before.name;
         if (domainNameTaken(context.db, before.organization_id, name, before.id))
-          throw new ConflictError(`input.name: a domain "${name}" exists.`);
+          throw new ConflictError('input.name: the organization has a domain of that name.');
         const after = updateDomainRow(context.db, before.id, {
           name,
           displayName: input.displayName ?? before.display_name,

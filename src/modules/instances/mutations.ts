@@ -60,7 +60,7 @@ builder.mutationFields((t) => ({
         const domain = visibleRowForWrite<DomainRow>(context, DOMAINS, 'Domain', input.domainId, 'input.domainId');
         requirePermission(context, 'instance:create', domain.organization_id, null);
         if (instanceNameTaken(context.db, domain.id, input.environment, input.name, null)) {
-          throw new ConflictError(`input.name: the domain has an instance "${input.name}" in ${input.environment} already.`);
+          throw new ConflictError(`input.name: the domain has an instance of that name in ${input.environment} already.`);
         }
         const row = insertInstance(context.db, {
           id: randomUUID(),
@@ -89,7 +89,7 @@ builder.mutationFields((t) => ({
         requirePermission(context, 'instance:update', before.organization_id, before.id);
         const name = input.name ?? before.name;
         if (instanceNameTaken(context.db, before.domain_id, before.environment, name, before.id)) {
-          throw new ConflictError(`input.name: the domain has an instance "${name}" in ${before.environment} already.`);
+          throw new ConflictError(`input.name: the domain has an instance of that name in ${before.environment} already.`);
         }
         const after = updateInstanceRow(context.db, before.id, {
           name,

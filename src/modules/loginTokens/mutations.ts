@@ -4,10 +4,20 @@ import { hashPassword, newLoginToken, verifySecret } from '../../auth/tokens';
 import { isoNow } from '../../db/connection';
 import { builder } from '../../schema/builder';
 import { BadUserInputError, UnauthenticatedError } from '../../schema/errors';
+import { email } from '../../schema/validation';
 import { auditEntryFor, audited } from '../../schema/write';
 import { appendAuditEntry } from '../auditLog/repo';
 import { recordLogin, userByEmail } from '../users/repo';
 import { insertLoginToken, revokeLoginToken } from './repo';
+
+/**
+ * What a failed login records of the email typed: the address when it is a well-formed one, else only that it was
+ * not (a password typed into the email field must not land in the audit log's hash chain, which is never rewritten).
+ */
+function auditedEmail(typed: string): { email: string | null } {
+  const parsed = email.safeParse(typed);
+  return { email: parsed.success ? parsed.data : null };
+}
 
 /** Compared against when the email is unknown, so that both failures take as long. */
 let decoyHash: Promise<string> | null = null;
@@ -58,7 +68,7 @@ builder.mutationFields((t) => ({
               result: 'denied',
               metadata: {},
             }),
-            metadata: { email: input.email.trim().slice(0, 254) },
+            metadata: auditedEmail(input.email),
           }),
         );
         throw new UnauthenticatedError('Invalid email or password.');

@@ -66,7 +66,7 @@ builder.mutationFields((t) => ({
       const { input } = args;
       return audited(context, 'organization.create', 'organization', () => {
         requirePermission(context, 'org:update:platform', null, null);
-        if (organizationBySlug(context.db, input.slug)) throw new ConflictError(`input.slug: "${input.slug}" is taken.`);
+        if (organizationBySlug(context.db, input.slug)) throw new ConflictError('input.slug: that slug is taken.');
         const row = insertOrganization(context.db, {
           id: randomUUID(),
           slug: input.slug,

@@ -65,7 +65,7 @@ export const Role = builder.loadableNode('Role', {
       args: { ...t.arg.connectionArgs() },
       resolve: (role) => role.id,
       load: async (roleIds: string[], context, args) => {
-        const sort = sortOn('code', PERMISSION_CODE, PERMISSION_CODE, 'ASC');
+        const sort = sortOn('role.permissions', 'code', PERMISSION_CODE, PERMISSION_CODE, 'ASC');
         const request = pageRequest(args, sort.key);
         const pages = permissionsPerRolePages(context.db, roleIds, sort, request);
         const counts = context.loaders.get('role.permissions.count', async (ids) => {
@@ -106,7 +106,7 @@ builder.queryFields((t) => ({
     authScopes: { authenticated: true },
     resolve: (_root, args, context) => {
       const field = args.orderBy?.field ?? 'r.name';
-      const sort = sortOn(field, ROLE_ORDER[field], ROLE_ID, args.orderBy?.direction ?? 'ASC');
+      const sort = sortOn('roles', field, ROLE_ORDER[field], ROLE_ID, args.orderBy?.direction ?? 'ASC');
       const request = pageRequest(args, sort.key);
       return toConnection(rolesPage(context.db, sort, request), request, sort.key, () => countRoles(context.db));
     },
@@ -118,7 +118,7 @@ builder.queryFields((t) => ({
     authScopes: { authenticated: true },
     resolve: (_root, args, context) => {
       const field = args.orderBy?.field ?? 'p.code';
-      const sort = sortOn(field, PERMISSION_ORDER[field], PERMISSION_CODE, args.orderBy?.direction ?? 'ASC');
+      const sort = sortOn('permissions', field, PERMISSION_ORDER[field], PERMISSION_CODE, args.orderBy?.direction ?? 'ASC');
       const request = pageRequest(args, sort.key);
       return toConnection(permissionsPage(context.db, sort, request), request, sort.key, () => countPermissions(context.db));
     },

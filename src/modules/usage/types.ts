@@ -171,7 +171,7 @@ async function summaries(context: Context, parentColumn: SummaryParent['parentCo
   const groupBy = args.groupBy ?? [];
   const window = summaryWindow(args);
   // Buckets are ordered by their key; the cursor names that order.
-  const sortKey = 'bucket:ASC';
+  const sortKey = 'usageSummary|bucket:ASC';
   const request = pageRequest(args, sortKey);
   const summaries = await usageSummariesPerParent(context.db, principal, parentColumn, ids, groupBy, window, request);
   const pages = new Map(ids.map((id) => [id, summaries.get(id)?.page ?? { rows: [], hasMore: false }]));

@@ -28,7 +28,11 @@ const InviteUserInput = builder.inputType('InviteUserInput', {
   fields: (t) => ({
     organizationId: t.id({ required: true }),
     email: t.string({ required: true, validate: email }),
-    name: t.string({ description: 'Needed when the email is new.', validate: displayName }),
+    name: t.string({
+      description:
+        'Required. The name a new user gets; a person who already has an account keeps their own (the answer is the same either way).',
+      validate: displayName,
+    }),
     role: t.string({ required: true, description: 'The role to give in the organization, e.g. org_developer.' }),
     password: t.string({
       description: 'For a new user: at least 12 characters. Without one the user cannot log in yet.',
@@ -53,7 +57,11 @@ const RemoveMemberInput = builder.inputType('RemoveMemberInput', {
 const MemberPayload = builder.objectRef<{ userId: string; created?: boolean; revokedApiKeys?: number }>('MemberPayload').implement({
   fields: (t) => ({
     user: t.field({ type: User, nullable: true, resolve: (payload) => payload.userId }),
-    created: t.boolean({ description: 'inviteUser: true when the user was new.', resolve: (payload) => payload.created ?? false }),
+    created: t.boolean({
+      description: 'inviteUser: true once the membership is made, whether or not the person already had an account.',
+      deprecationReason: 'Always true after inviteUser: whether an email has an account elsewhere is not told to another organization.',
+      resolve: (payload) => payload.created ?? false,
+    }),
     revokedApiKeys: t.int({
       description: "removeMember: the member's keys in the organization that were revoked.",
       resolve: (payload) => payload.revokedApiKeys ?? 0,
@@ -104,17 +112,17 @@ builder.mutationFields((t) => ({
       const organizationId = organizationForWrite(context, input.organizationId, 'input.organizationId');
       const role = roleForInput(context, input.role, 'input.role');
       if (role.level !== 'org') throw new BadUserInputError(`input.role: ${role.name} is not an organization role.`, 'input.role');
+      // Asked of every invitation, not only for a new email: an answer that differed would tell whether the address
+      // has an account in another organization.
+      if (!input.name) throw new BadUserInputError('input.name: needed to invite a person.', 'input.name');
+      const name = input.name;
       const passwordHash = input.password ? await hashPassword(input.password, context.config.bcryptCost) : null;
       return audited(context, 'member.invite', 'user', () => {
         requirePermission(context, 'user:invite', organizationId, null);
         requireGrantable(context, role, organizationId, null);
         const now = isoNow();
-        let user = userByEmail(context.db, input.email);
-        const created = !user;
-        if (!user) {
-          if (!input.name) throw new BadUserInputError('input.name: needed for a new user.', 'input.name');
-          user = insertUser(context.db, { id: randomUUID(), email: input.email, name: input.name, passwordHash, now });
-        }
+        const user =
+          userByEmail(context.db, input.email) ?? insertUser(context.db, { id: randomUUID(), email: input.email, name, passwordHash, now });
         if (userRoleExists(context.db, user.id, role.id, organizationId)) {
           throw new ConflictError(`The user already holds ${role.name} in this organization.`);
         }
@@ -131,9 +139,9 @@ builder.mutationFields((t) => ({
         return {
           organizationId,
           resourceId: user.id,
+          // Nothing here says whether the account is new: the organization's auditors would learn it.
           after: { email: user.email, role: role.name },
-          metadata: { created },
-          value: { userId: user.id, created },
+          value: { userId: user.id, created: true },
         };
       });
     },

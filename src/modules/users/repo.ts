@@ -79,7 +79,7 @@ const USER_COLUMNS = sql`u.*, (SELECT json_group_array(DISTINCT r.organization_i
 
 export function memberSort(field: string | undefined, direction: Direction): Sort {
   const key = field && field in MEMBER_ORDER ? field : 'NAME';
-  return { key: `${key}:${direction}`, expression: MEMBER_ORDER[key] as Sql, idExpression: USER_ID, direction };
+  return { key: `members|${key}:${direction}`, expression: MEMBER_ORDER[key] as Sql, idExpression: USER_ID, direction };
 }
 
 /** The visible members (users holding a role) of several organizations, one page each, in one statement. */

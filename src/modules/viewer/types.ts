@@ -53,7 +53,7 @@ Viewer.implement({
       type: Organization,
       description: 'The visible organizations the principal holds permissions in.',
       resolve: (v, args, context) => {
-        const sort = sortOn('o.created_at', ORGANIZATION_ORDER['o.created_at'], ORGANIZATION_ID, 'ASC');
+        const sort = sortOn('viewer.organizations', 'o.created_at', ORGANIZATION_ORDER['o.created_at'], ORGANIZATION_ID, 'ASC');
         const request = pageRequest(args, sort.key);
         const page = memberOrganizationsPage(context.db, v.principal, sort, request);
         return toConnection(page, request, sort.key, () => countMemberOrganizations(context.db, v.principal));
@@ -70,7 +70,7 @@ Viewer.implement({
       args: { permission: t.arg.string({ required: true }), organizationSlug: t.arg.string() },
       resolve: (v, args, context) => {
         if (!isPermission(args.permission)) {
-          throw new BadUserInputError(`permission: "${args.permission}" is not in the catalogue.`, 'permission');
+          throw new BadUserInputError('permission: not a permission of the catalogue.', 'permission');
         }
         const organizationId = organizationIdOf(context.db, args.organizationSlug);
         return organizationId === null
