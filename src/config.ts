@@ -39,6 +39,16 @@ const configSchema = z.object({
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   SUBSCRIPTION_RECHECK_MS: z.coerce.number().int().min(50).max(600_000).default(5_000),
   FOUNDRY_TRUSTED_DOCUMENTS: z.string().min(1).optional(),
+  LOGIN_FAILURES_PER_EMAIL: z.coerce.number().int().min(1).max(1000).default(5),
+  LOGIN_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).default(20),
+  LOGIN_LOCK_SECONDS: z.coerce.number().int().min(1).max(86_400).default(30),
+  LOGIN_LOCK_MAX_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
+  LOGIN_FAILURE_WINDOW_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(30 * 86_400)
+    .default(3600),
 });
 
 export type Config = {
@@ -64,6 +74,19 @@ export type Config = {
   subscriptionRecheckMs: number;
   /** FOUNDRY_TRUSTED_DOCUMENTS read: hash → document; null when any document may be sent. */
   trustedDocuments: ReadonlyMap<string, string> | null;
+  /** Failed logins (src/modules/loginTokens/throttle.ts): counted in the database, shared by every process. */
+  loginThrottle: LoginThrottleConfig;
+};
+
+export type LoginThrottleConfig = {
+  /** Failures allowed before the first lock, per email and per client address. */
+  failuresPerEmail: number;
+  failuresPerAddress: number;
+  /** The first lock; each further failure doubles it, up to maxLockMs. */
+  lockMs: number;
+  maxLockMs: number;
+  /** Failures are forgotten this long after the last one (and a successful login forgets its email's). */
+  windowMs: number;
 };
 
 export class ConfigError extends Error {}
@@ -96,6 +119,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         : { token: c.METRICS_TOKEN ?? null, port: c.METRICS_PORT ?? null },
     subscriptionRecheckMs: c.SUBSCRIPTION_RECHECK_MS,
     trustedDocuments: c.FOUNDRY_TRUSTED_DOCUMENTS === undefined ? null : readTrustedDocuments(c.FOUNDRY_TRUSTED_DOCUMENTS),
+    loginThrottle: {
+      failuresPerEmail: c.LOGIN_FAILURES_PER_EMAIL,
+      failuresPerAddress: c.LOGIN_FAILURES_PER_ADDRESS,
+      lockMs: c.LOGIN_LOCK_SECONDS * 1000,
+      maxLockMs: Math.max(c.LOGIN_LOCK_SECONDS, c.LOGIN_LOCK_MAX_SECONDS) * 1000,
+      windowMs: c.LOGIN_FAILURE_WINDOW_SECONDS * 1000,
+    },
   };
 }
 
