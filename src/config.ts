@@ -49,6 +49,8 @@ const configSchema = z.object({
     .min(1)
     .max(30 * 86_400)
     .default(3600),
+  RATE_LIMITS: z.string().default(''),
+  RATE_LIMIT_UNAUTHENTICATED: z.string().default('120/m'),
 });
 
 export type Config = {
@@ -76,6 +78,10 @@ export type Config = {
   trustedDocuments: ReadonlyMap<string, string> | null;
   /** Failed logins (src/modules/loginTokens/throttle.ts): counted in the database, shared by every process. */
   loginThrottle: LoginThrottleConfig;
+  /** Requests per API key by its role (`*`: any other role); no entry, no limit. In memory, per process. */
+  rateLimits: ReadonlyMap<string, Rate>;
+  /** Requests without a valid token, per client address; null when off. In memory, per process. */
+  unauthenticatedRateLimit: Rate | null;
 };
 
 export type LoginThrottleConfig = {
@@ -88,6 +94,9 @@ export type LoginThrottleConfig = {
   /** Failures are forgotten this long after the last one (and a successful login forgets its email's). */
   windowMs: number;
 };
+
+/** A token bucket: `capacity` requests at once, refilled at `perMs` requests a millisecond. */
+export type Rate = { capacity: number; perMs: number };
 
 export class ConfigError extends Error {}
 
@@ -126,7 +135,39 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxLockMs: Math.max(c.LOGIN_LOCK_SECONDS, c.LOGIN_LOCK_MAX_SECONDS) * 1000,
       windowMs: c.LOGIN_FAILURE_WINDOW_SECONDS * 1000,
     },
+    rateLimits: parseRoleRates(c.RATE_LIMITS),
+    unauthenticatedRateLimit:
+      c.RATE_LIMIT_UNAUTHENTICATED.trim() === 'off' ? null : parseRate('RATE_LIMIT_UNAUTHENTICATED', c.RATE_LIMIT_UNAUTHENTICATED),
   };
+}
+
+const PERIOD_MS = { s: 1000, m: 60_000, h: 3_600_000 } as const;
+const RATE = /^(\d{1,9})\/(\d{0,6})(s|m|h)$/;
+
+/** `N/s`, `N/m`, `N/h` or `N/<k><unit>` (`100/10s`): N requests at once, refilled evenly over the period. */
+function parseRate(variable: string, text: string): Rate {
+  const match = RATE.exec(text.trim());
+  const count = Number(match?.[1]);
+  const periods = match?.[2] ? Number(match[2]) : 1;
+  if (!match || count < 1 || periods < 1) {
+    throw new ConfigError(`invalid configuration: ${variable}: a rate is N/s, N/m, N/h or N/<k>s (like 100/10s), N at least 1`);
+  }
+  return { capacity: count, perMs: count / (periods * PERIOD_MS[match[3] as keyof typeof PERIOD_MS]) };
+}
+
+/** `role=rate,role=rate` (`org_admin=50/s,*=100/s`); empty: no limit on any API key. */
+function parseRoleRates(text: string): ReadonlyMap<string, Rate> {
+  const rates = new Map<string, Rate>();
+  for (const entry of text.split(',')) {
+    if (entry.trim() === '') continue;
+    const [role, rate, extra] = entry.split('=').map((part) => part.trim());
+    if (!role || !/^([a-z0-9_]{1,64}|\*)$/.test(role) || rate === undefined || extra !== undefined) {
+      throw new ConfigError('invalid configuration: RATE_LIMITS: a comma-separated list of role=rate (org_admin=50/s,*=200/s)');
+    }
+    if (rates.has(role)) throw new ConfigError(`invalid configuration: RATE_LIMITS: ${role} is named twice`);
+    rates.set(role, parseRate(`RATE_LIMITS (${role})`, rate));
+  }
+  return rates;
 }
 
 /** A document's hash as the manifest keys it: a `sha256:` prefix (GraphQL over HTTP's persisted documents) is dropped. */

@@ -1,5 +1,5 @@
 // Throttling: failed logins locked per email and per client address (counted in the database, shared by processes),
-// answering RATE_LIMITED with retryAfterSeconds.
+// request rate limits per API key by role and per address without a token, each answering RATE_LIMITED with retryAfterSeconds.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,11 +7,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config';
 import { Sqlite } from '../src/db/driver';
+import { TokenBuckets } from '../src/plugins/use-rate-limits';
 import { type Answer, type Gateway, post, runFoundry, startGateway } from './helpers/gateway';
-import { userWith } from './helpers/principals';
-import { errorCodes, startServer, type TestServer } from './helpers/server';
+import { apiKeyFor, userWith } from './helpers/principals';
+import { errorCodes, type GraphQLResponse, startServer, type TestServer } from './helpers/server';
 
 const LOGIN = 'mutation Login($input: LoginInput!) { login(input: $input) { token } }';
+const WHO = '{ viewer { principal { kind } } }';
+const INTROSPECT = '{ __typename }';
 
 type Refusal = { extensions?: { code?: string; retryAfterSeconds?: number } };
 const codeOf = (answer: { errors?: Refusal[] }) => answer.errors?.[0]?.extensions?.code ?? 'OK';
@@ -118,9 +121,71 @@ describe('failed logins in one process', () => {
   });
 });
 
+describe('request rate limits per API key, by role', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer({
+      RATE_LIMITS: 'org_viewer=3/m, api_client=1000/s',
+      METRICS_TOKEN: 'metrics-token-for-the-tests-0123456789',
+    });
+  });
+  afterAll(() => server.close());
+
+  it('refuses a key of a limited role past its rate, with 429 and Retry-After, and no other key', async () => {
+    const viewer = await apiKeyFor(server, { org: 'quant', role: 'org_viewer' });
+    const otherViewer = await apiKeyFor(server, { org: 'quant', role: 'org_viewer' });
+    const admin = await apiKeyFor(server, { org: 'quant', role: 'org_admin' });
+    for (let i = 0; i < 3; i += 1) expect(errorCodes(await server.gql(WHO, {}, viewer.token))).toEqual([]);
+
+    const response = await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${viewer.token}` },
+      body: JSON.stringify({ query: WHO }),
+    });
+    expect(response.status).toBe(429);
+    // 3 a minute: one comes back every 20 seconds.
+    expect(response.headers.get('retry-after')).toBe('20');
+    const body = (await response.json()) as GraphQLResponse;
+    expect(body.data ?? null).toBeNull();
+    expect(body.errors).toEqual([
+      { message: 'Too many requests: slow down and try again later.', extensions: { code: 'RATE_LIMITED', retryAfterSeconds: 20 } },
+    ]);
+
+    expect(errorCodes(await server.gql(WHO, {}, otherViewer.token))).toEqual([]);
+    // org_admin is not named in RATE_LIMITS and there is no `*`: not limited.
+    for (let i = 0; i < 10; i += 1) expect(errorCodes(await server.gql(WHO, {}, admin.token))).toEqual([]);
+  });
+
+  it('counts RATE_LIMITED among the refusals in /metrics', async () => {
+    const metrics = await fetch(`${server.url}/metrics`, { headers: { authorization: 'Bearer metrics-token-for-the-tests-0123456789' } });
+    expect(await metrics.text()).toMatch(/^foundry_graphql_refusals_total\{code="RATE_LIMITED"\} 1$/m);
+  });
+});
+
+describe('requests without a token, per client address', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer({ RATE_LIMIT_UNAUTHENTICATED: '3/m' });
+  });
+  afterAll(() => server.close());
+
+  it('refuses past the rate, tokenless and wrong-token requests alike, while valid tokens from the same address go on', async () => {
+    expect(errorCodes(await server.gql(INTROSPECT, {}, null))).toEqual([]);
+    expect(errorCodes(await server.gql(WHO, {}, null))).toEqual(['UNAUTHENTICATED']);
+    expect(errorCodes(await server.gql(WHO, {}, 'afk_nope'))).toEqual(['UNAUTHENTICATED']);
+    const refused = await server.gql(INTROSPECT, {}, null);
+    expect(refused.status).toBe(429);
+    expect(refused.errors?.[0]?.extensions).toEqual({ code: 'RATE_LIMITED', retryAfterSeconds: 20 });
+    expect(errorCodes(await server.gql(LOGIN, { input: { email: 'a@b.example', password: 'x' } }, null))).toEqual(['RATE_LIMITED']);
+    expect(errorCodes(await server.gql(WHO, {}, server.firstApiKey))).toEqual([]);
+  });
+});
+
 describe('the configuration', () => {
-  it('locks after 5 failures per email and 20 per address, 30 seconds doubling up to 15 minutes, forgotten after an hour', () => {
+  it('limits requests without a token by default and no API key unless configured', () => {
     const config = loadConfig({});
+    expect(config.unauthenticatedRateLimit).toEqual({ capacity: 120, perMs: 120 / 60_000 });
+    expect(config.rateLimits.size).toBe(0);
     expect(config.loginThrottle).toEqual({
       failuresPerEmail: 5,
       failuresPerAddress: 20,
@@ -128,5 +193,33 @@ describe('the configuration', () => {
       maxLockMs: 900_000,
       windowMs: 3_600_000,
     });
+    expect(loadConfig({ RATE_LIMIT_UNAUTHENTICATED: 'off' }).unauthenticatedRateLimit).toBeNull();
+  });
+
+  it('reads role=rate lists and refuses what it cannot read', () => {
+    const limits = loadConfig({ RATE_LIMITS: 'org_admin=50/s,*=600/m,api_client=100/10s' }).rateLimits;
+    expect([...limits].map(([role, rate]) => [role, rate.capacity, rate.perMs])).toEqual([
+      ['org_admin', 50, 50 / 1000],
+      ['*', 600, 600 / 60_000],
+      ['api_client', 100, 100 / 10_000],
+    ]);
+    for (const bad of ['org_admin', 'org_admin=50', 'org_admin=0/s', 'org_admin=5/d', 'a=1/s,a=2/s', 'Org Admin=1/s']) {
+      expect(() => loadConfig({ RATE_LIMITS: bad })).toThrow(/RATE_LIMITS/);
+    }
+    expect(() => loadConfig({ RATE_LIMIT_UNAUTHENTICATED: 'lots' })).toThrow(/RATE_LIMIT_UNAUTHENTICATED/);
+  });
+});
+
+describe('a token bucket', () => {
+  it('lets its capacity through at once, then one request per refill interval', () => {
+    const buckets = new TokenBuckets({ capacity: 2, perMs: 1 / 500 });
+    expect([buckets.take('k', 0), buckets.take('k', 0)]).toEqual([0, 0]);
+    expect(buckets.take('k', 100)).toBeCloseTo(400);
+    expect(buckets.take('other', 100)).toBe(0);
+    expect(buckets.take('k', 500)).toBe(0);
+    expect(buckets.take('k', 600)).toBeCloseTo(400);
+    expect(buckets.take('k', 10_000)).toBe(0);
+    expect(buckets.take('k', 10_000)).toBe(0);
+    expect(buckets.take('k', 10_000)).toBeGreaterThan(0);
   });
 });
