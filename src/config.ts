@@ -40,6 +40,18 @@ const configSchema = z.object({
   SUBSCRIPTION_RECHECK_MS: z.coerce.number().int().min(50).max(600_000).default(5_000),
   FOUNDRY_TRUSTED_DOCUMENTS: z.string().min(1).optional(),
   CORS_ORIGINS: z.string().default('').transform(parseOrigins),
+  LOGIN_FAILURES_PER_EMAIL: z.coerce.number().int().min(1).max(1000).default(5),
+  LOGIN_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).default(20),
+  LOGIN_LOCK_SECONDS: z.coerce.number().int().min(1).max(86_400).default(30),
+  LOGIN_LOCK_MAX_SECONDS: z.coerce.number().int().min(1).max(86_400).default(900),
+  LOGIN_FAILURE_WINDOW_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(30 * 86_400)
+    .default(3600),
+  RATE_LIMITS: z.string().default(''),
+  RATE_LIMIT_UNAUTHENTICATED: z.string().default('120/m'),
 });
 
 /** `https://app.example, http://localhost:5173` → the origins, each exactly as a browser sends it; no wildcard. */
@@ -90,7 +102,27 @@ export type Config = {
   trustedDocuments: ReadonlyMap<string, string> | null;
   /** CORS_ORIGINS: the browser origins answered with CORS headers; empty (the default) answers none. */
   corsOrigins: readonly string[];
+  /** Failed logins (src/modules/loginTokens/throttle.ts): counted in the database, shared by every process. */
+  loginThrottle: LoginThrottleConfig;
+  /** Requests per API key by its role (`*`: any other role); no entry, no limit. In memory, per process. */
+  rateLimits: ReadonlyMap<string, Rate>;
+  /** Requests without a valid token, per client address; null when off. In memory, per process. */
+  unauthenticatedRateLimit: Rate | null;
 };
+
+export type LoginThrottleConfig = {
+  /** Failures allowed before the first lock, per email and per client address. */
+  failuresPerEmail: number;
+  failuresPerAddress: number;
+  /** The first lock; each further failure doubles it, up to maxLockMs. */
+  lockMs: number;
+  maxLockMs: number;
+  /** Failures are forgotten this long after the last one (and a successful login forgets its email's). */
+  windowMs: number;
+};
+
+/** A token bucket: `capacity` requests at once, refilled at `perMs` requests a millisecond. */
+export type Rate = { capacity: number; perMs: number };
 
 export class ConfigError extends Error {}
 
@@ -123,7 +155,46 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     subscriptionRecheckMs: c.SUBSCRIPTION_RECHECK_MS,
     trustedDocuments: c.FOUNDRY_TRUSTED_DOCUMENTS === undefined ? null : readTrustedDocuments(c.FOUNDRY_TRUSTED_DOCUMENTS),
     corsOrigins: c.CORS_ORIGINS,
+    loginThrottle: {
+      failuresPerEmail: c.LOGIN_FAILURES_PER_EMAIL,
+      failuresPerAddress: c.LOGIN_FAILURES_PER_ADDRESS,
+      lockMs: c.LOGIN_LOCK_SECONDS * 1000,
+      maxLockMs: Math.max(c.LOGIN_LOCK_SECONDS, c.LOGIN_LOCK_MAX_SECONDS) * 1000,
+      windowMs: c.LOGIN_FAILURE_WINDOW_SECONDS * 1000,
+    },
+    rateLimits: parseRoleRates(c.RATE_LIMITS),
+    unauthenticatedRateLimit:
+      c.RATE_LIMIT_UNAUTHENTICATED.trim() === 'off' ? null : parseRate('RATE_LIMIT_UNAUTHENTICATED', c.RATE_LIMIT_UNAUTHENTICATED),
   };
+}
+
+const PERIOD_MS = { s: 1000, m: 60_000, h: 3_600_000 } as const;
+const RATE = /^(\d{1,9})\/(\d{0,6})(s|m|h)$/;
+
+/** `N/s`, `N/m`, `N/h` or `N/<k><unit>` (`100/10s`): N requests at once, refilled evenly over the period. */
+function parseRate(variable: string, text: string): Rate {
+  const match = RATE.exec(text.trim());
+  const count = Number(match?.[1]);
+  const periods = match?.[2] ? Number(match[2]) : 1;
+  if (!match || count < 1 || periods < 1) {
+    throw new ConfigError(`invalid configuration: ${variable}: a rate is N/s, N/m, N/h or N/<k>s (like 100/10s), N at least 1`);
+  }
+  return { capacity: count, perMs: count / (periods * PERIOD_MS[match[3] as keyof typeof PERIOD_MS]) };
+}
+
+/** `role=rate,role=rate` (`org_admin=50/s,*=100/s`); empty: no limit on any API key. */
+function parseRoleRates(text: string): ReadonlyMap<string, Rate> {
+  const rates = new Map<string, Rate>();
+  for (const entry of text.split(',')) {
+    if (entry.trim() === '') continue;
+    const [role, rate, extra] = entry.split('=').map((part) => part.trim());
+    if (!role || !/^([a-z0-9_]{1,64}|\*)$/.test(role) || rate === undefined || extra !== undefined) {
+      throw new ConfigError('invalid configuration: RATE_LIMITS: a comma-separated list of role=rate (org_admin=50/s,*=200/s)');
+    }
+    if (rates.has(role)) throw new ConfigError(`invalid configuration: RATE_LIMITS: ${role} is named twice`);
+    rates.set(role, parseRate(`RATE_LIMITS (${role})`, rate));
+  }
+  return rates;
 }
 
 /** A document's hash as the manifest keys it: a `sha256:` prefix (GraphQL over HTTP's persisted documents) is dropped. */

@@ -21,6 +21,7 @@ import { useNestingLimit } from './plugins/use-nesting-limit';
 import { renderOfflineGraphiQL, useOfflineGraphiQL } from './plugins/use-offline-graphiql';
 import { usePageBudget } from './plugins/use-page-budget';
 import { useQueryLimits } from './plugins/use-query-limits';
+import { useRateLimits } from './plugins/use-rate-limits';
 import { useRequestBodyLimit } from './plugins/use-request-body-limit';
 import { useRequestRecord } from './plugins/use-request-record';
 import { useSqlStats } from './plugins/use-sql-stats';
@@ -133,6 +134,8 @@ export function createGraphQLHandler(services: AppServices, { scrape }: { scrape
       ...useQueryLimits({ production: config.env === 'production' }),
       usePageBudget(),
       useContractErrorCodes(),
+      // Before the gate: a client over its address's limit hears RATE_LIMITED, whatever else it asks.
+      useRateLimits({ rateLimits: config.rateLimits, unauthenticated: config.unauthenticatedRateLimit }),
       useAuthenticationGate({ production: config.env === 'production' }),
       useMaskInternalErrors(),
       useStableErrorOrder(),

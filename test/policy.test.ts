@@ -64,6 +64,7 @@ function principalWith(identity: Identity, grants: GrantRow[]): Principal {
     name: 'test principal',
     ...identity,
     loginTokenId: null,
+    apiKeyRoleId: null,
     grants: Grants.from(grants),
     isPlatformOwner: false,
   };

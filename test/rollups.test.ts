@@ -255,6 +255,7 @@ describe('rollups', () => {
       userId: null,
       apiKeyId: 'k',
       loginTokenId: null,
+      apiKeyRoleId: null,
       isPlatformOwner: false,
       grants: Grants.from(codes.map(([organizationId, code]) => ({ organizationId, code }))),
     });

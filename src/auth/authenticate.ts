@@ -95,6 +95,7 @@ async function authenticateApiKey(
     userId: key.user_id,
     apiKeyId: key.id,
     loginTokenId: null,
+    apiKeyRoleId: key.role_id,
     grants,
     isPlatformOwner: key.role_id === 'platform_owner',
   };
@@ -112,6 +113,7 @@ function authenticateLoginToken(db: Database, fingerprint: string, now: string):
     userId: row.user_id,
     apiKeyId: null,
     loginTokenId: row.id,
+    apiKeyRoleId: null,
     grants: Grants.from(grantsOfUser(db, row.user_id, now)),
     isPlatformOwner: holdsPlatformRole(db, row.user_id, 'platform_owner', now),
   };

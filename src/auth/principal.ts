@@ -13,6 +13,8 @@ export type Principal = {
   apiKeyId: string | null;
   /** The login token's id, so that logout can revoke exactly it. */
   loginTokenId: string | null;
+  /** An API key's role (what RATE_LIMITS names); null for a login token, whose user may hold several. */
+  apiKeyRoleId: string | null;
   grants: Grants;
   /** Holds the platform_owner role platform-wide: the only principal that may grant platform and service roles. */
   isPlatformOwner: boolean;
@@ -29,6 +31,7 @@ export const NOBODY: Principal = Object.freeze({
   userId: null,
   apiKeyId: null,
   loginTokenId: null,
+  apiKeyRoleId: null,
   grants: Grants.from([]),
   isPlatformOwner: false,
 });

@@ -21,6 +21,8 @@ declare module 'graphql' {
     field?: string;
     /** On INTERNAL_SERVER_ERROR: the request id the fault was logged under. */
     requestId?: string;
+    /** On RATE_LIMITED: whole seconds to wait before trying again. */
+    retryAfterSeconds?: number;
   }
 }
 
@@ -83,6 +85,14 @@ export class ConflictError extends ContractError {
 export class QuotaExceededError extends ContractError {
   constructor(message: string) {
     super('QUOTA_EXCEEDED', message);
+  }
+}
+
+/** Too many requests or failed logins: 429 with Retry-After, and the same wait in `extensions.retryAfterSeconds`. */
+export class RateLimitedError extends ContractError {
+  constructor(message: string, retryAfterMs: number) {
+    const retryAfterSeconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+    super('RATE_LIMITED', message, { retryAfterSeconds, http: { status: 429, headers: { 'retry-after': String(retryAfterSeconds) } } });
   }
 }
 

@@ -9,6 +9,7 @@ import { auditEntryFor, audited } from '../../schema/write';
 import { appendAuditEntry } from '../auditLog/repo';
 import { recordLogin, userByEmail } from '../users/repo';
 import { insertLoginToken, revokeLoginToken } from './repo';
+import { loginSubjects, recordLoginFailure, recordLoginSuccess, refuseWhileLocked } from './throttle';
 
 /**
  * What a failed login records of the email typed: the address when it is a well-formed one, else only that it was
@@ -50,15 +51,20 @@ builder.mutationFields((t) => ({
   login: t.field({
     type: LoginPayload,
     nullable: true,
-    description: 'Exchanges an email and password for a login token.',
+    description:
+      'Exchanges an email and password for a login token. After repeated failures for an email or from an address, ' +
+      'answers RATE_LIMITED (extensions.retryAfterSeconds) whatever the password, until the lock ends.',
     args: { input: t.arg({ type: LoginInput, required: true }) },
     resolve: async (_root, { input }, context) => {
       const { db, config } = context;
+      const subjects = loginSubjects(input.email, context.clientAddress);
+      refuseWhileLocked(db, subjects);
       const user = userByEmail(db, input.email.trim());
       const hash = user?.password_hash ?? (await decoy(config.bcryptCost));
       const matches = await verifySecret(input.password, hash);
       if (!user?.password_hash || !matches || user.is_active !== 1) {
-        db.transaction(() =>
+        db.transaction(() => {
+          recordLoginFailure(db, config.loginThrottle, subjects);
           appendAuditEntry(db, {
             ...auditEntryFor(context, {
               action: 'user.login',
@@ -69,16 +75,19 @@ builder.mutationFields((t) => ({
               metadata: {},
             }),
             metadata: auditedEmail(input.email),
-          }),
-        );
+          });
+        });
         throw new UnauthenticatedError('Invalid email or password.');
       }
       const { token, tokenHash } = newLoginToken();
       const now = isoNow();
       const expiresAt = new Date(Date.parse(now) + config.loginTokenTtlMs).toISOString();
       db.transaction(() => {
+        // Again under the write lock: failures of attempts running alongside this one may have locked it meanwhile.
+        refuseWhileLocked(db, subjects);
         insertLoginToken(db, { id: randomUUID(), tokenHash, userId: user.id, now, expiresAt });
         recordLogin(db, user.id, now);
+        recordLoginSuccess(db, subjects);
         appendAuditEntry(db, {
           ...auditEntryFor(context, {
             action: 'user.login',
