@@ -277,6 +277,14 @@ describe('UsdAmount', () => {
     }
   });
 
+  it('takes an amount written in the document', async () => {
+    const response = await server.gql(
+      `mutation { setLlmQuota(input: { organizationId: "${quant}", monthlyTokenLimit: 1000000000000000, monthlyCostLimitUsd: "999999.5" }) { monthlyTokenLimit monthlyCostLimitUsd } }`,
+    );
+    expect(response.errors, JSON.stringify(response.errors)).toBeUndefined();
+    expect(response.data.setLlmQuota).toEqual({ monthlyTokenLimit: 1_000_000_000_000_000, monthlyCostLimitUsd: '999999.500000000' });
+  });
+
   it('refuses malformed amounts', async () => {
     for (const monthlyCostLimitUsd of ['1e3', '-1', '1.1234567891', ' 1', '01', '1,000', '1.', '.5', '', 'NaN', 12.5, 1000000, '1000000']) {
       await expectRefused(SET_QUOTA, { input: { organizationId: quant, monthlyCostLimitUsd } });

@@ -33,8 +33,8 @@ export const builder = new SchemaBuilder<{
     JSONObject: { Input: Record<string, unknown>; Output: Record<string, unknown> };
     NonNegativeInt: { Input: number; Output: number };
     EmailAddress: { Input: string; Output: string };
-    /** Nano-USD on our side: parsed to a bigint, answered from an integer (number, bigint or its text). */
-    UsdAmount: { Input: bigint; Output: bigint | number | string };
+    /** Nano-USD on our side: parsed to integer text, answered from an integer (bigint, number or its text). */
+    UsdAmount: { Input: string; Output: bigint | number | string };
   };
   Connection: {
     /** Counted only when asked for: a thunk, so that pages that do not ask never run the count. */

@@ -15,11 +15,14 @@ const USD_AMOUNT = /^(0|[1-9]\d{0,8})(\.\d{1,9})?$/;
 export const USD_AMOUNT_RULE =
   'a string of digits, at most 9 before the point (no leading zero) and 9 after it, not negative, without exponent or separators';
 
-/** "250.5" → 250500000000n nano-USD; anything but an exact, non-negative decimal string is refused. */
-export function parseUsd(value: unknown): bigint {
+/**
+ * "250.5" → "250500000000" nano-USD; anything but an exact, non-negative decimal string is refused.
+ * Integer text rather than a bigint: graphql-jit writes parsed literals into its compiled code as JSON.
+ */
+export function parseUsd(value: unknown): string {
   if (typeof value !== 'string' || !USD_AMOUNT.test(value)) {
     throw new BadUserInputError(`UsdAmount must be ${USD_AMOUNT_RULE}, e.g. "250.00".`);
   }
   const [whole, fraction = ''] = value.split('.');
-  return BigInt(whole as string) * NANO + BigInt(fraction.padEnd(9, '0'));
+  return (BigInt(whole as string) * NANO + BigInt(fraction.padEnd(9, '0'))).toString();
 }

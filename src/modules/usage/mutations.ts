@@ -55,11 +55,9 @@ const SetLlmQuotaInput = builder.inputType('SetLlmQuotaInput', {
   fields: (t) => ({
     organizationId: t.id({ required: true }),
     monthlyTokenLimit: t.field({ type: 'NonNegativeInt', description: 'Null: no token limit.' }),
-    monthlyCostLimitUsd: t.field({
-      type: 'UsdAmount',
-      description: 'Below 1000000 USD, e.g. "250.00". Null: no cost limit.',
-      validate: z.bigint().lt(MAX_COST_LIMIT_NANO_USD, 'must be below 1000000 USD'),
-    }),
+    monthlyCostLimitUsd: t
+      .field({ type: 'UsdAmount', description: 'Below 1000000 USD, e.g. "250.00". Null: no cost limit.' })
+      .validate(z.string().transform(BigInt).pipe(z.bigint().lt(MAX_COST_LIMIT_NANO_USD, 'must be below 1000000 USD')).nullish()),
   }),
 });
 
