@@ -108,7 +108,7 @@ async function main(): Promise<void> {
   const gateway = await startGateway(join(dir, 'ingest.db'));
   try {
     // High limits, so that every batch runs the quota check and none is refused.
-    const quota = `mutation { setLlmQuota(input: { organizationId: "${ORGANIZATION}", monthlyTokenLimit: 1e15, monthlyCostLimitUsd: "999999" }) { id } }`;
+    const quota = `mutation { setLlmQuota(input: { organizationId: "${ORGANIZATION}", monthlyTokenLimit: 1000000000000000, monthlyCostLimitUsd: "999999" }) { id } }`;
     await post(gateway.url, gateway.token, JSON.stringify({ query: quota }));
     for (let i = 0; i < WARMUP; i++) await post(gateway.url, gateway.token, batchBody(i));
 

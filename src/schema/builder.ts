@@ -7,6 +7,7 @@ import ValidationPlugin from '@pothos/plugin-validation';
 import type { Permission } from '../auth/permissions';
 import type { AuthenticatedContext, Context } from './context';
 import { BadUserInputError, ForbiddenError, invalidInputError } from './errors';
+import InputRulesPlugin from './inputRules';
 
 export type AuthScopes = {
   /** A principal is present (the gate already refused anonymous requests). */
@@ -27,15 +28,21 @@ export const builder = new SchemaBuilder<{
   DefaultEdgesNullability: false;
   DefaultNodeNullability: false;
   Scalars: {
-    JSON: { Input: unknown; Output: unknown };
+    /** Parsed to the stored form, UTC with milliseconds. */
     DateTime: { Input: string; Output: string };
+    JSONObject: { Input: Record<string, unknown>; Output: Record<string, unknown> };
+    NonNegativeInt: { Input: number; Output: number };
+    EmailAddress: { Input: string; Output: string };
+    /** Nano-USD on our side: parsed to integer text, answered from an integer (bigint, number or its text). */
+    UsdAmount: { Input: string; Output: bigint | number | string };
   };
   Connection: {
     /** Counted only when asked for: a thunk, so that pages that do not ask never run the count. */
     totalCount: () => number | Promise<number>;
   };
 }>({
-  plugins: [ScopeAuthPlugin, RelayPlugin, DataloaderPlugin, ValidationPlugin],
+  // InputRulesPlugin before ValidationPlugin: it adds the rules every string and JSON input obeys (schema/inputRules.ts).
+  plugins: [ScopeAuthPlugin, RelayPlugin, DataloaderPlugin, InputRulesPlugin, ValidationPlugin],
   defaultFieldNullability: false,
   // The rules on input fields (`validate`, see schema/validation.ts) run before the resolver; a failure is BAD_USER_INPUT.
   validation: { validationError: (failure) => invalidInputError(failure.issues) },

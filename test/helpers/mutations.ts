@@ -144,7 +144,11 @@ export function expectChange(entry: AuditEntry, before: Record<string, unknown>,
 }
 
 type Code = 'FORBIDDEN' | 'NOT_FOUND' | 'BAD_USER_INPUT' | 'CONFLICT' | 'QUOTA_EXCEEDED';
-export type Failure = { when: string; as: Who; input: () => Input; code: Code; field?: string };
+/**
+ * A BAD_USER_INPUT names its `field` when a rule refuses it; when the field's scalar refuses it (`scalar`),
+ * GraphQL refuses the variable before any rule runs, and its message names the scalar.
+ */
+export type Failure = { when: string; as: Who; input: () => Input; code: Code; field?: string; scalar?: string };
 export type Case = {
   mutation: string;
   action: string;
@@ -169,7 +173,9 @@ async function expectCleanFailure(h: Harness, c: Case, failure: Failure): Promis
   const response = await mutate(h.server, c.mutation, c.select, failure.input(), h.tokens[failure.as]);
   expect(errorCodes(response), JSON.stringify(response.errors)).toEqual([failure.code]);
   expect(response.data?.[c.mutation] ?? null).toBeNull();
-  if (failure.code === 'BAD_USER_INPUT') {
+  if (failure.code === 'BAD_USER_INPUT' && failure.scalar !== undefined) {
+    expect(response.errors?.[0]?.message).toContain(failure.scalar);
+  } else if (failure.code === 'BAD_USER_INPUT') {
     expect(failure.field).toBeDefined();
     expect(response.errors?.[0]?.extensions?.field, JSON.stringify(response.errors)).toBe(failure.field);
   }

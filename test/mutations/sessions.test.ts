@@ -31,7 +31,7 @@ const CASES: Case[] = [
         as: 'admin',
         input: () => ({ agentId: gid('Agent', 'agt-001'), metadata: [1, 2] }),
         code: 'BAD_USER_INPUT',
-        field: 'input.metadata',
+        scalar: 'JSONObject',
       },
       {
         when: 'the metadata is over 64 KiB',

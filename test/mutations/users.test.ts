@@ -47,7 +47,7 @@ const CASES: Case[] = [
         as: 'admin',
         input: () => ({ organizationId: quant, email: 'not-an-email', name: 'X', role: 'org_viewer' }),
         code: 'BAD_USER_INPUT',
-        field: 'input.email',
+        scalar: 'EmailAddress',
       },
       {
         when: 'the role does not exist',

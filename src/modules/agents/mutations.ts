@@ -6,7 +6,7 @@ import { builder } from '../../schema/builder';
 import { Environment } from '../../schema/enums';
 import { BadUserInputError, ConflictError } from '../../schema/errors';
 import { DeletePayload } from '../../schema/payloads';
-import { description, displayName, optionalJsonObject, refuseNull, resourceName, semver, tag } from '../../schema/validation';
+import { description, displayName, refuseNull, resourceName, semver, tag } from '../../schema/validation';
 import { audited, diff, requireOnRow, requirePermission, visibleRowForWrite } from '../../schema/write';
 import { DOMAINS, type DomainRow } from '../domains/repo';
 import {
@@ -41,7 +41,7 @@ const CreateAgentInput = refuseNull(
       status: t.field({ type: AgentStatus, defaultValue: 'draft' }),
       environment: t.field({ type: Environment, defaultValue: 'dev' }),
       tags: t.stringList({ validate: tags }),
-      config: t.field({ type: 'JSON' }).validate(optionalJsonObject),
+      config: t.field({ type: 'JSONObject' }),
     }),
   }),
   ['status', 'environment'],
@@ -57,7 +57,7 @@ const UpdateAgentInput = builder.inputType('UpdateAgentInput', {
     status: t.field({ type: AgentStatus }),
     environment: t.field({ type: Environment }),
     tags: t.stringList({ validate: tags }),
-    config: t.field({ type: 'JSON' }).validate(optionalJsonObject),
+    config: t.field({ type: 'JSONObject' }),
   }),
 });
 

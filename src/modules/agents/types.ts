@@ -34,7 +34,7 @@ export const Agent = builder.loadableNode('Agent', {
     status: t.field({ type: AgentStatus, resolve: (agent) => agent.status }),
     environment: t.field({ type: Environment, resolve: (agent) => agent.environment }),
     tags: t.stringList({ resolve: (agent) => JSON.parse(agent.tags) as string[] }),
-    config: t.field({ type: 'JSON', resolve: (agent) => JSON.parse(agent.config) as unknown }),
+    config: t.field({ type: 'JSONObject', resolve: (agent) => JSON.parse(agent.config) as Record<string, unknown> }),
     isSystemAgent: t.boolean({ resolve: (agent) => agent.is_system_agent === 1 }),
     publishedAt: t.field({ type: 'DateTime', nullable: true, resolve: (agent) => agent.published_at }),
     organization: t.field({ type: Organization, nullable: true, resolve: (agent) => agent.organization_id }),
@@ -59,7 +59,7 @@ export const AgentVersion = builder.loadableNode('AgentVersion', {
   authScopes: (version, context) => canSee(context.principal, 'agentVersion', version),
   fields: (t) => ({
     version: t.exposeString('version'),
-    snapshot: t.field({ type: 'JSON', resolve: (version) => JSON.parse(version.snapshot) as unknown }),
+    snapshot: t.field({ type: 'JSONObject', resolve: (version) => JSON.parse(version.snapshot) as Record<string, unknown> }),
     agent: t.field({ type: Agent, nullable: true, resolve: (version) => version.agent_id }),
     createdBy: t.field({ type: User, nullable: true, resolve: (version) => version.created_by_user_id }),
     createdAt: t.field({ type: 'DateTime', resolve: (version) => version.created_at }),

@@ -3,7 +3,6 @@ import { isoNow } from '../../db/connection';
 import { builder } from '../../schema/builder';
 import { BadUserInputError, ConflictError } from '../../schema/errors';
 import { requireGrantable, roleForInput } from '../../schema/grantRules';
-import { parseDateTime } from '../../schema/scalars';
 import { displayName, refuseNull } from '../../schema/validation';
 import { audited, organizationForWrite, requireOnRow, requirePermission, visibleRowForWrite } from '../../schema/write';
 import { prepareApiKey, storeApiKey } from './issue';
@@ -52,7 +51,7 @@ builder.mutationFields((t) => ({
       const role = roleForInput(context, input.role, 'input.role');
       if (role.level === 'platform')
         throw new BadUserInputError(`input.role: ${role.name} is platform-wide; such keys are made with the foundry CLI.`, 'input.role');
-      const expiresAt = input.expiresAt ? parseDateTime(input.expiresAt) : null;
+      const expiresAt = input.expiresAt ?? null; // the DateTime scalar gave the stored form
       if (expiresAt !== null && expiresAt <= isoNow())
         throw new BadUserInputError('input.expiresAt: must be in the future.', 'input.expiresAt');
       if (input.forSelf && principal.userId === null)

@@ -60,9 +60,9 @@ export const AuditLogEntry = builder.loadableNode('AuditLogEntry', {
     result: t.field({ type: AuditResult, resolve: (entry) => entry.result }),
     requestId: t.exposeString('request_id', { nullable: true }),
     metadata: t.field({
-      type: 'JSON',
+      type: 'JSONObject',
       description: 'Details; for changes, before and after.',
-      resolve: (entry) => JSON.parse(entry.metadata) as unknown,
+      resolve: (entry) => JSON.parse(entry.metadata) as Record<string, unknown>,
     }),
     organization: t.field({ type: Organization, nullable: true, resolve: (entry) => entry.organization_id }),
     createdAt: t.field({ type: 'DateTime', resolve: (entry) => entry.created_at }),

@@ -5,7 +5,7 @@ import { builder } from '../../schema/builder';
 import { Environment } from '../../schema/enums';
 import { ConflictError } from '../../schema/errors';
 import { DeletePayload } from '../../schema/payloads';
-import { optionalJsonObject, refuseNull, resourceName } from '../../schema/validation';
+import { refuseNull, resourceName } from '../../schema/validation';
 import { audited, diff, requirePermission, visibleRowForWrite } from '../../schema/write';
 import { DOMAINS, type DomainRow } from '../domains/repo';
 import { deleteInstanceRow, INSTANCES, type InstanceRow, insertInstance, instanceNameTaken, updateInstanceRow } from './repo';
@@ -16,7 +16,7 @@ const view = (row: InstanceRow) => ({
   name: row.name,
   environment: row.environment,
   status: row.status,
-  config: JSON.parse(row.config) as unknown,
+  config: JSON.parse(row.config) as Record<string, unknown>,
 });
 
 const CreateInstanceInput = refuseNull(
@@ -26,7 +26,7 @@ const CreateInstanceInput = refuseNull(
       environment: t.field({ type: Environment, required: true }),
       name: t.string({ required: true, validate: resourceName }),
       status: t.field({ type: InstanceStatus, defaultValue: 'provisioning' }),
-      config: t.field({ type: 'JSON' }).validate(optionalJsonObject),
+      config: t.field({ type: 'JSONObject' }),
     }),
   }),
   ['status'],
@@ -37,7 +37,7 @@ const UpdateInstanceInput = builder.inputType('UpdateInstanceInput', {
     id: t.id({ required: true }),
     name: t.string({ validate: resourceName }),
     status: t.field({ type: InstanceStatus }),
-    config: t.field({ type: 'JSON' }).validate(optionalJsonObject),
+    config: t.field({ type: 'JSONObject' }),
   }),
 });
 

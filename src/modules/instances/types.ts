@@ -29,7 +29,7 @@ export const Instance = builder.loadableNode('Instance', {
     name: t.exposeString('name'),
     environment: t.field({ type: Environment, resolve: (instance) => instance.environment }),
     status: t.field({ type: InstanceStatus, resolve: (instance) => instance.status }),
-    config: t.field({ type: 'JSON', resolve: (instance) => JSON.parse(instance.config) as unknown }),
+    config: t.field({ type: 'JSONObject', resolve: (instance) => JSON.parse(instance.config) as Record<string, unknown> }),
     organization: t.field({ type: Organization, nullable: true, resolve: (instance) => instance.organization_id }),
     domain: t.field({ type: Domain, nullable: true, resolve: (instance) => instance.domain_id }),
     createdAt: t.field({ type: 'DateTime', resolve: (instance) => instance.created_at }),

@@ -6,7 +6,6 @@ import { isoNow } from '../../db/connection';
 import { builder } from '../../schema/builder';
 import { Environment } from '../../schema/enums';
 import { DeletePayload } from '../../schema/payloads';
-import { jsonObject, optionalJsonObject } from '../../schema/validation';
 import { audited, diff, requirePermission, visibleRowForWrite } from '../../schema/write';
 import { DOMAINS, type DomainRow } from '../domains/repo';
 import {
@@ -19,7 +18,7 @@ import {
 } from './repo';
 import { IntegrationConfig } from './types';
 
-const view = (row: IntegrationConfigRow) => ({ config: JSON.parse(row.config) as unknown });
+const view = (row: IntegrationConfigRow) => ({ config: JSON.parse(row.config) as Record<string, unknown> });
 
 const UpsertIntegrationConfigInput = builder.inputType('UpsertIntegrationConfigInput', {
   fields: (t) => ({
@@ -28,12 +27,13 @@ const UpsertIntegrationConfigInput = builder.inputType('UpsertIntegrationConfigI
     integration: t.string({
       required: true,
       description: 'e.g. salesforce, twilio.',
-      validate: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,99}$/, 'must be 1 to 100 lower-case letters, digits, dashes and underscores'),
+      validate: z
+        .string()
+        .max(100, 'must be at most 100 characters')
+        .regex(/^[a-z0-9][a-z0-9_-]{0,99}$/, 'must be 1 to 100 lower-case letters, digits, dashes and underscores'),
     }),
-    config: t.field({ type: 'JSON', required: true }).validate(jsonObject),
-    secrets: t
-      .field({ type: 'JSON', description: 'Replaces the secrets when given; kept as they are when left out.' })
-      .validate(optionalJsonObject),
+    config: t.field({ type: 'JSONObject', required: true }),
+    secrets: t.field({ type: 'JSONObject', description: 'Replaces the secrets when given; kept as they are when left out.' }),
   }),
 });
 

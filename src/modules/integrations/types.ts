@@ -32,17 +32,19 @@ export const IntegrationConfig = builder.loadableNode('IntegrationConfig', {
     environment: t.field({ type: Environment, resolve: (config) => config.environment }),
     domain: t.field({ type: Domain, nullable: true, resolve: (config) => config.domain_id }),
     organization: t.field({ type: Organization, nullable: true, resolve: (config) => config.organization_id }),
-    config: t.field({ type: 'JSON', resolve: (config) => JSON.parse(config.config) as unknown }),
+    config: t.field({ type: 'JSONObject', resolve: (config) => JSON.parse(config.config) as Record<string, unknown> }),
     secrets: t.field({
-      type: 'JSON',
+      type: 'JSONObject',
       description: `The secrets; every value reads "${MASK}" unless the principal holds integration:secret:read.`,
       resolve: async (config, _args, context) => {
         const loader = context.loaders.get<string | null>('integration.secrets', (ids) => {
           const map = secretsOfConfigs(context.db, ids);
           return ids.map((id) => map.get(id) ?? null);
         });
-        const raw = JSON.parse((await loader.load(config.id)) ?? '{}') as unknown;
-        return readerOf(context).grants.holds('integration:secret:read', config.organization_id) ? raw : maskSecrets(raw);
+        const raw = JSON.parse((await loader.load(config.id)) ?? '{}') as Record<string, unknown>;
+        return readerOf(context).grants.holds('integration:secret:read', config.organization_id)
+          ? raw
+          : (maskSecrets(raw) as Record<string, unknown>);
       },
     }),
     createdAt: t.field({ type: 'DateTime', resolve: (config) => config.created_at }),

@@ -29,7 +29,7 @@ function decoy(cost: number): Promise<string> {
 
 const LoginInput = builder.inputType('LoginInput', {
   fields: (t) => ({
-    email: t.string({ required: true }),
+    email: t.field({ type: 'EmailAddress', required: true }),
     password: t.string({ required: true }),
   }),
 });

@@ -5,7 +5,7 @@ import { isoNow } from '../../db/connection';
 import { builder } from '../../schema/builder';
 import { ConflictError } from '../../schema/errors';
 import { DeletePayload } from '../../schema/payloads';
-import { displayName, optionalJsonObject, refuseNull, slug } from '../../schema/validation';
+import { displayName, refuseNull, slug } from '../../schema/validation';
 import { audited, diff, organizationForWrite, requirePermission } from '../../schema/write';
 import {
   deleteOrganizationRow,
@@ -18,7 +18,12 @@ import {
 import { Organization, OrganizationTier } from './types';
 
 const FIELDS = ['slug', 'name', 'tier', 'settings'] as const;
-const view = (row: OrganizationRow) => ({ slug: row.slug, name: row.name, tier: row.tier, settings: JSON.parse(row.settings) as unknown });
+const view = (row: OrganizationRow) => ({
+  slug: row.slug,
+  name: row.name,
+  tier: row.tier,
+  settings: JSON.parse(row.settings) as Record<string, unknown>,
+});
 
 const CreateOrganizationInput = refuseNull(
   builder.inputType('CreateOrganizationInput', {
@@ -26,7 +31,7 @@ const CreateOrganizationInput = refuseNull(
       slug: t.string({ required: true, description: '2 to 63 lower-case letters, digits and dashes; unique.', validate: slug }),
       name: t.string({ required: true, validate: displayName }),
       tier: t.field({ type: OrganizationTier, defaultValue: 'free' }),
-      settings: t.field({ type: 'JSON' }).validate(optionalJsonObject),
+      settings: t.field({ type: 'JSONObject' }),
     }),
   }),
   ['tier'],
@@ -37,7 +42,7 @@ const UpdateOrganizationInput = builder.inputType('UpdateOrganizationInput', {
     id: t.id({ required: true }),
     name: t.string({ validate: displayName }),
     tier: t.field({ type: OrganizationTier, description: 'Needs org:tier:update.' }),
-    settings: t.field({ type: 'JSON', description: 'Replaces the settings; needs settings:update.' }).validate(optionalJsonObject),
+    settings: t.field({ type: 'JSONObject', description: 'Replaces the settings; needs settings:update.' }),
   }),
   validate: z
     .custom<{ name?: unknown; tier?: unknown; settings?: unknown }>()

@@ -7,7 +7,7 @@ import type { BusEvent, SessionChange } from '../../events/bus';
 import { builder } from '../../schema/builder';
 import type { Context } from '../../schema/context';
 import { BadUserInputError, ConflictError } from '../../schema/errors';
-import { optionalJsonObject, refuseNull } from '../../schema/validation';
+import { refuseNull } from '../../schema/validation';
 import { audited, DeniedError, requireOnRow, requirePermission, visibleRowForWrite } from '../../schema/write';
 import { AGENTS, type AgentRow } from '../agents/repo';
 import { INSTANCES, type InstanceRow } from '../instances/repo';
@@ -23,7 +23,7 @@ const StartSessionInput = builder.inputType('StartSessionInput', {
   fields: (t) => ({
     agentId: t.id({ required: true }),
     instanceId: t.id({ description: "An instance of the agent's domain to run on." }),
-    metadata: t.field({ type: 'JSON' }).validate(optionalJsonObject),
+    metadata: t.field({ type: 'JSONObject' }),
   }),
 });
 
@@ -35,7 +35,7 @@ const EndSessionInput = refuseNull(
     fields: (t) => ({
       id: t.id({ required: true }),
       status: t.field({ type: SessionEndStatus, defaultValue: 'completed' }),
-      metadata: t.field({ type: 'JSON', description: "Merged into the session's metadata." }).validate(optionalJsonObject),
+      metadata: t.field({ type: 'JSONObject', description: "Merged into the session's metadata." }),
     }),
   }),
   ['status'],

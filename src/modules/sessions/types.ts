@@ -39,7 +39,7 @@ export const Session = builder.loadableNode('Session', {
     organization: t.field({ type: Organization, nullable: true, resolve: (session) => session.organization_id }),
     startedAt: t.field({ type: 'DateTime', resolve: (session) => session.started_at }),
     endedAt: t.field({ type: 'DateTime', nullable: true, resolve: (session) => session.ended_at }),
-    metadata: t.field({ type: 'JSON', resolve: (session) => JSON.parse(session.metadata) as unknown }),
+    metadata: t.field({ type: 'JSONObject', resolve: (session) => JSON.parse(session.metadata) as Record<string, unknown> }),
   }),
 });
 

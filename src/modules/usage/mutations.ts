@@ -22,8 +22,8 @@ const LlmUsageInput = builder.inputType('LlmUsageInput', {
       description: 'A model with a price (model_prices); its provider comes from there.',
       validate: z.string().min(1, 'must not be empty').max(200, 'is too long'),
     }),
-    promptTokens: t.int({ required: true, validate: tokenCount }),
-    completionTokens: t.int({ required: true, validate: tokenCount }),
+    promptTokens: t.field({ type: 'NonNegativeInt', required: true, validate: tokenCount }),
+    completionTokens: t.field({ type: 'NonNegativeInt', required: true, validate: tokenCount }),
     latencyMs: t.int({ validate: z.number().int().min(0, 'must not be negative').max(86_400_000, 'is too large') }),
     agentId: t.id(),
     sessionId: t.id({ description: 'The session the call belongs to; its agent is used when agentId is left out.' }),
@@ -46,31 +46,22 @@ const RecordLlmUsagePayload = builder.objectRef<{ ids: string[]; tokens: number;
   fields: (t) => ({
     records: t.field({ type: [LlmUsageRecord], nullable: { list: false, items: true }, resolve: (payload) => payload.ids }),
     count: t.int({ resolve: (payload) => payload.ids.length }),
-    totalTokens: t.float({ resolve: (payload) => payload.tokens }),
-    costUsd: t.string({ description: 'Exact cost of the batch in USD.', resolve: (payload) => formatNanoUsd(payload.cost) }),
+    totalTokens: t.field({ type: 'NonNegativeInt', resolve: (payload) => payload.tokens }),
+    costUsd: t.field({ type: 'UsdAmount', description: 'Exact cost of the batch in USD.', resolve: (payload) => payload.cost }),
   }),
 });
 
 const SetLlmQuotaInput = builder.inputType('SetLlmQuotaInput', {
   fields: (t) => ({
     organizationId: t.id({ required: true }),
-    monthlyTokenLimit: t.float({
-      description: 'Null: no token limit.',
-      validate: z.number().int('must be a whole number').min(0, 'must not be negative').max(Number.MAX_SAFE_INTEGER),
-    }),
-    monthlyCostLimitUsd: t.string({
-      description: 'USD as a decimal string, up to 9 decimals, e.g. "250.00". Null: no cost limit.',
-      validate: z
-        .string()
-        .regex(/^\d{1,6}(\.\d{1,9})?$/, 'must be a decimal amount of USD below 1000000 such as "250.00" (up to 9 decimals)'),
-    }),
+    monthlyTokenLimit: t.field({ type: 'NonNegativeInt', description: 'Null: no token limit.' }),
+    monthlyCostLimitUsd: t
+      .field({ type: 'UsdAmount', description: 'Below 1000000 USD, e.g. "250.00". Null: no cost limit.' })
+      .validate(z.string().transform(BigInt).pipe(z.bigint().lt(MAX_COST_LIMIT_NANO_USD, 'must be below 1000000 USD')).nullish()),
   }),
 });
 
-function nanoUsd(text: string): bigint {
-  const [whole, fraction = ''] = text.split('.');
-  return BigInt(whole as string) * 1_000_000_000n + BigInt(fraction.padEnd(9, '0'));
-}
+const MAX_COST_LIMIT_NANO_USD = 1_000_000n * 1_000_000_000n;
 
 builder.mutationFields((t) => ({
   recordLlmUsage: t.authField({
@@ -179,7 +170,7 @@ builder.mutationFields((t) => ({
         const after = upsertQuota(context.db, {
           organizationId,
           tokenLimit: input.monthlyTokenLimit ?? null,
-          costLimit: input.monthlyCostLimitUsd ? nanoUsd(input.monthlyCostLimitUsd) : null,
+          costLimit: input.monthlyCostLimitUsd ?? null,
           now: isoNow(),
         });
         const { organization_id: _id, ...limits } = after;

@@ -3,7 +3,6 @@ import { canSee } from '../../auth/policy';
 import type { Payloads } from '../../events/bus';
 import { delivered, deliveries } from '../../events/delivery';
 import { builder } from '../../schema/builder';
-import { formatNanoUsd } from '../../schema/money';
 import { organizationForWrite } from '../../schema/write';
 import { Organization } from '../organizations/types';
 import { Quota } from './types';
@@ -13,10 +12,10 @@ const UsageRecordedPayload = builder.objectRef<Payloads['usageRecorded']>('Usage
   fields: (t) => ({
     organization: t.field({ type: Organization, nullable: true, resolve: (batch) => batch.organizationId }),
     count: t.exposeInt('count', { description: 'Records in the batch.' }),
-    promptTokens: t.exposeFloat('promptTokens'),
-    completionTokens: t.exposeFloat('completionTokens'),
-    totalTokens: t.exposeFloat('totalTokens'),
-    costUsd: t.string({ description: 'Exact cost of the batch in USD.', resolve: (batch) => formatNanoUsd(batch.costNanoUsd) }),
+    promptTokens: t.expose('promptTokens', { type: 'NonNegativeInt' }),
+    completionTokens: t.expose('completionTokens', { type: 'NonNegativeInt' }),
+    totalTokens: t.expose('totalTokens', { type: 'NonNegativeInt' }),
+    costUsd: t.field({ type: 'UsdAmount', description: 'Exact cost of the batch in USD.', resolve: (batch) => batch.costNanoUsd }),
     models: t.exposeStringList('models'),
     recordedAt: t.field({ type: 'DateTime', resolve: (batch) => batch.recordedAt }),
     quota: t.field({

@@ -7,7 +7,6 @@ import { type ConnectionArgs, pageRequest, toConnections } from '../../schema/co
 import { type Context, readerOf } from '../../schema/context';
 import { BadUserInputError } from '../../schema/errors';
 import { type FilteredListArgs, listPagesPerParent, orderInput, type SelectionInfo, visibleByIds } from '../../schema/lists';
-import { formatNanoUsd } from '../../schema/money';
 import { Agent } from '../agents/types';
 import { visibleOrganizationsByIds } from '../organizations/repo';
 import { Organization } from '../organizations/types';
@@ -36,10 +35,10 @@ export const LlmUsageRecord = builder.loadableNode('LlmUsageRecord', {
   fields: (t) => ({
     model: t.exposeString('model'),
     provider: t.exposeString('provider'),
-    promptTokens: t.exposeInt('prompt_tokens'),
-    completionTokens: t.exposeInt('completion_tokens'),
-    totalTokens: t.exposeInt('total_tokens'),
-    costUsd: t.string({ description: 'Exact cost in USD as a decimal string.', resolve: (record) => formatNanoUsd(record.cost_nano_usd) }),
+    promptTokens: t.expose('prompt_tokens', { type: 'NonNegativeInt' }),
+    completionTokens: t.expose('completion_tokens', { type: 'NonNegativeInt' }),
+    totalTokens: t.expose('total_tokens', { type: 'NonNegativeInt' }),
+    costUsd: t.field({ type: 'UsdAmount', description: 'Exact cost in USD.', resolve: (record) => record.cost_nano_usd }),
     latencyMs: t.exposeInt('latency_ms', { nullable: true }),
     agent: t.field({ type: Agent, nullable: true, resolve: (record) => record.agent_id }),
     session: t.field({ type: Session, nullable: true, resolve: (record) => record.session_id }),
@@ -87,17 +86,19 @@ builder.objectFields(Session, (t) => ({
     args: { ...t.arg.connectionArgs(), orderBy: t.arg({ type: LlmUsageOrder }), filter: t.arg({ type: LlmUsageFilterInput }) },
     resolve: (session) => session.id,
   }),
-  totalTokens: t.float({
+  totalTokens: t.field({
+    type: 'NonNegativeInt',
     nullable: true,
     description: 'Tokens used by the session (of the usage the principal may see). Needs a usage permission.',
     authScopes: (session) => usageScope(session.organization_id),
     resolve: async (session, _args, context) => (await sessionTotals(context, session.id)).total_tokens,
   }),
-  costUsd: t.string({
+  costUsd: t.field({
+    type: 'UsdAmount',
     nullable: true,
     description: 'Exact cost of the session in USD (of the usage the principal may see). Needs a usage permission.',
     authScopes: (session) => usageScope(session.organization_id),
-    resolve: async (session, _args, context) => formatNanoUsd((await sessionTotals(context, session.id)).cost_nano_usd),
+    resolve: async (session, _args, context) => (await sessionTotals(context, session.id)).cost_nano_usd,
   }),
 }));
 
@@ -133,11 +134,11 @@ const UsageBucket = builder.objectRef<UsageBucketRow>('UsageBucket').implement({
     provider: t.exposeString('provider', { nullable: true }),
     agent: t.field({ type: Agent, nullable: true, resolve: (bucket) => bucket.agent_id }),
     user: t.field({ type: User, nullable: true, resolve: (bucket) => bucket.user_id }),
-    requests: t.exposeInt('requests'),
-    promptTokens: t.float({ resolve: (bucket) => bucket.prompt_tokens }),
-    completionTokens: t.float({ resolve: (bucket) => bucket.completion_tokens }),
-    totalTokens: t.float({ resolve: (bucket) => bucket.total_tokens }),
-    costUsd: t.string({ description: 'Exact summed cost in USD.', resolve: (bucket) => formatNanoUsd(bucket.cost_nano_usd) }),
+    requests: t.expose('requests', { type: 'NonNegativeInt' }),
+    promptTokens: t.expose('prompt_tokens', { type: 'NonNegativeInt' }),
+    completionTokens: t.expose('completion_tokens', { type: 'NonNegativeInt' }),
+    totalTokens: t.expose('total_tokens', { type: 'NonNegativeInt' }),
+    costUsd: t.field({ type: 'UsdAmount', description: 'Exact summed cost in USD.', resolve: (bucket) => bucket.cost_nano_usd }),
   }),
 });
 
@@ -258,26 +259,28 @@ export const Quota = builder.loadableNode('Quota', {
     organization: t.field({ type: Organization, nullable: true, resolve: (quota) => quota.organization_id }),
     periodStart: t.field({ type: 'DateTime', resolve: (quota) => quota.period_start }),
     periodEnd: t.field({ type: 'DateTime', resolve: (quota) => quota.period_end }),
-    monthlyTokenLimit: t.float({ nullable: true, description: 'Null: no token limit.', resolve: (quota) => quota.monthly_token_limit }),
-    monthlyCostLimitUsd: t.string({
+    monthlyTokenLimit: t.expose('monthly_token_limit', { type: 'NonNegativeInt', nullable: true, description: 'Null: no token limit.' }),
+    monthlyCostLimitUsd: t.expose('monthly_cost_limit_nano_usd', {
+      type: 'UsdAmount',
       nullable: true,
       description: 'Null: no cost limit.',
-      resolve: (quota) => (quota.monthly_cost_limit_nano_usd === null ? null : formatNanoUsd(quota.monthly_cost_limit_nano_usd)),
     }),
-    tokensUsed: t.float({ resolve: (quota) => quota.tokens_used }),
-    costUsedUsd: t.string({ resolve: (quota) => formatNanoUsd(quota.cost_used_nano_usd) }),
-    tokensRemaining: t.float({
+    tokensUsed: t.expose('tokens_used', { type: 'NonNegativeInt' }),
+    costUsedUsd: t.expose('cost_used_nano_usd', { type: 'UsdAmount' }),
+    tokensRemaining: t.field({
+      type: 'NonNegativeInt',
       nullable: true,
       description: 'Tokens left this month (never below 0); null without a token limit.',
       resolve: (quota) => (quota.monthly_token_limit === null ? null : Math.max(0, quota.monthly_token_limit - quota.tokens_used)),
     }),
-    costRemainingUsd: t.string({
+    costRemainingUsd: t.field({
+      type: 'UsdAmount',
       nullable: true,
       description: 'USD left this month (never below 0); null without a cost limit.',
       resolve: (quota) => {
         if (quota.monthly_cost_limit_nano_usd === null) return null;
         const left = BigInt(quota.monthly_cost_limit_nano_usd) - BigInt(quota.cost_used_nano_usd);
-        return formatNanoUsd(left < 0n ? 0n : left);
+        return left < 0n ? 0n : left;
       },
     }),
     updatedAt: t.field({ type: 'DateTime', nullable: true, resolve: (quota) => quota.updated_at }),

@@ -7,7 +7,6 @@ import type { AuthenticatedContext } from '../../schema/context';
 import { BadUserInputError, ConflictError, NotFoundError } from '../../schema/errors';
 import { requireGrantable, roleForInput } from '../../schema/grantRules';
 import { idOf } from '../../schema/ids';
-import { parseDateTime } from '../../schema/scalars';
 import { displayName, email, password } from '../../schema/validation';
 import { audited, organizationForWrite, requirePermission } from '../../schema/write';
 import type { RoleRow } from '../roles/repo';
@@ -27,7 +26,7 @@ import { User } from './types';
 const InviteUserInput = builder.inputType('InviteUserInput', {
   fields: (t) => ({
     organizationId: t.id({ required: true }),
-    email: t.string({ required: true, validate: email }),
+    email: t.field({ type: 'EmailAddress', required: true, validate: email }),
     name: t.string({
       description:
         'Required. The name a new user gets; a person who already has an account keeps their own (the answer is the same either way).',
@@ -155,7 +154,7 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: RoleGrantInput, required: true }) },
     resolve: (_root, args, context) => {
       const { input, role, organizationId } = grantOf(context, args.input);
-      const expiresAt = input.expiresAt ? parseDateTime(input.expiresAt) : null;
+      const expiresAt = input.expiresAt ?? null; // the DateTime scalar gave the stored form
       if (expiresAt !== null && expiresAt <= isoNow())
         throw new BadUserInputError('input.expiresAt: must be in the future.', 'input.expiresAt');
       return audited(context, 'member.role_assign', 'user', () => {
