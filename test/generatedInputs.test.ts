@@ -16,7 +16,7 @@ import { startServer, type TestServer } from './helpers/server';
 import { type Checksums, type TableChecksums, tableChecksums } from './helpers/tableChecksums';
 
 const SEED = Number(process.env.GENERATED_INPUTS_SEED ?? 20_260_311);
-const RUNS = Number(process.env.GENERATED_INPUTS_RUNS ?? 10_400);
+const RUNS = Number(process.env.GENERATED_INPUTS_RUNS ?? 10_100);
 const DOCUMENT_SHARE = 0.05;
 const READ_CONCURRENCY = 6;
 const MESSAGE_CAP = 300;
@@ -44,7 +44,8 @@ function withoutInput(message: string, input: GeneratedInput): string {
 /**
  * The failure classes that issue 11 names and other branches are closing now. A violation of one of these is
  * counted and printed, not failed; anything else fails the run. Remove an entry once its fix is merged: the
- * run then proves the class closed.
+ * run then proves the class closed. (extensions.originalError, also named by the issue, never reached a client
+ * in these runs, so it is not listed: it fails the run.)
  */
 const KNOWN_FAILURES: { name: string; bullet: string; matches: (violation: Violation, input: GeneratedInput) => boolean }[] = [
   {
@@ -90,11 +91,6 @@ const KNOWN_FAILURES: { name: string; bullet: string; matches: (violation: Viola
       (v.property === 'secret-echo' && v.detail.startsWith('input')) ||
       (v.property === 'long-message' &&
         (GRAPHQL_VALUE_MESSAGE.test(v.error?.message ?? '') || withoutInput(v.error?.message ?? '', input).length <= MESSAGE_CAP)),
-  },
-  {
-    name: 'extensions.originalError sent to clients',
-    bullet: 'Errors never echo what was sent: originalError',
-    matches: (v) => v.property === 'original-error',
   },
 ];
 
@@ -265,7 +261,8 @@ describe('generated inputs', () => {
     const reads = inputs.filter((input) => !input.mutation);
     const writes = inputs.filter((input) => input.mutation);
     // Round robin over the mutations, so that each meets the state the others leave.
-    writes.sort((a, b) => (inputs.indexOf(a) % 97) - (inputs.indexOf(b) % 97));
+    const position = new Map(inputs.map((input, index) => [input, index % 97]));
+    writes.sort((a, b) => (position.get(a) ?? 0) - (position.get(b) ?? 0));
     let refusedWrites = 0;
     let next = 0;
     const readers = Array.from({ length: READ_CONCURRENCY }, async () => {

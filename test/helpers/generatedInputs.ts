@@ -406,7 +406,7 @@ export class InputGenerator {
   /** Whole documents that are hostile: nested thousands deep, in selections, list literals or object literals; garbage; wrong-kind variables. */
   documents(principals: Principal[]): fc.Arbitrary<GeneratedInput> {
     const deep = fc
-      .tuple(fc.constantFrom('selection', 'list', 'object', 'variables'), fc.constantFrom(100, 1_000, 5_000, 30_000))
+      .tuple(fc.constantFrom('selection', 'list', 'object', 'variables'), fc.constantFrom(100, 1_000, 5_000, 10_000))
       .map(([shape, depth]) => {
         const tags = new Set<Tag>(depth >= 1_000 ? ['document:deep'] : []);
         if (shape === 'selection') return { tags, body: { query: `{ ${'a { '.repeat(depth)}b${' }'.repeat(depth)} }` } };

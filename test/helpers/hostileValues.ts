@@ -255,10 +255,10 @@ export function hostileJson(secretLeaves: boolean, bias = 1): fc.Arbitrary<unkno
           ([shape, l]) =>
             new Marked(
               shape === 'array'
-                ? Array.from({ length: 60_000 }, (_, i) => (i === 0 ? l : i))
+                ? Array.from({ length: 20_000 }, (_, i) => (i === 0 ? l : i))
                 : shape === 'string'
-                  ? { blob: 'j'.repeat(1_100_000), l }
-                  : Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`k${i}`, i === 0 ? l : i])),
+                  ? { blob: 'j'.repeat(300_000), l }
+                  : Object.fromEntries(Array.from({ length: 5_000 }, (_, i) => [`k${i}`, i === 0 ? l : i])),
               ['json:huge'],
             ),
         ),
