@@ -104,6 +104,10 @@ describe('strings', () => {
     });
     expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
     expect(response.errors?.[0]?.extensions?.field).toBe('filter.search');
+    // An argument of its own, not a field of an input object.
+    const bySlug = await server.gql('query ($slug: String!) { organization(slug: $slug) { id } }', { slug: 'quant\uD800' });
+    expect(errorCodes(bySlug)).toEqual(['BAD_USER_INPUT']);
+    expect(bySlug.errors?.[0]?.extensions?.field).toBe('slug');
   });
 
   it('keeps a well-formed pair (an emoji) as it was sent', async () => {
@@ -124,6 +128,11 @@ describe('strings', () => {
       { input: { organizationId: 'Q'.repeat(MAX_ID_LENGTH + 1), monthlyTokenLimit: 1 } },
       'input.organizationId',
     );
+    const bySlug = await server.gql('query ($slug: String!) { organization(slug: $slug) { id } }', {
+      slug: 'q'.repeat(MAX_STRING_LENGTH + 1),
+    });
+    expect(errorCodes(bySlug)).toEqual(['BAD_USER_INPUT']);
+    expect(bySlug.errors?.[0]?.extensions?.field).toBe('slug');
     const page = await server.gql('query ($after: String) { agents(after: $after) { totalCount } }', {
       after: 'c'.repeat(MAX_STRING_LENGTH + 1),
     });

@@ -42,7 +42,9 @@ export const builder = new SchemaBuilder<{
   };
 }>({
   // InputRulesPlugin before ValidationPlugin: it adds the rules every string and JSON input obeys (schema/inputRules.ts).
-  plugins: [ScopeAuthPlugin, RelayPlugin, DataloaderPlugin, InputRulesPlugin, ValidationPlugin],
+  // InputRulesPlugin after ValidationPlugin: Pothos runs field hooks last plugin first, so the rules it puts on
+  // arguments and input fields are there when the validation plugin collects them.
+  plugins: [ScopeAuthPlugin, RelayPlugin, DataloaderPlugin, ValidationPlugin, InputRulesPlugin],
   defaultFieldNullability: false,
   // The rules on input fields (`validate`, see schema/validation.ts) run before the resolver; a failure is BAD_USER_INPUT.
   validation: { validationError: (failure) => invalidInputError(failure.issues) },

@@ -2,7 +2,13 @@
 // plugin so that no field can forget them: strings and ids are well-formed UTF-16 (no lone surrogate)
 // and bounded in length, JSON objects are bounded in nesting depth and size. They run with the field's
 // own rule (schema/validation.ts), first, so that a failure is BAD_USER_INPUT naming the field.
-import SchemaBuilder, { BasePlugin, type PothosInputFieldConfig, type SchemaTypes, unwrapInputFieldType } from '@pothos/core';
+import SchemaBuilder, {
+  BasePlugin,
+  type PothosInputFieldConfig,
+  type PothosOutputFieldConfig,
+  type SchemaTypes,
+  unwrapInputFieldType,
+} from '@pothos/core';
 import type { StandardSchemaV1 } from '@pothos/plugin-validation';
 
 /** Longest String input, in UTF-16 code units, unless the field's own rule states its maximum (`z.string().max(n)`). */
@@ -107,14 +113,34 @@ function ruleFor(typeName: string, declared: unknown, isList: boolean): { schema
   return null;
 }
 
+/** Input field configs that already carry the rules (an argument is seen twice: with its field, then alone). */
+const RULED = new WeakSet<object>();
+
 export class InputRulesPlugin<Types extends SchemaTypes> extends BasePlugin<Types> {
+  /**
+   * Arguments get their rules here, with their field: Pothos hands a field to the validation plugin (which
+   * collects the argument rules) before it builds the field's arguments through onInputFieldConfig.
+   */
+  override onOutputFieldConfig(fieldConfig: PothosOutputFieldConfig<Types>): PothosOutputFieldConfig<Types> {
+    let changed = false;
+    const args = Object.fromEntries(
+      Object.entries(fieldConfig.args).map(([name, arg]) => {
+        const ruled = this.onInputFieldConfig(arg);
+        if (ruled !== arg) changed = true;
+        return [name, ruled];
+      }),
+    );
+    return changed ? { ...fieldConfig, args } : fieldConfig;
+  }
+
   override onInputFieldConfig(fieldConfig: PothosInputFieldConfig<Types>): PothosInputFieldConfig<Types> {
+    if (RULED.has(fieldConfig)) return fieldConfig;
     const typeName = this.buildCache.getTypeConfig(unwrapInputFieldType(fieldConfig.type)).name;
     const found = ruleFor(typeName, fieldConfig.pothosOptions.validate, fieldConfig.type.kind === 'List');
     if (!found) return fieldConfig;
     const extensions = fieldConfig.extensions ?? {};
     const validation = extensions['@pothos/plugin-validation'] ?? {};
-    return {
+    const ruled = {
       ...fieldConfig,
       extensions: {
         ...extensions,
@@ -123,6 +149,8 @@ export class InputRulesPlugin<Types extends SchemaTypes> extends BasePlugin<Type
         '@pothos/plugin-validation': { ...validation, schemas: [...(validation.schemas ?? []), found.schema] },
       },
     };
+    RULED.add(ruled);
+    return ruled;
   }
 }
 

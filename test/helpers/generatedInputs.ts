@@ -157,7 +157,7 @@ export class InputGenerator {
     const typeName = ref.name as string;
     const type = this.schema.type(typeName);
     const coordinate = `${parent}.${name}`;
-    if (SECRET_FIELDS.has(coordinate)) return nullable(typeName === 'JSON' ? hostileJson(true, this.bias) : secretString());
+    if (SECRET_FIELDS.has(coordinate)) return nullable(typeName === 'JSONObject' ? hostileJson(true, this.bias) : secretString());
     if (type.kind === 'ENUM') {
       const values = (type.enumValues ?? []).map((value) => value.name);
       return nullable(
@@ -197,8 +197,19 @@ export class InputGenerator {
         return nullable(hostileBoolean(this.bias));
       case 'DateTime':
         return nullable(hostileDateTime(this.bias));
-      case 'JSON':
+      case 'JSONObject':
         return nullable(hostileJson(false, this.bias));
+      case 'NonNegativeInt':
+        return nullable(hostileFloat(fc.integer({ min: 0, max: 1_000_000_000 }), this.bias));
+      case 'UsdAmount':
+        return nullable(
+          hostileString(
+            fc.constantFrom('0', '0.5', '12.000000001', '1000', '999999999.999999999', '-1', '1e3', '0250.00', '1.0000000001'),
+            this.bias,
+          ),
+        );
+      case 'EmailAddress':
+        return nullable(hostileString(validString('email', this.pools), this.bias));
       default:
         throw new Error(`no generator for scalar ${typeName} (${coordinate})`);
     }
@@ -423,7 +434,7 @@ export class InputGenerator {
           tags: new Set<Tag>(depth >= 1_000 ? ['json:deep'] : []),
           body: {
             query:
-              'mutation ($s: JSON) { createOrganization(input: { slug: "deep-v", name: "Deep", settings: $s }) { organization { id } } }',
+              'mutation ($s: JSONObject) { createOrganization(input: { slug: "deep-v", name: "Deep", settings: $s }) { organization { id } } }',
             variables: { s: nestedValue },
           },
         };
