@@ -39,6 +39,9 @@ const configSchema = z.object({
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   SUBSCRIPTION_RECHECK_MS: z.coerce.number().int().min(50).max(600_000).default(5_000),
   FOUNDRY_TRUSTED_DOCUMENTS: z.string().min(1).optional(),
+  FOUNDRY_SYNCHRONOUS: z.enum(['FULL', 'NORMAL']).default('FULL'),
+  // 32 bytes, as 64 hex digits or base64; parsed by parseSecretKey so that a bad value never appears in the error.
+  FOUNDRY_SECRET_KEY: z.string().min(1).optional(),
 });
 
 export type Config = {
@@ -64,6 +67,14 @@ export type Config = {
   subscriptionRecheckMs: number;
   /** FOUNDRY_TRUSTED_DOCUMENTS read: hash → document; null when any document may be sent. */
   trustedDocuments: ReadonlyMap<string, string> | null;
+  /**
+   * SQLite's `synchronous` in WAL mode: FULL (the default) fsyncs the WAL at every commit, so an acknowledged write
+   * survives power loss; NORMAL fsyncs only at checkpoints, so the last commits may be lost on power loss (never on
+   * a killed process) in exchange for cheaper commits.
+   */
+  synchronous: 'FULL' | 'NORMAL';
+  /** FOUNDRY_SECRET_KEY decoded (32 bytes); null when the key file beside the database is used instead. */
+  secretKey: Buffer | null;
 };
 
 export class ConfigError extends Error {}
@@ -96,7 +107,27 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         : { token: c.METRICS_TOKEN ?? null, port: c.METRICS_PORT ?? null },
     subscriptionRecheckMs: c.SUBSCRIPTION_RECHECK_MS,
     trustedDocuments: c.FOUNDRY_TRUSTED_DOCUMENTS === undefined ? null : readTrustedDocuments(c.FOUNDRY_TRUSTED_DOCUMENTS),
+    synchronous: c.FOUNDRY_SYNCHRONOUS,
+    secretKey: c.FOUNDRY_SECRET_KEY === undefined ? null : secretKeyFromEnv(c.FOUNDRY_SECRET_KEY),
   };
+}
+
+/** FOUNDRY_SECRET_KEY: 32 bytes as 64 hex digits or as base64; the message never repeats the value. */
+function secretKeyFromEnv(text: string): Buffer {
+  const key = parseSecretKey(text);
+  if (!key) throw new ConfigError('invalid configuration: FOUNDRY_SECRET_KEY: must be 32 bytes, as 64 hex digits or base64');
+  return key;
+}
+
+/** 32 bytes written as 64 hex digits or as base64 (with or without padding); null for anything else. */
+export function parseSecretKey(text: string): Buffer | null {
+  const trimmed = text.trim();
+  if (/^[0-9a-fA-F]{64}$/.test(trimmed)) return Buffer.from(trimmed, 'hex');
+  if (/^[A-Za-z0-9+/_-]{43}=?$/.test(trimmed)) {
+    const key = Buffer.from(trimmed, trimmed.includes('-') || trimmed.includes('_') ? 'base64url' : 'base64');
+    return key.length === 32 ? key : null;
+  }
+  return null;
 }
 
 /** A document's hash as the manifest keys it: a `sha256:` prefix (GraphQL over HTTP's persisted documents) is dropped. */
