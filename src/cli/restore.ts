@@ -2,7 +2,7 @@
 // a gateway holds it, src/db/hold.ts), it copies the backup beside the database, checks the copy (integrity_check,
 // the audit hash chains, secrets sealed under the configured key) and only then swaps it in, keeping the old file
 // beside it as `<database>.replaced-<time>`.
-import { existsSync, renameSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, renameSync, rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config';
 import { Database } from '../db/connection';
@@ -29,7 +29,7 @@ export async function restore(argv: string[]): Promise<void> {
   try {
     removeWithSideFiles(copy);
     copyDatabase(values.from, copy);
-    checkCopy(copy, new SecretBox(loadSecretKey(config, { create: false }).key));
+    checkCopy(copy, values.from, new SecretBox(loadSecretKey(config, { create: false }).key));
     const replaced = existsSync(target) ? moveAside(target) : null;
     renameSync(copy, target);
     process.stdout.write(`restored ${values.from} into ${target}${replaced ? `; the database it replaced is ${replaced}` : ''}\n`);
@@ -48,21 +48,26 @@ function holdOrRefuse(target: string) {
   }
 }
 
-/** SQLite's backup API reads the file as a database (its WAL too, if one lies beside it); a plain copy might not. */
+/** A byte copy of the backup (and of a WAL beside it, which SQLite replays into the copy): the backup itself is never opened. */
 function copyDatabase(from: string, to: string): void {
-  const source = new Sqlite(from, { readonly: true, fileMustExist: true });
+  copyFileSync(from, to);
+  if (existsSync(`${from}-wal`)) copyFileSync(`${from}-wal`, `${to}-wal`);
+}
+
+function openCopy(path: string, from: string): Database {
+  let db: Database | null = null;
   try {
-    // better-sqlite3's backup is asynchronous; run it to the end at once.
-    source.exec(`VACUUM INTO '${to.replaceAll("'", "''")}'`);
+    db = new Database(path);
+    db.get('SELECT count(*) FROM sqlite_schema');
+    return db;
   } catch {
+    db?.close();
     throw new CliError(`${from} is not a readable SQLite database`);
-  } finally {
-    source.close();
   }
 }
 
-function checkCopy(path: string, secretBox: SecretBox): void {
-  const db = new Database(path);
+function checkCopy(path: string, from: string, secretBox: SecretBox): void {
+  const db = openCopy(path, from);
   try {
     const integrity = db.all<{ integrity_check: string }>('PRAGMA integrity_check').map((row) => row.integrity_check);
     if (integrity.join() !== 'ok') throw new CliError(`the backup fails integrity_check: ${integrity[0]}; nothing was changed`);
