@@ -164,12 +164,15 @@ function fail(error: unknown): never {
   process.exit(1);
 }
 
-// `npm run bench` runs the benchmarks above; `npm run bench -- load` the load benchmark of bench/load/.
+// `npm run bench` runs the benchmarks above; `npm run bench -- load` the load benchmark of bench/load/;
+// `npm run bench -- durability` synchronous FULL against NORMAL (bench/durability.ts).
 const which = process.argv[2];
 if (which === undefined) {
   main().catch(fail);
 } else if (which === 'load') {
   import('./load/run').then(({ runLoadBenchmark }) => runLoadBenchmark()).catch(fail);
+} else if (which === 'durability') {
+  import('./durability').then(({ runDurabilityBenchmark }) => runDurabilityBenchmark()).catch(fail);
 } else {
-  fail(`unknown benchmark "${which}"; run \`npm run bench\` or \`npm run bench -- load\``);
+  fail(`unknown benchmark "${which}"; run \`npm run bench\`, \`npm run bench -- load\` or \`npm run bench -- durability\``);
 }

@@ -5,6 +5,7 @@
 import type { Database } from '../src/db/connection';
 import { appendAuditEntry } from '../src/modules/auditLog/repo';
 import { costOf, insertUsageBatch, modelPrices, type NewUsage } from '../src/modules/usage/repo';
+import type { SecretBox } from '../src/secrets/box';
 
 const T0 = Date.parse('2026-01-12T09:00:00.000Z');
 const at = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString();
@@ -83,7 +84,7 @@ const calls: [session: string, model: string, prompt: number, completion: number
   ['ses-c-002', 'gpt-4o-mini', 1450, 388, 700],
 ];
 
-export function seedSampleActivity(db: Database): void {
+export function seedSampleActivity(db: Database, secretBox: SecretBox): void {
   if ((db.get<{ n: number }>('SELECT count(*) AS n FROM sessions')?.n ?? 0) > 0) return;
   db.transaction(() => {
     db.run(
@@ -135,7 +136,7 @@ export function seedSampleActivity(db: Database): void {
       db.run(
         `INSERT INTO integration_secrets (integration_config_id, secrets, updated_at) VALUES (:id, :secrets, :at)
          ON CONFLICT DO NOTHING`,
-        { id, secrets: JSON.stringify(secrets), at: at(-10) },
+        { id, secrets: secretBox.seal(JSON.stringify(secrets), id), at: at(-10) },
       );
     }
     for (const s of sessions) {

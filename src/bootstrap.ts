@@ -1,21 +1,31 @@
 // Opens the database and brings it up to date: migrations, seeds, and on a
 // brand-new file the first platform_owner API key; then the services around it.
+import { existsSync } from 'node:fs';
 import pino, { type Logger } from 'pino';
 import { seed } from '../seeds/index';
 import { ApiKeyVerificationCache } from './auth/keyCache';
 import { ApiKeyUseRecorder } from './auth/keyUse';
 import { PrincipalCache } from './auth/principalCache';
-import type { Config } from './config';
+import { type Config, ConfigError } from './config';
 import { Database } from './db/connection';
 import { type MigrationResult, migrate } from './db/migrate';
 import { processEventBus } from './events/bus';
 import { GatewayMetrics } from './metrics';
 import { prepareApiKey, storeApiKey } from './modules/apiKeys/issue';
 import { appendLocalAuditEntry } from './modules/auditLog/repo';
+import { SecretKeyMismatchError, sealClearSecrets } from './modules/integrations/repo';
 import type { AppServices } from './schema/context';
+import { SecretBox } from './secrets/box';
+import { keyFilePath, loadSecretKey } from './secrets/key';
 
-export type Bootstrapped = { services: AppServices; migration: MigrationResult; firstApiKey: string | null };
-export type PreparedDatabase = { db: Database; migration: MigrationResult; firstApiKey: string | null };
+export type Bootstrapped = { services: AppServices; migration: MigrationResult; firstApiKey: string | null; sealedClearSecrets: number };
+export type PreparedDatabase = {
+  db: Database;
+  migration: MigrationResult;
+  firstApiKey: string | null;
+  /** Integration secrets found in clear text (written before encryption) and sealed by this start. */
+  sealedClearSecrets: number;
+};
 
 export function createLogger(config: Config): Logger {
   return pino({ level: config.logLevel, base: { service: 'foundry-gateway' }, timestamp: pino.stdTimeFunctions.isoTime });
@@ -23,21 +33,24 @@ export function createLogger(config: Config): Logger {
 
 /** One process (and the tests): prepares the database and serves it. */
 export async function bootstrap(config: Config, logger: Logger = createLogger(config)): Promise<Bootstrapped> {
-  const { db, migration, firstApiKey } = await prepareDatabase(config);
-  return { services: createServices(config, logger, db), migration, firstApiKey };
+  const { db, migration, firstApiKey, sealedClearSecrets } = await prepareDatabase(config);
+  return { services: createServices(config, logger, db, secretBoxFor(config, false)), migration, firstApiKey, sealedClearSecrets };
 }
 
 /** The services of a process that serves a database someone else prepared (a cluster worker). */
 export function connect(config: Config, logger: Logger): AppServices {
-  return createServices(config, logger, new Database(config.databasePath), { clusterWorker: true });
+  const db = new Database(config.databasePath, { synchronous: config.synchronous });
+  return createServices(config, logger, db, secretBoxFor(config, false), { clusterWorker: true });
 }
 
 /** Migrates and seeds the file, and on a new one issues the first platform_owner key; once per gateway. */
 export async function prepareDatabase(config: Config): Promise<PreparedDatabase> {
-  const db = new Database(config.databasePath);
+  const db = new Database(config.databasePath, { synchronous: config.synchronous });
   try {
+    const secretBox = secretBoxFor(config, true);
     const migration = migrate(db);
-    seed(db, { sampleData: config.seedSampleData });
+    const sealedClearSecrets = sealSecretsInClear(db, secretBox, config);
+    seed(db, { sampleData: config.seedSampleData, secretBox });
     let firstApiKey: string | null = null;
     if (migration.created) {
       const secret = await prepareApiKey(config.bcryptCost);
@@ -61,18 +74,50 @@ export async function prepareDatabase(config: Config): Promise<PreparedDatabase>
       });
       firstApiKey = secret.token;
     }
-    return { db, migration, firstApiKey };
+    return { db, migration, firstApiKey, sealedClearSecrets };
   } catch (error) {
     db.close();
     throw error;
   }
 }
 
+/** The box of this database's secret key; `create` makes the key file on the first start. */
+function secretBoxFor(config: Config, create: boolean): SecretBox {
+  return new SecretBox(loadSecretKey(config, { create }).key);
+}
+
+/**
+ * Seals the secrets a gateway from before encryption left in clear. The clear text must leave the file, not only
+ * the rows: secure_delete zeroes what the updates free, VACUUM rewrites every page (older freed pages too), and a
+ * truncating checkpoint empties the WAL that held the rows' earlier pages.
+ */
+function sealSecretsInClear(db: Database, secretBox: SecretBox, config: Config): number {
+  let sealed: number;
+  try {
+    db.raw.pragma('secure_delete = ON');
+    sealed = sealClearSecrets(db, secretBox);
+  } catch (error) {
+    if (!(error instanceof SecretKeyMismatchError)) throw error;
+    const where = config.secretKey ? 'FOUNDRY_SECRET_KEY' : keyFilePath(config.databasePath);
+    const interrupted = existsSync(`${keyFilePath(config.databasePath)}.new`)
+      ? `; a key rotation was interrupted: ${keyFilePath(config.databasePath)}.new holds the new key`
+      : '';
+    throw new ConfigError(`${error.message} (from ${where}); configure the key the secrets were sealed with${interrupted}`);
+  } finally {
+    db.raw.pragma('secure_delete = OFF');
+  }
+  if (sealed > 0 && config.databasePath !== ':memory:') {
+    db.exec('VACUUM');
+    db.raw.pragma('wal_checkpoint(TRUNCATE)');
+  }
+  return sealed;
+}
+
 /**
  * The per-process caches stay true without messages between processes: the
  * principal cache checks the database's security epoch on every request.
  */
-function createServices(config: Config, logger: Logger, db: Database, { clusterWorker = false } = {}): AppServices {
+function createServices(config: Config, logger: Logger, db: Database, secretBox: SecretBox, { clusterWorker = false } = {}): AppServices {
   db.checkpointInBackground((code) => logger.warn({ code }, 'background WAL checkpoint failed'));
   const principals = new PrincipalCache(config.apiKeyCacheTtlMs);
   return {
@@ -84,6 +129,7 @@ function createServices(config: Config, logger: Logger, db: Database, { clusterW
     keyUse: new ApiKeyUseRecorder(db),
     // Only kept when /metrics is served somewhere (METRICS_TOKEN or METRICS_PORT).
     metrics: config.metrics ? new GatewayMetrics({ databasePath: config.databasePath, principals }, { clusterWorker }) : null,
+    secretBox,
     events: processEventBus((error) =>
       logger.error({ err: error instanceof Error ? error.message : String(error) }, 'subscription listener failed'),
     ),

@@ -52,6 +52,9 @@ const configSchema = z.object({
     .default(3600),
   RATE_LIMITS: z.string().default(''),
   RATE_LIMIT_UNAUTHENTICATED: z.string().default('120/m'),
+  FOUNDRY_SYNCHRONOUS: z.enum(['FULL', 'NORMAL']).default('FULL'),
+  // 32 bytes, as 64 hex digits or base64; parsed by parseSecretKey so that a bad value never appears in the error.
+  FOUNDRY_SECRET_KEY: z.string().min(1).optional(),
 });
 
 /** `https://app.example, http://localhost:5173` → the origins, each exactly as a browser sends it; no wildcard. */
@@ -108,6 +111,14 @@ export type Config = {
   rateLimits: ReadonlyMap<string, Rate>;
   /** Requests without a valid token, per client address; null when off. In memory, per process. */
   unauthenticatedRateLimit: Rate | null;
+  /**
+   * SQLite's `synchronous` in WAL mode: FULL (the default) fsyncs the WAL at every commit, so an acknowledged write
+   * survives power loss; NORMAL fsyncs only at checkpoints, so the last commits may be lost on power loss (never on
+   * a killed process) in exchange for cheaper commits.
+   */
+  synchronous: 'FULL' | 'NORMAL';
+  /** FOUNDRY_SECRET_KEY decoded (32 bytes); null when the key file beside the database is used instead. */
+  secretKey: Buffer | null;
 };
 
 export type LoginThrottleConfig = {
@@ -165,7 +176,27 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     rateLimits: parseRoleRates(c.RATE_LIMITS),
     unauthenticatedRateLimit:
       c.RATE_LIMIT_UNAUTHENTICATED.trim() === 'off' ? null : parseRate('RATE_LIMIT_UNAUTHENTICATED', c.RATE_LIMIT_UNAUTHENTICATED),
+    synchronous: c.FOUNDRY_SYNCHRONOUS,
+    secretKey: c.FOUNDRY_SECRET_KEY === undefined ? null : secretKeyFromEnv(c.FOUNDRY_SECRET_KEY),
   };
+}
+
+/** FOUNDRY_SECRET_KEY: 32 bytes as 64 hex digits or as base64; the message never repeats the value. */
+function secretKeyFromEnv(text: string): Buffer {
+  const key = parseSecretKey(text);
+  if (!key) throw new ConfigError('invalid configuration: FOUNDRY_SECRET_KEY: must be 32 bytes, as 64 hex digits or base64');
+  return key;
+}
+
+/** 32 bytes written as 64 hex digits or as base64 (with or without padding); null for anything else. */
+export function parseSecretKey(text: string): Buffer | null {
+  const trimmed = text.trim();
+  if (/^[0-9a-fA-F]{64}$/.test(trimmed)) return Buffer.from(trimmed, 'hex');
+  if (/^[A-Za-z0-9+/_-]{43}=?$/.test(trimmed)) {
+    const key = Buffer.from(trimmed, trimmed.includes('-') || trimmed.includes('_') ? 'base64url' : 'base64');
+    return key.length === 32 ? key : null;
+  }
+  return null;
 }
 
 const PERIOD_MS = { s: 1000, m: 60_000, h: 3_600_000 } as const;

@@ -6,15 +6,20 @@ import { bootstrap, connect, createLogger, type PreparedDatabase, prepareDatabas
 import { workerScrape } from './cluster/metrics';
 import { runPrimary } from './cluster/primary';
 import { type Config, ConfigError, loadConfig } from './config';
+import { type Hold, holdShared } from './db/hold';
 import { installDiagnostics } from './diagnostics';
 import { listenForMetrics } from './metricsServer';
 import { answerClientError, refusalBody } from './plugins/use-http-refusals';
 import type { AppServices } from './schema/context';
 import { createGraphQLHandler } from './server';
 
+/** This process's shared hold on the database (src/db/hold.ts): kept for the process's life, dropped by the kernel at exit. */
+let hold: Hold | null = null;
+
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config);
+  if (config.databasePath !== ':memory:') hold = holdShared(config.databasePath);
   if (cluster.isWorker && cluster.worker) {
     // The primary prepared the database; a worker only opens it.
     const workerLogger = logger.child({ worker: cluster.worker.id });
@@ -22,8 +27,8 @@ async function main(): Promise<void> {
     return;
   }
   if (config.workers === 1) {
-    const { services, migration, firstApiKey } = await bootstrap(config, logger);
-    announce(config, logger, { migration, firstApiKey });
+    const { services, migration, firstApiKey, sealedClearSecrets } = await bootstrap(config, logger);
+    announce(config, logger, { migration, firstApiKey, sealedClearSecrets });
     serve(services, null);
     return;
   }
@@ -33,7 +38,8 @@ async function main(): Promise<void> {
   runPrimary(config, logger);
 }
 
-function announce(config: Config, logger: Logger, { migration, firstApiKey }: Omit<PreparedDatabase, 'db'>): void {
+function announce(config: Config, logger: Logger, { migration, firstApiKey, sealedClearSecrets }: Omit<PreparedDatabase, 'db'>): void {
+  if (sealedClearSecrets > 0) logger.info({ secrets: sealedClearSecrets }, 'integration secrets stored in clear text were encrypted');
   if (migration.applied.length > 0) {
     logger.info({ applied: migration.applied.map((m) => `${m.version}_${m.name}`) }, 'database migrated');
   }
@@ -97,6 +103,7 @@ function serve(services: AppServices, workerId: number | null): void {
       services.keyUse.flush();
       void services.db.stopBackgroundCheckpoints().finally(() => {
         services.db.close();
+        hold?.release();
         logger.info('stopped');
         process.exit(0);
       });

@@ -122,7 +122,19 @@ describe('the runner', () => {
       expect(db.get('PRAGMA journal_mode')).toEqual({ journal_mode: 'wal' });
       expect(db.get('PRAGMA foreign_keys')).toEqual({ foreign_keys: 1 });
       expect(db.get<{ timeout: number }>('PRAGMA busy_timeout')?.timeout).toBeGreaterThan(0);
+      // FULL (2): an acknowledged commit survives power loss, not only a killed process.
+      expect(db.get('PRAGMA synchronous')).toEqual({ synchronous: 2 });
+    } finally {
+      db.close();
+    }
+  });
+
+  it('commits with synchronous NORMAL only when FOUNDRY_SYNCHRONOUS asks for the trade', () => {
+    const db = new Database(tempDatabasePath(), { synchronous: loadConfig({ FOUNDRY_SYNCHRONOUS: 'NORMAL' }).synchronous });
+    try {
       expect(db.get('PRAGMA synchronous')).toEqual({ synchronous: 1 });
+      expect(loadConfig({}).synchronous).toBe('FULL');
+      expect(() => loadConfig({ FOUNDRY_SYNCHRONOUS: 'OFF' })).toThrow(/FOUNDRY_SYNCHRONOUS/);
     } finally {
       db.close();
     }

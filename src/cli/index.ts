@@ -4,6 +4,8 @@ import { apiKey, apiKeyUsage } from './apiKey';
 import { audit, auditUsage } from './audit';
 import { backup } from './backup';
 import { init } from './init';
+import { restore, restoreUsage } from './restore';
+import { secrets, secretsUsage } from './secrets';
 import { CliError } from './shared';
 import { user, userUsage } from './user';
 
@@ -12,6 +14,8 @@ const USAGE = `usage:
   ${apiKeyUsage}
   ${userUsage}
   foundry backup --to <file>
+  ${restoreUsage}
+  ${secretsUsage}
   ${auditUsage}
 The database is DATABASE_PATH (default data/foundry.db).`;
 
@@ -26,6 +30,10 @@ async function run(argv: string[]): Promise<void> {
       return user(rest);
     case 'backup':
       return backup(rest);
+    case 'restore':
+      return restore(rest);
+    case 'secrets':
+      return secrets(rest);
     case 'audit':
       return audit(rest);
     case 'help':

@@ -29,13 +29,20 @@ export class Database {
   private stats: SqlStats | null = null;
   private timed = false;
 
-  constructor(private readonly path: string) {
+  /**
+   * `synchronous` FULL (the default) makes each commit durable against power loss as well as a killed process;
+   * NORMAL is the documented trade (FOUNDRY_SYNCHRONOUS): cheaper commits, the last ones lost on power loss.
+   */
+  constructor(
+    private readonly path: string,
+    { synchronous = 'FULL' }: { synchronous?: 'FULL' | 'NORMAL' } = {},
+  ) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.raw = new Sqlite(path);
     this.raw.pragma('journal_mode = WAL');
     this.raw.pragma('foreign_keys = ON');
     this.raw.pragma('busy_timeout = 5000');
-    this.raw.pragma('synchronous = NORMAL');
+    this.raw.pragma(`synchronous = ${synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
     this.raw.pragma('temp_store = MEMORY');
   }
 

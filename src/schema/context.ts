@@ -9,6 +9,7 @@ import type { Database, SqlStats } from '../db/connection';
 import type { EventBus } from '../events/bus';
 import type { GatewayMetrics } from '../metrics';
 import type { RequestRecord } from '../requestRecord';
+import type { SecretBox } from '../secrets/box';
 import type { RequestLoaders } from './loaders';
 
 /** The long-lived parts of the application, shared by every request. */
@@ -23,6 +24,8 @@ export type AppServices = {
   metrics: GatewayMetrics | null;
   /** Events for subscriptions, to every process of the gateway (publish after the commit). */
   events: EventBus;
+  /** Seals and opens integration secrets under the gateway's secret key. */
+  secretBox: SecretBox;
 };
 
 export type Context = AppServices & {

@@ -71,7 +71,7 @@ builder.mutationFields((t) => ({
         const before = integrationConfigByKey(context.db, key);
         const now = isoNow();
         const after = upsertIntegrationConfigRow(context.db, { id: randomUUID(), ...key, config: JSON.stringify(input.config), now });
-        if (input.secrets) upsertIntegrationSecrets(context.db, after.id, JSON.stringify(input.secrets), now);
+        if (input.secrets) upsertIntegrationSecrets(context.db, context.secretBox, after.id, JSON.stringify(input.secrets), now);
         const change = before ? diff(view(before), view(after), ['config']) : { before: null, after: view(after) };
         return {
           organizationId: after.organization_id,

@@ -1,7 +1,8 @@
-// SQL for integration configs; secrets live in their own table and are read only by id.
+// SQL for integration configs; secrets live in their own table, sealed (src/secrets/box.ts), and are read only by id.
 import type { Database } from '../../db/connection';
 import { sql } from '../../db/sql';
 import type { ListSpec } from '../../schema/lists';
+import { type SecretBox, sealedKeyId } from '../../secrets/box';
 
 export type IntegrationConfigRow = {
   id: string;
@@ -21,13 +22,15 @@ export const INTEGRATION_CONFIGS: ListSpec = {
   defaultOrder: { field: 'INTEGRATION', direction: 'ASC' },
 };
 
-/** The secrets of configs the caller has already loaded through the policy, by config id. */
-export function secretsOfConfigs(db: Database, configIds: readonly string[]): Map<string, string> {
-  const rows = db.all<{ integration_config_id: string; secrets: string }>(
+type SecretsRow = { integration_config_id: string; secrets: string };
+
+/** The secrets (opened: JSON text) of configs the caller has already loaded through the policy, by config id. */
+export function secretsOfConfigs(db: Database, box: SecretBox, configIds: readonly string[]): Map<string, string> {
+  const rows = db.all<SecretsRow>(
     'SELECT integration_config_id, secrets FROM integration_secrets WHERE integration_config_id IN (SELECT value FROM json_each(:ids))',
     { ids: JSON.stringify(configIds) },
   );
-  return new Map(rows.map((row) => [row.integration_config_id, row.secrets]));
+  return new Map(rows.map((row) => [row.integration_config_id, box.open(row.secrets, row.integration_config_id)]));
 }
 
 /** Inserts or updates the config of (organization, domain, environment, integration); returns it and whether it was new. */
@@ -56,13 +59,54 @@ export function integrationConfigByKey(
   );
 }
 
-export function upsertIntegrationSecrets(db: Database, configId: string, secrets: string, now: string): void {
+/** Stores `secrets` (JSON text) sealed under the box's key, bound to the config's id. */
+export function upsertIntegrationSecrets(db: Database, box: SecretBox, configId: string, secrets: string, now: string): void {
   db.run(
     `INSERT INTO integration_secrets (integration_config_id, secrets, updated_at) VALUES (:configId, :secrets, :now)
      ON CONFLICT (integration_config_id) DO UPDATE SET secrets = excluded.secrets, updated_at = excluded.updated_at`,
-    { configId, secrets, now },
+    { configId, secrets: box.seal(secrets, configId), now },
   );
 }
+
+/**
+ * Seals every secret still stored in clear (written before secrets were encrypted); returns how many. Refuses,
+ * changing nothing, when a secret is sealed under another key than the box's: the wrong key was configured.
+ */
+export function sealClearSecrets(db: Database, box: SecretBox): number {
+  return db.transaction(() => {
+    const rows = db.all<SecretsRow>('SELECT integration_config_id, secrets FROM integration_secrets');
+    const foreign = rows.map((row) => sealedKeyId(row.secrets)).filter((keyId) => keyId !== null && keyId !== box.keyId);
+    if (foreign.length > 0) {
+      throw new SecretKeyMismatchError(
+        `${foreign.length} integration secret(s) are sealed under key ${foreign[0]}, but the configured key is ${box.keyId}`,
+      );
+    }
+    const clear = rows.filter((row) => sealedKeyId(row.secrets) === null);
+    for (const row of clear) {
+      db.run('UPDATE integration_secrets SET secrets = :secrets WHERE integration_config_id = :id', {
+        id: row.integration_config_id,
+        secrets: box.seal(row.secrets, row.integration_config_id),
+      });
+    }
+    return clear.length;
+  });
+}
+
+/** Opens every secret with `from` and seals it again with `to`, in the caller's transaction; returns how many. */
+export function resealSecrets(db: Database, from: SecretBox, to: SecretBox): number {
+  const rows = db.all<SecretsRow>('SELECT integration_config_id, secrets FROM integration_secrets');
+  for (const row of rows) {
+    const plain = from.open(row.secrets, row.integration_config_id);
+    db.run('UPDATE integration_secrets SET secrets = :secrets WHERE integration_config_id = :id', {
+      id: row.integration_config_id,
+      secrets: to.seal(plain, row.integration_config_id),
+    });
+  }
+  return rows.length;
+}
+
+/** The database's secrets were sealed under another key than the one configured. */
+export class SecretKeyMismatchError extends Error {}
 
 export function deleteIntegrationConfigRow(db: Database, id: string): void {
   db.run('DELETE FROM integration_configs WHERE id = :id', { id });

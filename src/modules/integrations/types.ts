@@ -38,7 +38,7 @@ export const IntegrationConfig = builder.loadableNode('IntegrationConfig', {
       description: `The secrets; every value reads "${MASK}" unless the principal holds integration:secret:read.`,
       resolve: async (config, _args, context) => {
         const loader = context.loaders.get<string | null>('integration.secrets', (ids) => {
-          const map = secretsOfConfigs(context.db, ids);
+          const map = secretsOfConfigs(context.db, context.secretBox, ids);
           return ids.map((id) => map.get(id) ?? null);
         });
         const raw = JSON.parse((await loader.load(config.id)) ?? '{}') as Record<string, unknown>;

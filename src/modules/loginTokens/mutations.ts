@@ -1,22 +1,25 @@
 // login and logout. A failed login never says whether the email exists.
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import { hashPassword, newLoginToken, verifySecret } from '../../auth/tokens';
 import { isoNow } from '../../db/connection';
 import { builder } from '../../schema/builder';
 import { BadUserInputError, UnauthenticatedError } from '../../schema/errors';
-import { email } from '../../schema/validation';
 import { auditEntryFor, audited } from '../../schema/write';
 import { appendAuditEntry } from '../auditLog/repo';
 import { recordLogin, userByEmail } from '../users/repo';
 import { insertLoginToken, revokeLoginToken } from './repo';
 import { loginSubjects, recordLoginFailure, recordLoginSuccess, refuseWhileLocked } from './throttle';
 
+/** An email as a failed login's audit entry may keep it: well formed, trimmed and lower-cased. */
+const AUDITABLE_EMAIL = z.string().trim().toLowerCase().pipe(z.email().max(254));
+
 /**
  * What a failed login records of the email typed: the address when it is a well-formed one, else only that it was
  * not (a password typed into the email field must not land in the audit log's hash chain, which is never rewritten).
  */
 function auditedEmail(typed: string): { email: string | null } {
-  const parsed = email.safeParse(typed);
+  const parsed = AUDITABLE_EMAIL.safeParse(typed);
   return { email: parsed.success ? parsed.data : null };
 }
 
@@ -29,7 +32,9 @@ function decoy(cost: number): Promise<string> {
 
 const LoginInput = builder.inputType('LoginInput', {
   fields: (t) => ({
-    email: t.field({ type: 'EmailAddress', required: true }),
+    // A String, not an EmailAddress: whatever was typed reaches login, so that a failed attempt is counted by the
+    // throttle and audited (without the text when it is not an email: a password typed here stays out of the chain).
+    email: t.string({ required: true, validate: z.string().max(254, 'must be at most 254 characters') }),
     password: t.string({ required: true }),
   }),
 });
