@@ -2,7 +2,7 @@
 // process on a copy of the 1M-row data set, under autocannon from this process; then a "no freeze" phase with
 // heavy queries beside light ones, and batch ingest. Bounded in time: it stops by itself.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,6 +42,11 @@ export async function prepareCopy(): Promise<Prepared> {
   const dir = mkdtempSync(join(tmpdir(), 'foundry-load-'));
   const databasePath = join(dir, 'load.db');
   for (const suffix of ['', '-wal', '-shm']) if (existsSync(path + suffix)) copyFileSync(path + suffix, databasePath + suffix);
+  // The key that seals the data set's integration secrets goes with it, private as the gateway requires.
+  if (existsSync(`${path}.key`)) {
+    copyFileSync(`${path}.key`, `${databasePath}.key`);
+    chmodSync(`${databasePath}.key`, 0o600);
+  }
   const secret = await prepareApiKey(10);
   const db = new Database(databasePath);
   try {
