@@ -8,6 +8,7 @@ import { GraphQLError } from 'graphql';
 import { createYoga } from 'graphql-yoga';
 import { authenticate, bearerToken } from './auth/authenticate';
 import type { Principal } from './auth/principal';
+import type { Database } from './db/connection';
 import { useAuthenticationGate } from './plugins/use-authentication-gate';
 import { useClientErrors } from './plugins/use-client-errors';
 import { useContractErrorCodes } from './plugins/use-contract-error-codes';
@@ -58,6 +59,17 @@ export function createGraphQLHandler(services: AppServices, { scrape }: { scrape
     return record;
   }
 
+  /** The request's one view of the database (Database.forRequest), shared by authentication and the context. */
+  const views = new WeakMap<RequestRecord, Database>();
+  function viewOf(record: RequestRecord): Database {
+    let view = views.get(record);
+    if (!view) {
+      view = db.forRequest(record.sql, config.sqlStats);
+      views.set(record, view);
+    }
+    return view;
+  }
+
   /**
    * Authenticates a request once, for whichever asks first: the trusted-documents check or the context; its
    * statements are counted as the request's.
@@ -66,9 +78,7 @@ export function createGraphQLHandler(services: AppServices, { scrape }: { scrape
     const record = recordFor(req);
     if (!record.principal) {
       const token = bearerToken(req.headers.authorization);
-      record.principal = token
-        ? authenticate({ ...services, db: db.forRequest(record.sql, config.sqlStats) }, token)
-        : Promise.resolve(null);
+      record.principal = token ? authenticate({ ...services, db: viewOf(record) }, token) : Promise.resolve(null);
     }
     return record.principal;
   }
@@ -154,7 +164,7 @@ export function createGraphQLHandler(services: AppServices, { scrape }: { scrape
       const context: Context = {
         ...services,
         // Every statement of the request runs through its view of the database, which counts them.
-        db: db.forRequest(record.sql, config.sqlStats),
+        db: viewOf(record),
         principal: null,
         token,
         requestId: record.requestId,
