@@ -48,7 +48,7 @@ export async function ensureDataset(log: (line: string) => void = () => undefine
   }
   mkdirSync(dirname(DATASET_PATH), { recursive: true });
   const building = `${DATASET_PATH}.building`;
-  for (const suffix of ['', '-wal', '-shm']) rmSync(building + suffix, { force: true });
+  for (const suffix of ['', '-wal', '-shm', '.key']) rmSync(building + suffix, { force: true });
   const started = performance.now();
   const config = loadConfig({ DATABASE_PATH: building, LOG_LEVEL: 'silent', FOUNDRY_SEED_SAMPLE_DATA: 'true' });
   const { services } = await bootstrap(config, pino({ level: 'silent' }));
@@ -64,6 +64,8 @@ export async function ensureDataset(log: (line: string) => void = () => undefine
   } finally {
     db.close();
   }
+  // The key that sealed the sample integrations' secrets moves with the file it belongs to.
+  if (existsSync(`${building}.key`)) renameSync(`${building}.key`, `${DATASET_PATH}.key`);
   renameSync(building, DATASET_PATH);
   log(`data set generated in ${((performance.now() - started) / 1000).toFixed(1)} s: ${DATASET_PATH}`);
   return { path: DATASET_PATH, built: true };
