@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { describe, it } from 'vitest';
+import { rowLevelSecurityStatements } from '../../src/auth/rowLevelSecurity';
 import { appRoleGrantStatements, createAppRoleStatement, postgresSchemaFiles, quoteName } from '../../src/db/postgres/schema';
 
 const url = process.env.TEST_DATABASE_URL;
@@ -68,7 +69,7 @@ export async function createTestSchema(connectionString: string): Promise<TestSc
     await client.query(`SET search_path TO ${quoteName(schema)}`);
     await client.query('BEGIN');
     await client.query(`SET LOCAL ROLE ${quoteName(ownerRole)}`);
-    for (const statement of postgresSchemaFiles()) await client.query(statement);
+    for (const statement of [...postgresSchemaFiles(), ...rowLevelSecurityStatements()]) await client.query(statement);
     for (const statement of appRoleGrantStatements(schema, appRole)) await client.query(statement);
     await client.query('COMMIT');
   } catch (error) {
