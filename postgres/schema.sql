@@ -127,7 +127,7 @@ CREATE INDEX agents_published ON agents (coalesce(published_at, ''), id);
 CREATE INDEX agents_created_by_user ON agents (created_by_user_id, created_at, id);
 CREATE INDEX agents_created_by_api_key ON agents (created_by_api_key_id, created_at, id);
 CREATE INDEX agents_search ON agents USING gin (search);
--- The tag filter (a.tags ? 'tag'), SQLite's json_each scan.
+-- The tag filter, a.tags @> jsonb_build_array($1::text), where SQLite scans json_each row by row.
 CREATE INDEX agents_tags ON agents USING gin (tags jsonb_path_ops);
 
 CREATE TABLE agent_versions (

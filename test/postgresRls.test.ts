@@ -160,6 +160,14 @@ describeOnPostgres('row-level security on PostgreSQL', (url) => {
     );
   });
 
+  it('reads the principal once per statement, not once per row', async () => {
+    const plan = await as(db.appRole, MEMBER_OF_A, async () => {
+      const { rows } = await client.query<{ 'QUERY PLAN': string }>('EXPLAIN SELECT * FROM llm_usage');
+      return rows.map((row) => row['QUERY PLAN']).join('\n');
+    });
+    expect(plan.match(/InitPlan/g)).toHaveLength(2);
+  });
+
   it('shows nothing to the principal who holds nothing', async () => {
     expect(principalClaim(NOBODY)).toEqual({ organizationIds: [], platform: false });
     expect(await visible(db.appRole, NOBODY)).toEqual(Object.fromEntries(TENANT_TABLES.map((tenant) => [tenant.table, []])));
