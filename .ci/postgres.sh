@@ -7,13 +7,24 @@ PG_CI_HOST=127.0.0.1
 PG_CI_PORT=${FOUNDRY_CI_PG_PORT:-5432}
 PG_CI_DIR=
 
+PG_CI_LIB=${FOUNDRY_CI_PG_LIB:-/usr/lib/postgresql}
+
+# The newest installed version's bin directory (empty when none is).
+pg_ci_newest_bin() {
+  (ls -d "$PG_CI_LIB"/*/bin 2>/dev/null || true) | sort -V | tail -n 1
+}
+
 pg_ci_bin() {
   local dir
-  dir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+  dir=$(pg_ci_newest_bin)
   if [ -z "$dir" ] || [ ! -x "$dir/initdb" ]; then
     echo "--- PostgreSQL: installing Debian's postgresql package" >&2
     apt-get update >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql >&2
-    dir=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+    dir=$(pg_ci_newest_bin)
+  fi
+  if [ -z "$dir" ] || [ ! -x "$dir/initdb" ]; then
+    echo "--- PostgreSQL: no initdb under $PG_CI_LIB after installing postgresql" >&2
+    return 1
   fi
   echo "$dir"
 }
