@@ -1,6 +1,6 @@
 // The PostgreSQL schema against a migrated SQLite file: the same tables, columns, indexes, triggers and foreign
-// keys (differences listed below, on purpose), the same CHECKs refusing the same rows, the append-only audit
-// log and the agents' word-prefix search.
+// keys (differences listed below, on purpose), the same CHECKs refusing the same rows, the rollup triggers
+// moving the same sums, the append-only audit log and the agents' word-prefix search.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -295,6 +295,39 @@ describeOnPostgres('the PostgreSQL schema', (url) => {
     ]) {
       expect(await accepted('domains', { ...row, created_at })).toEqual({ sqlite: true, postgres: false });
     }
+  });
+
+  it("moves the usage rollups on an update and a deletion as SQLite's triggers do", async () => {
+    const changes = [
+      "UPDATE llm_usage SET agent_id = NULL WHERE id = 'lu-A'",
+      "UPDATE llm_usage SET prompt_tokens = 25 WHERE id = 'lu-B'",
+      "UPDATE llm_usage SET model = 'gpt-2' WHERE id = 'lu-B'",
+      "UPDATE llm_usage SET user_id = 'u-B' WHERE id = 'lu-B'",
+      "UPDATE llm_usage SET created_at = '2026-01-02T10:00:00.000Z' WHERE id = 'lu-A'",
+      "DELETE FROM llm_usage WHERE id = 'lu-B'",
+    ];
+    const rollups = 'SELECT * FROM llm_usage_daily ORDER BY 1, 2, 3, 4, 5, 6, 7';
+    const modelRollups = 'SELECT * FROM llm_usage_model_daily ORDER BY 1, 2, 3, 4';
+    // Rows as text, whichever engine read them (pg gives bigint as text).
+    const asText = (rows: Record<string, unknown>[]) => rows.map((row) => Object.values(row).map(String).join('|'));
+    const afterEach = { sqlite: [] as string[][], postgres: [] as string[][] };
+    sqlite.exec('BEGIN');
+    await pg.client.query('BEGIN');
+    try {
+      for (const change of changes) {
+        sqlite.exec(change);
+        await pg.client.query(change);
+        for (const query of [rollups, modelRollups]) {
+          afterEach.sqlite.push(asText(sqlite.prepare(query).all() as Record<string, unknown>[]));
+          afterEach.postgres.push(asText((await pg.client.query(query)).rows));
+        }
+      }
+    } finally {
+      sqlite.exec('ROLLBACK');
+      await pg.client.query('ROLLBACK');
+    }
+    expect(afterEach.postgres).toEqual(afterEach.sqlite);
+    expect(afterEach.sqlite.at(-2)).toEqual(['A|2026-01-02|openai|gpt||||1|10|5|15|100']);
   });
 
   it('keeps the audit log append-only, for its owner too', async () => {
