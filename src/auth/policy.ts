@@ -369,3 +369,11 @@ function isOwn(principal: Principal, own: NonNullable<Rule['own']>, row: PolicyR
     (principal.apiKeyId !== null && own.apiKeyColumns.some((column) => row[column] === principal.apiKeyId))
   );
 }
+
+/**
+ * The tables the rules govern and the column naming each row's organization: PostgreSQL's row-level security
+ * (src/auth/rowLevelSecurity.ts) keys its organization wall on them, so that the two walls list the same tables.
+ */
+export const POLICY_TABLES: readonly { table: string; organizationColumn: string }[] = Object.values(POLICIES).map(
+  ({ table, organizationColumn }) => ({ table, organizationColumn }),
+);
