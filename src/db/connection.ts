@@ -1,66 +1,41 @@
-// The one place a SQLite connection is opened and configured, with a cache of
-// prepared statements and a per-request count of statements run.
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+// The SQLite engine of the Store (src/db/store.ts): a read connection for every read outside a transaction, and a
+// writer connection that runs one write transaction at a time (WriteQueue). An open transaction's rows stay on the
+// writer until it commits, so a request reading meanwhile, on the read connection, sees the last committed state
+// (WAL), never rows that may still roll back, and never runs a statement inside another request's transaction.
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type BetterSqlite3 from 'better-sqlite3';
 import { type Checkpointer, startCheckpointer } from './checkpointer';
 import { Sqlite } from './driver';
 import { SQLITE, type Sql } from './sql';
-
-export type SqlValue = string | number | bigint | null | Buffer;
-export type SqlParams = Record<string, SqlValue> | readonly SqlValue[];
-
-/** Statements run and time spent in SQLite during one request (`ms` only when timed, see forRequest). */
-export type SqlStats = { statements: number; ms: number };
-
-/** Told of every statement run through a Database (diagnostics, plan tests); never on the hot path unless set. */
-export type StatementObserver = (sql: string, params: SqlParams, ms: number) => void;
+import type { RunResult, SqlParams, SqlStats, StatementObserver, Store, Tx } from './store';
+import { WriteQueue } from './writeQueue';
 
 /** Prepared statements kept per connection; shapes beyond it are prepared again when they return. */
 const MAX_STATEMENTS = 2_000;
+/** Rows a walk (iterate) reads before it gives the event loop back. */
+const WALK_BATCH = 256;
 
-export class Database {
+type Synchronous = 'FULL' | 'NORMAL';
+
+/** One better-sqlite3 connection, configured, with its own cache of prepared statements. */
+class Connection {
   readonly raw: BetterSqlite3.Database;
   private readonly statements = new Map<string, BetterSqlite3.Statement>();
-  observer: StatementObserver | null = null;
-  private checkpointer: Checkpointer | null = null;
-  /** Set on a request's view only (forRequest): where its statements are counted. */
-  private stats: SqlStats | null = null;
-  private timed = false;
 
   /**
    * `synchronous` FULL (the default) makes each commit durable against power loss as well as a killed process;
    * NORMAL is the documented trade (FOUNDRY_SYNCHRONOUS): cheaper commits, the last ones lost on power loss.
    */
-  constructor(
-    private readonly path: string,
-    { synchronous = 'FULL' }: { synchronous?: 'FULL' | 'NORMAL' } = {},
-  ) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  constructor(path: string, synchronous: Synchronous) {
     this.raw = new Sqlite(path);
     this.raw.pragma('journal_mode = WAL');
     this.raw.pragma('foreign_keys = ON');
     this.raw.pragma('busy_timeout = 5000');
     this.raw.pragma(`synchronous = ${synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
     this.raw.pragma('temp_store = MEMORY');
-  }
-
-  /**
-   * This connection as one request sees it: every statement run through the
-   * view is counted into `stats` (and timed into `stats.ms` when `timed`).
-   * The request's context carries its view, and every repo runs its SQL
-   * through the context's `db`; better-sqlite3 calls are synchronous, so a
-   * statement run through a view belongs to that view's request, however
-   * requests interleave at their awaits. The view shares everything else
-   * (connection, statement cache) through its prototype: one small object per
-   * request, no async context tracking.
-   */
-  forRequest(stats: SqlStats, timed: boolean): Database {
-    const view = Object.create(this) as Database;
-    view.stats = stats;
-    view.timed = timed;
-    return view;
   }
 
   /** A prepared statement, compiled once per distinct SQL text. */
@@ -76,96 +51,300 @@ export class Database {
     }
     return statement;
   }
-
-  // Each read and write takes hand-written text with named parameters, or a
-  // fragment from `sql` (its values bound in order).
-  all<Row>(query: string | Sql, params: SqlParams = {}): Row[] {
-    const sql = textOf(query);
-    const values = valuesOf(query, params);
-    return this.measure(() => this.statement(sql).all(values) as Row[], sql, values);
-  }
-
-  /** Streams rows one at a time (for walks over large tables); counted as one statement. */
-  *iterate<Row>(query: string | Sql, params: SqlParams = {}): Generator<Row> {
-    const sql = textOf(query);
-    const values = valuesOf(query, params);
-    const rows = this.measure(() => this.statement(sql).iterate(values), sql, values) as IterableIterator<Row>;
-    yield* rows;
-  }
-
-  get<Row>(query: string | Sql, params: SqlParams = {}): Row | undefined {
-    const sql = textOf(query);
-    const values = valuesOf(query, params);
-    return this.measure(() => this.statement(sql).get(values) as Row | undefined, sql, values);
-  }
-
-  run(query: string | Sql, params: SqlParams = {}): BetterSqlite3.RunResult {
-    const sql = textOf(query);
-    const values = valuesOf(query, params);
-    return this.measure(() => this.statement(sql).run(values), sql, values);
-  }
-
-  /** Runs `fn` in a BEGIN IMMEDIATE transaction: all of its writes land, or none. */
-  transaction<T>(fn: () => T): T {
-    return this.raw.transaction(fn).immediate();
-  }
-
-  /** Runs a whole script (schema files); not for statements with values. */
-  exec(script: string): void {
-    this.measure(() => this.raw.exec(script), script, {});
-  }
-
-  isOpen(): boolean {
-    return this.raw.open;
-  }
-
-  /**
-   * Moves WAL checkpoints to a background thread (src/db/checkpointer.ts), for a connection that serves
-   * requests; `onError` hears SQLite error codes only.
-   */
-  checkpointInBackground(onError: (code: string) => void): void {
-    if (this.path === ':memory:' || this.checkpointer) return;
-    this.checkpointer = startCheckpointer(this.path, (source) => (this.raw.open ? this.raw.pragma(source) : undefined), onError);
-  }
-
-  /** Ends the checkpoint thread after its last checkpoint (before close, on a graceful shutdown). */
-  async stopBackgroundCheckpoints(): Promise<void> {
-    const checkpointer = this.checkpointer;
-    this.checkpointer = null;
-    await checkpointer?.stop();
-  }
-
-  close(): void {
-    if (this.checkpointer) {
-      void this.checkpointer.stop();
-      this.checkpointer = null;
-    }
-    if (this.raw.open) {
-      this.raw.pragma('optimize');
-      this.raw.close();
-    }
-  }
-
-  private measure<T>(fn: () => T, sql: string, params: SqlParams): T {
-    const stats = this.stats;
-    if (stats) stats.statements += 1;
-    const observer = this.observer;
-    if (!this.timed && !observer) return fn();
-    const started = performance.now();
-    try {
-      return fn();
-    } finally {
-      const ms = performance.now() - started;
-      if (stats && this.timed) stats.ms += ms;
-      observer?.(sql, params, ms);
-    }
-  }
 }
+
+/** Where statements are counted: a request's view (or the store itself), for its reads and its transactions. */
+type Counter = { stats: SqlStats | null; timed: boolean; observer: StatementObserver | null };
+
+const ALL = 0;
+const GET = 1;
+const RUN = 2;
+type Mode = typeof ALL | typeof GET | typeof RUN;
 
 const textOf = (query: string | Sql): string => (typeof query === 'string' ? query : query.textFor(SQLITE));
 const valuesOf = (query: string | Sql, params: SqlParams): SqlParams => (typeof query === 'string' ? params : query.values);
 
-/** The current time as the database stores it: UTC ISO-8601 with milliseconds and Z. */
-export function isoNow(): string {
-  return new Date().toISOString();
+function step(statement: BetterSqlite3.Statement, values: SqlParams, mode: Mode): unknown {
+  if (mode === ALL) return statement.all(values);
+  if (mode === GET) return statement.get(values);
+  return statement.run(values);
 }
+
+/** Runs one statement on `connection`, counted (and timed or observed when asked) into `counter`. */
+function execute(connection: Connection, counter: Counter, query: string | Sql, params: SqlParams, mode: Mode): unknown {
+  const sql = textOf(query);
+  const values = valuesOf(query, params);
+  const stats = counter.stats;
+  if (stats) stats.statements += 1;
+  const observer = counter.observer;
+  if (!counter.timed && !observer) return step(connection.statement(sql), values, mode);
+  const started = performance.now();
+  try {
+    return step(connection.statement(sql), values, mode);
+  } finally {
+    const ms = performance.now() - started;
+    if (stats && counter.timed) stats.ms += ms;
+    observer?.(sql, values, ms);
+  }
+}
+
+/** `execute` as a settled promise: the statement ran synchronously, so no more than one promise is made. */
+function settle<T>(connection: Connection, counter: Counter, query: string | Sql, params: SqlParams, mode: Mode): Promise<T> {
+  try {
+    return Promise.resolve(execute(connection, counter, query, params, mode) as T);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Walks a statement's rows in batches, giving the event loop back between them; counted as one statement when the
+ * walk starts. `open` gives the connection to walk on, `done` runs however the walk ends.
+ */
+async function* walk<Row>(
+  open: () => BetterSqlite3.Database,
+  done: (raw: BetterSqlite3.Database) => void,
+  counter: Counter,
+  query: string | Sql,
+  params: SqlParams,
+): AsyncGenerator<Row> {
+  const sql = textOf(query);
+  const values = valuesOf(query, params);
+  if (counter.stats) counter.stats.statements += 1;
+  counter.observer?.(sql, values, 0);
+  const raw = open();
+  try {
+    let read = 0;
+    for (const row of raw.prepare(sql).iterate(values)) {
+      yield row as Row;
+      if (++read % WALK_BATCH === 0) await nextTurn();
+    }
+  } finally {
+    done(raw);
+  }
+}
+
+export class SqliteStore implements Store {
+  private readonly path: string;
+  /** Set when the store was opened on `:memory:`: the temporary directory of the file it uses instead. */
+  private readonly temporaryDir: string | null;
+  private readonly reader: Connection;
+  private readonly writer: Connection;
+  private readonly queue = new WriteQueue();
+  private checkpointer: Checkpointer | null = null;
+  private closing = false;
+  observer: StatementObserver | null = null;
+  /** Set on a request's view only (forRequest): where its statements are counted. */
+  stats: SqlStats | null = null;
+  timed = false;
+
+  /**
+   * `:memory:` opens a temporary file instead (removed on close): the read and writer connections must share one
+   * database, which two connections to `:memory:` would not.
+   */
+  constructor(path: string, { synchronous = 'FULL' }: { synchronous?: Synchronous } = {}) {
+    this.temporaryDir = path === ':memory:' ? mkdtempSync(join(tmpdir(), 'foundry-memory-')) : null;
+    this.path = this.temporaryDir ? join(this.temporaryDir, 'memory.db') : path;
+    mkdirSync(dirname(this.path), { recursive: true });
+    // The writer first: it makes the file and turns on WAL, which the read connection then finds.
+    this.writer = new Connection(this.path, synchronous);
+    this.reader = new Connection(this.path, synchronous);
+    // Writes belong in transactions, on the writer: a write sent to the read connection fails instead of committing alone.
+    this.reader.raw.pragma('query_only = ON');
+  }
+
+  /**
+   * This store as one request sees it. The request's context carries its view, and every repo runs its SQL through
+   * the context's `db`; better-sqlite3 calls are synchronous, so a statement run through a view belongs to that
+   * view's request, however requests interleave at their awaits. The view shares everything else (connections,
+   * statement caches, the write queue) through its prototype: one small object per request, no async context tracking.
+   */
+  forRequest(stats: SqlStats, timed: boolean): SqliteStore {
+    const view = Object.create(this) as SqliteStore;
+    view.stats = stats;
+    view.timed = timed;
+    return view;
+  }
+
+  all<Row>(query: string | Sql, params: SqlParams = {}): Promise<Row[]> {
+    return settle<Row[]>(this.reader, this, query, params, ALL);
+  }
+
+  get<Row>(query: string | Sql, params: SqlParams = {}): Promise<Row | undefined> {
+    return settle<Row | undefined>(this.reader, this, query, params, GET);
+  }
+
+  /**
+   * A walk reads on a connection of its own, opened for it: its read transaction stays open while it walks (one
+   * consistent snapshot), and the shared read connection stays free for every other request meanwhile.
+   */
+  iterate<Row>(query: string | Sql, params: SqlParams = {}): AsyncIterable<Row> {
+    const open = () => {
+      const own = new Sqlite(this.path, { fileMustExist: true });
+      own.pragma('busy_timeout = 5000');
+      own.pragma('query_only = ON');
+      return own;
+    };
+    return walk<Row>(open, (own) => own.close(), this, query, params);
+  }
+
+  async transaction<T>(work: (tx: Tx) => Promise<T> | T): Promise<T> {
+    if (this.closing) throw new Error('the database is closed');
+    const turn = this.queue.acquire();
+    if (turn) await turn;
+    try {
+      return await this.runTransaction(work);
+    } finally {
+      this.queue.release();
+    }
+  }
+
+  private async runTransaction<T>(work: (tx: Tx) => Promise<T> | T): Promise<T> {
+    const raw = this.writer.raw;
+    this.writer.statement('BEGIN IMMEDIATE').run();
+    const tx = new SqliteTx(this.writer, this);
+    try {
+      const result = await work(tx);
+      tx.end();
+      this.writer.statement('COMMIT').run();
+      return result;
+    } catch (error) {
+      tx.end();
+      if (raw.inTransaction) this.writer.statement('ROLLBACK').run();
+      throw error;
+    }
+  }
+
+  isOpen(): boolean {
+    return !this.closing && this.writer.raw.open;
+  }
+
+  /**
+   * Runs `fn` on the writer connection between transactions (none is open, none starts meanwhile): for what may not
+   * run inside a transaction (VACUUM), per-connection pragmas, and bulk loaders (bench data sets).
+   */
+  async withWriter<T>(fn: (raw: BetterSqlite3.Database) => T): Promise<T> {
+    if (this.closing) throw new Error('the database is closed');
+    const turn = this.queue.acquire();
+    if (turn) await turn;
+    try {
+      return fn(this.writer.raw);
+    } finally {
+      this.queue.release();
+    }
+  }
+
+  /** Runs `source` (e.g. `secure_delete = ON`, `wal_checkpoint(TRUNCATE)`) on the writer connection, between transactions. */
+  pragma(source: string): Promise<unknown> {
+    return this.withWriter((raw) => raw.pragma(source));
+  }
+
+  /**
+   * Has every connection load the planner's statistics (sqlite_stat1) again: a connection reads them when it opens
+   * or its schema changes, not when ANALYZE runs on another one.
+   */
+  async reloadStatistics(): Promise<void> {
+    await this.withWriter((raw) => raw.exec('ANALYZE sqlite_schema'));
+    // Loading statistics counts as a write to SQLite: the read connection lifts query_only for that moment.
+    this.reader.raw.pragma('query_only = OFF');
+    try {
+      this.reader.raw.exec('ANALYZE sqlite_schema');
+    } finally {
+      this.reader.raw.pragma('query_only = ON');
+    }
+  }
+
+  /** An online, consistent copy of the database into a new file (SQLite's backup API, from the read connection). */
+  async backup(to: string): Promise<void> {
+    await this.reader.raw.backup(to);
+  }
+
+  /**
+   * Moves WAL checkpoints to a background thread (src/db/checkpointer.ts), for a store that serves requests;
+   * `onError` hears SQLite error codes only.
+   */
+  checkpointInBackground(onError: (code: string) => void): void {
+    if (this.temporaryDir || this.checkpointer) return;
+    const pragma = (source: string) => {
+      // Commits (and with them automatic checkpoints) happen on the writer; the read connection is set alike.
+      for (const connection of [this.writer, this.reader]) if (connection.raw.open) connection.raw.pragma(source);
+    };
+    this.checkpointer = startCheckpointer(this.path, pragma, onError);
+  }
+
+  /** Waits for the transactions running and queued, ends the checkpoint thread after its last checkpoint, and closes. */
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    const turn = this.queue.acquire();
+    if (turn) await turn;
+    const checkpointer = this.checkpointer;
+    this.checkpointer = null;
+    await checkpointer?.stop();
+    if (this.writer.raw.open) {
+      this.writer.raw.pragma('optimize');
+      this.writer.raw.close();
+    }
+    if (this.reader.raw.open) this.reader.raw.close();
+    if (this.temporaryDir) rmSync(this.temporaryDir, { recursive: true, force: true });
+  }
+}
+
+/** The open transaction of a SqliteStore: every statement on the writer connection, refused once it ended. */
+class SqliteTx implements Tx {
+  private ended = false;
+
+  constructor(
+    private readonly writer: Connection,
+    private readonly counter: Counter,
+  ) {}
+
+  end(): void {
+    this.ended = true;
+  }
+
+  all<Row>(query: string | Sql, params: SqlParams = {}): Promise<Row[]> {
+    if (this.ended) return refuse();
+    return settle<Row[]>(this.writer, this.counter, query, params, ALL);
+  }
+
+  get<Row>(query: string | Sql, params: SqlParams = {}): Promise<Row | undefined> {
+    if (this.ended) return refuse();
+    return settle<Row | undefined>(this.writer, this.counter, query, params, GET);
+  }
+
+  run(query: string | Sql, params: SqlParams = {}): Promise<RunResult> {
+    if (this.ended) return refuse();
+    return settle<RunResult>(this.writer, this.counter, query, params, RUN);
+  }
+
+  /** Walks on the writer (the transaction's own rows included); no other statement may use the Tx meanwhile. */
+  iterate<Row>(query: string | Sql, params: SqlParams = {}): AsyncIterable<Row> {
+    if (this.ended) throw ended();
+    return walk<Row>(
+      () => this.writer.raw,
+      () => undefined,
+      this.counter,
+      query,
+      params,
+    );
+  }
+
+  async exec(script: string): Promise<void> {
+    if (this.ended) throw ended();
+    const stats = this.counter.stats;
+    if (stats) stats.statements += 1;
+    this.writer.raw.exec(script);
+    this.counter.observer?.(script, {}, 0);
+  }
+
+  /** Transactions do not nest (the Tx type has no `transaction`): refused for a caller that reaches here anyway. */
+  transaction(): Promise<never> {
+    return Promise.reject(new Error('transactions do not nest: run the statements through the transaction you have'));
+  }
+}
+
+const ended = () => new Error('the transaction has ended: its statements must run before it commits or rolls back');
+const refuse = <T>(): Promise<T> => Promise.reject(ended());
