@@ -96,7 +96,7 @@ async function round(mode: Mode, index: number): Promise<Round> {
   } finally {
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
-    services.db.close();
+    await services.db.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -48,7 +48,7 @@ async function main(): Promise<void> {
   try {
     await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' });
     const rounds = Number(process.env.BENCH_ROUNDS ?? 20);
-    const keyId = services.db.get<{ id: string }>('SELECT id FROM api_keys LIMIT 1')?.id ?? '';
+    const keyId = (await services.db.get<{ id: string }>('SELECT id FROM api_keys LIMIT 1'))?.id ?? '';
 
     // 1. Authentication: the first request with a key pays bcrypt; later ones resolve from the principal cache.
     const uncached: number[] = [];
@@ -83,7 +83,7 @@ async function main(): Promise<void> {
         );
       }
     }
-    services.db.run("DELETE FROM llm_quotas WHERE organization_id = 'quant'");
+    await services.db.transaction((tx) => tx.run("DELETE FROM llm_quotas WHERE organization_id = 'quant'"));
     const batches: number[] = [];
     for (const agentId of agentIds) {
       const records = Array.from({ length: 1000 }, (_, i) => ({
@@ -101,7 +101,7 @@ async function main(): Promise<void> {
       );
     }
     // Ingest: 1,000-record batches, 4 in flight, into the other organization (the reads below look at quant).
-    services.db.run("DELETE FROM llm_quotas WHERE organization_id = 'cibc'");
+    await services.db.transaction((tx) => tx.run("DELETE FROM llm_quotas WHERE organization_id = 'cibc'"));
     const ingestBatches = 40;
     let sent = 0;
     const ingestStart = performance.now();
@@ -154,7 +154,7 @@ async function main(): Promise<void> {
   } finally {
     server.closeAllConnections();
     server.close();
-    services.db.close();
+    await services.db.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -2,8 +2,8 @@
 // this one (copies of the domain facts). Re-running brings the database back
 // to the catalogue exactly: it is the authority for system data.
 import { readFileSync } from 'node:fs';
-import { type Database, isoNow } from '../src/db/connection';
 import { projectFile } from '../src/db/paths';
+import { isoNow, type Store } from '../src/db/store';
 
 export type PermissionSeed = { code: string; resource: string; action: string; scope: string; description: string };
 export type RoleSeed = { name: string; level: string; isSystem: boolean; description: string; permissions: string[] };
@@ -40,13 +40,13 @@ export function roleCatalogue(permissions: PermissionSeed[] = permissionCatalogu
   });
 }
 
-export function seedCatalogue(db: Database): void {
+export async function seedCatalogue(db: Store): Promise<void> {
   const permissions = permissionCatalogue();
   const roles = roleCatalogue(permissions);
   const now = isoNow();
-  db.transaction(() => {
+  await db.transaction(async (tx) => {
     for (const p of permissions) {
-      db.run(
+      await tx.run(
         `INSERT INTO permissions (code, resource, action, scope, description)
          VALUES (:code, :resource, :action, :scope, :description)
          ON CONFLICT (code) DO UPDATE SET resource = excluded.resource, action = excluded.action,
@@ -55,19 +55,19 @@ export function seedCatalogue(db: Database): void {
       );
     }
     for (const role of roles) {
-      db.run(
+      await tx.run(
         `INSERT INTO roles (id, name, level, is_system, description, created_at)
          VALUES (:name, :name, :level, :isSystem, :description, :now)
          ON CONFLICT (id) DO UPDATE SET level = excluded.level, is_system = excluded.is_system,
            description = excluded.description`,
         { name: role.name, level: role.level, isSystem: role.isSystem ? 1 : 0, description: role.description, now },
       );
-      db.run(
+      await tx.run(
         `DELETE FROM role_permissions WHERE role_id = :role
            AND permission_code NOT IN (SELECT value FROM json_each(:codes))`,
         { role: role.name, codes: JSON.stringify(role.permissions) },
       );
-      db.run(
+      await tx.run(
         `INSERT INTO role_permissions (role_id, permission_code)
          SELECT :role, value FROM json_each(:codes) WHERE true
          ON CONFLICT DO NOTHING`,

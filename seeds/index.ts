@@ -1,14 +1,14 @@
 // Seeds a database: the catalogue always, the sample tenants when asked. Idempotent.
-import type { Database } from '../src/db/connection';
+import type { Store } from '../src/db/store';
 import type { SecretBox } from '../src/secrets/box';
 import { seedCatalogue } from './catalogue';
 import { seedSampleActivity } from './sample-activity';
 import { seedSampleData } from './sample-data';
 
-export function seed(db: Database, options: { sampleData: boolean; secretBox: SecretBox }): void {
-  seedCatalogue(db);
+export async function seed(db: Store, options: { sampleData: boolean; secretBox: SecretBox }): Promise<void> {
+  await seedCatalogue(db);
   if (options.sampleData) {
-    seedSampleData(db);
-    seedSampleActivity(db, options.secretBox);
+    await seedSampleData(db);
+    await seedSampleActivity(db, options.secretBox);
   }
 }

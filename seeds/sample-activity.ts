@@ -2,7 +2,7 @@
 // versions, integration configs, sessions, LLM usage, a quota and audit
 // entries), so that every field has something to show in GraphiQL.
 // Idempotent: it runs only while the database has no sessions at all.
-import type { Database } from '../src/db/connection';
+import type { Store } from '../src/db/store';
 import { appendAuditEntry } from '../src/modules/auditLog/repo';
 import { costOf, insertUsageBatch, modelPrices, type NewUsage } from '../src/modules/usage/repo';
 import type { SecretBox } from '../src/secrets/box';
@@ -84,20 +84,20 @@ const calls: [session: string, model: string, prompt: number, completion: number
   ['ses-c-002', 'gpt-4o-mini', 1450, 388, 700],
 ];
 
-export function seedSampleActivity(db: Database, secretBox: SecretBox): void {
-  if ((db.get<{ n: number }>('SELECT count(*) AS n FROM sessions')?.n ?? 0) > 0) return;
-  db.transaction(() => {
-    db.run(
+export async function seedSampleActivity(db: Store, secretBox: SecretBox): Promise<void> {
+  if (((await db.get<{ n: number }>('SELECT count(*) AS n FROM sessions'))?.n ?? 0) > 0) return;
+  await db.transaction(async (tx) => {
+    await tx.run(
       `INSERT INTO users (id, email, name, created_at, updated_at)
        VALUES ('priya.patel', 'priya.patel@cibc.example', 'Priya Patel', :at, :at) ON CONFLICT DO NOTHING`,
       { at: at(-60) },
     );
-    db.run(
+    await tx.run(
       `INSERT INTO user_roles (id, user_id, role_id, organization_id, created_at)
        VALUES ('seed-priya.patel-cibc-developer', 'priya.patel', 'org_developer', 'cibc', :at) ON CONFLICT DO NOTHING`,
       { at: at(-60) },
     );
-    db.run(
+    await tx.run(
       `INSERT INTO agents (id, organization_id, domain_id, name, display_name, description, version, status, environment,
          tags, published_at, created_by_user_id, created_at, updated_at)
        VALUES ('agt-101', 'cibc', 'card-services', 'card-dispute-agent', 'Card Dispute Agent',
@@ -109,7 +109,7 @@ export function seedSampleActivity(db: Database, secretBox: SecretBox): void {
       ['ver-agt-001-2.1.0', 'agt-001', 'quant', '2.1.0', 'nwalker85'],
       ['ver-agt-101-1.2.0', 'agt-101', 'cibc', '1.2.0', 'priya.patel'],
     ] as const) {
-      db.run(
+      await tx.run(
         `INSERT INTO agent_versions (id, agent_id, organization_id, version, snapshot, created_by_user_id, created_at)
          SELECT :id, id, organization_id, :version, json_object('name', name, 'displayName', display_name, 'tags', json(tags)), :user, :at
            FROM agents WHERE id = :agent AND organization_id = :org
@@ -128,19 +128,19 @@ export function seedSampleActivity(db: Database, secretBox: SecretBox): void {
       ],
       ['int-cibc-twilio', 'cibc', 'card-services', 'twilio', { accountSid: 'AC-demo-cibc' }, { authToken: 'tw-demo-secret-2' }],
     ] as const) {
-      db.run(
+      await tx.run(
         `INSERT INTO integration_configs (id, organization_id, domain_id, environment, integration, config, created_at, updated_at)
          VALUES (:id, :org, :domain, 'dev', :integration, :config, :at, :at) ON CONFLICT DO NOTHING`,
         { id, org, domain, integration, config: JSON.stringify(config), at: at(-10) },
       );
-      db.run(
+      await tx.run(
         `INSERT INTO integration_secrets (integration_config_id, secrets, updated_at) VALUES (:id, :secrets, :at)
          ON CONFLICT DO NOTHING`,
         { id, secrets: secretBox.seal(JSON.stringify(secrets), id), at: at(-10) },
       );
     }
     for (const s of sessions) {
-      db.run(
+      await tx.run(
         `INSERT INTO sessions (id, organization_id, agent_id, instance_id, started_by_user_id, status, metadata, started_at, ended_at)
          VALUES (:id, :org, :agent, :instance, :user, :status, :metadata, :startedAt, :endedAt)`,
         {
@@ -156,8 +156,8 @@ export function seedSampleActivity(db: Database, secretBox: SecretBox): void {
         },
       );
     }
-    const prices = modelPrices(
-      db,
+    const prices = await modelPrices(
+      tx,
       calls.map(([, model]) => model),
     );
     const usage = calls.flatMap(([sessionId, model, prompt, completion, latency], index): NewUsage[] => {
@@ -182,8 +182,8 @@ export function seedSampleActivity(db: Database, secretBox: SecretBox): void {
         },
       ];
     });
-    insertUsageBatch(db, usage);
-    db.run(
+    await insertUsageBatch(tx, usage);
+    await tx.run(
       `INSERT INTO llm_quotas (organization_id, monthly_token_limit, monthly_cost_limit_nano_usd, updated_at)
        VALUES ('quant', 5000000, 250000000000, :at) ON CONFLICT DO NOTHING`,
       { at: at(-5) },
@@ -193,7 +193,7 @@ export function seedSampleActivity(db: Database, secretBox: SecretBox): void {
       ['quant', 'sarah.chen', 'Sarah Chen', 'agt-002'],
       ['cibc', 'priya.patel', 'Priya Patel', 'agt-101'],
     ] as const) {
-      appendAuditEntry(db, {
+      await appendAuditEntry(tx, {
         organizationId: org,
         actorKind: 'user',
         actorId: user,

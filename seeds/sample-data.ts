@@ -1,7 +1,7 @@
 // The sample tenants of the domain facts (quant and cibc), so that GraphiQL
 // has something to show on a fresh database. Rows that exist are left as they
 // are: re-seeding never overwrites what a person changed.
-import type { Database } from '../src/db/connection';
+import type { Store } from '../src/db/store';
 
 const T0 = '2026-01-05T09:00:00.000Z';
 
@@ -95,43 +95,43 @@ function at(seconds: number): string {
   return new Date(Date.parse(T0) + seconds * 1000).toISOString();
 }
 
-export function seedSampleData(db: Database): void {
-  db.transaction(() => {
+export async function seedSampleData(db: Store): Promise<void> {
+  await db.transaction(async (tx) => {
     for (const [i, o] of organizations.entries()) {
-      db.run(
+      await tx.run(
         `INSERT INTO organizations (id, slug, name, tier, created_at, updated_at)
          VALUES (:id, :slug, :name, :tier, :at, :at) ON CONFLICT DO NOTHING`,
         { ...o, at: at(i) },
       );
     }
     for (const [i, d] of domains.entries()) {
-      db.run(
+      await tx.run(
         `INSERT INTO domains (id, organization_id, name, display_name, version, created_at, updated_at)
          VALUES (:id, :organizationId, :name, :displayName, :version, :at, :at) ON CONFLICT DO NOTHING`,
         { ...d, at: at(60 + i) },
       );
     }
     for (const [i, x] of instances.entries()) {
-      db.run(
+      await tx.run(
         `INSERT INTO instances (id, organization_id, domain_id, environment, name, status, created_at, updated_at)
          VALUES (:id, :organizationId, :domainId, :environment, :name, 'running', :at, :at) ON CONFLICT DO NOTHING`,
         { ...x, at: at(120 + i) },
       );
     }
-    users.forEach((u, i) => {
-      db.run(
+    for (const [i, u] of users.entries()) {
+      await tx.run(
         `INSERT INTO users (id, email, name, created_at, updated_at)
          VALUES (:id, :email, :name, :at, :at) ON CONFLICT DO NOTHING`,
         { ...u, at: at(180 + i) },
       );
-      db.run(
+      await tx.run(
         `INSERT INTO user_roles (id, user_id, role_id, organization_id, created_at)
          VALUES (:id, :userId, 'org_developer', 'quant', :at) ON CONFLICT DO NOTHING`,
         { id: `seed-${u.id}-quant-developer`, userId: u.id, at: at(180 + i) },
       );
-    });
+    }
     for (const [i, a] of agents.entries()) {
-      db.run(
+      await tx.run(
         `INSERT INTO agents (id, organization_id, domain_id, name, display_name, description, version, status,
            environment, tags, published_at, created_by_user_id, created_at, updated_at)
          VALUES (:id, 'quant', 'demo', :name, :displayName, :description, :version, 'active',
@@ -150,7 +150,7 @@ export function seedSampleData(db: Database): void {
       );
     }
     for (const p of modelPrices) {
-      db.run(
+      await tx.run(
         `INSERT INTO model_prices (provider, model, prompt_nano_usd_per_1k_tokens, completion_nano_usd_per_1k_tokens, updated_at)
          VALUES (:provider, :model, :prompt, :completion, :at) ON CONFLICT DO NOTHING`,
         { ...p, at: T0 },

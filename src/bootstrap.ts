@@ -7,7 +7,7 @@ import { ApiKeyVerificationCache } from './auth/keyCache';
 import { ApiKeyUseRecorder } from './auth/keyUse';
 import { PrincipalCache } from './auth/principalCache';
 import { type Config, ConfigError } from './config';
-import { Database } from './db/connection';
+import { SqliteStore } from './db/connection';
 import { type MigrationResult, migrate } from './db/migrate';
 import { processEventBus } from './events/bus';
 import { GatewayMetrics } from './metrics';
@@ -20,7 +20,7 @@ import { keyFilePath, loadSecretKey } from './secrets/key';
 
 export type Bootstrapped = { services: AppServices; migration: MigrationResult; firstApiKey: string | null; sealedClearSecrets: number };
 export type PreparedDatabase = {
-  db: Database;
+  db: SqliteStore;
   migration: MigrationResult;
   firstApiKey: string | null;
   /** Integration secrets found in clear text (written before encryption) and sealed by this start. */
@@ -39,23 +39,23 @@ export async function bootstrap(config: Config, logger: Logger = createLogger(co
 
 /** The services of a process that serves a database someone else prepared (a cluster worker). */
 export function connect(config: Config, logger: Logger): AppServices {
-  const db = new Database(config.databasePath, { synchronous: config.synchronous });
+  const db = new SqliteStore(config.databasePath, { synchronous: config.synchronous });
   return createServices(config, logger, db, secretBoxFor(config, false), { clusterWorker: true });
 }
 
 /** Migrates and seeds the file, and on a new one issues the first platform_owner key; once per gateway. */
 export async function prepareDatabase(config: Config): Promise<PreparedDatabase> {
-  const db = new Database(config.databasePath, { synchronous: config.synchronous });
+  const db = new SqliteStore(config.databasePath, { synchronous: config.synchronous });
   try {
     const secretBox = secretBoxFor(config, true);
-    const migration = migrate(db);
-    const sealedClearSecrets = sealSecretsInClear(db, secretBox, config);
-    seed(db, { sampleData: config.seedSampleData, secretBox });
+    const migration = await migrate(db);
+    const sealedClearSecrets = await sealSecretsInClear(db, secretBox, config);
+    await seed(db, { sampleData: config.seedSampleData, secretBox });
     let firstApiKey: string | null = null;
     if (migration.created) {
       const secret = await prepareApiKey(config.bcryptCost);
-      db.transaction(() => {
-        const key = storeApiKey(db, secret, {
+      await db.transaction(async (tx) => {
+        const key = await storeApiKey(tx, secret, {
           name: 'first platform owner key',
           organizationId: null,
           roleId: 'platform_owner',
@@ -64,7 +64,7 @@ export async function prepareDatabase(config: Config): Promise<PreparedDatabase>
           createdByApiKeyId: null,
           expiresAt: null,
         });
-        appendLocalAuditEntry(db, {
+        await appendLocalAuditEntry(tx, {
           action: 'api_key.create',
           resourceType: 'api_key',
           organizationId: null,
@@ -76,7 +76,7 @@ export async function prepareDatabase(config: Config): Promise<PreparedDatabase>
     }
     return { db, migration, firstApiKey, sealedClearSecrets };
   } catch (error) {
-    db.close();
+    await db.close();
     throw error;
   }
 }
@@ -91,11 +91,11 @@ function secretBoxFor(config: Config, create: boolean): SecretBox {
  * the rows: secure_delete zeroes what the updates free, VACUUM rewrites every page (older freed pages too), and a
  * truncating checkpoint empties the WAL that held the rows' earlier pages.
  */
-function sealSecretsInClear(db: Database, secretBox: SecretBox, config: Config): number {
+async function sealSecretsInClear(db: SqliteStore, secretBox: SecretBox, config: Config): Promise<number> {
   let sealed: number;
   try {
-    db.raw.pragma('secure_delete = ON');
-    sealed = sealClearSecrets(db, secretBox);
+    await db.pragma('secure_delete = ON');
+    sealed = await db.transaction((tx) => sealClearSecrets(tx, secretBox));
   } catch (error) {
     if (!(error instanceof SecretKeyMismatchError)) throw error;
     const where = config.secretKey ? 'FOUNDRY_SECRET_KEY' : keyFilePath(config.databasePath);
@@ -104,11 +104,11 @@ function sealSecretsInClear(db: Database, secretBox: SecretBox, config: Config):
       : '';
     throw new ConfigError(`${error.message} (from ${where}); configure the key the secrets were sealed with${interrupted}`);
   } finally {
-    db.raw.pragma('secure_delete = OFF');
+    await db.pragma('secure_delete = OFF');
   }
   if (sealed > 0 && config.databasePath !== ':memory:') {
-    db.exec('VACUUM');
-    db.raw.pragma('wal_checkpoint(TRUNCATE)');
+    await db.withWriter((raw) => raw.exec('VACUUM'));
+    await db.pragma('wal_checkpoint(TRUNCATE)');
   }
   return sealed;
 }
@@ -117,7 +117,13 @@ function sealSecretsInClear(db: Database, secretBox: SecretBox, config: Config):
  * The per-process caches stay true without messages between processes: the
  * principal cache checks the database's security epoch on every request.
  */
-function createServices(config: Config, logger: Logger, db: Database, secretBox: SecretBox, { clusterWorker = false } = {}): AppServices {
+function createServices(
+  config: Config,
+  logger: Logger,
+  db: SqliteStore,
+  secretBox: SecretBox,
+  { clusterWorker = false } = {},
+): AppServices {
   db.checkpointInBackground((code) => logger.warn({ code }, 'background WAL checkpoint failed'));
   const principals = new PrincipalCache(config.apiKeyCacheTtlMs);
   return {

@@ -33,7 +33,7 @@ async function main(): Promise<void> {
     return;
   }
   const prepared = await prepareDatabase(config);
-  prepared.db.close();
+  await prepared.db.close();
   announce(config, logger, prepared);
   runPrimary(config, logger);
 }
@@ -100,13 +100,16 @@ function serve(services: AppServices, workerId: number | null): void {
     idle.unref();
     server.close(() => {
       clearInterval(idle);
-      services.keyUse.flush();
-      void services.db.stopBackgroundCheckpoints().finally(() => {
-        services.db.close();
-        hold?.release();
-        logger.info('stopped');
-        process.exit(0);
-      });
+      // The last key uses are written, then the store closes: after the transactions still queued, and the
+      // checkpoint thread's last checkpoint.
+      void services.keyUse
+        .flush()
+        .finally(() => services.db.close())
+        .finally(() => {
+          hold?.release();
+          logger.info('stopped');
+          process.exit(0);
+        });
     });
     server.closeIdleConnections();
   };

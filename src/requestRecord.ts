@@ -2,7 +2,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { Principal } from './auth/principal';
-import type { SqlStats } from './db/connection';
+import type { SqlStats } from './db/store';
 import type { GatewayMetrics } from './metrics';
 
 /** A fault masked as INTERNAL_SERVER_ERROR: its type and message only, never a stack or the SQL's values. */
@@ -12,7 +12,7 @@ export type RequestRecord = {
   requestId: string;
   /** performance.now() when the request arrived. */
   startedAt: number;
-  /** Counted by the request's view of the database (Database.forRequest). */
+  /** Counted by the request's view of the database (Store.forRequest). */
   sql: SqlStats;
   /** Set once Yoga read GraphQL parameters: only GraphQL requests are logged and measured. */
   graphql: boolean;

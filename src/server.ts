@@ -8,7 +8,7 @@ import { GraphQLError } from 'graphql';
 import { createYoga } from 'graphql-yoga';
 import { authenticate, bearerToken } from './auth/authenticate';
 import type { Principal } from './auth/principal';
-import type { Database } from './db/connection';
+import type { Store } from './db/store';
 import { useAuthenticationGate } from './plugins/use-authentication-gate';
 import { useClientErrors } from './plugins/use-client-errors';
 import { useContractErrorCodes } from './plugins/use-contract-error-codes';
@@ -59,9 +59,9 @@ export function createGraphQLHandler(services: AppServices, { scrape }: { scrape
     return record;
   }
 
-  /** The request's one view of the database (Database.forRequest), shared by authentication and the context. */
-  const views = new WeakMap<RequestRecord, Database>();
-  function viewOf(record: RequestRecord): Database {
+  /** The request's one view of the database (Store.forRequest), shared by authentication and the context. */
+  const views = new WeakMap<RequestRecord, Store>();
+  function viewOf(record: RequestRecord): Store {
     let view = views.get(record);
     if (!view) {
       view = db.forRequest(record.sql, config.sqlStats);

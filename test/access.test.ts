@@ -12,14 +12,14 @@ beforeAll(async () => {
   server = await startServer();
   const user = await userWith(server, { name: 'Dev One', grants: [{ org: 'quant', role: 'org_developer' }] });
   developer = { id: user.id, token: await loginAs(server, user.email, user.password) };
-  addSession(server, {
+  await addSession(server, {
     id: 'dev-own-1',
     organizationId: 'quant',
     agentId: 'agt-002',
     startedByUserId: user.id,
     startedAt: minutesAfterBase(5),
   });
-  addUsage(server, {
+  await addUsage(server, {
     id: 'dev-own-use-1',
     organizationId: 'quant',
     agentId: 'agt-002',
@@ -126,7 +126,9 @@ describe('an org_admin of quant (integration:secret:read, llm:quota:read:org)', 
 describe('an api_client key of quant (no usage permission)', () => {
   it('gets FORBIDDEN on cost and token fields, and the rest of the session', async () => {
     const client = await apiKeyFor(server, { org: 'quant', role: 'api_client' });
-    server.services.db.run("UPDATE sessions SET started_by_api_key_id = :key WHERE id = 'ses-q-002'", { key: client.id });
+    await server.services.db.transaction((tx) =>
+      tx.run("UPDATE sessions SET started_by_api_key_id = :key WHERE id = 'ses-q-002'", { key: client.id }),
+    );
     const response = await server.gql<{
       sessions: { edges: { node: { status: string; costUsd: string | null; totalTokens: number | null } }[] };
     }>('{ sessions(first: 10) { edges { node { status costUsd totalTokens } } } }', {}, client.token);

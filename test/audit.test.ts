@@ -17,12 +17,14 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-function counts(): Record<string, number> {
+async function counts(): Promise<Record<string, number>> {
   const db = server.services.db;
-  const tables = db.all<{ name: string }>(
+  const tables = await db.all<{ name: string }>(
     "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '%fts%' ORDER BY name",
   );
-  return Object.fromEntries(tables.map(({ name }) => [name, db.get<{ n: number }>(`SELECT count(*) AS n FROM "${name}"`)?.n ?? 0]));
+  const counts: Record<string, number> = {};
+  for (const { name } of tables) counts[name] = (await db.get<{ n: number }>(`SELECT count(*) AS n FROM "${name}"`))?.n ?? 0;
+  return counts;
 }
 
 const CREATE_AGENT = `mutation ($input: CreateAgentInput!) { createAgent(input: $input) { agent { id name } } }`;
@@ -35,7 +37,7 @@ describe('a write and its audit entry', () => {
       admin,
     );
     expect(response.errors).toBeUndefined();
-    const entry = server.services.db.get<{
+    const entry = await server.services.db.get<{
       action: string;
       result: string;
       organization_id: string;
@@ -50,9 +52,11 @@ describe('a write and its audit entry', () => {
 
   it('fail together: when the audit insert fails after the change, neither the change nor the entry is kept', async () => {
     const db = server.services.db;
-    const before = counts();
+    const before = await counts();
     // Make the audit insert fail inside the mutation's transaction, after the agent row was written.
-    db.exec("CREATE TEMP TRIGGER fail_audit BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
+    await db.transaction((tx) =>
+      tx.exec("CREATE TEMP TRIGGER fail_audit BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'injected failure'); END"),
+    );
     try {
       const response = await server.gql(
         CREATE_AGENT,
@@ -62,32 +66,34 @@ describe('a write and its audit entry', () => {
       expect(errorCodes(response)).toEqual(['INTERNAL_SERVER_ERROR']);
       expect(JSON.stringify(response)).not.toContain('injected');
     } finally {
-      db.exec('DROP TRIGGER temp.fail_audit');
+      await db.transaction((tx) => tx.exec('DROP TRIGGER temp.fail_audit'));
     }
-    expect(counts()).toEqual(before);
-    expect(db.get("SELECT 1 FROM agents WHERE name = 'never-kept'")).toBeUndefined();
+    expect(await counts()).toEqual(before);
+    expect(await db.get("SELECT 1 FROM agents WHERE name = 'never-kept'")).toBeUndefined();
   });
 
   it('a denied attempt is kept as a DENIED entry while the change is not', async () => {
     const viewer = (await apiKeyFor(server, { org: 'quant', role: 'org_viewer' })).token;
     await server.gql('{ viewer { principal { kind } } }', {}, viewer);
-    const before = counts();
+    const before = await counts();
     const response = await server.gql(
       CREATE_AGENT,
       { input: { domainId: gid('Domain', 'demo'), name: 'denied-agent', displayName: 'x' } },
       viewer,
     );
     expect(errorCodes(response)).toEqual(['FORBIDDEN']);
-    expect(counts()).toEqual({ ...before, audit_log: (before.audit_log ?? 0) + 1 });
-    const entry = server.services.db.get<{ action: string; result: string; organization_id: string }>(
+    expect(await counts()).toEqual({ ...before, audit_log: (before.audit_log ?? 0) + 1 });
+    const entry = await server.services.db.get<{ action: string; result: string; organization_id: string }>(
       'SELECT action, result, organization_id FROM audit_log ORDER BY id DESC LIMIT 1',
     );
     expect(entry).toEqual({ action: 'agent.create', result: 'denied', organization_id: 'quant' });
   });
 
-  it('cannot be changed or removed through SQL while its triggers stand', () => {
-    expect(() => server.services.db.run("UPDATE audit_log SET action = 'agent.delete'")).toThrow(/append-only/);
-    expect(() => server.services.db.run('DELETE FROM audit_log')).toThrow(/append-only/);
+  it('cannot be changed or removed through SQL while its triggers stand', async () => {
+    await expect(server.services.db.transaction((tx) => tx.run("UPDATE audit_log SET action = 'agent.delete'"))).rejects.toThrow(
+      /append-only/,
+    );
+    await expect(server.services.db.transaction((tx) => tx.run('DELETE FROM audit_log'))).rejects.toThrow(/append-only/);
   });
 });
 
@@ -134,19 +140,21 @@ describe('foundry audit verify', () => {
     responses.push(await server.gql('mutation ($id: ID!) { deleteDomain(input: { id: $id }) { deletedId } }', { id: domainId }, admin));
     for (const response of responses) expect(response.errors).toBeUndefined();
 
-    expect(verifyAuditChains(server.services.db).broken).toBeNull();
+    expect((await verifyAuditChains(server.services.db)).broken).toBeNull();
     const ok = await foundryAuditVerify();
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/audit log verified: \d+ entries/);
 
     // Someone with the file drops the guard and edits one entry.
-    const target = server.services.db.get<{ id: number }>(
+    const target = await server.services.db.get<{ id: number }>(
       "SELECT id FROM audit_log WHERE action = 'domain.update' ORDER BY id DESC LIMIT 1",
     );
-    server.services.db.exec('DROP TRIGGER audit_log_no_update');
-    server.services.db.run(`UPDATE audit_log SET metadata = json_set(metadata, '$.after.version', '9.9.9') WHERE id = :id`, {
-      id: target?.id ?? null,
-    });
+    await server.services.db.transaction((tx) => tx.exec('DROP TRIGGER audit_log_no_update'));
+    await server.services.db.transaction((tx) =>
+      tx.run(`UPDATE audit_log SET metadata = json_set(metadata, '$.after.version', '9.9.9') WHERE id = :id`, {
+        id: target?.id ?? null,
+      }),
+    );
     const broken = await foundryAuditVerify();
     expect(broken.code).toBe(1);
     expect(broken.stderr.trim().split('\n')).toHaveLength(1);

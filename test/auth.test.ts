@@ -1,7 +1,7 @@
 // Authentication over HTTP: API keys (fresh, cached, wrong, revoked, expired)
 // and login tokens, each answering UNAUTHENTICATED without saying why.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isoNow } from '../src/db/connection';
+import { isoNow } from '../src/db/store';
 import { revokeApiKeyRow } from '../src/modules/apiKeys/repo';
 import { apiKeyFor, loginAs, userWith } from './helpers/principals';
 import { errorCodes, type GraphQLResponse, startServer, type TestServer } from './helpers/server';
@@ -33,7 +33,7 @@ describe('a request without a valid token', () => {
     const revoked = await apiKeyFor(server, { org: 'quant', role: 'org_viewer' });
     expect((await server.gql(WHO, {}, revoked.token)).data).toBeTruthy();
     const { db, keyCache } = server.services;
-    revokeApiKeyRow(db, revoked.id, isoNow());
+    await db.transaction((tx) => revokeApiKeyRow(tx, revoked.id, isoNow()));
     keyCache.forgetKey(revoked.id);
 
     const expired = await apiKeyFor(server, { org: 'quant', role: 'org_viewer', expiresAt: '2020-01-01T00:00:00.000Z' });
@@ -49,7 +49,7 @@ describe('a request without a valid token', () => {
     const key = await apiKeyFor(server, { org: 'quant', role: 'org_viewer' });
     expect((await server.gql(WHO, {}, key.token)).data).toBeTruthy();
     // Revoke in the database only: the cache must not keep the key alive.
-    revokeApiKeyRow(server.services.db, key.id, isoNow());
+    await server.services.db.transaction((tx) => revokeApiKeyRow(tx, key.id, isoNow()));
     expectUnauthenticated(await server.gql(WHO, {}, key.token));
   });
 
@@ -72,7 +72,7 @@ describe('an API key', () => {
     const key = await apiKeyFor(server, { org: 'quant', role: 'org_viewer' });
     const response = await server.gql<{ viewer: { principal: { kind: string; name: string } } }>(WHO, {}, key.token);
     expect(response.data?.viewer.principal).toEqual({ kind: 'API_KEY', name: 'org_viewer test key' });
-    const row = server.services.db.get<{ last_used_at: string | null }>('SELECT last_used_at FROM api_keys WHERE id = ?', [key.id]);
+    const row = await server.services.db.get<{ last_used_at: string | null }>('SELECT last_used_at FROM api_keys WHERE id = ?', [key.id]);
     expect(row?.last_used_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
   });
 
@@ -111,7 +111,7 @@ describe('login and logout', () => {
     expect(errorCodes(unknownEmail)).toEqual(['UNAUTHENTICATED']);
     expect(wrongPassword.errors?.[0]?.message).toBe(unknownEmail.errors?.[0]?.message);
     expect(JSON.stringify(wrongPassword)).not.toContain(user.email);
-    const tokens = server.services.db.get<{ n: number }>(
+    const tokens = await server.services.db.get<{ n: number }>(
       'SELECT count(*) AS n FROM login_tokens t JOIN users u ON u.id = t.user_id WHERE u.email = ?',
       [user.email],
     );
@@ -124,7 +124,7 @@ describe('login and logout', () => {
   });
 
   it('does not log in a user without a password, such as the seeded sample users', async () => {
-    const seeded = server.services.db.get<{ password_hash: string | null }>('SELECT password_hash FROM users WHERE email = ?', [
+    const seeded = await server.services.db.get<{ password_hash: string | null }>('SELECT password_hash FROM users WHERE email = ?', [
       'nwalker85@quant.example',
     ]);
     expect(seeded).toEqual({ password_hash: null });
@@ -151,21 +151,25 @@ describe('a warm token', () => {
     const can = async () => (await server.gql<{ viewer: { can: boolean } }>(CAN, {}, token)).data?.viewer.can;
     expect(await can()).toBe(false);
     // Written straight to the file, as the foundry CLI or another worker would: no cache is told.
-    server.services.db.run(
-      "INSERT INTO user_roles (id, user_id, role_id, organization_id, created_at) VALUES ('grant-dev', :userId, 'org_developer', 'quant', :now)",
-      { userId: user.id, now: isoNow() },
+    await server.services.db.transaction((tx) =>
+      tx.run(
+        "INSERT INTO user_roles (id, user_id, role_id, organization_id, created_at) VALUES ('grant-dev', :userId, 'org_developer', 'quant', :now)",
+        { userId: user.id, now: isoNow() },
+      ),
     );
     expect(await can()).toBe(true);
-    server.services.db.run("DELETE FROM user_roles WHERE id = 'grant-dev'");
+    await server.services.db.transaction((tx) => tx.run("DELETE FROM user_roles WHERE id = 'grant-dev'"));
     expect(await can()).toBe(false);
   });
 
   it('is not kept past the first expiry among its grants', async () => {
     const user = await userWith(server, { grants: [{ org: 'quant', role: 'org_viewer' }] });
     const expiresAt = new Date(Date.now() + 1500).toISOString();
-    server.services.db.run(
-      "INSERT INTO user_roles (id, user_id, role_id, organization_id, created_at, expires_at) VALUES ('grant-brief', :userId, 'org_developer', 'quant', :now, :expiresAt)",
-      { userId: user.id, now: isoNow(), expiresAt },
+    await server.services.db.transaction((tx) =>
+      tx.run(
+        "INSERT INTO user_roles (id, user_id, role_id, organization_id, created_at, expires_at) VALUES ('grant-brief', :userId, 'org_developer', 'quant', :now, :expiresAt)",
+        { userId: user.id, now: isoNow(), expiresAt },
+      ),
     );
     const token = await loginAs(server, user.email, user.password);
     expect((await server.gql<{ viewer: { can: boolean } }>(CAN, {}, token)).data?.viewer.can).toBe(true);

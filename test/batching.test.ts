@@ -1,17 +1,19 @@
 // No N+1: nested fields and connections load through per-request loaders,
 // so the statements a request runs do not grow with the number of parents.
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Tx } from '../src/db/store';
 import { addAgent, addOrganization, addSession, addUsage, minutesAfterBase } from './helpers/fixtures';
 import { type GraphQLResponse, startServer, type TestServer } from './helpers/server';
 
 let server: TestServer;
 
 /** Gives organization `slug` `count` agents, each with 6 sessions of 6 usage records. */
-function populate(slug: string, count: number): void {
-  addOrganization(server, slug);
+async function populate(tx: Tx, slug: string, count: number): Promise<void> {
+  await addOrganization(tx, slug);
   for (let a = 0; a < count; a++) {
     const agentId = `${slug}-agent-${a}`;
-    addAgent(server, {
+    await addAgent(tx, {
       id: agentId,
       organizationId: slug,
       domainId: `${slug}-main`,
@@ -20,9 +22,9 @@ function populate(slug: string, count: number): void {
     });
     for (let s = 0; s < 6; s++) {
       const sessionId = `${agentId}-s${s}`;
-      addSession(server, { id: sessionId, organizationId: slug, agentId, startedAt: minutesAfterBase(a * 10 + s) });
+      await addSession(tx, { id: sessionId, organizationId: slug, agentId, startedAt: minutesAfterBase(a * 10 + s) });
       for (let u = 0; u < 6; u++) {
-        addUsage(server, { id: `${sessionId}-u${u}`, organizationId: slug, agentId, sessionId, costNanoUsd: 1000 + u });
+        await addUsage(tx, { id: `${sessionId}-u${u}`, organizationId: slug, agentId, sessionId, costNanoUsd: 1000 + u });
       }
     }
   }
@@ -31,9 +33,9 @@ function populate(slug: string, count: number): void {
 beforeAll(async () => {
   server = await startServer();
   // nwalker85 must be visible to the caller for createdBy to load: the platform owner sees every user.
-  server.services.db.transaction(() => {
-    populate('five', 5);
-    populate('fifty', 50);
+  await server.services.db.transaction(async (tx) => {
+    await populate(tx, 'five', 5);
+    await populate(tx, 'fifty', 50);
   });
 });
 afterAll(() => server.close());

@@ -3,12 +3,12 @@
 import { statSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gid } from './helpers/fixtures';
-import { startServer, type TestServer } from './helpers/server';
+import { sqliteOf, startServer, type TestServer } from './helpers/server';
 
 let server: TestServer;
 beforeAll(async () => {
   server = await startServer();
-  server.services.db.run("DELETE FROM llm_quotas WHERE organization_id = 'quant'");
+  await server.services.db.transaction((tx) => tx.run("DELETE FROM llm_quotas WHERE organization_id = 'quant'"));
 });
 afterAll(() => server.close());
 
@@ -24,8 +24,8 @@ async function until(condition: () => boolean, timeoutMs: number): Promise<boole
 }
 
 describe('WAL checkpoints', () => {
-  it("leave the serving connection a fallback threshold far above SQLite's 1,000 pages", () => {
-    expect(server.services.db.raw.pragma('wal_autocheckpoint', { simple: true })).toBe(16_384);
+  it("leave the serving connection a fallback threshold far above SQLite's 1,000 pages", async () => {
+    expect(await sqliteOf(server).withWriter((raw) => raw.pragma('wal_autocheckpoint', { simple: true }))).toBe(16_384);
   });
 
   it('copy committed pages into the database file in the background', async () => {

@@ -14,11 +14,11 @@ const SESSIONS = COUNT_CHUNK + 17;
 beforeAll(async () => {
   server = await startServer();
   const { db } = server.services;
-  db.transaction(() => {
-    addOrganization(server, 'big');
-    for (const agent of ['big-a', 'big-b']) addAgent(server, { id: agent, organizationId: 'big', domainId: 'big-main' });
+  await db.transaction(async (tx) => {
+    await addOrganization(tx, 'big');
+    for (const agent of ['big-a', 'big-b']) await addAgent(tx, { id: agent, organizationId: 'big', domainId: 'big-main' });
     for (let s = 0; s < SESSIONS; s++) {
-      addSession(server, {
+      await addSession(tx, {
         id: `big-s${s}`,
         organizationId: 'big',
         agentId: s % 3 === 0 ? 'big-b' : 'big-a',
@@ -43,12 +43,12 @@ beforeAll(async () => {
         createdAt: minutesAfterBase(i % 20_000),
       });
     }
-    insertUsageBatch(db, rows);
+    await insertUsageBatch(tx, rows);
   });
 });
 afterAll(() => server.close());
 
-const count = (sql: string) => server.services.db.get<{ n: number }>(sql)?.n;
+const count = async (sql: string) => (await server.services.db.get<{ n: number }>(sql))?.n;
 
 /** The statements run while answering, by their first words. */
 async function countStatements(query: string): Promise<{ data: unknown; counting: number }> {
@@ -72,8 +72,8 @@ describe('totalCount past one chunk', () => {
       mini: usage(first: 1, filter: { model: "gpt-4o-mini" }) { totalCount } } }`);
     expect(data).toEqual({
       organization: {
-        all: { totalCount: count("SELECT count(*) AS n FROM llm_usage WHERE organization_id = 'big'") },
-        mini: { totalCount: count("SELECT count(*) AS n FROM llm_usage WHERE organization_id = 'big' AND model = 'gpt-4o-mini'") },
+        all: { totalCount: await count("SELECT count(*) AS n FROM llm_usage WHERE organization_id = 'big'") },
+        mini: { totalCount: await count("SELECT count(*) AS n FROM llm_usage WHERE organization_id = 'big' AND model = 'gpt-4o-mini'") },
       },
     });
     expect((data as { organization: { all: { totalCount: number } } }).organization.all.totalCount).toBe(RECORDS);
@@ -89,14 +89,14 @@ describe('totalCount past one chunk', () => {
       }
     ).organization.agents.edges.map((edge) => edge.node);
     for (const agent of agents) {
-      expect(agent.usage.totalCount).toBe(count(`SELECT count(*) AS n FROM llm_usage WHERE agent_id = '${agent.name}'`));
-      expect(agent.sessions.totalCount).toBe(count(`SELECT count(*) AS n FROM sessions WHERE agent_id = '${agent.name}'`));
+      expect(agent.usage.totalCount).toBe(await count(`SELECT count(*) AS n FROM llm_usage WHERE agent_id = '${agent.name}'`));
+      expect(agent.sessions.totalCount).toBe(await count(`SELECT count(*) AS n FROM sessions WHERE agent_id = '${agent.name}'`));
     }
     expect(agents.map((agent) => agent.usage.totalCount).reduce((a, b) => a + b)).toBe(RECORDS);
   });
 
   it('is exact at the root across more rows than one chunk', async () => {
     const { data } = await countStatements('{ sessions(first: 1) { totalCount } }');
-    expect(data).toEqual({ sessions: { totalCount: count('SELECT count(*) AS n FROM sessions') } });
+    expect(data).toEqual({ sessions: { totalCount: await count('SELECT count(*) AS n FROM sessions') } });
   });
 });

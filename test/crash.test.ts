@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Database } from '../src/db/connection';
+import { SqliteStore } from '../src/db/connection';
 import { type Gateway, ROOT, spawnGateway } from './helpers/gateway';
 import { databaseHealth, liftQuota, missingWrites, startStorm } from './helpers/storm';
 
@@ -52,12 +52,12 @@ describe('a gateway killed with SIGKILL during a write storm', () => {
       expect(storm.refused).toEqual([]);
 
       gateway = await start();
-      const db = new Database(databasePath);
+      const db = new SqliteStore(databasePath);
       try {
-        expect(missingWrites(db, storm.acknowledged)).toEqual([]);
-        expect(databaseHealth(db)).toEqual({ integrity: 'ok', auditBroken: false, rollupsMatch: true });
+        expect(await missingWrites(db, storm.acknowledged)).toEqual([]);
+        expect(await databaseHealth(db)).toEqual({ integrity: 'ok', auditBroken: false, rollupsMatch: true });
       } finally {
-        db.close();
+        await db.close();
       }
       acknowledgedInAll.agents += storm.acknowledged.agents.length;
       acknowledgedInAll.sessions += storm.acknowledged.sessions.length;

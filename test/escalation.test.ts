@@ -15,8 +15,8 @@ const CREATE_KEY = `mutation ($input: CreateApiKeyInput!) { createApiKey(input: 
 const ASSIGN = `mutation ($input: RoleGrantInput!) { assignRole(input: $input) { user { id } } }`;
 const WHO = '{ viewer { principal { kind name } } }';
 
-function lastAudit() {
-  return server.services.db.get<{ action: string; result: string }>('SELECT action, result FROM audit_log ORDER BY id DESC LIMIT 1');
+async function lastAudit() {
+  return await server.services.db.get<{ action: string; result: string }>('SELECT action, result FROM audit_log ORDER BY id DESC LIMIT 1');
 }
 
 describe('an org_developer', () => {
@@ -38,7 +38,7 @@ describe('an org_developer', () => {
       token,
     );
     expect(errorCodes(admin)).toEqual(['FORBIDDEN']);
-    expect(lastAudit()).toEqual({ action: 'api_key.create', result: 'denied' });
+    expect(await lastAudit()).toEqual({ action: 'api_key.create', result: 'denied' });
   });
 });
 
@@ -47,14 +47,14 @@ describe('an org_admin', () => {
     const { token } = await apiKeyFor(server, { org: 'quant', role: 'org_admin' });
     const grant = await server.gql(ASSIGN, { input: { userId: gid('User', 'sarah.chen'), role: 'platform_support' } }, token);
     expect(errorCodes(grant)).toEqual(['FORBIDDEN']);
-    expect(lastAudit()).toEqual({ action: 'member.role_assign', result: 'denied' });
+    expect(await lastAudit()).toEqual({ action: 'member.role_assign', result: 'denied' });
     const service = await server.gql(
       CREATE_KEY,
       { input: { organizationId: gid('Organization', 'quant'), role: 'backend_service', name: 'svc' } },
       token,
     );
     expect(errorCodes(service)).toEqual(['FORBIDDEN']);
-    const roles = server.services.db.all("SELECT role_id FROM user_roles WHERE user_id = 'sarah.chen' ORDER BY role_id");
+    const roles = await server.services.db.all("SELECT role_id FROM user_roles WHERE user_id = 'sarah.chen' ORDER BY role_id");
     expect(roles).toEqual([{ role_id: 'org_developer' }]);
   });
 
@@ -80,7 +80,7 @@ describe('a platform_owner', () => {
     const response = await server.gql(ASSIGN, { input: { userId: gid('User', 'tom.mitchell'), role: 'platform_support' } });
     expect(response.errors).toBeUndefined();
     expect(
-      server.services.db.get(
+      await server.services.db.get(
         "SELECT 1 AS ok FROM user_roles WHERE user_id = 'tom.mitchell' AND role_id = 'platform_support' AND organization_id IS NULL",
       ),
     ).toEqual({ ok: 1 });

@@ -113,7 +113,7 @@ beforeAll(async () => {
     LOGIN_FAILURES_PER_ADDRESS: '100000',
   });
   const db = server.services.db;
-  addOrganization(server, 'fuzz-spare');
+  await addOrganization(server, 'fuzz-spare');
   const keys: Record<string, { token: string; id: string }> = {};
   for (const role of ['org_admin', 'org_developer', 'org_viewer', 'api_client'])
     keys[role] = await apiKeyFor(server, { org: 'quant', role });
@@ -142,7 +142,7 @@ beforeAll(async () => {
   ];
   for (const [type, table] of tables) {
     // Own organization's rows first: they are the ones paths and valid values use.
-    const rows = db.all<{ id: string | number }>(
+    const rows = await db.all<{ id: string | number }>(
       `SELECT id FROM ${table} ORDER BY ${table === 'organizations' ? "id <> 'quant'," : ''} rowid LIMIT 40`,
     );
     ids.set(
@@ -153,7 +153,7 @@ beforeAll(async () => {
   ids.set('Quota', [gid('Quota', 'quant'), gid('Quota', 'cibc')]);
   ids.set(
     'Permission',
-    db.all<{ code: string }>('SELECT code FROM permissions LIMIT 10').map((row) => gid('Permission', row.code)),
+    (await db.all<{ code: string }>('SELECT code FROM permissions LIMIT 10')).map((row) => gid('Permission', row.code)),
   );
   const protectedIds = new Set([
     gid('Organization', 'quant'),
@@ -164,10 +164,10 @@ beforeAll(async () => {
   pools = {
     ids,
     cursors: new Map(),
-    roles: db.all<{ id: string }>('SELECT id FROM roles').map((row) => row.id),
-    permissions: db.all<{ code: string }>('SELECT code FROM permissions').map((row) => row.code),
+    roles: (await db.all<{ id: string }>('SELECT id FROM roles')).map((row) => row.id),
+    permissions: (await db.all<{ code: string }>('SELECT code FROM permissions')).map((row) => row.code),
     slugs: ['quant', 'cibc', 'fuzz-spare', 'no-such-org'],
-    emails: db.all<{ email: string }>('SELECT email FROM users LIMIT 5').map((row) => row.email),
+    emails: (await db.all<{ email: string }>('SELECT email FROM users LIMIT 5')).map((row) => row.email),
     protectedIds,
   };
 
@@ -187,7 +187,10 @@ beforeAll(async () => {
   for (const principal of principals) await server.gql('{ viewer { __typename } }', {}, principal.token);
   checksums = tableChecksums(server);
 }, 120_000);
-afterAll(() => server.close());
+afterAll(async () => {
+  checksums.close();
+  await server.close();
+});
 
 describe('generated inputs', () => {
   it('never reach an internal error, echo a secret, pass the message cap or change a table when refused', async () => {

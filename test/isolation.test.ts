@@ -1,7 +1,7 @@
 // Tenant isolation, schema-wide: by no path introspection finds does any role of one organization see, find or count the other's rows.
 import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../src/db/connection';
+import type { Reader, Store } from '../src/db/store';
 import { appendAuditEntry } from '../src/modules/auditLog/repo';
 import { insertUsageBatch } from '../src/modules/usage/repo';
 import { type Document, documents, INTROSPECTION, Schema, type SchemaType, str, Walk } from './helpers/isolationQueries';
@@ -49,37 +49,37 @@ type Owned = {
   marker: string;
 };
 
-function ownedBy(db: Database, org: string): Owned {
+async function ownedBy(db: Reader, org: string): Promise<Owned> {
   const rows = new Map<string, string[]>();
   const globalIds = new Set<string>();
   const strings = new Set<string>();
   for (const [type, sql] of Object.entries(TENANT_ROWS)) {
-    const ids = db.all<{ id: string }>(`${sql} ORDER BY 1`, { org }).map((row) => row.id);
+    const ids = (await db.all<{ id: string }>(`${sql} ORDER BY 1`, { org })).map((row) => row.id);
     rows.set(type, ids);
     for (const id of ids) {
       globalIds.add(encodeGlobalID(type, id));
       if (type !== 'AuditLogEntry') strings.add(id);
     }
   }
-  strings.add(db.get<{ slug: string }>('SELECT slug FROM organizations WHERE id = :org', { org })?.slug ?? org);
+  strings.add((await db.get<{ slug: string }>('SELECT slug FROM organizations WHERE id = :org', { org }))?.slug ?? org);
   const users = JSON.stringify(rows.get('User') ?? []);
-  for (const { email } of db.all<{ email: string }>('SELECT email FROM users WHERE id IN (SELECT value FROM json_each(:users))', {
+  for (const { email } of await db.all<{ email: string }>('SELECT email FROM users WHERE id IN (SELECT value FROM json_each(:users))', {
     users,
   })) {
     strings.add(email);
   }
-  for (const { key_id } of db.all<{ key_id: string }>('SELECT key_id FROM api_keys WHERE organization_id = :org', { org })) {
+  for (const { key_id } of await db.all<{ key_id: string }>('SELECT key_id FROM api_keys WHERE organization_id = :org', { org })) {
     strings.add(key_id);
   }
   return { rows, globalIds, strings, marker: markerOf(org) };
 }
 
 /** The first row of each type an organization owns (and of each catalogue type), as global ids. */
-function sampleIds(db: Database, org: string): Map<string, string> {
+async function sampleIds(db: Reader, org: string): Promise<Map<string, string>> {
   const sample = new Map<string, string>();
-  for (const [type, ids] of ownedBy(db, org).rows) if (ids[0] !== undefined) sample.set(type, encodeGlobalID(type, ids[0]));
+  for (const [type, ids] of (await ownedBy(db, org)).rows) if (ids[0] !== undefined) sample.set(type, encodeGlobalID(type, ids[0]));
   for (const [type, sql] of Object.entries(GLOBAL_ROWS)) {
-    const id = db.get<{ id: string }>(sql)?.id;
+    const id = (await db.get<{ id: string }>(sql))?.id;
     if (id !== undefined) sample.set(type, encodeGlobalID(type, id));
   }
   return sample;
@@ -93,7 +93,7 @@ function sampleIds(db: Database, org: string): Map<string, string> {
 type Principal = { label: string; token: string; userId: string | null; apiKeyId: string | null };
 
 async function principalsOf(server: TestServer, org: string): Promise<Principal[]> {
-  const roles = server.services.db.all<{ id: string }>("SELECT id FROM roles WHERE level IN ('org', 'service') ORDER BY level, id");
+  const roles = await server.services.db.all<{ id: string }>("SELECT id FROM roles WHERE level IN ('org', 'service') ORDER BY level, id");
   const out: Principal[] = [];
   for (const { id: role } of roles) {
     const key = await apiKeyFor(server, { org, role });
@@ -132,20 +132,20 @@ const MODELS = [
  * who has since moved to the other organization (`stranger`), whom the
  * organization's principals must no longer see.
  */
-function giveRowsTo(db: Database, org: string, principals: Principal[], stranger: string): void {
-  const domain = db.get<{ id: string }>('SELECT id FROM domains WHERE organization_id = :org ORDER BY id', { org })?.id as string;
-  db.transaction(() => {
-    db.run(
+async function giveRowsTo(db: Store, org: string, principals: Principal[], stranger: string): Promise<void> {
+  const domain = (await db.get<{ id: string }>('SELECT id FROM domains WHERE organization_id = :org ORDER BY id', { org }))?.id as string;
+  await db.transaction(async (tx) => {
+    await tx.run(
       `INSERT INTO agents (id, organization_id, domain_id, name, display_name, status, created_by_user_id, created_at, updated_at)
        VALUES (:agent, :org, :domain, :agent, :agent, 'active', :stranger, :at, :at)`,
       { agent: `${org}-strangers-agent`, org, domain, stranger, at: january(-5) },
     );
-    db.run(
+    await tx.run(
       `INSERT INTO sessions (id, organization_id, agent_id, started_by_user_id, status, started_at, ended_at)
        VALUES (:session, :org, :agent, :stranger, 'completed', :at, :at)`,
       { session: `${org}-strangers-session`, org, agent: `${org}-strangers-agent`, stranger, at: january(-4) },
     );
-    insertUsageBatch(db, [
+    await insertUsageBatch(tx, [
       {
         id: `${org}-strangers-use`,
         organizationId: org,
@@ -162,29 +162,29 @@ function giveRowsTo(db: Database, org: string, principals: Principal[], stranger
         createdAt: thisMonth(0),
       },
     ]);
-    principals.forEach((principal, i) => {
+    for (const [i, principal] of principals.entries()) {
       const agent = `${org}-own-agent-${i}`;
       const session = `${org}-own-session-${i}`;
       const owner = { user: principal.userId, key: principal.apiKeyId };
-      db.run(
+      await tx.run(
         `INSERT INTO agents (id, organization_id, domain_id, name, display_name, status, tags, created_by_user_id, created_by_api_key_id,
            created_at, updated_at)
          VALUES (:agent, :org, :domain, :agent, :agent, 'active', '["own"]', :user, :key, :at, :at)`,
         { agent, org, domain, ...owner, at: january(i) },
       );
-      db.run(
+      await tx.run(
         `INSERT INTO agent_versions (id, agent_id, organization_id, version, snapshot, created_by_user_id, created_at)
          VALUES (:id, :agent, :org, '0.1.0', '{}', :user, :at)`,
         { id: `${agent}-0.1.0`, agent, org, user: owner.user, at: january(i) },
       );
-      db.run(
+      await tx.run(
         `INSERT INTO sessions (id, organization_id, agent_id, started_by_user_id, started_by_api_key_id, status, started_at)
          VALUES (:session, :org, :agent, :user, :key, 'active', :at)`,
         { session, org, agent, ...owner, at: january(i + 1) },
       );
-      [january(i + 2), thisMonth(i + 2)].forEach((at, j) => {
+      for (const [j, at] of [january(i + 2), thisMonth(i + 2)].entries()) {
         const [provider, model] = MODELS[(i + j) % MODELS.length] as (typeof MODELS)[number];
-        insertUsageBatch(db, [
+        await insertUsageBatch(tx, [
           {
             id: `${session}-use-${j}`,
             organizationId: org,
@@ -201,8 +201,8 @@ function giveRowsTo(db: Database, org: string, principals: Principal[], stranger
             createdAt: at,
           },
         ]);
-      });
-      appendAuditEntry(db, {
+      }
+      await appendAuditEntry(tx, {
         organizationId: org,
         actorKind: principal.userId ? 'user' : 'api_key',
         actorId: principal.userId ?? principal.apiKeyId,
@@ -218,7 +218,7 @@ function giveRowsTo(db: Database, org: string, principals: Principal[], stranger
         metadata: {},
         createdAt: january(i),
       });
-    });
+    }
   });
 }
 
@@ -229,24 +229,24 @@ function giveRowsTo(db: Database, org: string, principals: Principal[], stranger
  * the observing organization (`formerMembers`: people who once worked in
  * `org` too), and one observing member (`sharedUser`) joins `org`.
  */
-function growOrganization(db: Database, org: string, formerMembers: string[], sharedUser: string): void {
+async function growOrganization(db: Store, org: string, formerMembers: string[], sharedUser: string): Promise<void> {
   const marker = markerOf(org);
   const prefix = `${org}-zz`;
-  const roles = db.all<{ id: string }>("SELECT id FROM roles WHERE level = 'org' ORDER BY id").map((row) => row.id);
+  const roles = (await db.all<{ id: string }>("SELECT id FROM roles WHERE level = 'org' ORDER BY id")).map((row) => row.id);
   const pick = <T>(list: readonly T[], i: number): T => list[i % list.length] as T;
   const statuses = ['active', 'completed', 'failed', 'terminated'];
-  db.transaction(() => {
+  await db.transaction(async (tx) => {
     const users: string[] = [];
     for (let i = 0; i < 8; i++) {
       const id = `${prefix}-user-${i}`;
       users.push(id);
-      db.run(`INSERT INTO users (id, email, name, created_at, updated_at) VALUES (:id, :email, :name, :at, :at)`, {
+      await tx.run(`INSERT INTO users (id, email, name, created_at, updated_at) VALUES (:id, :email, :name, :at, :at)`, {
         id,
         email: `${id}@${org}.zz.example`,
         name: `${marker} user ${i}`,
         at: january(-100 + i),
       });
-      db.run(`INSERT INTO user_roles (id, user_id, role_id, organization_id, created_at) VALUES (:grant, :id, :role, :org, :at)`, {
+      await tx.run(`INSERT INTO user_roles (id, user_id, role_id, organization_id, created_at) VALUES (:grant, :id, :role, :org, :at)`, {
         grant: `${id}-grant`,
         id,
         role: pick(roles, i),
@@ -254,19 +254,22 @@ function growOrganization(db: Database, org: string, formerMembers: string[], sh
         at: january(-100 + i),
       });
     }
-    db.run(`INSERT INTO user_roles (id, user_id, role_id, organization_id, created_at) VALUES (:grant, :user, 'org_viewer', :org, :at)`, {
-      grant: `${prefix}-shared-grant`,
-      user: sharedUser,
-      org,
-      at: january(-50),
-    });
+    await tx.run(
+      `INSERT INTO user_roles (id, user_id, role_id, organization_id, created_at) VALUES (:grant, :user, 'org_viewer', :org, :at)`,
+      {
+        grant: `${prefix}-shared-grant`,
+        user: sharedUser,
+        org,
+        at: january(-50),
+      },
+    );
     const owners = [...users.slice(0, 2), ...formerMembers, null];
 
     const keys: string[] = [];
     for (let i = 0; i < 6; i++) {
       const id = `${prefix}-key-${i}`;
       keys.push(id);
-      db.run(
+      await tx.run(
         `INSERT INTO api_keys (id, key_id, name, secret_hash, organization_id, role_id, user_id, created_by_user_id, created_at, last_used_at)
          VALUES (:id, :keyId, :name, 'not-a-hash', :org, :role, :user, :creator, :at, :at)`,
         {
@@ -282,12 +285,14 @@ function growOrganization(db: Database, org: string, formerMembers: string[], sh
       );
     }
 
-    const domains = [db.get<{ id: string }>('SELECT id FROM domains WHERE organization_id = :org ORDER BY id', { org })?.id as string];
+    const domains = [
+      (await tx.get<{ id: string }>('SELECT id FROM domains WHERE organization_id = :org ORDER BY id', { org }))?.id as string,
+    ];
     const instances = new Map<string, string[]>();
     for (let d = 0; d < 2; d++) {
       const id = `${prefix}-domain-${d}`;
       domains.push(id);
-      db.run(
+      await tx.run(
         `INSERT INTO domains (id, organization_id, name, display_name, description, created_at, updated_at)
          VALUES (:id, :org, :name, :name, :marker, :at, :at)`,
         { id, org, name: `${marker}-domain-${d}`, marker, at: january(-30 + d) },
@@ -295,18 +300,18 @@ function growOrganization(db: Database, org: string, formerMembers: string[], sh
       for (const environment of ['dev', 'staging', 'prod']) {
         const instance = `${id}-${environment}`;
         instances.set(id, [...(instances.get(id) ?? []), instance]);
-        db.run(
+        await tx.run(
           `INSERT INTO instances (id, organization_id, domain_id, environment, name, config, created_at, updated_at)
            VALUES (:instance, :org, :id, :environment, :name, :config, :at, :at)`,
           { instance, org, id, environment, name: `${marker}-${environment}`, config: JSON.stringify({ marker }), at: january(-20 + d) },
         );
       }
-      db.run(
+      await tx.run(
         `INSERT INTO integration_configs (id, organization_id, domain_id, environment, integration, config, created_at, updated_at)
          VALUES (:config, :org, :id, 'dev', :integration, :settings, :at, :at)`,
         { config: `${id}-int`, org, id, integration: `${marker}-int-${d}`, settings: JSON.stringify({ marker }), at: january(-10 + d) },
       );
-      db.run(`INSERT INTO integration_secrets (integration_config_id, secrets, updated_at) VALUES (:config, :secrets, :at)`, {
+      await tx.run(`INSERT INTO integration_secrets (integration_config_id, secrets, updated_at) VALUES (:config, :secrets, :at)`, {
         config: `${id}-int`,
         secrets: JSON.stringify({ token: marker }),
         at: january(-10 + d),
@@ -318,7 +323,7 @@ function growOrganization(db: Database, org: string, formerMembers: string[], sh
       const id = `${prefix}-agent-${i}`;
       const domain = pick(domains, i);
       agents.push({ id, domain });
-      db.run(
+      await tx.run(
         `INSERT INTO agents (id, organization_id, domain_id, name, display_name, description, status, environment, tags, config,
            published_at, created_by_user_id, created_by_api_key_id, created_at, updated_at)
          VALUES (:id, :org, :domain, :name, :name, :description, :status, :environment, :tags, :config, :published, :user, :key, :at, :at)`,
@@ -339,7 +344,7 @@ function growOrganization(db: Database, org: string, formerMembers: string[], sh
         },
       );
       if (i % 3 === 0) {
-        db.run(
+        await tx.run(
           `INSERT INTO agent_versions (id, agent_id, organization_id, version, snapshot, created_by_user_id, created_at)
            VALUES (:version, :id, :org, '1.0.0', :snapshot, :user, :at)`,
           { version: `${id}-1.0.0`, id, org, snapshot: JSON.stringify({ marker }), user: pick(owners, i + 1), at: january(i + 1) },
@@ -353,7 +358,7 @@ function growOrganization(db: Database, org: string, formerMembers: string[], sh
       const agent = pick(agents, i);
       const status = pick(statuses, i);
       sessions.push({ id, agent: agent.id });
-      db.run(
+      await tx.run(
         `INSERT INTO sessions (id, organization_id, agent_id, instance_id, started_by_user_id, started_by_api_key_id, status, metadata, started_at, ended_at)
          VALUES (:id, :org, :agent, :instance, :user, :key, :status, :metadata, :at, :ended)`,
         {
@@ -375,7 +380,7 @@ function growOrganization(db: Database, org: string, formerMembers: string[], sh
       const session = i % 10 === 9 ? null : pick(sessions, i);
       const agent = session ? session.agent : i % 20 === 9 ? null : pick(agents, i).id;
       const [provider, model] = i % 5 === 4 ? [marker, marker] : pick(MODELS, i);
-      insertUsageBatch(db, [
+      await insertUsageBatch(tx, [
         {
           id: `${prefix}-use-${i}`,
           organizationId: org,
@@ -401,7 +406,7 @@ function growOrganization(db: Database, org: string, formerMembers: string[], sh
     ];
     for (let i = 0; i < 24; i++) {
       const actor = pick(actors, i);
-      appendAuditEntry(db, {
+      await appendAuditEntry(tx, {
         organizationId: org,
         actorKind: actor.kind,
         actorId: actor.id,
@@ -419,7 +424,7 @@ function growOrganization(db: Database, org: string, formerMembers: string[], sh
       });
     }
 
-    db.run(
+    await tx.run(
       `INSERT INTO llm_quotas (organization_id, monthly_token_limit, monthly_cost_limit_nano_usd, updated_at) VALUES (:org, 1, 1, :at)
        ON CONFLICT (organization_id) DO UPDATE SET monthly_token_limit = 1, monthly_cost_limit_nano_usd = 1, updated_at = :at`,
       { org, at: thisMonth(1) },
@@ -572,13 +577,13 @@ for (const [observer, other] of [
     let grown = false;
 
     /** Grows the other organization (once): the last two tests look at the database after it. */
-    function growOther(): void {
+    async function growOther(): Promise<void> {
       if (grown) return;
       grown = true;
       const { db } = server.services;
       const formerMembers = principals.flatMap((principal) => (principal.userId && principal.apiKeyId === null ? [principal.userId] : []));
-      const sharedUser = (ownedBy(db, observer).rows.get('User') ?? []).find((id) => !formerMembers.includes(id)) as string;
-      growOrganization(db, other, formerMembers, sharedUser);
+      const sharedUser = ((await ownedBy(db, observer)).rows.get('User') ?? []).find((id) => !formerMembers.includes(id)) as string;
+      await growOrganization(db, other, formerMembers, sharedUser);
     }
 
     beforeAll(async () => {
@@ -591,31 +596,35 @@ for (const [observer, other] of [
       principals = await principalsOf(server, observer);
       // Someone who has moved to the other organization; the id sorts last, so filters probe with a user no row here names.
       const stranger = `zz-moved-to-${other}`;
-      db.run(`INSERT INTO users (id, email, name, created_at, updated_at) VALUES (:stranger, :email, 'Moved', :at, :at)`, {
-        stranger,
-        email: `${stranger}@${other}.example`,
-        at: january(-200),
-      });
-      db.run(
-        `INSERT INTO user_roles (id, user_id, role_id, organization_id, created_at) VALUES (:id, :stranger, 'org_viewer', :other, :at)`,
-        {
-          id: `${stranger}-grant`,
+      await db.transaction((tx) =>
+        tx.run(`INSERT INTO users (id, email, name, created_at, updated_at) VALUES (:stranger, :email, 'Moved', :at, :at)`, {
           stranger,
-          other,
+          email: `${stranger}@${other}.example`,
           at: january(-200),
-        },
+        }),
       );
-      giveRowsTo(db, observer, principals, stranger);
+      await db.transaction((tx) =>
+        tx.run(
+          `INSERT INTO user_roles (id, user_id, role_id, organization_id, created_at) VALUES (:id, :stranger, 'org_viewer', :other, :at)`,
+          {
+            id: `${stranger}-grant`,
+            stranger,
+            other,
+            at: january(-200),
+          },
+        ),
+      );
+      await giveRowsTo(db, observer, principals, stranger);
       // A key of the other organization, so that it owns a row of every type.
       await apiKeyFor(server, { org: other, role: 'org_admin' });
       walk = new Walk(schema, {
         ownSlug: observer,
         otherSlug: other,
-        ownIds: sampleIds(db, observer),
-        otherIds: sampleIds(db, other),
+        ownIds: await sampleIds(db, observer),
+        otherIds: await sampleIds(db, other),
         otherMarker: markerOf(other),
       });
-      docs = documents([...walk.roots(), ...walk.ownNodes(), ...walk.otherNodes(ownedBy(db, other).rows)]);
+      docs = documents([...walk.roots(), ...walk.ownNodes(), ...walk.otherNodes((await ownedBy(db, other)).rows)]);
       // Every key is used once first, so that no lastUsedAt goes from null to a time between the two runs.
       await Promise.all(principals.map((principal) => ask(server, '{ viewer { principal { id } } }', {}, principal.token)));
       before = new Map(await Promise.all(principals.map(async (principal) => [principal, await run(server, principal, docs)] as const)));
@@ -640,8 +649,8 @@ for (const [observer, other] of [
       expect(missing, 'object types no answer held').toEqual([]);
     });
 
-    it('answers with no error but FORBIDDEN, and every role sees something of its own', () => {
-      const own = ownedBy(server.services.db, observer);
+    it('answers with no error but FORBIDDEN, and every role sees something of its own', async () => {
+      const own = await ownedBy(server.services.db, observer);
       const problems: string[] = [];
       for (const [principal, answers] of before) {
         let sawOwn = false;
@@ -661,8 +670,8 @@ for (const [observer, other] of [
       expect(problems.slice(0, 40)).toEqual([]);
     });
 
-    it(`never sees an object, id, slug or word of ${other}`, () => {
-      const theirs = ownedBy(server.services.db, other);
+    it(`never sees an object, id, slug or word of ${other}`, async () => {
+      const theirs = await ownedBy(server.services.db, other);
       const seen: string[] = [];
       for (const [principal, answers] of before) {
         for (const [i, answer] of answers.entries()) seen.push(...sightings(answer, theirs, `${principal.label}, ${docs[i]?.name}: `));
@@ -680,8 +689,8 @@ for (const [observer, other] of [
 
     // The last two change the database, so they come last.
     it(`counts and sums nothing of ${other}: every answer stays the same when ${other} grows`, async () => {
-      growOther();
-      const theirs = ownedBy(server.services.db, other);
+      await growOther();
+      const theirs = await ownedBy(server.services.db, other);
       const changed: string[] = [];
       const seen: string[] = [];
       const differing: string[] = [];
@@ -702,8 +711,8 @@ for (const [observer, other] of [
     });
 
     it(`gets null from node and nodes for every id of ${other}, old and new`, async () => {
-      growOther();
-      const theirs = ownedBy(server.services.db, other);
+      await growOther();
+      const theirs = await ownedBy(server.services.db, other);
       const ids = [...theirs.globalIds];
       // node() for a few ids of every type (aliases are limited), nodes() for all of them.
       const some = [...theirs.rows].flatMap(([type, rows]) => rows.slice(-3).map((id) => encodeGlobalID(type, id)));

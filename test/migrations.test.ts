@@ -11,8 +11,9 @@ import { seedCatalogue } from '../seeds/catalogue';
 import { seedSampleData } from '../seeds/sample-data';
 import { bootstrap } from '../src/bootstrap';
 import { loadConfig } from '../src/config';
-import { Database, isoNow } from '../src/db/connection';
+import { SqliteStore } from '../src/db/connection';
 import { currentVersion, loadMigrations, type Migration, migrate } from '../src/db/migrate';
+import { isoNow, type Store } from '../src/db/store';
 import { createGraphQLHandler } from '../src/server';
 import { apiKeyFor, userWith } from './helpers/principals';
 import { startServer, type TestServer } from './helpers/server';
@@ -28,11 +29,13 @@ afterAll(() => {
 });
 
 /** Every user table with its row count, so that two snapshots can be compared whole. */
-function rowCounts(db: Database): Record<string, number> {
-  const tables = db.all<{ name: string }>(
+async function rowCounts(db: Store): Promise<Record<string, number>> {
+  const tables = await db.all<{ name: string }>(
     "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '%fts%' ORDER BY name",
   );
-  return Object.fromEntries(tables.map(({ name }) => [name, db.get<{ n: number }>(`SELECT count(*) AS n FROM "${name}"`)?.n ?? 0]));
+  const counts: Record<string, number> = {};
+  for (const { name } of tables) counts[name] = (await db.get<{ n: number }>(`SELECT count(*) AS n FROM "${name}"`))?.n ?? 0;
+  return counts;
 }
 
 describe('starting twice on the same file', () => {
@@ -41,24 +44,24 @@ describe('starting twice on the same file', () => {
     // Rows a user made, besides the seeds.
     await userWith(server, { grants: [{ org: 'cibc', role: 'org_admin' }] });
     const key = await apiKeyFor(server, { org: 'quant', role: 'org_viewer' });
-    const before = rowCounts(server.services.db);
-    const snapshot = server.services.db.all('SELECT id, key_id, secret_hash, revoked_at FROM api_keys ORDER BY id');
+    const before = await rowCounts(server.services.db);
+    const snapshot = await server.services.db.all('SELECT id, key_id, secret_hash, revoked_at FROM api_keys ORDER BY id');
     const databasePath = server.databasePath;
-    server.services.db.close();
+    await server.services.db.close();
 
     const config = loadConfig({ DATABASE_PATH: databasePath, LOG_LEVEL: 'silent' });
     const again = await bootstrap(config);
     try {
       expect(again.migration).toEqual({ created: false, applied: [] });
       expect(again.firstApiKey).toBeNull();
-      expect(rowCounts(again.services.db)).toEqual(before);
-      expect(again.services.db.all('SELECT id, key_id, secret_hash, revoked_at FROM api_keys ORDER BY id')).toEqual(snapshot);
+      expect(await rowCounts(again.services.db)).toEqual(before);
+      expect(await again.services.db.all('SELECT id, key_id, secret_hash, revoked_at FROM api_keys ORDER BY id')).toEqual(snapshot);
       expect(before.organizations).toBe(2);
       expect(before.permissions).toBe(55);
       expect(before.roles).toBe(10);
       expect(key.token).toMatch(/^afk_/);
     } finally {
-      again.services.db.close();
+      await again.services.db.close();
       await server.close().catch(() => undefined);
     }
   });
@@ -70,87 +73,91 @@ describe('the runner', () => {
     { version: 3, name: 'agent_notes_index', sql: 'CREATE INDEX agents_notes ON agents (notes)' },
   ];
 
-  it('records the baseline and every known migration on a new file without running them', () => {
-    const db = new Database(tempDatabasePath());
+  it('records the baseline and every known migration on a new file without running them', async () => {
+    const db = new SqliteStore(tempDatabasePath());
     try {
-      const result = migrate(db, later);
+      const result = await migrate(db, later);
       expect(result.created).toBe(true);
       expect(result.applied.map((m) => m.version)).toEqual([1, 2, 3]);
-      expect(currentVersion(db)).toBe(3);
-      const tables = db.all<{ name: string }>("SELECT name FROM sqlite_schema WHERE type = 'table' AND name = 'agents'");
+      expect(await currentVersion(db)).toBe(3);
+      const tables = await db.all<{ name: string }>("SELECT name FROM sqlite_schema WHERE type = 'table' AND name = 'agents'");
       expect(tables).toHaveLength(1);
     } finally {
-      db.close();
+      await db.close();
     }
   });
 
-  it('applies only the migrations newer than the recorded version, each once', () => {
-    const db = new Database(tempDatabasePath());
+  it('applies only the migrations newer than the recorded version, each once', async () => {
+    const db = new SqliteStore(tempDatabasePath());
     try {
-      expect(migrate(db, []).applied.map((m) => m.version)).toEqual([1]);
-      expect(migrate(db, later.slice(0, 1)).applied.map((m) => m.name)).toEqual(['agent_notes']);
-      expect(migrate(db, later).applied.map((m) => m.name)).toEqual(['agent_notes_index']);
-      expect(migrate(db, later).applied).toEqual([]);
-      const columns = db.all<{ name: string }>("SELECT name FROM pragma_table_info('agents') WHERE name = 'notes'");
+      expect((await migrate(db, [])).applied.map((m) => m.version)).toEqual([1]);
+      expect((await migrate(db, later.slice(0, 1))).applied.map((m) => m.name)).toEqual(['agent_notes']);
+      expect((await migrate(db, later)).applied.map((m) => m.name)).toEqual(['agent_notes_index']);
+      expect((await migrate(db, later)).applied).toEqual([]);
+      const columns = await db.all<{ name: string }>("SELECT name FROM pragma_table_info('agents') WHERE name = 'notes'");
       expect(columns).toEqual([{ name: 'notes' }]);
-      expect(db.all('SELECT version, name FROM schema_migrations ORDER BY version')).toEqual([
+      expect(await db.all('SELECT version, name FROM schema_migrations ORDER BY version')).toEqual([
         { version: 1, name: 'baseline' },
         { version: 2, name: 'agent_notes' },
         { version: 3, name: 'agent_notes_index' },
       ]);
     } finally {
-      db.close();
+      await db.close();
     }
   });
 
-  it('leaves the version unchanged when a migration fails', () => {
-    const db = new Database(tempDatabasePath());
+  it('leaves the version unchanged when a migration fails', async () => {
+    const db = new SqliteStore(tempDatabasePath());
     try {
-      migrate(db, []);
+      await migrate(db, []);
       const broken: Migration[] = [{ version: 2, name: 'broken', sql: 'ALTER TABLE agents ADD COLUMN x TEXT; SELECT * FROM nowhere' }];
-      expect(() => migrate(db, broken)).toThrow();
-      expect(currentVersion(db)).toBe(1);
-      expect(db.all("SELECT name FROM pragma_table_info('agents') WHERE name = 'x'")).toEqual([]);
+      await expect(migrate(db, broken)).rejects.toThrow();
+      expect(await currentVersion(db)).toBe(1);
+      expect(await db.all("SELECT name FROM pragma_table_info('agents') WHERE name = 'x'")).toEqual([]);
     } finally {
-      db.close();
+      await db.close();
     }
   });
 
-  it('turns on WAL, foreign keys and a busy timeout for every connection', () => {
-    const db = new Database(tempDatabasePath());
+  it('turns on WAL, foreign keys and a busy timeout for every connection', async () => {
+    const db = new SqliteStore(tempDatabasePath());
     try {
-      expect(db.get('PRAGMA journal_mode')).toEqual({ journal_mode: 'wal' });
-      expect(db.get('PRAGMA foreign_keys')).toEqual({ foreign_keys: 1 });
-      expect(db.get<{ timeout: number }>('PRAGMA busy_timeout')?.timeout).toBeGreaterThan(0);
+      expect(await db.get('PRAGMA journal_mode')).toEqual({ journal_mode: 'wal' });
+      expect(await db.get('PRAGMA foreign_keys')).toEqual({ foreign_keys: 1 });
+      expect((await db.get<{ timeout: number }>('PRAGMA busy_timeout'))?.timeout).toBeGreaterThan(0);
       // FULL (2): an acknowledged commit survives power loss, not only a killed process.
-      expect(db.get('PRAGMA synchronous')).toEqual({ synchronous: 2 });
+      expect(await db.get('PRAGMA synchronous')).toEqual({ synchronous: 2 });
     } finally {
-      db.close();
+      await db.close();
     }
   });
 
-  it('commits with synchronous NORMAL only when FOUNDRY_SYNCHRONOUS asks for the trade', () => {
-    const db = new Database(tempDatabasePath(), { synchronous: loadConfig({ FOUNDRY_SYNCHRONOUS: 'NORMAL' }).synchronous });
+  it('commits with synchronous NORMAL only when FOUNDRY_SYNCHRONOUS asks for the trade', async () => {
+    const db = new SqliteStore(tempDatabasePath(), { synchronous: loadConfig({ FOUNDRY_SYNCHRONOUS: 'NORMAL' }).synchronous });
     try {
-      expect(db.get('PRAGMA synchronous')).toEqual({ synchronous: 1 });
+      expect(await db.get('PRAGMA synchronous')).toEqual({ synchronous: 1 });
       expect(loadConfig({}).synchronous).toBe('FULL');
       expect(() => loadConfig({ FOUNDRY_SYNCHRONOUS: 'OFF' })).toThrow(/FOUNDRY_SYNCHRONOUS/);
     } finally {
-      db.close();
+      await db.close();
     }
   });
 });
 
 describe('migration 2 (usage rollups) on a database made at version 1', () => {
   /** The version 1 schema (schema.sql and rbac.sql of commit 0fd8d2c), with its per-record insert trigger. */
-  function versionOneDatabase(path: string): Database {
-    const db = new Database(path);
-    db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL) STRICT');
-    db.exec(readFileSync(join(__dirname, 'fixtures/v1/schema.sql'), 'utf8'));
-    db.exec(readFileSync(join(__dirname, 'fixtures/v1/rbac.sql'), 'utf8'));
-    db.run("INSERT INTO schema_migrations (version, name, applied_at) VALUES (1, 'baseline', :at)", { at: isoNow() });
-    seedCatalogue(db);
-    seedSampleData(db);
+  async function versionOneDatabase(path: string): Promise<SqliteStore> {
+    const db = new SqliteStore(path);
+    await db.transaction((tx) =>
+      tx.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL) STRICT'),
+    );
+    await db.transaction((tx) => tx.exec(readFileSync(join(__dirname, 'fixtures/v1/schema.sql'), 'utf8')));
+    await db.transaction((tx) => tx.exec(readFileSync(join(__dirname, 'fixtures/v1/rbac.sql'), 'utf8')));
+    await db.transaction((tx) =>
+      tx.run("INSERT INTO schema_migrations (version, name, applied_at) VALUES (1, 'baseline', :at)", { at: isoNow() }),
+    );
+    await seedCatalogue(db);
+    await seedSampleData(db);
     return db;
   }
 
@@ -164,8 +171,8 @@ describe('migration 2 (usage rollups) on a database made at version 1', () => {
 
   it('fills the per-model rollup from the records, drops the insert trigger, and summaries equal raw sums', async () => {
     const path = tempDatabasePath();
-    const old = versionOneDatabase(path);
-    old.transaction(() => {
+    const old = await versionOneDatabase(path);
+    await old.transaction(async (tx) => {
       for (let i = 0; i < 400; i++) {
         const [provider, model] = MODELS[i % MODELS.length] as (typeof MODELS)[number];
         // This month (before now) and January, big costs, some records without agent or user.
@@ -173,7 +180,7 @@ describe('migration 2 (usage rollups) on a database made at version 1', () => {
           i % 3 === 0
             ? new Date(Date.UTC(2026, 0, 1 + (i % 28), i % 24, i % 60))
             : new Date(monthStart.getTime() + ((i * 37_000) % Math.max(1, Date.now() - monthStart.getTime())));
-        old.run(
+        await tx.run(
           `INSERT INTO llm_usage (id, organization_id, agent_id, session_id, user_id, provider, model, prompt_tokens, completion_tokens,
              cost_nano_usd, latency_ms, created_at)
            VALUES (:id, :org, :agent, NULL, :user, :provider, :model, :prompt, :completion, :cost, 100, :at)`,
@@ -192,8 +199,8 @@ describe('migration 2 (usage rollups) on a database made at version 1', () => {
         );
       }
     });
-    const fineBefore = old.all('SELECT * FROM llm_usage_daily ORDER BY 1, 2, 3, 4, 5, 6, 7');
-    old.close();
+    const fineBefore = await old.all('SELECT * FROM llm_usage_daily ORDER BY 1, 2, 3, 4, 5, 6, 7');
+    await old.close();
 
     const { services, migration } = await bootstrap(loadConfig({ DATABASE_PATH: path, LOG_LEVEL: 'silent' }));
     const db = services.db;
@@ -207,25 +214,25 @@ describe('migration 2 (usage rollups) on a database made at version 1', () => {
         .map(({ version, name }) => ({ version, name }));
       expect(migration.applied[0]).toEqual({ version: 2, name: 'usage_rollups' });
       expect(migration.applied).toEqual(later);
-      expect(currentVersion(db)).toBe(later.at(-1)?.version);
-      expect(db.all("SELECT name FROM sqlite_schema WHERE type = 'trigger' AND name = 'llm_usage_rollup_insert'")).toEqual([]);
+      expect(await currentVersion(db)).toBe(later.at(-1)?.version);
+      expect(await db.all("SELECT name FROM sqlite_schema WHERE type = 'trigger' AND name = 'llm_usage_rollup_insert'")).toEqual([]);
       // The migrated usage tables, indexes and triggers are exactly those of a new database (schema.sql).
-      const usageSchema = (of: Database) =>
-        of.all("SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE tbl_name LIKE 'llm_usage%' ORDER BY type, name");
-      const fresh = new Database(tempDatabasePath());
+      const usageSchema = async (of: Store) =>
+        await of.all("SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE tbl_name LIKE 'llm_usage%' ORDER BY type, name");
+      const fresh = new SqliteStore(tempDatabasePath());
       try {
-        migrate(fresh);
-        expect(usageSchema(db)).toEqual(usageSchema(fresh));
+        await migrate(fresh);
+        expect(await usageSchema(db)).toEqual(await usageSchema(fresh));
       } finally {
-        fresh.close();
+        await fresh.close();
       }
       // Seeding after the migration went through the batch path; the fine rollup still equals the raw records.
-      const fine = db.all(
+      const fine = await db.all(
         `SELECT organization_id, day, provider, model, agent_id, user_id, api_key_id, requests, prompt_tokens, completion_tokens, total_tokens, cost_nano_usd
            FROM llm_usage_daily ORDER BY 1, 2, 3, 4, 5, 6, 7`,
       );
       expect(fine).toEqual(
-        db.all(
+        await db.all(
           `SELECT organization_id, substr(created_at, 1, 10) AS day, provider, model, ifnull(agent_id, '') AS agent_id, ifnull(user_id, '') AS user_id,
                   ifnull(api_key_id, '') AS api_key_id, count(*) AS requests, sum(prompt_tokens) AS prompt_tokens, sum(completion_tokens) AS completion_tokens,
                   sum(total_tokens) AS total_tokens, sum(cost_nano_usd) AS cost_nano_usd
@@ -233,8 +240,8 @@ describe('migration 2 (usage rollups) on a database made at version 1', () => {
         ),
       );
       expect(fine.length).toBeGreaterThanOrEqual(fineBefore.length);
-      expect(db.all('SELECT * FROM llm_usage_model_daily ORDER BY 1, 2, 3, 4')).toEqual(
-        db.all(
+      expect(await db.all('SELECT * FROM llm_usage_model_daily ORDER BY 1, 2, 3, 4')).toEqual(
+        await db.all(
           `SELECT organization_id, substr(created_at, 1, 10) AS day, provider, model, count(*) AS requests, sum(prompt_tokens) AS prompt_tokens,
                   sum(completion_tokens) AS completion_tokens, sum(total_tokens) AS total_tokens, sum(cost_nano_usd) AS cost_nano_usd
              FROM llm_usage GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`,
@@ -270,7 +277,7 @@ describe('migration 2 (usage rollups) on a database made at version 1', () => {
           { from, to },
         );
         expect(response.errors).toBeUndefined();
-        const raw = db.all<{ model: string; requests: number; tokens: number; cost: string }>(
+        const raw = await db.all<{ model: string; requests: number; tokens: number; cost: string }>(
           `SELECT model, count(*) AS requests, sum(total_tokens) AS tokens, printf('%d', sum(cost_nano_usd)) AS cost FROM llm_usage
             WHERE organization_id = 'quant' AND created_at >= :from AND created_at < :to GROUP BY model ORDER BY model`,
           { from, to },
@@ -292,7 +299,7 @@ describe('migration 2 (usage rollups) on a database made at version 1', () => {
         '{ organization(slug: "quant") { quota { tokensUsed costUsedUsd } } }',
         {},
       );
-      const month = db.get<{ tokens: number; cost: string }>(
+      const month = await db.get<{ tokens: number; cost: string }>(
         "SELECT sum(total_tokens) AS tokens, printf('%d', sum(cost_nano_usd)) AS cost FROM llm_usage WHERE organization_id = 'quant' AND created_at >= :start",
         { start: monthStart.toISOString() },
       );
@@ -300,7 +307,7 @@ describe('migration 2 (usage rollups) on a database made at version 1', () => {
     } finally {
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));
-      db.close();
+      await db.close();
     }
   });
 });

@@ -11,9 +11,9 @@ let developer: string;
 beforeAll(async () => {
   server = await startServer();
   // 31 more agents in quant, with repeated names and creation times so that the id tie-break matters.
-  server.services.db.transaction(() => {
+  await server.services.db.transaction(async (tx) => {
     for (let i = 0; i < 31; i++) {
-      addAgent(server, {
+      await addAgent(tx, {
         id: `page-${String(i).padStart(2, '0')}`,
         organizationId: 'quant',
         domainId: 'demo',

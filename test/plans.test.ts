@@ -3,10 +3,10 @@
 // of each access shape, are planned by SQLite without a full scan of a tenant
 // table and without a temporary B-tree to put the page in order.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SqlParams } from '../src/db/connection';
+import type { SqlParams } from '../src/db/store';
 import { addAgent, addSession, addUsage, minutesAfterBase } from './helpers/fixtures';
 import { apiKeyFor, loginAs, userWith } from './helpers/principals';
-import { startServer, type TestServer } from './helpers/server';
+import { sqliteOf, startServer, type TestServer } from './helpers/server';
 
 let server: TestServer;
 const principals: Record<string, string> = {};
@@ -14,19 +14,19 @@ const principals: Record<string, string> = {};
 /** The tables whose rows belong to tenants, by the aliases the access policy reads them under. */
 const TENANT_ALIASES = ['o', 'd', 'i', 'a', 'v', 'c', 's', 'l', 'lu', 'k', 'u', 'm'];
 
-function populate(): void {
+async function populate(): Promise<void> {
   const { db } = server.services;
-  db.transaction(() => {
+  await db.transaction(async (tx) => {
     for (const org of ['quant', 'cibc']) {
       const domain = org === 'quant' ? 'demo' : 'card-services';
       for (let a = 0; a < 30; a++) {
         const agentId = `${org}-plan-agent-${a}`;
-        addAgent(server, { id: agentId, organizationId: org, domainId: domain, createdAt: minutesAfterBase(a) });
+        await addAgent(tx, { id: agentId, organizationId: org, domainId: domain, createdAt: minutesAfterBase(a) });
         for (let s = 0; s < 10; s++) {
           const sessionId = `${agentId}-s${s}`;
-          addSession(server, { id: sessionId, organizationId: org, agentId, startedAt: minutesAfterBase(a * 10 + s) });
+          await addSession(tx, { id: sessionId, organizationId: org, agentId, startedAt: minutesAfterBase(a * 10 + s) });
           for (let u = 0; u < 5; u++) {
-            addUsage(server, { id: `${sessionId}-u${u}`, organizationId: org, agentId, sessionId, costNanoUsd: 1000 + u * 7 + s });
+            await addUsage(tx, { id: `${sessionId}-u${u}`, organizationId: org, agentId, sessionId, costNanoUsd: 1000 + u * 7 + s });
           }
         }
       }
@@ -36,7 +36,7 @@ function populate(): void {
 
 beforeAll(async () => {
   server = await startServer({ BCRYPT_COST: '4' });
-  populate();
+  await populate();
   const both = await userWith(server, {
     grants: [
       { org: 'quant', role: 'org_admin' },
@@ -139,9 +139,8 @@ async function capturePageStatements(queries: string[], token: string): Promise<
   return captured;
 }
 
-function planOf({ sql, params }: Captured): string[] {
-  const statement = server.services.db.raw.prepare(`EXPLAIN QUERY PLAN ${sql}`);
-  return (statement.all(params) as { detail: string }[]).map((row) => row.detail);
+async function planOf({ sql, params }: Captured): Promise<string[]> {
+  return (await server.services.db.all<{ detail: string }>(`EXPLAIN QUERY PLAN ${sql}`, params)).map((row) => row.detail);
 }
 
 function faults(plan: string[]): string[] {
@@ -158,28 +157,28 @@ function faults(plan: string[]): string[] {
  * every average run of equal keys, so the planner weighs tables at the size
  * the gateway must serve, not at the test's size (where a scan is cheaper).
  */
-function analyzeAsIfScaled(factor: number): void {
+async function analyzeAsIfScaled(factor: number): Promise<void> {
   const { db } = server.services;
-  db.exec('ANALYZE');
+  await db.transaction((tx) => tx.exec('ANALYZE'));
   // stat4 samples would keep the small sizes; the planner falls back to stat1 without them.
-  db.exec('DELETE FROM sqlite_stat4');
-  const rows = db.all<{ tbl: string; idx: string | null; stat: string }>('SELECT tbl, idx, stat FROM sqlite_stat1');
-  db.transaction(() => {
+  await db.transaction((tx) => tx.exec('DELETE FROM sqlite_stat4'));
+  const rows = await db.all<{ tbl: string; idx: string | null; stat: string }>('SELECT tbl, idx, stat FROM sqlite_stat1');
+  await db.transaction(async (tx) => {
     for (const row of rows) {
       const scaled = row.stat
         .split(' ')
         .map((value) => (/^\d+$/.test(value) && value !== '1' ? String(Number(value) * factor) : value))
         .join(' ');
-      db.run('UPDATE sqlite_stat1 SET stat = :scaled WHERE tbl = :tbl AND idx IS :idx', { scaled, tbl: row.tbl, idx: row.idx });
+      await tx.run('UPDATE sqlite_stat1 SET stat = :scaled WHERE tbl = :tbl AND idx IS :idx', { scaled, tbl: row.tbl, idx: row.idx });
     }
   });
-  db.exec('ANALYZE sqlite_schema');
+  await sqliteOf(server).reloadStatistics();
 }
 
 describe('the plan of every list page statement', () => {
   for (const analyzed of [false, true]) {
     it(`uses an index in page order for every principal (${analyzed ? 'with the statistics of a million usage records' : 'without statistics'})`, async () => {
-      if (analyzed) analyzeAsIfScaled(1000);
+      if (analyzed) await analyzeAsIfScaled(1000);
       const queries = await listQueries();
       expect(queries.length).toBeGreaterThan(50);
       const shapes = new Map<string, Captured>();
@@ -188,9 +187,11 @@ describe('the plan of every list page statement', () => {
       }
       // Root pages, merged arms and per-parent pages of every resource.
       expect(shapes.size).toBeGreaterThan(60);
-      const bad = [...shapes.values()]
-        .map((statement) => ({ sql: statement.sql.replace(/\s+/g, ' ').slice(0, 400), faults: faults(planOf(statement)) }))
-        .filter((entry) => entry.faults.length > 0);
+      const bad: { sql: string; faults: string[] }[] = [];
+      for (const statement of shapes.values()) {
+        const found = faults(await planOf(statement));
+        if (found.length > 0) bad.push({ sql: statement.sql.replace(/\s+/g, ' ').slice(0, 400), faults: found });
+      }
       expect(bad).toEqual([]);
     });
   }

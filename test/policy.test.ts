@@ -13,8 +13,8 @@ import { canSee, canSeeUser, type Resource, visibleQuery, visibleRows } from '..
 import { NOBODY, type Principal } from '../src/auth/principal';
 import { prepareDatabase } from '../src/bootstrap';
 import { loadConfig } from '../src/config';
-import type { Database } from '../src/db/connection';
 import { compile, type Sql, sql } from '../src/db/sql';
+import type { Store } from '../src/db/store';
 import { AGENT_VERSIONS, AGENTS } from '../src/modules/agents/repo';
 import { API_KEYS } from '../src/modules/apiKeys/repo';
 import { AUDIT_LOG, appendAuditEntry } from '../src/modules/auditLog/repo';
@@ -136,17 +136,17 @@ describe('the policy SQL for a grid of grant sets', () => {
 
 describe('the policy on a seeded database', () => {
   let dir: string;
-  let db: Database;
+  let db: Store;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'foundry-policy-'));
     const config = loadConfig({ DATABASE_PATH: join(dir, 'foundry.db'), LOG_LEVEL: 'silent', BCRYPT_COST: '4' });
     ({ db } = await prepareDatabase(config));
-    addRowsOwnedByKeys(db);
+    await addRowsOwnedByKeys(db);
   });
 
-  afterAll(() => {
-    db.close();
+  afterAll(async () => {
+    await db.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -157,18 +157,17 @@ describe('the policy on a seeded database', () => {
     { name: 'a key without a user', identity: { userId: null, apiKeyId: 'k-org' } },
   ];
 
-  function idsBySql(principal: Principal, resource: Resource): string[] {
+  async function idsBySql(principal: Principal, resource: Resource): Promise<string[]> {
     const predicate = visibleRows(principal, resource, aliasOf(resource));
     const { from, alias } = visibleQuery(principal, resource);
-    return db
-      .all<{ id: string | number }>(sql`SELECT ${alias}.id AS id FROM ${from} WHERE ${predicate}`)
+    return (await db.all<{ id: string | number }>(sql`SELECT ${alias}.id AS id FROM ${from} WHERE ${predicate}`))
       .map((row) => String(row.id))
       .sort();
   }
 
-  function idsByCheck(principal: Principal, resource: Resource): string[] {
+  async function idsByCheck(principal: Principal, resource: Resource): Promise<string[]> {
     if (resource === 'user') {
-      const users = db.all<{ id: string; organization_ids: string }>(
+      const users = await db.all<{ id: string; organization_ids: string }>(
         `SELECT u.id, (SELECT json_group_array(DISTINCT m.organization_id) FROM user_roles m
                         WHERE m.user_id = u.id AND m.organization_id IS NOT NULL) AS organization_ids
            FROM users u`,
@@ -178,7 +177,7 @@ describe('the policy on a seeded database', () => {
         .map((row) => row.id)
         .sort();
     }
-    const rows = db.all<Record<string, unknown> & { id: string | number }>(
+    const rows = await db.all<Record<string, unknown> & { id: string | number }>(
       sql`SELECT ${COLUMNS[resource]} FROM ${visibleQuery(principal, resource).from}`,
     );
     return rows
@@ -188,24 +187,24 @@ describe('the policy on a seeded database', () => {
   }
 
   for (const role of ROLES) {
-    it(`agrees row by row for ${role.name}`, () => {
+    it(`agrees row by row for ${role.name}`, async () => {
       for (const { name, identity } of identities) {
         const principal = principalWith(identity, roleGrants(role.name, 'quant'));
         for (const resource of RESOURCES) {
-          expect(idsBySql(principal, resource), `${name}, ${resource}`).toEqual(idsByCheck(principal, resource));
+          expect(await idsBySql(principal, resource), `${name}, ${resource}`).toEqual(await idsByCheck(principal, resource));
         }
       }
     });
   }
 
-  it('sees part of a table, not all or nothing, in most of those comparisons', () => {
+  it('sees part of a table, not all or nothing, in most of those comparisons', async () => {
     let partial = 0;
     for (const role of ROLES) {
       for (const { identity } of identities) {
         const principal = principalWith(identity, roleGrants(role.name, 'quant'));
         for (const resource of RESOURCES) {
-          const seen = idsBySql(principal, resource).length;
-          const all = idsBySql(principalWith(identity, roleGrants('platform_owner', 'quant')), resource).length;
+          const seen = (await idsBySql(principal, resource)).length;
+          const all = (await idsBySql(principalWith(identity, roleGrants('platform_owner', 'quant')), resource)).length;
           if (seen > 0 && seen < all) partial++;
         }
       }
@@ -213,52 +212,52 @@ describe('the policy on a seeded database', () => {
     expect(partial).toBeGreaterThan(ROLES.length * identities.length * 2);
   });
 
-  it('shows NOBODY (who loaders read for without a principal) nothing, and refuses every row to a missing principal', () => {
+  it('shows NOBODY (who loaders read for without a principal) nothing, and refuses every row to a missing principal', async () => {
     for (const resource of RESOURCES) {
-      expect(idsBySql(NOBODY, resource), resource).toEqual([]);
-      expect(idsByCheck(NOBODY, resource), resource).toEqual([]);
+      expect(await idsBySql(NOBODY, resource), resource).toEqual([]);
+      expect(await idsByCheck(NOBODY, resource), resource).toEqual([]);
       if (resource !== 'user') expect(canSee(null, resource, { organization_id: 'quant' })).toBe(false);
     }
   });
 });
 
 /** Rows in quant created, started or written by API keys (the sample data has only users as owners). */
-function addRowsOwnedByKeys(db: Database): void {
+async function addRowsOwnedByKeys(db: Store): Promise<void> {
   const at = '2026-01-20T10:00:00.000Z';
-  db.transaction(() => {
-    db.run(
+  await db.transaction(async (tx) => {
+    await tx.run(
       `INSERT INTO api_keys (id, key_id, name, secret_hash, organization_id, role_id, user_id, created_by_user_id, created_at)
        VALUES ('k-sarah', '00000000000000a1', 'sarah key', 'x', 'quant', 'org_developer', 'sarah.chen', 'sarah.chen', :at)`,
       { at },
     );
-    db.run(
+    await tx.run(
       `INSERT INTO api_keys (id, key_id, name, secret_hash, organization_id, role_id, created_by_api_key_id, created_at)
        VALUES ('k-org', '00000000000000a2', 'org key', 'x', 'quant', 'api_client', 'k-sarah', :at)`,
       { at },
     );
-    db.run(
+    await tx.run(
       `INSERT INTO agents (id, organization_id, domain_id, name, display_name, description, version, status, environment, tags,
          created_by_api_key_id, created_at, updated_at)
        VALUES ('agt-k', 'quant', 'demo', 'key-made-agent', 'Key Made Agent', '', '0.1.0', 'active', 'dev', '[]', 'k-org', :at, :at)`,
       { at },
     );
-    db.run(
+    await tx.run(
       `INSERT INTO agent_versions (id, agent_id, organization_id, version, snapshot, created_at)
        VALUES ('ver-agt-k-0.1.0', 'agt-k', 'quant', '0.1.0', '{}', :at)`,
       { at },
     );
-    db.run(
+    await tx.run(
       `INSERT INTO sessions (id, organization_id, agent_id, instance_id, started_by_user_id, started_by_api_key_id, status, metadata, started_at)
        VALUES ('ses-k', 'quant', 'agt-k', 'quant-demo-dev', NULL, 'k-org', 'active', '{}', :at),
               ('ses-sk', 'quant', 'agt-002', 'quant-demo-dev', 'sarah.chen', 'k-sarah', 'active', '{}', :at)`,
       { at },
     );
-    db.run(
+    await tx.run(
       `INSERT INTO llm_usage (id, organization_id, agent_id, session_id, api_key_id, provider, model, prompt_tokens, completion_tokens, cost_nano_usd, created_at)
        VALUES ('use-k', 'quant', 'agt-k', 'ses-k', 'k-org', 'openai', 'gpt-4o', 10, 5, 100, :at)`,
       { at },
     );
-    appendAuditEntry(db, {
+    await appendAuditEntry(tx, {
       organizationId: 'quant',
       actorKind: 'api_key',
       actorId: 'k-org',

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { Database } from '../src/db/connection';
+import { SqliteStore } from '../src/db/connection';
 import { Sqlite } from '../src/db/driver';
 import { loadMigrations, migrate } from '../src/db/migrate';
 import { POSTGRES_BASELINE_VERSION, quoteName } from '../src/db/postgres/schema';
@@ -38,7 +38,7 @@ let sqlite: BetterSqlite3.Database;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'foundry-pg-schema-'));
   const path = join(dir, 'foundry.db');
-  const db = new Database(path);
+  const db = new SqliteStore(path);
   await migrate(db);
   await db.close();
   sqlite = new Sqlite(path);

@@ -25,10 +25,10 @@ const TABLES: [string, ListSpec][] = [
 
 describe('a list projection', () => {
   for (const [table, spec] of TABLES) {
-    it(`names every column of ${table}, each once`, () => {
-      const columns = server.services.db
-        .all<{ name: string }>(`SELECT name FROM pragma_table_xinfo('${table}') WHERE hidden <> 1`)
-        .map((row) => row.name);
+    it(`names every column of ${table}, each once`, async () => {
+      const columns = (
+        await server.services.db.all<{ name: string }>(`SELECT name FROM pragma_table_xinfo('${table}') WHERE hidden <> 1`)
+      ).map((row) => row.name);
       const named = [...(spec.projection?.keep ?? []), ...Object.keys(spec.projection?.optional ?? {})];
       expect(new Set(named).size).toBe(named.length);
       expect([...named].sort()).toEqual([...columns].sort());

@@ -4,7 +4,7 @@ import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Database } from '../src/db/connection';
+import { SqliteStore } from '../src/db/connection';
 import { type Gateway, runFoundry, startGateway } from './helpers/gateway';
 import { type Acknowledged, databaseHealth, liftQuota, missingWrites, startStorm } from './helpers/storm';
 
@@ -52,19 +52,19 @@ describe('foundry restore', () => {
     expect(replaced).toHaveLength(1);
     expect(restored.stdout).toContain(replaced[0]);
 
-    const db = new Database(databasePath);
+    const db = new SqliteStore(databasePath);
     try {
-      expect(missingWrites(db, beforeBackup)).toEqual([]);
-      expect(databaseHealth(db)).toEqual({ integrity: 'ok', auditBroken: false, rollupsMatch: true });
+      expect(await missingWrites(db, beforeBackup)).toEqual([]);
+      expect(await databaseHealth(db)).toEqual({ integrity: 'ok', auditBroken: false, rollupsMatch: true });
     } finally {
-      db.close();
+      await db.close();
     }
     // The file it replaced holds every write, those after the backup too.
-    const old = new Database(join(dir, replaced[0] as string));
+    const old = new SqliteStore(join(dir, replaced[0] as string));
     try {
-      expect(missingWrites(old, storm.acknowledged)).toEqual([]);
+      expect(await missingWrites(old, storm.acknowledged)).toEqual([]);
     } finally {
-      old.close();
+      await old.close();
     }
     // And a gateway starts on the restored file.
     gateway = await startGateway(databasePath);
@@ -75,11 +75,13 @@ describe('foundry restore', () => {
   it('refuses a backup whose audit chain was altered, or that is not a database, and changes nothing', async () => {
     const tampered = join(dir, 'tampered.db');
     copyFileSync(backupPath, tampered);
-    const db = new Database(tampered);
+    const db = new SqliteStore(tampered);
     // As someone with the file in hand could: the append-only trigger does not bind them.
-    db.exec('DROP TRIGGER audit_log_no_update');
-    db.run("UPDATE audit_log SET action = 'agent.delete' WHERE id = (SELECT max(id) FROM audit_log WHERE action = 'agent.create')");
-    db.close();
+    await db.transaction((tx) => tx.exec('DROP TRIGGER audit_log_no_update'));
+    await db.transaction((tx) =>
+      tx.run("UPDATE audit_log SET action = 'agent.delete' WHERE id = (SELECT max(id) FROM audit_log WHERE action = 'agent.create')"),
+    );
+    await db.close();
     const before = readdirSync(dir).sort();
     const refused = await runFoundry(databasePath, ['restore', '--from', tampered]);
     expect(refused.code).toBe(1);

@@ -37,14 +37,14 @@ const DAY = 86_400_000;
 beforeAll(async () => {
   server = await startServer();
   // The seeded monthly limit of quant would refuse the later batches; this test is about sums, not limits.
-  server.services.db.run("DELETE FROM llm_quotas WHERE organization_id = 'quant'");
+  await server.services.db.transaction((tx) => tx.run("DELETE FROM llm_quotas WHERE organization_id = 'quant'"));
 });
 afterAll(() => server.close());
 
 const RECORD = 'mutation ($input: RecordLlmUsageInput!) { recordLlmUsage(input: $input) { count } }';
 
 /** The same numbers computed straight from llm_usage, grouped in SQL independently of the gateway's code. */
-function rawScan(from: string, to: string, groups: readonly (typeof GROUPS)[number][]) {
+async function rawScan(from: string, to: string, groups: readonly (typeof GROUPS)[number][]) {
   const columns: Record<(typeof GROUPS)[number], string> = {
     DAY: 'substr(created_at, 1, 10)',
     MODEL: 'model',
@@ -55,7 +55,7 @@ function rawScan(from: string, to: string, groups: readonly (typeof GROUPS)[numb
   const keys = groups.map((group) => columns[group]);
   const select = keys.length ? `${keys.map((key, i) => `${key} AS k${i}`).join(', ')},` : '';
   const groupBy = keys.length ? `GROUP BY ${keys.join(', ')}` : '';
-  return server.services.db.all<{ requests: number; tokens: number; cost: string }>(
+  return await server.services.db.all<{ requests: number; tokens: number; cost: string }>(
     `SELECT ${select} count(*) AS requests, sum(total_tokens) AS tokens, printf('%d', sum(cost_nano_usd)) AS cost
        FROM llm_usage WHERE organization_id = 'quant' AND created_at >= :from AND created_at < :to ${groupBy}`,
     { from, to },
@@ -91,19 +91,21 @@ describe('rollups', () => {
       expect(response.errors, JSON.stringify(response.errors)).toBeUndefined();
       if (batch % 8 === 7) {
         // Deleting an agent moves its records to "no agent" (ON DELETE SET NULL): the rollups must follow.
-        server.services.db.run(
-          "UPDATE llm_usage SET agent_id = NULL WHERE id IN (SELECT id FROM llm_usage WHERE agent_id = 'agt-003' LIMIT 5)",
+        await server.services.db.transaction((tx) =>
+          tx.run("UPDATE llm_usage SET agent_id = NULL WHERE id IN (SELECT id FROM llm_usage WHERE agent_id = 'agt-003' LIMIT 5)"),
         );
-        server.services.db.run('DELETE FROM llm_usage WHERE id IN (SELECT id FROM llm_usage ORDER BY random() LIMIT 3)');
+        await server.services.db.transaction((tx) =>
+          tx.run('DELETE FROM llm_usage WHERE id IN (SELECT id FROM llm_usage ORDER BY random() LIMIT 3)'),
+        );
       }
     }
 
     // The rollup table itself equals the raw records, row by row.
-    const rollups = server.services.db.all(
+    const rollups = await server.services.db.all(
       `SELECT organization_id, day, provider, model, agent_id, user_id, api_key_id, requests, total_tokens, cost_nano_usd
          FROM llm_usage_daily ORDER BY 1, 2, 3, 4, 5, 6, 7`,
     );
-    const raw = server.services.db.all(
+    const raw = await server.services.db.all(
       `SELECT organization_id, substr(created_at, 1, 10) AS day, provider, model, ifnull(agent_id, '') AS agent_id,
               ifnull(user_id, '') AS user_id, ifnull(api_key_id, '') AS api_key_id, count(*) AS requests,
               sum(total_tokens) AS total_tokens, sum(cost_nano_usd) AS cost_nano_usd
@@ -111,23 +113,23 @@ describe('rollups', () => {
     );
     expect(rollups).toEqual(raw);
     // So does the coarse rollup (organization, day, provider, model).
-    const coarse = server.services.db.all(
+    const coarse = await server.services.db.all(
       `SELECT organization_id, day, provider, model, requests, prompt_tokens, completion_tokens, total_tokens, cost_nano_usd
          FROM llm_usage_model_daily ORDER BY 1, 2, 3, 4`,
     );
-    const rawCoarse = server.services.db.all(
+    const rawCoarse = await server.services.db.all(
       `SELECT organization_id, substr(created_at, 1, 10) AS day, provider, model, count(*) AS requests, sum(prompt_tokens) AS prompt_tokens,
               sum(completion_tokens) AS completion_tokens, sum(total_tokens) AS total_tokens, sum(cost_nano_usd) AS cost_nano_usd
          FROM llm_usage GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`,
     );
     expect(coarse).toEqual(rawCoarse);
     // Rebuilding from the records (what bulk loaders do) changes nothing.
-    rebuildUsageRollups(server.services.db);
+    await rebuildUsageRollups(server.services.db);
     expect(
-      server.services.db.all('SELECT * FROM llm_usage_model_daily ORDER BY 1, 2, 3, 4').map((row) => Object.values(row as object)),
+      (await server.services.db.all('SELECT * FROM llm_usage_model_daily ORDER BY 1, 2, 3, 4')).map((row) => Object.values(row as object)),
     ).toEqual(rawCoarse.map((row) => Object.values(row as object)));
     expect(
-      server.services.db.all(
+      await server.services.db.all(
         `SELECT organization_id, day, provider, model, agent_id, user_id, api_key_id, requests, total_tokens, cost_nano_usd
            FROM llm_usage_daily ORDER BY 1, 2, 3, 4, 5, 6, 7`,
       ),
@@ -156,8 +158,8 @@ describe('rollups', () => {
       );
       expect(response.errors).toBeUndefined();
       const summary = response.data?.organization.usageSummary;
-      const expected = rawScan(from, to, groups);
-      const [total] = rawScan(from, to, []);
+      const expected = await rawScan(from, to, groups);
+      const [total] = await rawScan(from, to, []);
       expect(summary?.total).toEqual({ requests: total?.requests ?? 0, totalTokens: total?.tokens ?? 0, costUsd: usd(total?.cost ?? '0') });
       expect(summary?.totalCount).toBe(expected.filter((row) => row.requests > 0).length);
       if ((summary?.totalCount ?? 0) <= 100) {
@@ -179,7 +181,7 @@ describe('rollups', () => {
 
   it('give quota use equal to a raw scan of this month', async () => {
     const start = new Date(Date.UTC(new Date(NOW).getUTCFullYear(), new Date(NOW).getUTCMonth(), 1)).toISOString();
-    const raw = server.services.db.get<{ tokens: number; cost: string }>(
+    const raw = await server.services.db.get<{ tokens: number; cost: string }>(
       "SELECT coalesce(sum(total_tokens), 0) AS tokens, printf('%d', coalesce(sum(cost_nano_usd), 0)) AS cost FROM llm_usage WHERE organization_id = 'quant' AND created_at >= :start",
       { start },
     );
@@ -191,13 +193,17 @@ describe('rollups', () => {
 
   it("give a month's summary by MODEL equal to raw sums, for an org-wide reader (coarse rollup) and a :self reader (fine rollup)", async () => {
     // A member who may read the organization but only its own usage.
-    server.services.db.run(
-      `INSERT INTO roles (id, name, level, is_system, description, created_at)
+    await server.services.db.transaction((tx) =>
+      tx.run(
+        `INSERT INTO roles (id, name, level, is_system, description, created_at)
        VALUES ('usage_self_reader', 'usage_self_reader', 'org', 0, 'reads the organization and its own usage', :now)`,
-      { now: new Date(NOW).toISOString() },
+        { now: new Date(NOW).toISOString() },
+      ),
     );
     for (const code of ['org:read', 'llm:invoke', 'llm:quota:read:self']) {
-      server.services.db.run("INSERT INTO role_permissions (role_id, permission_code) VALUES ('usage_self_reader', :code)", { code });
+      await server.services.db.transaction((tx) =>
+        tx.run("INSERT INTO role_permissions (role_id, permission_code) VALUES ('usage_self_reader', :code)", { code }),
+      );
     }
     const self = await apiKeyFor(server, { org: 'quant', role: 'usage_self_reader' });
     const admin = await apiKeyFor(server, { org: 'quant', role: 'org_admin' });
@@ -219,13 +225,13 @@ describe('rollups', () => {
     const query = `query ($from: DateTime!, $to: DateTime!) { organization(slug: "quant") {
       usageSummary(from: $from, to: $to, groupBy: [MODEL], first: 100) { totalCount total { requests totalTokens costUsd }
         edges { node { model requests totalTokens costUsd } } } } }`;
-    const raw = (ownOnly: string) =>
-      server.services.db.all<{ model: string; requests: number; tokens: number; cost: string }>(
+    const raw = async (ownOnly: string) =>
+      await server.services.db.all<{ model: string; requests: number; tokens: number; cost: string }>(
         `SELECT model, count(*) AS requests, sum(total_tokens) AS tokens, printf('%d', sum(cost_nano_usd)) AS cost FROM llm_usage
           WHERE organization_id = 'quant' AND created_at >= :from AND created_at < :to ${ownOnly} GROUP BY model ORDER BY model`,
         { from, to, key: self.id },
       );
-    const asNodes = (rows: ReturnType<typeof raw>) =>
+    const asNodes = (rows: Awaited<ReturnType<typeof raw>>) =>
       rows.map((row) => ({ model: row.model, requests: row.requests, totalTokens: row.tokens, costUsd: usd(row.cost) }));
     for (const [token, own] of [
       [admin.token, ''],
@@ -237,7 +243,7 @@ describe('rollups', () => {
         token,
       );
       expect(response.errors).toBeUndefined();
-      const expected = asNodes(raw(own));
+      const expected = asNodes(await raw(own));
       expect(expected.length).toBeGreaterThan(0);
       const nodes = (response.data?.organization.usageSummary.edges ?? [])
         .map((edge) => edge.node)
@@ -271,19 +277,22 @@ describe('rollups', () => {
     expect(rollupFor(self, 'organization_id', ['quant'], ['MODEL'])).toBe('fine');
   });
 
-  it("read tens of coarse rollup rows for a month's summary by model", () => {
+  it("read tens of coarse rollup rows for a month's summary by model", async () => {
     const db = server.services.db;
     const start = new Date(Date.UTC(new Date(NOW).getUTCFullYear(), new Date(NOW).getUTCMonth(), 1)).toISOString().slice(0, 10);
-    const coarse = db.get<{ n: number }>(
+    const coarse = await db.get<{ n: number }>(
       "SELECT count(*) AS n FROM llm_usage_model_daily WHERE organization_id = 'quant' AND day >= :start",
       { start },
     );
-    const fine = db.get<{ n: number }>("SELECT count(*) AS n FROM llm_usage_daily WHERE organization_id = 'quant' AND day >= :start", {
-      start,
-    });
+    const fine = await db.get<{ n: number }>(
+      "SELECT count(*) AS n FROM llm_usage_daily WHERE organization_id = 'quant' AND day >= :start",
+      {
+        start,
+      },
+    );
     expect(coarse?.n).toBeLessThanOrEqual(31 * MODELS.length);
     expect(coarse?.n).toBeLessThan(fine?.n ?? 0);
-    const plan = db.all<{ detail: string }>(
+    const plan = await db.all<{ detail: string }>(
       `EXPLAIN QUERY PLAN SELECT model, sum(cost_nano_usd) FROM llm_usage_model_daily
         WHERE organization_id IN (SELECT value FROM json_each(:orgs)) AND day >= :start AND day < :end GROUP BY model`,
       { orgs: '["quant"]', start, end: '9999-12-31' },

@@ -35,13 +35,13 @@ beforeAll(async () => {
     for (const role of ['org_developer', 'org_admin']) {
       const user = await userWith(server, { grants: [{ org, role }] });
       // Rows this user owns, so that the :self rules have something to find on both sides.
-      addSession(server, {
+      await addSession(server, {
         id: `iso-${org}-${role}`,
         organizationId: org,
         agentId: org === 'quant' ? 'agt-001' : 'agt-101',
         startedByUserId: user.id,
       });
-      addUsage(server, {
+      await addUsage(server, {
         id: `iso-use-${org}-${role}`,
         organizationId: org,
         sessionId: `iso-${org}-${role}`,
@@ -55,7 +55,7 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 /** Every global id of an organization's rows, from the database. */
-function globalIdsOf(org: Org): Set<string> {
+async function globalIdsOf(org: Org): Promise<Set<string>> {
   const db = server.services.db;
   const ids = new Set<string>([gid('Organization', org), gid('Quota', org)]);
   const tables: [string, string][] = [
@@ -70,11 +70,11 @@ function globalIdsOf(org: Org): Set<string> {
     ['ApiKey', 'api_keys'],
   ];
   for (const [typename, table] of tables) {
-    for (const row of db.all<{ id: string | number }>(`SELECT id FROM ${table} WHERE organization_id = :org`, { org }))
+    for (const row of await db.all<{ id: string | number }>(`SELECT id FROM ${table} WHERE organization_id = :org`, { org }))
       ids.add(gid(typename, row.id));
   }
   // Users who belong to this organization only.
-  for (const row of db.all<{ user_id: string }>(
+  for (const row of await db.all<{ user_id: string }>(
     `SELECT user_id FROM user_roles GROUP BY user_id HAVING max(organization_id IS NOT :org) = 0 AND max(organization_id = :org) = 1`,
     { org },
   )) {
@@ -88,13 +88,14 @@ function queriesFor(org: Org) {
 }
 
 /** The other organization's ids as filter arguments, which must find nothing. */
-function probes(org: Org): string[] {
+async function probes(org: Org): Promise<string[]> {
   const other = OTHER[org];
   const db = server.services.db;
-  const domain = db.get<{ id: string }>('SELECT id FROM domains WHERE organization_id = :other', { other })?.id as string;
-  const agent = db.get<{ id: string }>('SELECT id FROM agents WHERE organization_id = :other', { other })?.id as string;
-  const session = db.get<{ id: string }>('SELECT id FROM sessions WHERE organization_id = :other', { other })?.id as string;
-  const user = db.get<{ user_id: string }>('SELECT user_id FROM user_roles WHERE organization_id = :other', { other })?.user_id as string;
+  const domain = (await db.get<{ id: string }>('SELECT id FROM domains WHERE organization_id = :other', { other }))?.id as string;
+  const agent = (await db.get<{ id: string }>('SELECT id FROM agents WHERE organization_id = :other', { other }))?.id as string;
+  const session = (await db.get<{ id: string }>('SELECT id FROM sessions WHERE organization_id = :other', { other }))?.id as string;
+  const user = (await db.get<{ user_id: string }>('SELECT user_id FROM user_roles WHERE organization_id = :other', { other }))
+    ?.user_id as string;
   return [
     `{ agents(filter: { domainId: "${gid('Domain', domain)}" }) { totalCount edges { node { id } } } }`,
     `{ agents(filter: { createdById: "${gid('User', user)}" }) { totalCount edges { node { id } } } }`,
@@ -104,7 +105,7 @@ function probes(org: Org): string[] {
         sessions(filter: { agentId: "${gid('Agent', agent)}" }) { totalCount } } }`,
     `{ organization(slug: "${other}") { id } }`,
     `{ agents(filter: { search: "card dispute" }) { totalCount } }`,
-    `{ sessions(filter: { instanceId: "${gid('Instance', db.get<{ id: string }>('SELECT id FROM instances WHERE organization_id = :other', { other })?.id as string)}" }) { totalCount } }`,
+    `{ sessions(filter: { instanceId: "${gid('Instance', (await db.get<{ id: string }>('SELECT id FROM instances WHERE organization_id = :other', { other }))?.id as string)}" }) { totalCount } }`,
     `{ s: node(id: "${gid('Session', session)}") { id } }`,
   ];
 }
@@ -155,12 +156,12 @@ describe('the generated queries', () => {
 for (const org of ['quant', 'cibc'] as const) {
   describe(`principals of ${org}`, () => {
     it(`never get a row of ${OTHER[org]} through any path, filter, node or nodes`, async () => {
-      const foreign = globalIdsOf(OTHER[org]);
+      const foreign = await globalIdsOf(OTHER[org]);
       expect(foreign.size).toBeGreaterThan(10);
       const { queries } = queriesFor(org);
       const nodeQuery = `query ($ids: [ID!]!) { nodes(ids: $ids) { id } }`;
       for (const { label, token } of principals[org]) {
-        expectNoForeignRows(await runAll([...queries, ...probes(org)], token), foreign, label);
+        expectNoForeignRows(await runAll([...queries, ...(await probes(org))], token), foreign, label);
         const nodes = await server.gql<{ nodes: unknown[] }>(nodeQuery, { ids: [...foreign] }, token);
         expect(nodes.errors, label).toBeUndefined();
         expect(
@@ -177,17 +178,17 @@ for (const org of ['quant', 'cibc'] as const) {
 }
 
 /** Grows an organization by rows of every kind the gateway counts or sums. */
-function grow(org: Org): void {
+async function grow(org: Org): Promise<void> {
   const db = server.services.db;
   const domain = org === 'quant' ? 'demo' : 'card-services';
-  db.transaction(() => {
+  await db.transaction(async (tx) => {
     for (let i = 0; i < 7; i++) {
       const agent = `grow-${org}-${i}`;
-      addAgent(server, { id: agent, organizationId: org, domainId: domain, createdAt: minutesAfterBase(i), tags: ['grow'] });
-      addSession(server, { id: `${agent}-s`, organizationId: org, agentId: agent });
-      addUsage(server, { id: `${agent}-u`, organizationId: org, agentId: agent, sessionId: `${agent}-s`, costNanoUsd: 999_999_999 });
+      await addAgent(tx, { id: agent, organizationId: org, domainId: domain, createdAt: minutesAfterBase(i), tags: ['grow'] });
+      await addSession(tx, { id: `${agent}-s`, organizationId: org, agentId: agent });
+      await addUsage(tx, { id: `${agent}-u`, organizationId: org, agentId: agent, sessionId: `${agent}-s`, costNanoUsd: 999_999_999 });
     }
-    db.run(
+    await tx.run(
       `INSERT INTO audit_log (organization_id, actor_kind, action, resource_type, result, metadata, created_at, hash)
        VALUES (:org, 'service', 'agent.create', 'agent', 'success', '{}', :at, 'not-chained')`,
       { org, at: minutesAfterBase(9) },
@@ -204,10 +205,10 @@ describe('counts and sums', () => {
   for (const org of ['quant', 'cibc'] as const) {
     it(`seen by every principal of ${org} do not move when ${OTHER[org]} grows`, async () => {
       const { queries } = queriesFor(org);
-      const battery = [...queries, ...probes(org)];
+      const battery = [...queries, ...(await probes(org))];
       const before = new Map<string, string>();
       for (const { label, token } of principals[org]) before.set(label, stable(await runAll(battery, token)));
-      grow(OTHER[org]);
+      await grow(OTHER[org]);
       for (const { label, token } of principals[org]) {
         expect(stable(await runAll(battery, token)), label).toBe(before.get(label));
       }

@@ -9,7 +9,7 @@ import { encodeGlobalID } from '@pothos/plugin-relay';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bootstrap } from '../src/bootstrap';
 import { loadConfig } from '../src/config';
-import { Database } from '../src/db/connection';
+import { SqliteStore } from '../src/db/connection';
 import { holdShared } from '../src/db/hold';
 import { SecretBox, SecretUnreadableError } from '../src/secrets/box';
 import { keyFilePath } from '../src/secrets/key';
@@ -76,16 +76,18 @@ describe('integration secrets at rest', () => {
     const databasePath = tempDatabasePath();
     const config = loadConfig({ DATABASE_PATH: databasePath, LOG_LEVEL: 'silent' });
     const first = await bootstrap(config);
-    first.services.db.run("UPDATE integration_secrets SET secrets = :clear WHERE integration_config_id = 'int-quant-salesforce'", {
-      clear: '{"clientSecret":"legacy-clear-secret-7f3a"}',
-    });
-    first.services.db.close();
+    await first.services.db.transaction((tx) =>
+      tx.run("UPDATE integration_secrets SET secrets = :clear WHERE integration_config_id = 'int-quant-salesforce'", {
+        clear: '{"clientSecret":"legacy-clear-secret-7f3a"}',
+      }),
+    );
+    await first.services.db.close();
     expect(fileBytes(databasePath).includes('legacy-clear-secret-7f3a')).toBe(true);
 
     const again = await bootstrap(config);
     try {
       expect(again.sealedClearSecrets).toBe(1);
-      const row = again.services.db.get<{ secrets: string }>(
+      const row = await again.services.db.get<{ secrets: string }>(
         "SELECT secrets FROM integration_secrets WHERE integration_config_id = 'int-quant-salesforce'",
       );
       expect(again.services.secretBox.open(row?.secrets as string, 'int-quant-salesforce')).toBe(
@@ -93,7 +95,7 @@ describe('integration secrets at rest', () => {
       );
       expect(fileBytes(databasePath).includes('legacy-clear-secret-7f3a')).toBe(false);
     } finally {
-      again.services.db.close();
+      await again.services.db.close();
     }
   });
 
@@ -103,7 +105,7 @@ describe('integration secrets at rest', () => {
     const first = await bootstrap(
       loadConfig({ DATABASE_PATH: databasePath, LOG_LEVEL: 'silent', FOUNDRY_SECRET_KEY: key.toString('hex') }),
     );
-    first.services.db.close();
+    await first.services.db.close();
     expect(existsSync(keyFilePath(databasePath))).toBe(false);
     const other = loadConfig({ DATABASE_PATH: databasePath, LOG_LEVEL: 'silent', FOUNDRY_SECRET_KEY: randomBytes(32).toString('base64') });
     await expect(bootstrap(other)).rejects.toThrow(
@@ -117,7 +119,7 @@ describe('foundry secrets rotate-key', () => {
   it('seals every secret under a new key file in one go; the old key opens none of them', async () => {
     const databasePath = tempDatabasePath();
     const first = await bootstrap(loadConfig({ DATABASE_PATH: databasePath, LOG_LEVEL: 'silent' }));
-    first.services.db.close();
+    await first.services.db.close();
     const oldKey = Buffer.from(readFileSync(keyFilePath(databasePath), 'utf8').trim(), 'base64');
 
     const hold = holdShared(databasePath);
@@ -133,20 +135,20 @@ describe('foundry secrets rotate-key', () => {
     const newKey = Buffer.from(readFileSync(keyFilePath(databasePath), 'utf8').trim(), 'base64');
     expect(newKey.equals(oldKey)).toBe(false);
 
-    const db = new Database(databasePath);
+    const db = new SqliteStore(databasePath);
     try {
-      const rows = db.all<{ integration_config_id: string; secrets: string }>('SELECT * FROM integration_secrets ORDER BY 1');
+      const rows = await db.all<{ integration_config_id: string; secrets: string }>('SELECT * FROM integration_secrets ORDER BY 1');
       expect(rows).toHaveLength(2);
       for (const row of rows) {
         expect(() => new SecretBox(oldKey).open(row.secrets, row.integration_config_id)).toThrow(SecretUnreadableError);
         expect(JSON.parse(new SecretBox(newKey).open(row.secrets, row.integration_config_id))).toBeTypeOf('object');
       }
     } finally {
-      db.close();
+      await db.close();
     }
     // A start with the new key file serves the secrets as before.
     const again = await bootstrap(loadConfig({ DATABASE_PATH: databasePath, LOG_LEVEL: 'silent' }));
-    again.services.db.close();
+    await again.services.db.close();
     expect(again.sealedClearSecrets).toBe(0);
   });
 });

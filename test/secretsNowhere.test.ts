@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Database } from '../src/db/connection';
+import { SqliteStore } from '../src/db/connection';
 import { type Gateway, runFoundry, startGateway } from './helpers/gateway';
 
 const dir = mkdtempSync(join(tmpdir(), 'foundry-secrets-nowhere-'));
@@ -116,9 +116,9 @@ describe('secrets', () => {
     const logs = gateway.stdout() + gateway.stderr();
     // The log at trace level has its line per request (and whatever the gateway logs below info).
     expect(logs.split('\n').filter((line) => line.includes('"msg":"request"')).length).toBeGreaterThan(10);
-    const db = new Database(databasePath);
-    const audit = JSON.stringify(db.all('SELECT * FROM audit_log'));
-    db.close();
+    const db = new SqliteStore(databasePath);
+    const audit = JSON.stringify(await db.all('SELECT * FROM audit_log'));
+    await db.close();
     for (const value of secrets) {
       // The secret part of a key alone must not appear either.
       const parts = value.startsWith('afk_') ? [value, value.slice(value.lastIndexOf('_') + 1)] : [value];

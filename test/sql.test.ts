@@ -1,7 +1,7 @@
 // The `sql` fragments: text and values built together, nested, joined,
 // identifiers from the fixed list only, compiled per engine.
 import { describe, expect, it } from 'vitest';
-import { Database } from '../src/db/connection';
+import { SqliteStore } from '../src/db/connection';
 import { COLUMNS, type Identifier, identifier, TABLES } from '../src/db/identifiers';
 import { fetchPage, type Sort } from '../src/db/keyset';
 import { migrate } from '../src/db/migrate';
@@ -73,30 +73,30 @@ describe('sql.ident', () => {
     expect(() => sql.ident('a', 'password_hash' as Identifier)).toThrow(/not a known identifier/);
   });
 
-  it('lists only tables and columns the schema has', () => {
-    const db = new Database(':memory:');
-    migrate(db);
-    const tables = new Set(db.all<{ name: string }>("SELECT name FROM sqlite_schema WHERE type = 'table'").map((row) => row.name));
+  it('lists only tables and columns the schema has', async () => {
+    const db = new SqliteStore(':memory:');
+    await migrate(db);
+    const tables = new Set((await db.all<{ name: string }>("SELECT name FROM sqlite_schema WHERE type = 'table'")).map((row) => row.name));
     expect(TABLES.filter((table) => !tables.has(table))).toEqual([]);
     const columns = new Set(['rowid']);
     for (const table of tables)
-      for (const row of db.all<{ name: string }>('SELECT name FROM pragma_table_info(?)', [table])) columns.add(row.name);
+      for (const row of await db.all<{ name: string }>('SELECT name FROM pragma_table_info(?)', [table])) columns.add(row.name);
     expect(COLUMNS.filter((column) => !columns.has(column))).toEqual([]);
-    db.close();
+    await db.close();
   });
 });
 
 describe('a Database', () => {
-  it('runs a fragment as a prepared statement with its values bound', () => {
-    const db = new Database(':memory:');
-    const twice = (n: number) => db.get<{ n: number }>(sql`SELECT ${n} * 2 AS n`)?.n;
-    expect([twice(2), twice(21)]).toEqual([4, 42]);
-    db.close();
+  it('runs a fragment as a prepared statement with its values bound', async () => {
+    const db = new SqliteStore(':memory:');
+    const twice = async (n: number) => (await db.get<{ n: number }>(sql`SELECT ${n} * 2 AS n`))?.n;
+    expect([await twice(2), await twice(21)]).toEqual([4, 42]);
+    await db.close();
   });
 
-  it('prepares one statement for every page of the same shape, whatever its values', () => {
-    const db = new Database(':memory:');
-    migrate(db);
+  it('prepares one statement for every page of the same shape, whatever its values', async () => {
+    const db = new SqliteStore(':memory:');
+    await migrate(db);
     const texts = new Set<string>();
     db.observer = (text) => texts.add(text);
     const sort: Sort = { key: 'slug:ASC', expression: sql`o.slug`, idExpression: sql`o.id`, direction: 'ASC' };
@@ -106,11 +106,11 @@ describe('a Database', () => {
       where: [sql`o.tier = ${'pro'}`],
       arms: organizations.map((id) => sql`o.id = ${id}`),
     });
-    fetchPage(db, query(['quant', 'cibc']), sort, { limit: 5, backward: false, from: { value: 'a', id: 'b' } });
-    fetchPage(db, query(['x', 'y']), sort, { limit: 50, backward: false, from: { value: 'c', id: 'd' } });
+    await fetchPage(db, query(['quant', 'cibc']), sort, { limit: 5, backward: false, from: { value: 'a', id: 'b' } });
+    await fetchPage(db, query(['x', 'y']), sort, { limit: 50, backward: false, from: { value: 'c', id: 'd' } });
     expect(texts.size).toBe(1);
-    fetchPage(db, query(['x', 'y', 'z']), sort, { limit: 50, backward: false, from: null });
+    await fetchPage(db, query(['x', 'y', 'z']), sort, { limit: 50, backward: false, from: null });
     expect(texts.size).toBe(2);
-    db.close();
+    await db.close();
   });
 });

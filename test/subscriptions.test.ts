@@ -221,7 +221,9 @@ describe('subscriptions over SSE', () => {
     await listening(1);
     // As a SQL shell would: the token now ends in a moment (the security epoch moves with the change).
     const expiresAt = new Date(Date.now() + 600).toISOString();
-    server.services.db.run('UPDATE login_tokens SET expires_at = :expiresAt WHERE user_id = :user', { expiresAt, user: user.id });
+    await server.services.db.transaction((tx) =>
+      tx.run('UPDATE login_tokens SET expires_at = :expiresAt WHERE user_id = :user', { expiresAt, user: user.id }),
+    );
     await stream.completed;
     expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(expiresAt));
     expect(stream.results.map((result) => errorCodes({ status: 200, ...result }))).toEqual([['UNAUTHENTICATED']]);

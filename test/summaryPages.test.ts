@@ -17,7 +17,7 @@ const RECORD = 'mutation ($input: RecordLlmUsageInput!) { recordLlmUsage(input: 
 
 beforeAll(async () => {
   server = await startServer();
-  server.services.db.run("DELETE FROM llm_quotas WHERE organization_id = 'quant'");
+  await server.services.db.transaction((tx) => tx.run("DELETE FROM llm_quotas WHERE organization_id = 'quant'"));
   token = (await apiKeyFor(server, { org: 'quant', role: 'org_admin' })).token;
   // 110 days × 5 models × 4 agents: 2,200 fine rollup rows, more than one piece of the window.
   const records = [];
@@ -49,15 +49,15 @@ const COLUMNS = { DAY: 'substr(created_at, 1, 10)', MODEL: 'model', PROVIDER: 'p
 type Group = keyof typeof COLUMNS;
 
 /** The buckets straight from llm_usage, in the order of their key (the JSON array of the group values). */
-function rawBuckets(groups: readonly Group[]): string[] {
+async function rawBuckets(groups: readonly Group[]): Promise<string[]> {
   const keys = groups.map((group) => COLUMNS[group]);
-  return server.services.db
-    .all<{ key: string; requests: number; tokens: number }>(
+  return (
+    await server.services.db.all<{ key: string; requests: number; tokens: number }>(
       `SELECT json_array(${keys.join(', ')}) AS key, count(*) AS requests, sum(total_tokens) AS tokens FROM llm_usage
         WHERE organization_id = 'quant' AND created_at >= :from AND created_at < :to GROUP BY ${keys.join(', ')} ORDER BY key`,
       WINDOW,
     )
-    .map((row) => `${row.key}|${row.requests}|${row.tokens}`);
+  ).map((row) => `${row.key}|${row.requests}|${row.tokens}`);
 }
 
 type Bucket = { day: string | null; model: string | null; agent: { id: string } | null; requests: number; totalTokens: number };
@@ -89,7 +89,7 @@ describe('usageSummary pages', () => {
   const groupings: Group[][] = [['DAY', 'MODEL'], ['MODEL', 'AGENT'], ['DAY', 'AGENT'], ['AGENT']];
   for (const groupBy of groupings) {
     it(`joined forward and backward, equal the raw buckets in key order, grouped by ${groupBy.join(' + ')}`, async () => {
-      const expected = rawBuckets(groupBy);
+      const expected = await rawBuckets(groupBy);
       expect(expected.length).toBeGreaterThan(3);
       const size = Math.max(2, Math.floor(expected.length / 7));
 

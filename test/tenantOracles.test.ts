@@ -49,10 +49,10 @@ describe('inviteUser', () => {
 
   it('writes an audit entry that does not say whether the account was new', async () => {
     await userWith(server, { email: 'frank@cibc.example', grants: [{ org: 'cibc', role: 'org_viewer' }] });
-    const before = auditMaxId(server);
+    const before = await auditMaxId(server);
     await invite('frank@cibc.example');
     await invite('gina-new@quant.example');
-    const entries = auditSince(server, before).filter((entry) => entry.action === 'member.invite');
+    const entries = (await auditSince(server, before)).filter((entry) => entry.action === 'member.invite');
     expect(entries).toHaveLength(2);
     const [registered, fresh] = entries.map((entry) => entry.metadata);
     expect(Object.keys(registered ?? {}).sort()).toEqual(Object.keys(fresh ?? {}).sort());
@@ -64,20 +64,20 @@ describe('a failed login', () => {
   const LOGIN = 'mutation Login($input: LoginInput!) { login(input: $input) { token } }';
 
   it('does not record what was typed into the email field when it is not an email', async () => {
-    const before = auditMaxId(server);
+    const before = await auditMaxId(server);
     const typed = 'my-Secret-passw0rd!';
     const answer = await server.gql(LOGIN, { input: { email: typed, password: 'whatever it is' } }, null);
     expect(errorCodes(answer)).toEqual(['UNAUTHENTICATED']);
-    const entries = auditSince(server, before);
+    const entries = await auditSince(server, before);
     expect(entries.map((entry) => [entry.action, entry.result])).toEqual([['user.login', 'denied']]);
     expect(JSON.stringify(entries)).not.toContain('Secret');
     expect(entries[0]?.metadata).toEqual({ email: null });
   });
 
   it('records a well-formed email, as typed but trimmed and lower-cased', async () => {
-    const before = auditMaxId(server);
+    const before = await auditMaxId(server);
     await server.gql(LOGIN, { input: { email: '  Nobody@Quant.Example ', password: 'whatever it is' } }, null);
-    const [entry] = auditSince(server, before);
+    const [entry] = await auditSince(server, before);
     expect(entry?.metadata).toEqual({ email: 'nobody@quant.example' });
   });
 });

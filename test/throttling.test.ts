@@ -97,7 +97,7 @@ describe('failed logins in one process', () => {
     const locked = await login(email, password);
     expect(errorCodes(locked)).toEqual(['RATE_LIMITED']);
     expect(retryAfter(locked)).toBe(2);
-    server.services.db.run('DELETE FROM login_failures');
+    await server.services.db.transaction((tx) => tx.run('DELETE FROM login_failures'));
   });
 
   it('locks a client address that fails for many emails, for every email, unknown ones too', async () => {
@@ -108,7 +108,7 @@ describe('failed logins in one process', () => {
     expect(retryAfter(refused)).toBe(1);
     await sleep(1100);
     expect((await login(email, password)).data?.login?.token).toMatch(/^aft_/);
-    server.services.db.run('DELETE FROM login_failures');
+    await server.services.db.transaction((tx) => tx.run('DELETE FROM login_failures'));
   });
 
   it('forgets an email’s failures after a successful login', async () => {
@@ -117,7 +117,7 @@ describe('failed logins in one process', () => {
     expect((await login(email, password)).data?.login?.token).toMatch(/^aft_/);
     expect(errorCodes(await login(email, 'wrong'))).toEqual(['UNAUTHENTICATED']);
     expect((await login(email, password)).data?.login?.token).toMatch(/^aft_/);
-    server.services.db.run('DELETE FROM login_failures');
+    await server.services.db.transaction((tx) => tx.run('DELETE FROM login_failures'));
   });
 });
 

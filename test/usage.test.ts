@@ -9,23 +9,23 @@ const costs: number[] = [];
 
 beforeAll(async () => {
   server = await startServer();
-  addOrganization(server, 'ledger');
+  await addOrganization(server, 'ledger');
   const models = [
     ['openai', 'gpt-4o'],
     ['openai', 'gpt-4o-mini'],
     ['anthropic', 'claude-sonnet-4'],
     ['google', 'gemini-1.5-flash'],
   ] as const;
-  server.services.db.transaction(() => {
+  await server.services.db.transaction(async (tx) => {
     for (const agent of ['ledger-a', 'ledger-b', 'ledger-c']) {
-      addAgent(server, { id: agent, organizationId: 'ledger', domainId: 'ledger-main' });
+      await addAgent(tx, { id: agent, organizationId: 'ledger', domainId: 'ledger-main' });
     }
     for (let i = 0; i < 240; i++) {
       // Costs with every digit in use, up to about $9.87 each: floats would drift, integers must not.
       const cost = 1 + ((i * 987_654_321) % 9_876_543_211);
       costs.push(cost);
       const [provider, model] = models[i % models.length] as (typeof models)[number];
-      addUsage(server, {
+      await addUsage(tx, {
         id: `ledger-${i}`,
         organizationId: 'ledger',
         agentId: ['ledger-a', 'ledger-b', 'ledger-c'][i % 3] as string,
@@ -170,12 +170,14 @@ describe('quota', () => {
   it("shows limits, this month's use and what remains", async () => {
     const now = new Date();
     const inMonth = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1, 0, 0, 1)).toISOString();
-    server.services.db.run(
-      `INSERT INTO llm_quotas (organization_id, monthly_token_limit, monthly_cost_limit_nano_usd, updated_at)
+    await server.services.db.transaction((tx) =>
+      tx.run(
+        `INSERT INTO llm_quotas (organization_id, monthly_token_limit, monthly_cost_limit_nano_usd, updated_at)
        VALUES ('ledger', 1000, 5000000000, :at)`,
-      { at: inMonth },
+        { at: inMonth },
+      ),
     );
-    addUsage(server, {
+    await addUsage(server, {
       id: 'ledger-now-1',
       organizationId: 'ledger',
       promptTokens: 300,
@@ -183,7 +185,7 @@ describe('quota', () => {
       costNanoUsd: 1_250_000_001,
       createdAt: inMonth,
     });
-    addUsage(server, {
+    await addUsage(server, {
       id: 'ledger-now-2',
       organizationId: 'ledger',
       promptTokens: 500,

@@ -34,11 +34,11 @@ const usage = (record: Record<string, unknown>) => ({
 
 /** Sends the request and expects one BAD_USER_INPUT, naming the field when asked, and no change to any table. */
 async function expectRefused(query: string, variables: Record<string, unknown>, field?: string): Promise<GraphQLResponse> {
-  const before = snapshot(server);
+  const before = await snapshot(server);
   const response = await server.gql(query, variables);
   expect(errorCodes(response), JSON.stringify(response.errors)?.slice(0, 500)).toEqual(['BAD_USER_INPUT']);
   if (field) expect(response.errors?.[0]?.extensions?.field).toBe(field);
-  expectUnchanged(server, before);
+  await expectUnchanged(server, before);
   return response;
 }
 
@@ -57,12 +57,12 @@ describe('DateTime', () => {
   });
 
   it('refuses an impossible date written in the document too', async () => {
-    const before = snapshot(server);
+    const before = await snapshot(server);
     const response = await server.gql(
       `mutation { recordLlmUsage(input: { organizationId: "${quant}", records: [{ model: "gpt-4o", promptTokens: 1, completionTokens: 1, createdAt: "2026-02-30T00:00:00Z" }] }) { totalTokens } }`,
     );
     expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
-    expectUnchanged(server, before);
+    await expectUnchanged(server, before);
   });
 
   it('refuses an impossible date in a filter', async () => {
@@ -183,7 +183,7 @@ describe('JSON inputs', () => {
 
   it('refuses JSON nested a hundred thousand levels without reaching an internal error', async () => {
     const deep = `${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}`;
-    const before = snapshot(server);
+    const before = await snapshot(server);
     const response = await fetch(`${server.url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${server.firstApiKey}` },
@@ -192,19 +192,19 @@ describe('JSON inputs', () => {
     const body = (await response.json()) as GraphQLResponse;
     expect(errorCodes({ ...body, status: response.status })).toEqual(['BAD_USER_INPUT']);
     expect(body.errors?.[0]?.extensions?.field).toBe('input.metadata');
-    expectUnchanged(server, before);
+    await expectUnchanged(server, before);
   });
 
   it('refuses a nested literal in the document past the depth', async () => {
     let literal = '{ leaf: true }';
     for (let level = 1; level <= MAX_JSON_DEPTH; level++) literal = `{ level: ${literal} }`;
-    const before = snapshot(server);
+    const before = await snapshot(server);
     const response = await server.gql(
       `mutation { createAgent(input: { domainId: "${demo}", name: "deep-literal", displayName: "D", config: ${literal} }) { agent { id } } }`,
     );
     expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
     expect(response.errors?.[0]?.extensions?.field).toBe('input.config');
-    expectUnchanged(server, before);
+    await expectUnchanged(server, before);
   });
 
   it(`refuses more than ${MAX_JSON_BYTES} bytes, counted as UTF-8`, async () => {

@@ -3,10 +3,11 @@
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type BetterSqlite3 from 'better-sqlite3';
 import pino from 'pino';
 import { bootstrap } from '../../src/bootstrap';
 import { loadConfig } from '../../src/config';
-import type { Database } from '../../src/db/connection';
+import { SqliteStore } from '../../src/db/connection';
 import { costOf, type ModelPrice, rebuildUsageRollups } from '../../src/modules/usage/repo';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -53,16 +54,19 @@ export async function ensureDataset(log: (line: string) => void = () => undefine
   const config = loadConfig({ DATABASE_PATH: building, LOG_LEVEL: 'silent', FOUNDRY_SEED_SAMPLE_DATA: 'true' });
   const { services } = await bootstrap(config, pino({ level: 'silent' }));
   const db = services.db;
+  if (!(db instanceof SqliteStore)) throw new Error('the load data set is generated on SQLite');
   try {
-    generate(db, log);
+    await db.withWriter((raw) => generate(raw, log));
     const rollupStarted = performance.now();
-    rebuildUsageRollups(db);
+    await rebuildUsageRollups(db);
     log(`rollups rebuilt in ${((performance.now() - rollupStarted) / 1000).toFixed(1)} s`);
-    db.raw.exec('ANALYZE');
-    db.raw.pragma('optimize');
-    db.raw.pragma('wal_checkpoint(TRUNCATE)');
+    await db.withWriter((raw) => {
+      raw.exec('ANALYZE');
+      raw.pragma('optimize');
+      raw.pragma('wal_checkpoint(TRUNCATE)');
+    });
   } finally {
-    db.close();
+    await db.close();
   }
   // The key that sealed the sample integrations' secrets moves with the file it belongs to.
   if (existsSync(`${building}.key`)) renameSync(`${building}.key`, `${DATASET_PATH}.key`);
@@ -71,8 +75,7 @@ export async function ensureDataset(log: (line: string) => void = () => undefine
   return { path: DATASET_PATH, built: true };
 }
 
-function generate(db: Database, log: (line: string) => void): void {
-  const raw = db.raw;
+function generate(raw: BetterSqlite3.Database, log: (line: string) => void): void {
   raw.pragma('cache_size = -262144');
   const random = prng(8);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
@@ -88,7 +91,7 @@ function generate(db: Database, log: (line: string) => void): void {
   // Rows go in raw (the rollups are rebuilt from them once at the end, as insertUsageBatch would keep them).
   raw.exec('DELETE FROM llm_usage; DELETE FROM sessions;');
 
-  const orgs = raw.transaction(() => ORGANIZATIONS.map((org, index) => entitiesOf(db, org, index, random, pick)))();
+  const orgs = raw.transaction(() => ORGANIZATIONS.map((org, index) => entitiesOf(raw, org, index, random, pick)))();
   log(`entities: ${orgs.map((o) => `${o.id} ${o.domains.length} domains, ${o.agents.length} agents, ${o.users.length} users`).join('; ')}`);
 
   const insertSession = raw.prepare(
@@ -153,18 +156,27 @@ async function migrateCached(log: (line: string) => void): Promise<void> {
   const { services, migration } = await bootstrap(config, pino({ level: 'silent' }));
   try {
     if (migration.applied.length === 0) return;
-    services.db.raw.exec('ANALYZE');
-    services.db.raw.pragma('wal_checkpoint(TRUNCATE)');
+    const db = services.db;
+    if (!(db instanceof SqliteStore)) throw new Error('the load data set is SQLite');
+    await db.withWriter((raw) => {
+      raw.exec('ANALYZE');
+      raw.pragma('wal_checkpoint(TRUNCATE)');
+    });
     const names = migration.applied.map((m) => `${m.version}_${m.name}`).join(', ');
     log(`cached data set migrated (${names}) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   } finally {
-    services.db.close();
+    await services.db.close();
   }
 }
 
 /** Users, domains, instances and agents of one organization, topping the seeded ones up to the set sizes. */
-function entitiesOf(db: Database, org: string, orgIndex: number, random: () => number, pick: <T>(items: readonly T[]) => T): Org {
-  const raw = db.raw;
+function entitiesOf(
+  raw: BetterSqlite3.Database,
+  org: string,
+  orgIndex: number,
+  random: () => number,
+  pick: <T>(items: readonly T[]) => T,
+): Org {
   const at = (minute: number) => iso(CREATED_BASE + orgIndex * 86_400_000 + minute * 60_000);
   const developers = raw.prepare(
     "SELECT user_id AS id FROM user_roles WHERE organization_id = ? AND role_id = 'org_developer' ORDER BY user_id",

@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import autocannon from 'autocannon';
-import { Database } from '../../src/db/connection';
+import { SqliteStore } from '../../src/db/connection';
 import type { DiagnosticsReport } from '../../src/diagnostics';
 import { prepareApiKey, storeApiKey } from '../../src/modules/apiKeys/issue';
 import { ensureDataset } from './dataset';
@@ -48,10 +48,10 @@ export async function prepareCopy(): Promise<Prepared> {
     chmodSync(`${databasePath}.key`, 0o600);
   }
   const secret = await prepareApiKey(10);
-  const db = new Database(databasePath);
+  const db = new SqliteStore(databasePath);
   try {
-    db.transaction(() => {
-      storeApiKey(db, secret, {
+    await db.transaction(async (tx) => {
+      await storeApiKey(tx, secret, {
         name: 'load benchmark',
         organizationId: 'quant',
         roleId: 'org_admin',
@@ -60,15 +60,15 @@ export async function prepareCopy(): Promise<Prepared> {
         createdByApiKeyId: null,
         expiresAt: null,
       });
-      db.run('DELETE FROM llm_quotas');
+      await tx.run('DELETE FROM llm_quotas');
     });
-    const agent = db.get<{ id: string }>(
+    const agent = await db.get<{ id: string }>(
       "SELECT id FROM agents WHERE organization_id = 'quant' ORDER BY created_at, id LIMIT 1 OFFSET 100",
     );
     if (!agent) throw new Error('the data set has no quant agents');
     return { dir, databasePath, token: secret.token, agentGlobalId: encodeGlobalID('Agent', agent.id) };
   } finally {
-    db.close();
+    await db.close();
   }
 }
 

@@ -3,7 +3,7 @@
 // A warm token resolves from memory (the principal cache) after one read of
 // the security epoch; a cold one reads its row and grants, and API key
 // secrets are checked with bcrypt unless recently verified.
-import type { Database } from '../db/connection';
+import type { Reader } from '../db/store';
 import {
   apiKeyForAuthentication,
   grantsOfUser,
@@ -20,7 +20,7 @@ import { type PrincipalCache, securityEpoch } from './principalCache';
 import { parseBearerToken, sha256, verifySecret } from './tokens';
 
 export type AuthenticationDeps = {
-  db: Database;
+  db: Reader;
   keyCache: ApiKeyVerificationCache;
   principals: PrincipalCache;
   keyUse: ApiKeyUseRecorder;
@@ -47,7 +47,7 @@ export async function authenticateToken(deps: AuthenticationDeps, token: string)
   if (parsed.kind === 'malformed') return null;
   const fingerprint = sha256(token);
   const nowMs = Date.now();
-  const epoch = securityEpoch(deps.db);
+  const epoch = await securityEpoch(deps.db);
   deps.principals.sync(epoch);
   const cached = deps.principals.get(fingerprint, nowMs);
   if (cached) {
@@ -58,7 +58,7 @@ export async function authenticateToken(deps: AuthenticationDeps, token: string)
   const resolved =
     parsed.kind === 'api_key'
       ? await authenticateApiKey(deps, fingerprint, parsed.keyId, parsed.secret, now)
-      : authenticateLoginToken(deps.db, fingerprint, now);
+      : await authenticateLoginToken(deps.db, fingerprint, now);
   if (!resolved) return null;
   const validUntil = resolved.validUntil === null ? null : Date.parse(resolved.validUntil);
   deps.principals.set(fingerprint, resolved.principal, epoch, nowMs, validUntil);
@@ -72,7 +72,7 @@ async function authenticateApiKey(
   secret: string,
   now: string,
 ): Promise<Resolved> {
-  const key = apiKeyForAuthentication(db, keyId);
+  const key = await apiKeyForAuthentication(db, keyId);
   if (!key || key.revoked_at !== null || (key.expires_at !== null && key.expires_at <= now)) return null;
   if (key.user_id !== null && key.user_active !== 1) return null;
   if (!keyCache.isVerified(fingerprint, key.id, key.secret_hash)) {
@@ -80,7 +80,7 @@ async function authenticateApiKey(
     keyCache.remember(fingerprint, key.id, key.secret_hash);
   }
   keyUse.record(key.id, Date.parse(now), key.last_used_at);
-  const codes = permissionCodesOfRole(db, key.role_id);
+  const codes = await permissionCodesOfRole(db, key.role_id);
   // A key with a platform role acts platform-wide; any other key only inside
   // its organization, and one without an organization grants nothing.
   const platformWide = key.role_level === 'platform';
@@ -102,10 +102,10 @@ async function authenticateApiKey(
   return { principal, validUntil: key.expires_at };
 }
 
-function authenticateLoginToken(db: Database, fingerprint: string, now: string): Resolved {
-  const row = loginTokenForAuthentication(db, fingerprint);
+async function authenticateLoginToken(db: Reader, fingerprint: string, now: string): Promise<Resolved> {
+  const row = await loginTokenForAuthentication(db, fingerprint);
   if (!row || row.revoked_at !== null || row.expires_at <= now || row.user_active !== 1) return null;
-  const grantExpiry = nextGrantExpiry(db, row.user_id, now);
+  const grantExpiry = await nextGrantExpiry(db, row.user_id, now);
   const principal: Principal = {
     kind: 'USER',
     id: row.user_id,
@@ -114,8 +114,8 @@ function authenticateLoginToken(db: Database, fingerprint: string, now: string):
     apiKeyId: null,
     loginTokenId: row.id,
     apiKeyRoleId: null,
-    grants: Grants.from(grantsOfUser(db, row.user_id, now)),
-    isPlatformOwner: holdsPlatformRole(db, row.user_id, 'platform_owner', now),
+    grants: Grants.from(await grantsOfUser(db, row.user_id, now)),
+    isPlatformOwner: await holdsPlatformRole(db, row.user_id, 'platform_owner', now),
   };
   return { principal, validUntil: grantExpiry !== null && grantExpiry < row.expires_at ? grantExpiry : row.expires_at };
 }

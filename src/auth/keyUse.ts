@@ -1,7 +1,7 @@
 // When each API key was last used, written at most once a minute per key and
 // off the request path: a request only notes the use in memory; the writes
 // are batched into one transaction on the next turn of the event loop.
-import type { Database } from '../db/connection';
+import type { Store } from '../db/store';
 import { touchApiKeys } from './credentials';
 
 const INTERVAL_MS = 60_000;
@@ -12,7 +12,7 @@ export class ApiKeyUseRecorder {
   private readonly pending = new Map<string, string>();
   private scheduled: NodeJS.Immediate | null = null;
 
-  constructor(private readonly db: Database) {}
+  constructor(private readonly db: Store) {}
 
   /** Notes a use of the key; `lastUsedAt` is the stored value when the caller has just read it. */
   record(apiKeyId: string, now: number, lastUsedAt?: string | null): void {
@@ -23,16 +23,16 @@ export class ApiKeyUseRecorder {
     if (last !== undefined && now - last < INTERVAL_MS) return;
     this.written.set(apiKeyId, now);
     this.pending.set(apiKeyId, new Date(now).toISOString());
-    this.scheduled ??= setImmediate(() => this.flush());
+    this.scheduled ??= setImmediate(() => void this.flush());
   }
 
   /** Writes the pending uses now (also at shutdown). */
-  flush(): void {
+  async flush(): Promise<void> {
     if (this.scheduled) clearImmediate(this.scheduled);
     this.scheduled = null;
     if (this.pending.size === 0 || !this.db.isOpen()) return;
     const uses = [...this.pending].map(([id, at]) => ({ id, at }));
     this.pending.clear();
-    this.db.transaction(() => touchApiKeys(this.db, uses));
+    await this.db.transaction((tx) => touchApiKeys(tx, uses));
   }
 }

@@ -2,10 +2,11 @@
 // It replaces PostgreSQL's row-level security. Repos ask it for a SQL
 // predicate (lists, counts, lookups, aggregates); scope-auth asks it about one
 // loaded object. Both forms come from the same rules table below.
-import type { SqlValue } from '../db/connection';
+
 import { type Identifier, identifier } from '../db/identifiers';
 import { AND, armsCondition } from '../db/keyset';
 import { type Sql, sql } from '../db/sql';
+import type { SqlValue } from '../db/store';
 import type { Permission } from './permissions';
 import type { Principal } from './principal';
 

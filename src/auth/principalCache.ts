@@ -4,13 +4,13 @@
 // move the epoch with every change to keys, login tokens, users, roles and
 // grants, whoever writes it), and never past its token's expiry, the first
 // expiry among its grants, or the cache's TTL.
-import type { Database } from '../db/connection';
+import type { Reader } from '../db/store';
 import type { Principal } from './principal';
 
 type Entry = { principal: Principal; expiresAt: number; validUntil: number | null };
 
-export function securityEpoch(db: Database): number {
-  return db.get<{ value: number }>('SELECT value FROM security_epoch WHERE id = 1')?.value ?? 0;
+export async function securityEpoch(db: Reader): Promise<number> {
+  return (await db.get<{ value: number }>('SELECT value FROM security_epoch WHERE id = 1'))?.value ?? 0;
 }
 
 export class PrincipalCache {

@@ -32,11 +32,11 @@ export async function apiKey(argv: string[]): Promise<void> {
   const { services } = await openForCli();
   const { db, config } = services;
   try {
-    const role = roleByName(db, values.role);
+    const role = await roleByName(db, values.role);
     if (!role) throw new CliError(`unknown role "${values.role}"`);
     let organizationId: string | null = null;
     if (values.org !== undefined) {
-      const org = organizationBySlug(db, values.org);
+      const org = await organizationBySlug(db, values.org);
       if (!org) throw new CliError(`unknown organization "${values.org}"`);
       organizationId = org.id;
     } else if (role.level !== 'platform') {
@@ -44,13 +44,13 @@ export async function apiKey(argv: string[]): Promise<void> {
     }
     let userId: string | null = null;
     if (values.user !== undefined) {
-      const user = userByEmail(db, values.user);
+      const user = await userByEmail(db, values.user);
       if (!user) throw new CliError(`unknown user "${values.user}"`);
       userId = user.id;
     }
     const secret = await prepareApiKey(config.bcryptCost);
-    const row = db.transaction(() => {
-      const key = storeApiKey(db, secret, {
+    const row = await db.transaction(async (tx) => {
+      const key = await storeApiKey(tx, secret, {
         name: values.name ?? `${role.name} key${values.org ? ` for ${values.org}` : ''}`,
         organizationId,
         roleId: role.id,
@@ -59,7 +59,7 @@ export async function apiKey(argv: string[]): Promise<void> {
         createdByApiKeyId: null,
         expiresAt,
       });
-      appendLocalAuditEntry(db, {
+      await appendLocalAuditEntry(tx, {
         action: 'api_key.create',
         resourceType: 'api_key',
         organizationId,
@@ -72,6 +72,6 @@ export async function apiKey(argv: string[]): Promise<void> {
     if (values.json) process.stdout.write(`${JSON.stringify({ id, key: secret.token })}\n`);
     else process.stdout.write(`API key ${row.name} (${role.name}) created. Shown once:\n${secret.token}\n`);
   } finally {
-    db.close();
+    await db.close();
   }
 }

@@ -15,17 +15,17 @@ export async function audit(argv: string[]): Promise<void> {
   try {
     let organizationId: string | undefined;
     if (values.org !== undefined) {
-      const org = organizationBySlug(db, values.org);
+      const org = await organizationBySlug(db, values.org);
       if (!org) throw new CliError(`unknown organization "${values.org}"`);
       organizationId = org.id;
     }
-    const report = verifyAuditChains(db, organizationId);
+    const report = await verifyAuditChains(db, organizationId);
     if (report.broken) {
       const { organizationId: org, entryId, action: entryAction, reason } = report.broken;
       throw new CliError(`audit chain ${org ?? '(platform)'} is broken at entry ${entryId} (${entryAction}): ${reason}`);
     }
     process.stdout.write(`audit log verified: ${report.entries} entries in ${report.chains} chain(s), every hash matches\n`);
   } finally {
-    db.close();
+    await db.close();
   }
 }

@@ -1,6 +1,7 @@
 // `foundry backup --to <file>`: an online, consistent copy of the database (SQLite's backup API).
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { SqliteStore } from '../db/connection';
 import { CliError, openForCli } from './shared';
 
 export async function backup(argv: string[]): Promise<void> {
@@ -9,9 +10,10 @@ export async function backup(argv: string[]): Promise<void> {
   if (existsSync(values.to)) throw new CliError(`${values.to} exists already; choose a new file`);
   const { services } = await openForCli();
   try {
-    await services.db.raw.backup(values.to);
+    if (!(services.db instanceof SqliteStore)) throw new CliError('foundry backup copies a SQLite database');
+    await services.db.backup(values.to);
     process.stdout.write(`backed up ${services.config.databasePath} to ${values.to}\n`);
   } finally {
-    services.db.close();
+    await services.db.close();
   }
 }

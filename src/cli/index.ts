@@ -23,19 +23,19 @@ async function run(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'init':
-      return init();
+      return await init();
     case 'api-key':
-      return apiKey(rest);
+      return await apiKey(rest);
     case 'user':
-      return user(rest);
+      return await user(rest);
     case 'backup':
-      return backup(rest);
+      return await backup(rest);
     case 'restore':
-      return restore(rest);
+      return await restore(rest);
     case 'secrets':
-      return secrets(rest);
+      return await secrets(rest);
     case 'audit':
-      return audit(rest);
+      return await audit(rest);
     case 'help':
     case '--help':
     case undefined:

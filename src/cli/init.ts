@@ -11,5 +11,5 @@ export async function init(): Promise<void> {
         ? `migrated ${services.config.databasePath}: ${applied}\n`
         : `${services.config.databasePath} is up to date\n`,
   );
-  services.db.close();
+  await services.db.close();
 }

@@ -5,7 +5,7 @@
 import { copyFileSync, existsSync, renameSync, rmSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config';
-import { Database } from '../db/connection';
+import { SqliteStore } from '../db/connection';
 import { Sqlite } from '../db/driver';
 import { DatabaseHeldError, holdExclusive } from '../db/hold';
 import { verifyAuditChains } from '../modules/auditLog/repo';
@@ -29,7 +29,7 @@ export async function restore(argv: string[]): Promise<void> {
   try {
     removeWithSideFiles(copy);
     copyDatabase(values.from, copy);
-    checkCopy(copy, values.from, new SecretBox(loadSecretKey(config, { create: false }).key));
+    await checkCopy(copy, values.from, new SecretBox(loadSecretKey(config, { create: false }).key));
     const replaced = existsSync(target) ? moveAside(target) : null;
     renameSync(copy, target);
     process.stdout.write(`restored ${values.from} into ${target}${replaced ? `; the database it replaced is ${replaced}` : ''}\n`);
@@ -54,26 +54,26 @@ function copyDatabase(from: string, to: string): void {
   if (existsSync(`${from}-wal`)) copyFileSync(`${from}-wal`, `${to}-wal`);
 }
 
-function openCopy(path: string, from: string): Database {
-  let db: Database | null = null;
+async function openCopy(path: string, from: string): Promise<SqliteStore> {
+  let db: SqliteStore | null = null;
   try {
-    db = new Database(path);
-    db.get('SELECT count(*) FROM sqlite_schema');
+    db = new SqliteStore(path);
+    await db.get('SELECT count(*) FROM sqlite_schema');
     return db;
   } catch {
-    db?.close();
+    await db?.close();
     throw new CliError(`${from} is not a readable SQLite database`);
   }
 }
 
-function checkCopy(path: string, from: string, secretBox: SecretBox): void {
-  const db = openCopy(path, from);
+async function checkCopy(path: string, from: string, secretBox: SecretBox): Promise<void> {
+  const db = await openCopy(path, from);
   try {
-    const integrity = db.all<{ integrity_check: string }>('PRAGMA integrity_check').map((row) => row.integrity_check);
+    const integrity = (await db.all<{ integrity_check: string }>('PRAGMA integrity_check')).map((row) => row.integrity_check);
     if (integrity.join() !== 'ok') throw new CliError(`the backup fails integrity_check: ${integrity[0]}; nothing was changed`);
-    const hasAuditLog = db.get("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'audit_log'") !== undefined;
+    const hasAuditLog = (await db.get("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'audit_log'")) !== undefined;
     if (!hasAuditLog) throw new CliError('the backup is not a gateway database (no audit log); nothing was changed');
-    const report = verifyAuditChains(db);
+    const report = await verifyAuditChains(db);
     if (report.broken) {
       const { organizationId, entryId, reason } = report.broken;
       throw new CliError(
@@ -81,13 +81,13 @@ function checkCopy(path: string, from: string, secretBox: SecretBox): void {
       );
     }
     // A backup from before encryption: sealed here, its clear text wiped from the copy's pages.
-    db.raw.pragma('secure_delete = ON');
-    if (sealClearSecrets(db, secretBox) > 0) db.exec('VACUUM');
+    await db.pragma('secure_delete = ON');
+    if ((await db.transaction((tx) => sealClearSecrets(tx, secretBox))) > 0) await db.withWriter((raw) => raw.exec('VACUUM'));
   } catch (error) {
     if (error instanceof SecretKeyMismatchError) throw new CliError(`${error.message}; nothing was changed`);
     throw error;
   } finally {
-    db.close();
+    await db.close();
   }
 }
 

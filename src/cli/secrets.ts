@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, renameSync, unlinkSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config';
-import { Database } from '../db/connection';
+import { SqliteStore } from '../db/connection';
 import { DatabaseHeldError, holdExclusive } from '../db/hold';
 import { resealSecrets } from '../modules/integrations/repo';
 import { SecretBox, SecretUnreadableError } from '../secrets/box';
@@ -27,7 +27,7 @@ export async function secrets(argv: string[]): Promise<void> {
     if (error instanceof DatabaseHeldError) throw new CliError(`refusing to rotate the key: ${error.message}`);
     throw error;
   }
-  const db = new Database(config.databasePath, { synchronous: config.synchronous });
+  const db = new SqliteStore(config.databasePath, { synchronous: config.synchronous });
   try {
     const current = loadSecretKey(config, { create: false });
     const next = randomBytes(32);
@@ -41,9 +41,9 @@ export async function secrets(argv: string[]): Promise<void> {
     }
     let count: number;
     // The secrets' old envelopes are zeroed where they lay, not left in free space for the old key to open.
-    db.raw.pragma('secure_delete = ON');
+    await db.pragma('secure_delete = ON');
     try {
-      count = db.transaction(() => resealSecrets(db, from, to));
+      count = await db.transaction((tx) => resealSecrets(tx, from, to));
     } catch (error) {
       if (current.source === 'file') unlinkSync(pending);
       if (error instanceof SecretUnreadableError) {
@@ -51,7 +51,7 @@ export async function secrets(argv: string[]): Promise<void> {
       }
       throw error;
     }
-    db.raw.pragma('wal_checkpoint(TRUNCATE)');
+    await db.pragma('wal_checkpoint(TRUNCATE)');
     if (current.source === 'file') {
       renameSync(pending, keyFilePath(config.databasePath));
       process.stdout.write(
@@ -64,7 +64,7 @@ export async function secrets(argv: string[]): Promise<void> {
       );
     }
   } finally {
-    db.close();
+    await db.close();
     hold.release();
   }
 }

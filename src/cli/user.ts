@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { hashPassword } from '../auth/tokens';
-import { isoNow } from '../db/connection';
+import { isoNow } from '../db/store';
 import { appendLocalAuditEntry } from '../modules/auditLog/repo';
 import { organizationBySlug } from '../modules/organizations/repo';
 import { roleByName } from '../modules/roles/repo';
@@ -33,18 +33,18 @@ export async function user(argv: string[]): Promise<void> {
   const { services } = await openForCli();
   const { db, config } = services;
   try {
-    if (userByEmail(db, values.email)) throw new CliError(`a user with email ${values.email} exists already`);
-    const role = values.role === undefined ? undefined : roleByName(db, values.role);
+    if (await userByEmail(db, values.email)) throw new CliError(`a user with email ${values.email} exists already`);
+    const role = values.role === undefined ? undefined : await roleByName(db, values.role);
     if (values.role !== undefined && !role) throw new CliError(`unknown role "${values.role}"`);
-    const org = values.org === undefined ? undefined : organizationBySlug(db, values.org);
+    const org = values.org === undefined ? undefined : await organizationBySlug(db, values.org);
     if (values.org !== undefined && !org) throw new CliError(`unknown organization "${values.org}"`);
     if (role && role.level === 'org' && !org) throw new CliError(`--org is required for the organization role ${role.name}`);
     const passwordHash = await hashPassword(values.password, config.bcryptCost);
     const now = isoNow();
-    const created = db.transaction(() => {
-      const row = insertUser(db, { id: randomUUID(), email: values.email as string, name: values.name as string, passwordHash, now });
+    const created = await db.transaction(async (tx) => {
+      const row = await insertUser(tx, { id: randomUUID(), email: values.email as string, name: values.name as string, passwordHash, now });
       if (role) {
-        insertUserRole(db, {
+        await insertUserRole(tx, {
           id: randomUUID(),
           userId: row.id,
           roleId: role.id,
@@ -54,7 +54,7 @@ export async function user(argv: string[]): Promise<void> {
           expiresAt: null,
         });
       }
-      appendLocalAuditEntry(db, {
+      await appendLocalAuditEntry(tx, {
         action: 'user.create',
         resourceType: 'user',
         organizationId: org?.id ?? null,
@@ -67,6 +67,6 @@ export async function user(argv: string[]): Promise<void> {
       `user ${created.email} created${role ? ` with role ${role.name}${org ? ` in ${org.slug}` : ' platform-wide'}` : ''}\n`,
     );
   } finally {
-    db.close();
+    await db.close();
   }
 }

@@ -45,6 +45,8 @@ export function startCheckpointer(path: string, pragma: Pragma, onError: (code: 
       if (!running) return;
       running = false;
       pragma(`wal_autocheckpoint = ${DEFAULT_AUTOCHECKPOINT_PAGES}`);
+      // Held open until its last checkpoint is done: a caller awaiting stop() has nothing else keeping it alive.
+      worker.ref();
       worker.postMessage('stop');
       await exited;
     },

@@ -1,213 +1,237 @@
-// The one place a SQLite connection is opened and configured, with a cache of
-// prepared statements and a per-request count of statements run.
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { performance } from 'node:perf_hooks';
+// The SQLite engine of the Store (src/db/store.ts): a read connection for every read outside a transaction, and a
+// writer connection that runs one write transaction at a time (WriteQueue). An open transaction's rows stay on the
+// writer until it commits, so a request reading meanwhile, on the read connection, sees the last committed state
+// (WAL), never rows that may still roll back, and never runs a statement inside another request's transaction.
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { type Checkpointer, startCheckpointer } from './checkpointer';
 import { Sqlite } from './driver';
-import { SQLITE, type Sql } from './sql';
+import type { Sql } from './sql';
+import { ALL, Connection, type Counter, GET, RUN, type Synchronous, settle, walk } from './sqliteConnection';
+import type { RunResult, SqlParams, SqlStats, StatementObserver, Store, Tx } from './store';
+import { WriteQueue } from './writeQueue';
 
-export type SqlValue = string | number | bigint | null | Buffer;
-export type SqlParams = Record<string, SqlValue> | readonly SqlValue[];
-
-/** Statements run and time spent in SQLite during one request (`ms` only when timed, see forRequest). */
-export type SqlStats = { statements: number; ms: number };
-
-/** Told of every statement run through a Database (diagnostics, plan tests); never on the hot path unless set. */
-export type StatementObserver = (sql: string, params: SqlParams, ms: number) => void;
-
-/** Prepared statements kept per connection; shapes beyond it are prepared again when they return. */
-const MAX_STATEMENTS = 2_000;
-
-export class Database {
-  readonly raw: BetterSqlite3.Database;
-  private readonly statements = new Map<string, Prepared>();
-  observer: StatementObserver | null = null;
+export class SqliteStore implements Store {
+  private readonly path: string;
+  /** Set when the store was opened on `:memory:`: the temporary directory of the file it uses instead. */
+  private readonly temporaryDir: string | null;
+  private readonly reader: Connection;
+  private readonly writer: Connection;
+  private readonly queue = new WriteQueue();
   private checkpointer: Checkpointer | null = null;
+  private closing = false;
+  observer: StatementObserver | null = null;
   /** Set on a request's view only (forRequest): where its statements are counted. */
-  private stats: SqlStats | null = null;
-  private timed = false;
+  stats: SqlStats | null = null;
+  timed = false;
 
   /**
-   * `synchronous` FULL (the default) makes each commit durable against power loss as well as a killed process;
-   * NORMAL is the documented trade (FOUNDRY_SYNCHRONOUS): cheaper commits, the last ones lost on power loss.
+   * `:memory:` opens a temporary file instead (removed on close): the read and writer connections must share one
+   * database, which two connections to `:memory:` would not.
    */
-  constructor(
-    private readonly path: string,
-    { synchronous = 'FULL' }: { synchronous?: 'FULL' | 'NORMAL' } = {},
-  ) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.raw = new Sqlite(path);
-    this.raw.pragma('journal_mode = WAL');
-    this.raw.pragma('foreign_keys = ON');
-    this.raw.pragma('busy_timeout = 5000');
-    this.raw.pragma(`synchronous = ${synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
-    this.raw.pragma('temp_store = MEMORY');
+  constructor(path: string, { synchronous = 'FULL' }: { synchronous?: Synchronous } = {}) {
+    this.temporaryDir = path === ':memory:' ? mkdtempSync(join(tmpdir(), 'foundry-memory-')) : null;
+    this.path = this.temporaryDir ? join(this.temporaryDir, 'memory.db') : path;
+    mkdirSync(dirname(this.path), { recursive: true });
+    // The writer first: it makes the file and turns on WAL, which the read connection then finds.
+    this.writer = new Connection(this.path, synchronous);
+    this.reader = new Connection(this.path, synchronous);
+    // Writes belong in transactions, on the writer: a write sent to the read connection fails instead of committing alone.
+    this.reader.raw.pragma('query_only = ON');
   }
 
   /**
-   * This connection as one request sees it: every statement run through the
-   * view is counted into `stats` (and timed into `stats.ms` when `timed`).
-   * The request's context carries its view, and every repo runs its SQL
-   * through the context's `db`; better-sqlite3 calls are synchronous, so a
-   * statement run through a view belongs to that view's request, however
-   * requests interleave at their awaits. The view shares everything else
-   * (connection, statement cache) through its prototype: one small object per
-   * request, no async context tracking.
+   * This store as one request sees it. The request's context carries its view, and every repo runs its SQL through
+   * the context's `db`; better-sqlite3 calls are synchronous, so a statement run through a view belongs to that
+   * view's request, however requests interleave at their awaits. The view shares everything else (connections,
+   * statement caches, the write queue) through its prototype: one small object per request, no async context tracking.
    */
-  forRequest(stats: SqlStats, timed: boolean): Database {
-    const view = Object.create(this) as Database;
+  forRequest(stats: SqlStats, timed: boolean): SqliteStore {
+    const view = Object.create(this) as SqliteStore;
     view.stats = stats;
     view.timed = timed;
     return view;
   }
 
+  all<Row>(query: string | Sql, params: SqlParams = {}): Promise<Row[]> {
+    return settle<Row[]>(this.reader, this, query, params, ALL);
+  }
+
+  get<Row>(query: string | Sql, params: SqlParams = {}): Promise<Row | undefined> {
+    return settle<Row | undefined>(this.reader, this, query, params, GET);
+  }
+
   /**
-   * A prepared statement, compiled once per distinct SQL text. Statements that return rows are prepared in raw mode
-   * (rows as arrays) with their column names: `rowsOf` makes the objects, faster than the driver's own (see rowsOf).
+   * A walk reads on a connection of its own, opened for it: its read transaction stays open while it walks (one
+   * consistent snapshot), and the shared read connection stays free for every other request meanwhile.
    */
-  statement(sql: string): Prepared {
-    let statement = this.statements.get(sql);
-    if (!statement && this.statements.size >= MAX_STATEMENTS) {
-      // The oldest-prepared statement goes: the cache stays bounded however many shapes queries take.
-      this.statements.delete(this.statements.keys().next().value as string);
+  iterate<Row>(query: string | Sql, params: SqlParams = {}): AsyncIterable<Row> {
+    const open = () => {
+      const own = new Sqlite(this.path, { fileMustExist: true });
+      own.pragma('busy_timeout = 5000');
+      own.pragma('query_only = ON');
+      return own;
+    };
+    return walk<Row>(open, (own) => own.close(), this, query, params);
+  }
+
+  async transaction<T>(work: (tx: Tx) => Promise<T> | T): Promise<T> {
+    if (this.closing) throw new Error('the database is closed');
+    const turn = this.queue.acquire();
+    if (turn) await turn;
+    try {
+      return await this.runTransaction(work);
+    } finally {
+      this.queue.release();
     }
-    if (!statement) {
-      const prepared = this.raw.prepare(sql);
-      statement = prepared.reader
-        ? { run: prepared, rows: prepared.raw(true), columns: prepared.columns().map((c) => c.name) }
-        : { run: prepared, rows: null, columns: [] };
-      this.statements.set(sql, statement);
+  }
+
+  private async runTransaction<T>(work: (tx: Tx) => Promise<T> | T): Promise<T> {
+    const raw = this.writer.raw;
+    this.writer.statement('BEGIN IMMEDIATE').statement.run();
+    const tx = new SqliteTx(this.writer, this);
+    try {
+      const result = await work(tx);
+      tx.end();
+      this.writer.statement('COMMIT').statement.run();
+      return result;
+    } catch (error) {
+      tx.end();
+      if (raw.inTransaction) this.writer.statement('ROLLBACK').statement.run();
+      throw error;
     }
-    return statement;
-  }
-
-  // Each read and write takes hand-written text with named parameters, or a
-  // fragment from `sql` (its values bound in order).
-  all<Row>(query: string | Sql, params: SqlParams = {}): Row[] {
-    const sql = textOf(query);
-    const values = valuesOf(query, params);
-    return this.measure(() => rowsOf(this.statement(sql), values) as Row[], sql, values);
-  }
-
-  /** Streams rows one at a time (for walks over large tables); counted as one statement. */
-  *iterate<Row>(query: string | Sql, params: SqlParams = {}): Generator<Row> {
-    const sql = textOf(query);
-    const values = valuesOf(query, params);
-    const statement = this.statement(sql);
-    const rows = this.measure(() => readerOf(statement).iterate(values), sql, values) as IterableIterator<unknown[]>;
-    for (const row of rows) yield objectOf(statement.columns, row) as Row;
-  }
-
-  get<Row>(query: string | Sql, params: SqlParams = {}): Row | undefined {
-    const sql = textOf(query);
-    const values = valuesOf(query, params);
-    return this.measure(
-      () => {
-        const statement = this.statement(sql);
-        const row = readerOf(statement).get(values) as unknown[] | undefined;
-        return row === undefined ? undefined : (objectOf(statement.columns, row) as Row);
-      },
-      sql,
-      values,
-    );
-  }
-
-  run(query: string | Sql, params: SqlParams = {}): BetterSqlite3.RunResult {
-    const sql = textOf(query);
-    const values = valuesOf(query, params);
-    return this.measure(() => this.statement(sql).run.run(values), sql, values);
-  }
-
-  /** Runs `fn` in a BEGIN IMMEDIATE transaction: all of its writes land, or none. */
-  transaction<T>(fn: () => T): T {
-    return this.raw.transaction(fn).immediate();
-  }
-
-  /** Runs a whole script (schema files); not for statements with values. */
-  exec(script: string): void {
-    this.measure(() => this.raw.exec(script), script, {});
   }
 
   isOpen(): boolean {
-    return this.raw.open;
+    return !this.closing && this.writer.raw.open;
   }
 
   /**
-   * Moves WAL checkpoints to a background thread (src/db/checkpointer.ts), for a connection that serves
-   * requests; `onError` hears SQLite error codes only.
+   * Runs `fn` on the writer connection between transactions (none is open, none starts meanwhile): for what may not
+   * run inside a transaction (VACUUM), per-connection pragmas, and bulk loaders (bench data sets).
    */
-  checkpointInBackground(onError: (code: string) => void): void {
-    if (this.path === ':memory:' || this.checkpointer) return;
-    this.checkpointer = startCheckpointer(this.path, (source) => (this.raw.open ? this.raw.pragma(source) : undefined), onError);
+  async withWriter<T>(fn: (raw: BetterSqlite3.Database) => T): Promise<T> {
+    if (this.closing) throw new Error('the database is closed');
+    const turn = this.queue.acquire();
+    if (turn) await turn;
+    try {
+      return fn(this.writer.raw);
+    } finally {
+      this.queue.release();
+    }
   }
 
-  /** Ends the checkpoint thread after its last checkpoint (before close, on a graceful shutdown). */
-  async stopBackgroundCheckpoints(): Promise<void> {
+  /** Runs `source` (e.g. `secure_delete = ON`, `wal_checkpoint(TRUNCATE)`) on the writer connection, between transactions. */
+  pragma(source: string): Promise<unknown> {
+    return this.withWriter((raw) => raw.pragma(source));
+  }
+
+  /**
+   * Has every connection load the planner's statistics (sqlite_stat1) again: a connection reads them when it opens
+   * or its schema changes, not when ANALYZE runs on another one.
+   */
+  async reloadStatistics(): Promise<void> {
+    await this.withWriter((raw) => raw.exec('ANALYZE sqlite_schema'));
+    // Loading statistics counts as a write to SQLite: the read connection lifts query_only for that moment.
+    this.reader.raw.pragma('query_only = OFF');
+    try {
+      this.reader.raw.exec('ANALYZE sqlite_schema');
+    } finally {
+      this.reader.raw.pragma('query_only = ON');
+    }
+  }
+
+  /** An online, consistent copy of the database into a new file (SQLite's backup API, from the read connection). */
+  async backup(to: string): Promise<void> {
+    await this.reader.raw.backup(to);
+  }
+
+  /**
+   * Moves WAL checkpoints to a background thread (src/db/checkpointer.ts), for a store that serves requests;
+   * `onError` hears SQLite error codes only.
+   */
+  checkpointInBackground(onError: (code: string) => void): void {
+    if (this.temporaryDir || this.checkpointer) return;
+    const pragma = (source: string) => {
+      // Commits (and with them automatic checkpoints) happen on the writer; the read connection is set alike.
+      for (const connection of [this.writer, this.reader]) if (connection.raw.open) connection.raw.pragma(source);
+    };
+    this.checkpointer = startCheckpointer(this.path, pragma, onError);
+  }
+
+  /** Waits for the transactions running and queued, ends the checkpoint thread after its last checkpoint, and closes. */
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    const turn = this.queue.acquire();
+    if (turn) await turn;
     const checkpointer = this.checkpointer;
     this.checkpointer = null;
     await checkpointer?.stop();
+    if (this.writer.raw.open) {
+      this.writer.raw.pragma('optimize');
+      this.writer.raw.close();
+    }
+    if (this.reader.raw.open) this.reader.raw.close();
+    if (this.temporaryDir) rmSync(this.temporaryDir, { recursive: true, force: true });
+  }
+}
+
+/** The open transaction of a SqliteStore: every statement on the writer connection, refused once it ended. */
+class SqliteTx implements Tx {
+  private ended = false;
+
+  constructor(
+    private readonly writer: Connection,
+    private readonly counter: Counter,
+  ) {}
+
+  end(): void {
+    this.ended = true;
   }
 
-  close(): void {
-    if (this.checkpointer) {
-      void this.checkpointer.stop();
-      this.checkpointer = null;
-    }
-    if (this.raw.open) {
-      this.raw.pragma('optimize');
-      this.raw.close();
-    }
+  all<Row>(query: string | Sql, params: SqlParams = {}): Promise<Row[]> {
+    if (this.ended) return refuse();
+    return settle<Row[]>(this.writer, this.counter, query, params, ALL);
   }
 
-  private measure<T>(fn: () => T, sql: string, params: SqlParams): T {
-    const stats = this.stats;
+  get<Row>(query: string | Sql, params: SqlParams = {}): Promise<Row | undefined> {
+    if (this.ended) return refuse();
+    return settle<Row | undefined>(this.writer, this.counter, query, params, GET);
+  }
+
+  run(query: string | Sql, params: SqlParams = {}): Promise<RunResult> {
+    if (this.ended) return refuse();
+    return settle<RunResult>(this.writer, this.counter, query, params, RUN);
+  }
+
+  /** Walks on the writer (the transaction's own rows included); no other statement may use the Tx meanwhile. */
+  iterate<Row>(query: string | Sql, params: SqlParams = {}): AsyncIterable<Row> {
+    if (this.ended) throw ended();
+    return walk<Row>(
+      () => this.writer.raw,
+      () => undefined,
+      this.counter,
+      query,
+      params,
+    );
+  }
+
+  async exec(script: string): Promise<void> {
+    if (this.ended) throw ended();
+    const stats = this.counter.stats;
     if (stats) stats.statements += 1;
-    const observer = this.observer;
-    if (!this.timed && !observer) return fn();
-    const started = performance.now();
-    try {
-      return fn();
-    } finally {
-      const ms = performance.now() - started;
-      if (stats && this.timed) stats.ms += ms;
-      observer?.(sql, params, ms);
-    }
+    this.writer.raw.exec(script);
+    this.counter.observer?.(script, {}, 0);
+  }
+
+  /** Transactions do not nest (the Tx type has no `transaction`): refused for a caller that reaches here anyway. */
+  transaction(): Promise<never> {
+    return Promise.reject(new Error('transactions do not nest: run the statements through the transaction you have'));
   }
 }
 
-/** A prepared statement: `run` as prepared; `rows`, the same statement in raw mode, when it returns rows. */
-type Prepared = { run: BetterSqlite3.Statement; rows: BetterSqlite3.Statement | null; columns: string[] };
-
-function readerOf(statement: Prepared): BetterSqlite3.Statement {
-  if (!statement.rows) throw new TypeError('This statement returns no rows: use run().');
-  return statement.rows;
-}
-
-/**
- * The rows of a statement as objects keyed by column name (a later column of the same name wins, as in the
- * driver's own objects). Built here from raw rows: V8 makes them fast objects of one shape per statement, where
- * the driver sets each property through the engine's API; a level of 600 usage rows costs about a quarter less
- * CPU this way (measured in process, alternated).
- */
-function rowsOf(statement: Prepared, values: SqlParams): Record<string, unknown>[] {
-  const raw = readerOf(statement).all(values) as unknown[][];
-  const out = new Array<Record<string, unknown>>(raw.length);
-  for (let i = 0; i < raw.length; i++) out[i] = objectOf(statement.columns, raw[i] as unknown[]);
-  return out;
-}
-
-function objectOf(columns: readonly string[], row: readonly unknown[]): Record<string, unknown> {
-  const object: Record<string, unknown> = {};
-  for (let c = 0; c < columns.length; c++) object[columns[c] as string] = row[c];
-  return object;
-}
-
-const textOf = (query: string | Sql): string => (typeof query === 'string' ? query : query.textFor(SQLITE));
-const valuesOf = (query: string | Sql, params: SqlParams): SqlParams => (typeof query === 'string' ? params : query.values);
-
-/** The current time as the database stores it: UTC ISO-8601 with milliseconds and Z. */
-export function isoNow(): string {
-  return new Date().toISOString();
-}
+const ended = () => new Error('the transaction has ended: its statements must run before it commits or rolls back');
+const refuse = <T>(): Promise<T> => Promise.reject(ended());

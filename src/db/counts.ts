@@ -2,7 +2,7 @@
 // be large (an organization's usage) in bounded chunks along an index, with
 // the event loop given back between chunks, so that no count holds the
 // process for long.
-import type { Database, SqlValue } from './connection';
+
 import {
   AND,
   armsCondition,
@@ -16,17 +16,18 @@ import {
   whereClause,
 } from './keyset';
 import { type Sql, sql } from './sql';
+import type { Reader, SqlValue } from './store';
 
 const PLUS = sql` + `;
 
 /** How many rows a query has, counted arm by arm (each arm by its index). */
-export function countRows(db: Database, query: Omit<PageQuery, 'columns'>): number {
+export async function countRows(db: Reader, query: Omit<PageQuery, 'columns'>): Promise<number> {
   const arms = query.arms ?? null;
   if (arms !== null && arms.length === 0) return 0;
   const counts = (arms ?? [null]).map(
     (arm) => sql`(SELECT count(*) FROM ${query.from} ${whereClause(arm === null ? query.where : [arm, ...query.where])})`,
   );
-  return db.get<{ n: number }>(sql`SELECT ${sql.join(counts, PLUS)} AS n`)?.n ?? 0;
+  return (await db.get<{ n: number }>(sql`SELECT ${sql.join(counts, PLUS)} AS n`))?.n ?? 0;
 }
 
 /**
@@ -43,25 +44,23 @@ export const COUNT_CHUNK = 5_000;
  * a first statement finds where the next COUNT_CHUNK entries of that index
  * end, a second counts the rows up to there that meet every condition.
  */
-async function countInChunks(
-  db: Database,
-  query: Omit<PageQuery, 'columns' | 'arms'>,
-  prefix: readonly Sql[],
-  sort: Sort,
-): Promise<number> {
+async function countInChunks(db: Reader, query: Omit<PageQuery, 'columns' | 'arms'>, prefix: readonly Sql[], sort: Sort): Promise<number> {
   const ascending: Sort = { ...sort, direction: 'ASC' };
   let total = 0;
   let after: Position | null = null;
   for (;;) {
     const from: Sql[] = after ? [keysetCondition(ascending, false, after)] : [];
-    const end: { v: SqlValue; i: SqlValue } | undefined = db.get<{ v: SqlValue; i: SqlValue }>(
+    const end: { v: SqlValue; i: SqlValue } | undefined = await db.get<{ v: SqlValue; i: SqlValue }>(
       sql`SELECT ${sort.expression} AS v, ${sort.idExpression} AS i FROM ${query.from} ${whereClause([...prefix, ...from])}
         ORDER BY ${orderClause(ascending)} LIMIT 1 OFFSET ${COUNT_CHUNK - 1}`,
     );
     const upTo = end ? [sql`(${sort.expression}, ${sort.idExpression}) <= (${end.v}, ${end.i})`] : [];
     total +=
-      db.get<{ n: number }>(sql`SELECT count(*) AS n FROM ${query.from} ${whereClause([...prefix, ...query.where, ...from, ...upTo])}`)
-        ?.n ?? 0;
+      (
+        await db.get<{ n: number }>(
+          sql`SELECT count(*) AS n FROM ${query.from} ${whereClause([...prefix, ...query.where, ...from, ...upTo])}`,
+        )
+      )?.n ?? 0;
     if (!end) return total;
     after = { value: end.v, id: end.i };
     await nextTurn();
@@ -69,7 +68,7 @@ async function countInChunks(
 }
 
 /** countRows for lists that may be large: arm by arm, each in bounded chunks along the index of `sort`. */
-export async function countRowsInChunks(db: Database, query: Omit<PageQuery, 'columns'>, sort: Sort): Promise<number> {
+export async function countRowsInChunks(db: Reader, query: Omit<PageQuery, 'columns'>, sort: Sort): Promise<number> {
   const arms = query.arms ?? null;
   let total = 0;
   for (const arm of arms ?? [null]) total += await countInChunks(db, query, arm === null ? [] : [arm], sort);
@@ -83,7 +82,7 @@ export async function countRowsInChunks(db: Database, query: Omit<PageQuery, 'co
  * again alone, in chunks along its (parent, sort) index.
  */
 export async function countRowsPerParentInChunks(
-  db: Database,
+  db: Reader,
   query: Omit<TableQuery, 'columns'> & { parentColumn: Sql },
   parentIds: readonly string[],
   sort: Sort,
@@ -95,7 +94,7 @@ export async function countRowsPerParentInChunks(
   const conditions = [armsCondition(arms), ...query.where];
   const share = Math.max(1, Math.floor(COUNT_CHUNK / parentIds.length));
   // SQLite has no LATERAL join: the walk is a scalar subquery per parent, its two figures as one JSON pair.
-  const rows = db.all<{ parent: string; counted: string }>(
+  const rows = await db.all<{ parent: string; counted: string }>(
     sql`SELECT p.value AS parent, (
         SELECT json_array(count(*), coalesce(sum(x.meets), 0)) FROM (
           SELECT (${sql.join(conditions, AND)}) AS meets FROM ${table} ${alias}
@@ -116,11 +115,11 @@ export async function countRowsPerParentInChunks(
 }
 
 /** Row counts per parent in one statement (for totalCount of nested connections). */
-export function countRowsPerParent(
-  db: Database,
+export async function countRowsPerParent(
+  db: Reader,
   query: Omit<PageQuery, 'columns'> & { parentExpression: Sql },
   parentIds: readonly string[],
-): Map<string, number> {
+): Promise<Map<string, number>> {
   const counts = new Map<string, number>(parentIds.map((id) => [id, 0]));
   const arms = query.arms ?? null;
   if (arms !== null && arms.length === 0) return counts;
@@ -129,7 +128,7 @@ export function countRowsPerParent(
     ...(arms === null ? [] : [armsCondition(arms)]),
     ...query.where,
   ];
-  const rows = db.all<{ parent: string; n: number }>(
+  const rows = await db.all<{ parent: string; n: number }>(
     sql`SELECT ${query.parentExpression} AS parent, count(*) AS n FROM ${query.from} ${whereClause(conditions)} GROUP BY 1`,
   );
   for (const row of rows) counts.set(row.parent, row.n);

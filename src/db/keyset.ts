@@ -1,8 +1,9 @@
 // Keyset pagination: pages are found by the last seen (sort value, id), never
 // by offset, so a page costs the same wherever it is and rows inserted
 // meanwhile never shift what comes next.
-import type { Database, SqlValue } from './connection';
+
 import { type Sql, sql } from './sql';
+import type { Reader, SqlValue } from './store';
 
 export type Direction = 'ASC' | 'DESC';
 
@@ -97,14 +98,14 @@ function toPage<Row>(rows: (Row & { _sort_value: SqlValue })[], page: PageReques
  * SELECT of its own and `UNION ALL … ORDER BY … LIMIT` merges them: SQLite
  * reads every arm in its index's order and stops once the page is full.
  */
-export function fetchPage<Row>(db: Database, query: PageQuery, sort: Sort, page: PageRequest): Page<Row> {
+export async function fetchPage<Row>(db: Reader, query: PageQuery, sort: Sort, page: PageRequest): Promise<Page<Row>> {
   const arms = query.arms ?? null;
   if (arms !== null && arms.length === 0) return EMPTY_PAGE;
   const conditions = pageConditions(query, sort, page);
   if (arms === null || arms.length === 1) {
     const statement = sql`SELECT ${sort.expression} AS _sort_value, ${query.columns} FROM ${query.from}
       ${whereClause([...(arms ?? []), ...conditions])} ORDER BY ${orderClause(sort, page.backward)} LIMIT ${page.limit + 1}`;
-    return toPage(db.all<Row & { _sort_value: SqlValue }>(statement), page);
+    return toPage(await db.all<Row & { _sort_value: SqlValue }>(statement), page);
   }
   const direction = (sort.direction === 'ASC') !== page.backward ? ASC : DESC;
   const selects = arms.map(
@@ -113,7 +114,7 @@ export function fetchPage<Row>(db: Database, query: PageQuery, sort: Sort, page:
   );
   const statement = sql`${sql.join(selects, UNION_ALL)}
     ORDER BY _sort_value ${direction}, _sort_id ${direction} LIMIT ${page.limit + 1}`;
-  return toPage(db.all<Row & { _sort_value: SqlValue }>(statement), page);
+  return toPage(await db.all<Row & { _sort_value: SqlValue }>(statement), page);
 }
 
 /**
@@ -146,7 +147,7 @@ export type TableQuery = Omit<PageQuery, 'from'> & { table: Sql; alias: Sql };
  * `parentColumn` is the child's column holding the parent id, e.g. `s.agent_id`.
  */
 export async function fetchIndexedPagesPerParent<Row>(
-  db: Database,
+  db: Reader,
   query: TableQuery & { parentColumn: Sql },
   parentIds: readonly string[],
   sort: Sort,
@@ -171,7 +172,7 @@ export async function fetchIndexedPagesPerParent<Row>(
   for (let start = 0; start < parentIds.length; start += perStatement) {
     if (start > 0) await nextTurn();
     const group = parentIds.slice(start, start + perStatement);
-    const rows = db.all<Row & { _sort_value: SqlValue; _parent_index: number; _position: number }>(statement(group));
+    const rows = await db.all<Row & { _sort_value: SqlValue; _parent_index: number; _position: number }>(statement(group));
     const byParent = group.map(() => [] as (Row & { _sort_value: SqlValue })[]);
     for (const row of rows) {
       const { _parent_index: parentIndex, _position: position, ...rest } = row;
@@ -190,13 +191,13 @@ export async function fetchIndexedPagesPerParent<Row>(
  * (members of an organization, usage buckets); tables use
  * fetchIndexedPagesPerParent.
  */
-export function fetchPagesPerParent<Row>(
-  db: Database,
+export async function fetchPagesPerParent<Row>(
+  db: Reader,
   query: PageQuery & { parentExpression: Sql },
   parentIds: readonly string[],
   sort: Sort,
   page: PageRequest,
-): Map<string, Page<Row>> {
+): Promise<Map<string, Page<Row>>> {
   const arms = query.arms ?? null;
   const access = arms === null ? [] : [armsCondition(arms)];
   const conditions = [
@@ -210,7 +211,7 @@ export function fetchPagesPerParent<Row>(
              row_number() OVER (PARTITION BY ${query.parentExpression} ORDER BY ${orderClause(sort, page.backward)}) AS _row
         FROM ${query.from} ${whereClause(conditions)}
     ) WHERE _row <= ${page.limit + 1} ORDER BY _parent, _row`;
-  const rows = db.all<Row & { _sort_value: SqlValue; _parent: string; _row: number }>(statement);
+  const rows = await db.all<Row & { _sort_value: SqlValue; _parent: string; _row: number }>(statement);
   const pages = new Map<string, Page<Row>>(parentIds.map((id) => [id, { rows: [], hasMore: false }]));
   for (const row of rows) {
     const target = pages.get(row._parent);

@@ -2,8 +2,8 @@
 // rbac.sql whole (they are the current schema) and every version recorded; an
 // existing file gets only the migrations/NNNN_name.sql newer than its version.
 import { readdirSync, readFileSync } from 'node:fs';
-import { type Database, isoNow } from './connection';
 import { projectFile } from './paths';
+import { isoNow, type Store, type Tx } from './store';
 
 export type Migration = { version: number; name: string; sql: string };
 export type MigrationResult = { created: boolean; applied: { version: number; name: string }[] };
@@ -31,39 +31,41 @@ export function loadMigrations(): Migration[] {
   return migrations.sort((a, b) => a.version - b.version);
 }
 
-export function currentVersion(db: Database): number {
-  const row = db.get<{ version: number | null }>('SELECT max(version) AS version FROM schema_migrations');
+export async function currentVersion(db: Store): Promise<number> {
+  const row = await db.get<{ version: number | null }>('SELECT max(version) AS version FROM schema_migrations');
   return row?.version ?? 0;
 }
 
-export function migrate(db: Database, migrations: Migration[] = loadMigrations()): MigrationResult {
-  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+export async function migrate(db: Store, migrations: Migration[] = loadMigrations()): Promise<MigrationResult> {
+  await db.transaction((tx) =>
+    tx.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version     INTEGER PRIMARY KEY,
     name        TEXT NOT NULL,
     applied_at  TEXT NOT NULL
-  ) STRICT`);
-  const record = (m: { version: number; name: string }) =>
-    db.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (:version, :name, :appliedAt)', {
+  ) STRICT`),
+  );
+  const record = (tx: Tx, m: { version: number; name: string }) =>
+    tx.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (:version, :name, :appliedAt)', {
       version: m.version,
       name: m.name,
       appliedAt: isoNow(),
     });
 
-  const from = currentVersion(db);
+  const from = await currentVersion(db);
   if (from === 0) {
     const applied = [BASELINE, ...migrations].map(({ version, name }) => ({ version, name }));
-    db.transaction(() => {
-      db.exec(BASELINE.sql);
-      for (const m of applied) record(m);
+    await db.transaction(async (tx) => {
+      await tx.exec(BASELINE.sql);
+      for (const m of applied) await record(tx, m);
     });
     return { created: true, applied };
   }
 
   const pending = migrations.filter((m) => m.version > from);
   for (const migration of pending) {
-    db.transaction(() => {
-      db.exec(migration.sql);
-      record(migration);
+    await db.transaction(async (tx) => {
+      await tx.exec(migration.sql);
+      await record(tx, migration);
     });
   }
   return { created: false, applied: pending.map(({ version, name }) => ({ version, name })) };

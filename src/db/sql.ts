@@ -1,8 +1,9 @@
 // SQL fragments that carry their values: `sql` builds text and bound values
 // together, so that no value is spliced into the text and no parameter needs a
 // name; `compile` renders the placeholders of one database engine.
-import type { SqlValue } from './connection';
+
 import { type Identifier, isIdentifier } from './identifiers';
+import type { SqlValue } from './store';
 
 /**
  * A piece of SQL and the values bound in it: `parts` is the text around the

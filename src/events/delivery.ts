@@ -39,7 +39,7 @@ class TokenWatch {
   /** The principal now, or null once the token is wrong, revoked or expired (for good). */
   async current(): Promise<Principal | null> {
     if (!this.principal) return null;
-    const epoch = securityEpoch(this.context.db);
+    const epoch = await securityEpoch(this.context.db);
     // An API key's secret was verified when the subscription began; a change of epoch rereads its row, not bcrypt.
     this.context.keyCache.keep(this.fingerprint);
     if (epoch === this.epoch && (this.validUntil === null || Date.now() < this.validUntil)) return this.principal;

@@ -1,6 +1,6 @@
 // Adds `extensions.sql = { statements, ms }` to each result: what the request
 // ran against the database (installed only when FOUNDRY_SQL_STATS is on; the
-// request's view of the database counts them, see Database.forRequest).
+// request's view of the database counts them, see Store.forRequest).
 import type { Plugin } from 'graphql-yoga';
 import type { Context } from '../schema/context';
 

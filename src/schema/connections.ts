@@ -1,8 +1,8 @@
 // Relay connection arguments in, connection objects out, over keyset pages.
 import { createHash } from 'node:crypto';
-import type { SqlValue } from '../db/connection';
 import type { Direction, Page, PageRequest, Position, Sort } from '../db/keyset';
 import type { Sql } from '../db/sql';
+import type { SqlValue } from '../db/store';
 import { builder } from './builder';
 import { BadUserInputError } from './errors';
 

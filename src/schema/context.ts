@@ -5,7 +5,7 @@ import type { ApiKeyUseRecorder } from '../auth/keyUse';
 import { NOBODY, type Principal } from '../auth/principal';
 import type { PrincipalCache } from '../auth/principalCache';
 import type { Config } from '../config';
-import type { Database, SqlStats } from '../db/connection';
+import type { Reader, SqlStats, Store, Tx } from '../db/store';
 import type { EventBus } from '../events/bus';
 import type { GatewayMetrics } from '../metrics';
 import type { RequestRecord } from '../requestRecord';
@@ -15,7 +15,7 @@ import type { RequestLoaders } from './loaders';
 /** The long-lived parts of the application, shared by every request. */
 export type AppServices = {
   config: Config;
-  db: Database;
+  db: Store;
   keyCache: ApiKeyVerificationCache;
   principals: PrincipalCache;
   keyUse: ApiKeyUseRecorder;
@@ -46,6 +46,13 @@ export type Context = AppServices & {
  * scope-auth narrows it, so its resolver has a principal without a check.
  */
 export type AuthenticatedContext = Context & { principal: Principal };
+
+/** A context whose statements run on a Reader: the request's store, or inside a write, its transaction. */
+export type ReadingContext = Omit<Context, 'db'> & { db: Reader };
+export type AuthenticatedReadingContext = Omit<AuthenticatedContext, 'db'> & { db: Reader };
+
+/** The context a write's work runs in (schema/write.ts `audited`): the request's, with `db` its open transaction. */
+export type InTransaction<C extends Context = AuthenticatedContext> = Omit<C, 'db'> & { db: Tx };
 
 /**
  * Who a loader reads for. Loaders run below fields, where no scope narrows

@@ -1,6 +1,7 @@
 // Small builders of filter conditions: fixed SQL fragments, bound values.
-import type { SqlValue } from '../db/connection';
+
 import type { Sql } from '../db/sql';
+import type { SqlValue } from '../db/store';
 import type { Narrowing } from './lists';
 
 export class FilterBuilder {

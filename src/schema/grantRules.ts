@@ -5,31 +5,31 @@
 import { permissionCodesOfRole } from '../auth/credentials';
 import { isPermission, type Permission } from '../auth/permissions';
 import { type RoleRow, roleByName } from '../modules/roles/repo';
-import type { AuthenticatedContext } from './context';
+import type { AuthenticatedContext, AuthenticatedReadingContext } from './context';
 import { BadUserInputError } from './errors';
 import { DeniedError } from './write';
 
 /** The role a name gives, or BAD_USER_INPUT naming the field. */
-export function roleForInput(context: AuthenticatedContext, name: string, field: string): RoleRow {
-  const role = roleByName(context.db, name);
+export async function roleForInput(context: AuthenticatedContext, name: string, field: string): Promise<RoleRow> {
+  const role = await roleByName(context.db, name);
   if (!role) throw new BadUserInputError(`${field}: not a role.`, field);
   return role;
 }
 
 /** Throws DeniedError unless the principal may give `role` in `organizationId` (null: platform-wide). */
-export function requireGrantable(
-  context: AuthenticatedContext,
+export async function requireGrantable(
+  context: AuthenticatedReadingContext,
   role: RoleRow,
   organizationId: string | null,
   resourceId: string | null,
-): void {
+): Promise<void> {
   const principal = context.principal;
   if (role.level !== 'org' && !principal.isPlatformOwner) {
     throw new DeniedError(`Not allowed: only a platform_owner gives the ${role.level} role ${role.name}.`, organizationId, resourceId);
   }
   const holds = (code: Permission) =>
     organizationId === null ? principal.grants.platform.has(code) : principal.grants.holds(code, organizationId);
-  const missing = permissionCodesOfRole(context.db, role.id).filter((code) => !coveringCodes(code).some(holds));
+  const missing = (await permissionCodesOfRole(context.db, role.id)).filter((code) => !coveringCodes(code).some(holds));
   if (missing.length > 0) {
     throw new DeniedError(
       `Not allowed: the role ${role.name} holds permissions the caller does not (${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}).`,

@@ -7,14 +7,14 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { columnOf, conditionsOf, narrowed, type Resource, visibleQuery } from '../auth/policy';
 import type { Principal } from '../auth/principal';
-import type { SqlValue } from '../db/connection';
 import { countRowsInChunks, countRowsPerParentInChunks } from '../db/counts';
 import type { Identifier } from '../db/identifiers';
 import { type Direction, fetchIndexedPagesPerParent, fetchPage, idsCondition, type Sort } from '../db/keyset';
 import { type Sql, sql } from '../db/sql';
+import type { SqlValue } from '../db/store';
 import { builder } from './builder';
 import { type Connection, type ConnectionArgs, OrderDirection, pageRequest, sortOn, toConnection, toConnections } from './connections';
-import type { Context } from './context';
+import type { Context, ReadingContext } from './context';
 import { type Projection, projectedColumns } from './projection';
 
 export type ListedResource = Exclude<Resource, 'user'>;
@@ -64,18 +64,18 @@ function columnsFor(spec: ListSpec, info: SelectionInfo | undefined): Sql {
 }
 
 /** One page of the visible rows, with totalCount counted only when asked for. */
-export function listPage<Row extends { id: SqlValue }>(
+export async function listPage<Row extends { id: SqlValue }>(
   context: Context,
   principal: Principal,
   spec: ListSpec,
   args: ListArgs,
   narrowing: Narrowing = NO_NARROWING,
   info?: SelectionInfo,
-): Connection<Row> {
+): Promise<Connection<Row>> {
   const sort = sortOf(spec, args.orderBy);
   const request = pageRequest(args, sort.key);
   const query = baseQuery(principal, spec, narrowing);
-  const page = fetchPage<Row>(context.db, { columns: columnsFor(spec, info), ...query }, sort, request);
+  const page = await fetchPage<Row>(context.db, { columns: columnsFor(spec, info), ...query }, sort, request);
   // Counted along the default order's index, which every access arm has.
   return toConnection(page, request, sort.key, () => countRowsInChunks(context.db, query, sortOf(spec, null)));
 }
@@ -115,9 +115,14 @@ export async function listPagesPerParent<Row extends { id: SqlValue }>(
 }
 
 /** The visible rows with the given ids, in any order (loaders sort them). */
-export function visibleByIds<Row>(context: Context, principal: Principal, spec: ListSpec, ids: readonly (string | number)[]): Row[] {
+export async function visibleByIds<Row>(
+  context: ReadingContext,
+  principal: Principal,
+  spec: ListSpec,
+  ids: readonly (string | number)[],
+): Promise<Row[]> {
   const query = baseQuery(principal, spec, NO_NARROWING);
-  return context.db.all<Row>(
+  return await context.db.all<Row>(
     sql`SELECT ${spec.columns} FROM ${query.from} WHERE ${idsCondition(columnOf(spec.resource, 'id'), ids)} AND ${conditionsOf(query)}`,
   );
 }

@@ -5,11 +5,11 @@
 import type { OwnableAction, Permission } from '../auth/permissions';
 import { ownsRow, type PolicyRow, type Resource } from '../auth/policy';
 import type { Principal } from '../auth/principal';
-import { isoNow } from '../db/connection';
+import { isoNow } from '../db/store';
 import type { BusEvent } from '../events/bus';
 import { type AuditRow, appendAuditEntry, type NewAuditEntry } from '../modules/auditLog/repo';
 import { organizationById, visibleOrganizationsByIds } from '../modules/organizations/repo';
-import type { AuthenticatedContext, Context } from './context';
+import type { AuthenticatedReadingContext, Context, InTransaction } from './context';
 import { ConflictError, ForbiddenError, NotFoundError } from './errors';
 import { idOf } from './ids';
 import { type ListSpec, visibleByIds } from './lists';
@@ -59,7 +59,7 @@ type AuditFacts = {
   metadata: Record<string, unknown>;
 };
 
-export function auditEntryFor(context: Context, facts: AuditFacts): NewAuditEntry {
+export function auditEntryFor(context: Omit<Context, 'db'>, facts: AuditFacts): NewAuditEntry {
   return {
     ...actorOf(context.principal),
     organizationId: facts.organizationId,
@@ -79,22 +79,16 @@ function entryAdded(entry: AuditRow): BusEvent[] {
   return entry.organization_id === null ? [] : [{ topic: 'auditLogEntryAdded', organizationId: entry.organization_id, payload: { entry } }];
 }
 
-/**
- * Publishes what a committed transaction changed. Still inside a transaction
- * (a write nested in another) it would announce what may yet roll back, so
- * that is refused, and the outer transaction rolls back with the error.
- */
+/** Publishes what a committed transaction changed (never from inside one: `audited` calls it after the commit). */
 function publishCommitted(context: Context, events: readonly BusEvent[]): void {
-  if (events.length === 0) return;
-  if (context.db.raw.inTransaction) throw new Error('events are published after the outermost transaction commits');
   for (const event of events) context.events.publish(event);
 }
 
 /** Appends a DENIED entry on its own (the attempted change was rolled back). */
-export function auditDenied(context: Context, action: string, resourceType: string, error: DeniedError): void {
-  const entry = context.db.transaction(() =>
+export async function auditDenied(context: Context, action: string, resourceType: string, error: DeniedError): Promise<void> {
+  const entry = await context.db.transaction((tx) =>
     appendAuditEntry(
-      context.db,
+      tx,
       auditEntryFor(context, {
         action,
         resourceType,
@@ -110,17 +104,26 @@ export function auditDenied(context: Context, action: string, resourceType: stri
 
 /**
  * Runs `work` and appends its audit entry in one transaction. `work` checks
- * permissions (throwing DeniedError), writes, and says what changed.
+ * permissions (throwing DeniedError), writes, and says what changed. It gets
+ * the context again with `db` as the transaction (a Tx): every statement it
+ * runs, reads included, goes through the transaction, and sees its writes.
+ * Bodies name that parameter `context` too, so the request's own store (the
+ * read connection, blind to the open transaction) is out of their reach.
  */
-export function audited<T>(context: Context, action: string, resourceType: string, work: () => Change<T>): T {
+export async function audited<T, C extends Context>(
+  context: C,
+  action: string,
+  resourceType: string,
+  work: (context: InTransaction<C>) => Promise<Change<T>>,
+): Promise<T> {
   try {
-    const { value, events } = context.db.transaction(() => {
-      const change = work();
+    const { value, events } = await context.db.transaction(async (tx) => {
+      const change = await work({ ...context, db: tx });
       const metadata: Record<string, unknown> = { ...change.metadata };
       if (change.before !== undefined) metadata.before = change.before;
       if (change.after !== undefined) metadata.after = change.after;
-      const entry = appendAuditEntry(
-        context.db,
+      const entry = await appendAuditEntry(
+        tx,
         auditEntryFor(context, {
           action,
           resourceType,
@@ -135,7 +138,7 @@ export function audited<T>(context: Context, action: string, resourceType: strin
     publishCommitted(context, events);
     return value;
   } catch (error) {
-    if (error instanceof DeniedError) auditDenied(context, action, resourceType, error);
+    if (error instanceof DeniedError) await auditDenied(context, action, resourceType, error);
     // A unique clash the checks above did not see (two writers at once) is still a CONFLICT, not a fault.
     if (isUniqueViolation(error)) throw new ConflictError(`${resourceType.replace('_', ' ')}: such a row exists already.`);
     throw error;
@@ -149,7 +152,7 @@ function isUniqueViolation(error: unknown): boolean {
 
 /** Throws DeniedError unless the principal holds one of the permissions in the organization. */
 export function requirePermission(
-  context: AuthenticatedContext,
+  context: AuthenticatedReadingContext,
   permissions: Permission | readonly Permission[],
   organizationId: string | null,
   resourceId: string | null,
@@ -167,7 +170,7 @@ export function requirePermission(
  * organization, or `<action>:self` on a row the policy says is its own.
  */
 export function requireOnRow(
-  context: AuthenticatedContext,
+  context: AuthenticatedReadingContext,
   resource: Exclude<Resource, 'user'>,
   row: PolicyRow & { id: string; organization_id: string | null },
   action: OwnableAction,
@@ -178,15 +181,15 @@ export function requireOnRow(
 }
 
 /** The visible row a global id names; NOT_FOUND when it is missing or invisible (the same thing to the caller). */
-export function visibleRowForWrite<Row>(
-  context: AuthenticatedContext,
+export async function visibleRowForWrite<Row>(
+  context: AuthenticatedReadingContext,
   spec: ListSpec,
   typename: string,
   globalId: string,
   argument: string,
-): Row {
+): Promise<Row> {
   const id = idOf(globalId, typename, argument);
-  const [row] = visibleByIds<Row>(context, context.principal, spec, [id]);
+  const [row] = await visibleByIds<Row>(context, context.principal, spec, [id]);
   if (!row) throw new NotFoundError(typename);
   return row;
 }
@@ -195,14 +198,14 @@ export function visibleRowForWrite<Row>(
  * The organization a create names. It must exist and be one the principal
  * sees or holds some permission in; anything else is NOT_FOUND.
  */
-export function organizationForWrite(context: AuthenticatedContext, globalId: string, argument: string): string {
+export async function organizationForWrite(context: AuthenticatedReadingContext, globalId: string, argument: string): Promise<string> {
   const id = idOf(globalId, 'Organization', argument);
   const principal = context.principal;
   const known =
     principal.grants.platform.size > 0 ||
     principal.grants.byOrganization.has(id) ||
-    visibleOrganizationsByIds(context.db, principal, [id]).length > 0;
-  if (!known || !organizationById(context.db, id)) throw new NotFoundError('Organization');
+    (await visibleOrganizationsByIds(context.db, principal, [id])).length > 0;
+  if (!known || !(await organizationById(context.db, id))) throw new NotFoundError('Organization');
   return id;
 }
 

@@ -11,23 +11,24 @@ export function digest(rows: unknown[]): string {
   return `${lines.length}:${createHash('sha256').update(lines.join('\n')).digest('hex')}`;
 }
 
-function tableNames(server: TestServer): string[] {
-  return server.services.db
-    .all<{ name: string }>(
+async function tableNames(server: TestServer): Promise<string[]> {
+  return (
+    await server.services.db.all<{ name: string }>(
       "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '%fts%' ORDER BY name",
     )
-    .map((row) => row.name);
+  ).map((row) => row.name);
 }
 
 /** Every table's row count and a digest of all of its rows. */
-export function snapshot(server: TestServer): Snapshot {
+export async function snapshot(server: TestServer): Promise<Snapshot> {
   const db = server.services.db;
-  const tables = Object.fromEntries(tableNames(server).map((name) => [name, digest(db.all(`SELECT * FROM "${name}"`))]));
-  return { tables, auditMaxId: auditMaxId(server) };
+  const tables: Record<string, string> = {};
+  for (const name of await tableNames(server)) tables[name] = digest(await db.all(`SELECT * FROM "${name}"`));
+  return { tables, auditMaxId: await auditMaxId(server) };
 }
 
-export function auditMaxId(server: TestServer): number {
-  return server.services.db.get<{ n: number }>('SELECT coalesce(max(id), 0) AS n FROM audit_log')?.n ?? 0;
+export async function auditMaxId(server: TestServer): Promise<number> {
+  return (await server.services.db.get<{ n: number }>('SELECT coalesce(max(id), 0) AS n FROM audit_log'))?.n ?? 0;
 }
 
 type AuditRow = {
@@ -41,27 +42,30 @@ type AuditRow = {
 export type AuditEntry = Omit<AuditRow, 'metadata'> & { metadata: Record<string, any> };
 
 /** The audit entries written after entry `id`, oldest first, metadata parsed. */
-export function auditSince(server: TestServer, id: number): AuditEntry[] {
-  return server.services.db
-    .all<AuditRow>('SELECT id, action, result, organization_id, resource_id, metadata FROM audit_log WHERE id > :id ORDER BY id', { id })
-    .map((row) => ({ ...row, metadata: JSON.parse(row.metadata) as Record<string, any> }));
+export async function auditSince(server: TestServer, id: number): Promise<AuditEntry[]> {
+  return (
+    await server.services.db.all<AuditRow>(
+      'SELECT id, action, result, organization_id, resource_id, metadata FROM audit_log WHERE id > :id ORDER BY id',
+      { id },
+    )
+  ).map((row) => ({ ...row, metadata: JSON.parse(row.metadata) as Record<string, any> }));
 }
 
-export function expectUnchanged(server: TestServer, before: Snapshot): void {
-  expect(snapshot(server)).toEqual(before);
+export async function expectUnchanged(server: TestServer, before: Snapshot): Promise<void> {
+  expect(await snapshot(server)).toEqual(before);
 }
 
 /** After a FORBIDDEN: nothing changed but one more audit_log row, DENIED, for the action; older entries untouched. */
-export function expectOnlyDenied(server: TestServer, before: Snapshot, action: string): void {
-  const after = snapshot(server);
+export async function expectOnlyDenied(server: TestServer, before: Snapshot, action: string): Promise<void> {
+  const after = await snapshot(server);
   expect({ ...after.tables, audit_log: 'ignored' }).toEqual({ ...before.tables, audit_log: 'ignored' });
-  const added = auditSince(server, before.auditMaxId);
+  const added = await auditSince(server, before.auditMaxId);
   expect(added.map((entry) => [entry.result, entry.action])).toEqual([['denied', action]]);
-  const older = server.services.db.all('SELECT * FROM audit_log WHERE id <= :id', { id: before.auditMaxId });
+  const older = await server.services.db.all('SELECT * FROM audit_log WHERE id <= :id', { id: before.auditMaxId });
   expect(digest(older)).toBe(before.tables.audit_log);
 }
 
 /** The `n` a `SELECT count(*) AS n …` answers (-1 when it answers nothing). */
-export function count(server: TestServer, sql: string, params: Record<string, string> = {}): number {
-  return server.services.db.get<{ n: number }>(sql, params)?.n ?? -1;
+export async function count(server: TestServer, sql: string, params: Record<string, string> = {}): Promise<number> {
+  return (await server.services.db.get<{ n: number }>(sql, params))?.n ?? -1;
 }

@@ -70,20 +70,26 @@ export function mutationHarness(): Harness {
     const db = server.services.db;
     // A role that sees every key of its organization (api_key:create:org) but may revoke none: the only way to
     // meet a visible key one may not revoke, since every seeded role that sees a key may also revoke it.
-    db.run(
-      `INSERT INTO roles (id, name, level, is_system, description, created_at) VALUES ('key_issuer', 'key_issuer', 'org', 0, 'issues keys only', :now)`,
-      {
-        now: new Date().toISOString(),
-      },
+    await db.transaction((tx) =>
+      tx.run(
+        `INSERT INTO roles (id, name, level, is_system, description, created_at) VALUES ('key_issuer', 'key_issuer', 'org', 0, 'issues keys only', :now)`,
+        {
+          now: new Date().toISOString(),
+        },
+      ),
     );
-    db.run(`INSERT INTO role_permissions (role_id, permission_code) VALUES ('key_issuer', 'api_key:create:org')`);
+    await db.transaction((tx) =>
+      tx.run(`INSERT INTO role_permissions (role_id, permission_code) VALUES ('key_issuer', 'api_key:create:org')`),
+    );
     // Test-only prices whose per-token cost is fractional, so that rounding shows.
-    db.run(
-      `INSERT INTO model_prices (provider, model, prompt_nano_usd_per_1k_tokens, completion_nano_usd_per_1k_tokens, updated_at)
+    await db.transaction((tx) =>
+      tx.run(
+        `INSERT INTO model_prices (provider, model, prompt_nano_usd_per_1k_tokens, completion_nano_usd_per_1k_tokens, updated_at)
        VALUES ('testco', 'half-model', 2500, 1500, :now), ('testco', 'odd-model', 1234567, 7, :now)`,
-      { now: '2026-01-01T00:00:00.000Z' },
+        { now: '2026-01-01T00:00:00.000Z' },
+      ),
     );
-    addAgent(server, { id: 'agt-draft', organizationId: 'quant', domainId: 'demo', name: 'draft-agent', status: 'draft' });
+    await addAgent(server, { id: 'agt-draft', organizationId: 'quant', domainId: 'demo', name: 'draft-agent', status: 'draft' });
 
     h.tokens.owner = server.firstApiKey;
     h.tokens.admin = (await apiKeyFor(server, { org: 'quant', role: 'org_admin' })).token;
@@ -169,7 +175,7 @@ export type Case = {
 };
 
 async function expectCleanFailure(h: Harness, c: Case, failure: Failure): Promise<void> {
-  const before = snapshot(h.server);
+  const before = await snapshot(h.server);
   const response = await mutate(h.server, c.mutation, c.select, failure.input(), h.tokens[failure.as]);
   expect(errorCodes(response), JSON.stringify(response.errors)).toEqual([failure.code]);
   expect(response.data?.[c.mutation] ?? null).toBeNull();
@@ -179,18 +185,18 @@ async function expectCleanFailure(h: Harness, c: Case, failure: Failure): Promis
     expect(failure.field).toBeDefined();
     expect(response.errors?.[0]?.extensions?.field, JSON.stringify(response.errors)).toBe(failure.field);
   }
-  if (failure.code === 'FORBIDDEN') expectOnlyDenied(h.server, before, c.action);
-  else expectUnchanged(h.server, before);
+  if (failure.code === 'FORBIDDEN') await expectOnlyDenied(h.server, before, c.action);
+  else await expectUnchanged(h.server, before);
 }
 
 async function expectSuccess(h: Harness, c: Case): Promise<void> {
   await c.happy.prepare?.();
-  const from = auditMaxId(h.server);
+  const from = await auditMaxId(h.server);
   const response = await mutate(h.server, c.mutation, c.select, c.happy.input(), h.tokens[c.happy.as]);
   expect(response.errors, JSON.stringify(response.errors)).toBeUndefined();
   const payload = response.data?.[c.mutation];
   expect(payload).toBeTruthy();
-  const entries = auditSince(h.server, from);
+  const entries = await auditSince(h.server, from);
   expect(entries.map((entry) => [entry.result, entry.action])).toEqual([['success', c.action]]);
   const entry = entries[0] as AuditEntry;
   await c.happy.check(payload, entry);
@@ -210,12 +216,12 @@ export function describeMutations(h: Harness, module: keyof typeof MUTATIONS_BY_
     for (const c of cases) {
       describe(c.mutation, () => {
         for (const failure of c.failures) {
-          it(`answers ${failure.code} when ${failure.when}, changing nothing${failure.code === 'FORBIDDEN' ? ' but a DENIED entry' : ''}`, () =>
-            expectCleanFailure(h, c, failure));
+          it(`answers ${failure.code} when ${failure.when}, changing nothing${failure.code === 'FORBIDDEN' ? ' but a DENIED entry' : ''}`, async () =>
+            await expectCleanFailure(h, c, failure));
         }
-        it(`succeeds ${c.happy.when}, with exactly one SUCCESS entry (${c.action})`, () => expectSuccess(h, c));
+        it(`succeeds ${c.happy.when}, with exactly one SUCCESS entry (${c.action})`, async () => await expectSuccess(h, c));
         for (const failure of c.afterwards ?? []) {
-          it(`then answers ${failure.code} when ${failure.when}, changing nothing`, () => expectCleanFailure(h, c, failure));
+          it(`then answers ${failure.code} when ${failure.when}, changing nothing`, async () => await expectCleanFailure(h, c, failure));
         }
       });
     }

@@ -1,7 +1,7 @@
 // Principals for tests: API keys of any role, and users who log in with a password.
 import { randomUUID } from 'node:crypto';
 import { hashPassword } from '../../src/auth/tokens';
-import { isoNow } from '../../src/db/connection';
+import { isoNow } from '../../src/db/store';
 import { prepareApiKey, storeApiKey } from '../../src/modules/apiKeys/issue';
 import { organizationBySlug } from '../../src/modules/organizations/repo';
 import { insertUser, insertUserRole } from '../../src/modules/users/repo';
@@ -12,19 +12,20 @@ export type KeyOptions = { org?: string | null; role: string; userId?: string | 
 /** Issues an API key the way `foundry api-key create` does; returns the token and the key's row id. */
 export async function apiKeyFor(server: TestServer, options: KeyOptions): Promise<{ token: string; id: string }> {
   const { db, config } = server.services;
-  const organizationId = options.org ? (organizationBySlug(db, options.org)?.id ?? null) : null;
+  const organizationId = options.org ? ((await organizationBySlug(db, options.org))?.id ?? null) : null;
   if (options.org && !organizationId) throw new Error(`no organization ${options.org}`);
   const secret = await prepareApiKey(config.bcryptCost);
-  const row = db.transaction(() =>
-    storeApiKey(db, secret, {
-      name: `${options.role} test key`,
-      organizationId,
-      roleId: options.role,
-      userId: options.userId ?? null,
-      createdByUserId: null,
-      createdByApiKeyId: null,
-      expiresAt: options.expiresAt ?? null,
-    }),
+  const row = await db.transaction(
+    async (tx) =>
+      await storeApiKey(tx, secret, {
+        name: `${options.role} test key`,
+        organizationId,
+        roleId: options.role,
+        userId: options.userId ?? null,
+        createdByUserId: null,
+        createdByApiKeyId: null,
+        expiresAt: options.expiresAt ?? null,
+      }),
   );
   return { token: secret.token, id: row.id };
 }
@@ -38,11 +39,11 @@ export async function userWith(server: TestServer, options: UserOptions = {}) {
   const password = options.password ?? 'correct horse battery staple';
   const passwordHash = await hashPassword(password, config.bcryptCost);
   const now = isoNow();
-  const user = db.transaction(() => {
-    const row = insertUser(db, { id: randomUUID(), email, name: options.name ?? email, passwordHash, now });
+  const user = await db.transaction(async (tx) => {
+    const row = await insertUser(tx, { id: randomUUID(), email, name: options.name ?? email, passwordHash, now });
     for (const grant of options.grants ?? []) {
-      const organizationId = grant.org ? (organizationBySlug(db, grant.org)?.id ?? null) : null;
-      insertUserRole(db, {
+      const organizationId = grant.org ? ((await organizationBySlug(tx, grant.org))?.id ?? null) : null;
+      await insertUserRole(tx, {
         id: randomUUID(),
         userId: row.id,
         roleId: grant.role,

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bootstrap } from '../../src/bootstrap';
 import { loadConfig } from '../../src/config';
+import { SqliteStore } from '../../src/db/connection';
 import { answerClientError } from '../../src/plugins/use-http-refusals';
 import type { AppServices } from '../../src/schema/context';
 import { createGraphQLHandler } from '../../src/server';
@@ -59,7 +60,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      services.db.close();
+      await services.db.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -68,4 +69,11 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
 /** The codes of a response's errors, in order. */
 export function errorCodes(response: GraphQLResponse<unknown>): (string | undefined)[] {
   return (response.errors ?? []).map((error) => error.extensions?.code);
+}
+
+/** The server's store as SQLite, for the tests of what only SQLite has (pragmas, plans, checkpoints). */
+export function sqliteOf(server: TestServer): SqliteStore {
+  const db = server.services.db;
+  if (!(db instanceof SqliteStore)) throw new Error('this test needs the SQLite engine');
+  return db;
 }

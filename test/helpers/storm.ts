@@ -1,7 +1,7 @@
 // A write storm against a real gateway (agents, sessions, usage batches), recording each acknowledged write, and
 // the checks that every acknowledged write survived with its audit entry in a database file.
 import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
-import type { Database } from '../../src/db/connection';
+import type { Reader } from '../../src/db/store';
 import { verifyAuditChains } from '../../src/modules/auditLog/repo';
 import { post } from './gateway';
 
@@ -88,55 +88,56 @@ export function startStorm(url: string, token: string, prefix: string, loops = 3
 }
 
 /** Every acknowledged write that is missing from `db`, or whose audit entry is: empty when all survived. */
-export function missingWrites(db: Database, acknowledged: Acknowledged): string[] {
+export async function missingWrites(db: Reader, acknowledged: Acknowledged): Promise<string[]> {
   const missing: string[] = [];
-  const has = (sql: string, params: Record<string, string>) => db.get(sql, params) !== undefined;
+  const has = async (sql: string, params: Record<string, string>) => (await db.get(sql, params)) !== undefined;
   for (const id of acknowledged.agents) {
-    if (!has('SELECT 1 FROM agents WHERE id = :id', { id })) missing.push(`agent ${id}`);
-    if (!has("SELECT 1 FROM audit_log WHERE action = 'agent.create' AND resource_id = :id", { id })) missing.push(`audit of agent ${id}`);
+    if (!(await has('SELECT 1 FROM agents WHERE id = :id', { id }))) missing.push(`agent ${id}`);
+    if (!(await has("SELECT 1 FROM audit_log WHERE action = 'agent.create' AND resource_id = :id", { id })))
+      missing.push(`audit of agent ${id}`);
   }
   for (const id of acknowledged.sessions) {
-    if (!has('SELECT 1 FROM sessions WHERE id = :id', { id })) missing.push(`session ${id}`);
-    if (!has("SELECT 1 FROM audit_log WHERE action = 'session.start' AND resource_id = :id", { id })) {
+    if (!(await has('SELECT 1 FROM sessions WHERE id = :id', { id }))) missing.push(`session ${id}`);
+    if (!(await has("SELECT 1 FROM audit_log WHERE action = 'session.start' AND resource_id = :id", { id }))) {
       missing.push(`audit of session ${id}`);
     }
   }
   for (const { totalTokens, ids } of acknowledged.batches) {
-    for (const id of ids) if (!has('SELECT 1 FROM llm_usage WHERE id = :id', { id })) missing.push(`usage record ${id}`);
-    const audited = db.get("SELECT 1 FROM audit_log WHERE action = 'llm_usage.record' AND metadata ->> '$.totalTokens' = :totalTokens", {
-      totalTokens,
-    });
+    for (const id of ids) if (!(await has('SELECT 1 FROM llm_usage WHERE id = :id', { id }))) missing.push(`usage record ${id}`);
+    const audited = await db.get(
+      "SELECT 1 FROM audit_log WHERE action = 'llm_usage.record' AND metadata ->> '$.totalTokens' = :totalTokens",
+      {
+        totalTokens,
+      },
+    );
     if (!audited) missing.push(`audit of the usage batch of ${totalTokens} tokens`);
   }
   return missing;
 }
 
 /** integrity_check's answer, the audit chains' verdict, and whether both rollups equal a raw scan of llm_usage. */
-export function databaseHealth(db: Database): { integrity: string; auditBroken: boolean; rollupsMatch: boolean } {
-  const integrity = db
-    .all<{ integrity_check: string }>('PRAGMA integrity_check')
-    .map((row) => row.integrity_check)
-    .join('; ');
+export async function databaseHealth(db: Reader): Promise<{ integrity: string; auditBroken: boolean; rollupsMatch: boolean }> {
+  const integrity = (await db.all<{ integrity_check: string }>('PRAGMA integrity_check')).map((row) => row.integrity_check).join('; ');
   const sums = 'count(*), sum(prompt_tokens), sum(completion_tokens), sum(total_tokens), sum(cost_nano_usd)';
-  const fineRaw = db.all(
+  const fineRaw = await db.all(
     `SELECT organization_id, substr(created_at, 1, 10), provider, model, ifnull(agent_id, ''), ifnull(user_id, ''),
        ifnull(api_key_id, ''), ${sums} FROM llm_usage GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 1, 2, 3, 4, 5, 6, 7`,
   );
-  const fine = db.all(
+  const fine = await db.all(
     `SELECT organization_id, day, provider, model, agent_id, user_id, api_key_id, requests, prompt_tokens, completion_tokens,
        total_tokens, cost_nano_usd FROM llm_usage_daily WHERE requests > 0 ORDER BY 1, 2, 3, 4, 5, 6, 7`,
   );
-  const coarseRaw = db.all(
+  const coarseRaw = await db.all(
     `SELECT organization_id, substr(created_at, 1, 10), provider, model, ${sums} FROM llm_usage GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`,
   );
-  const coarse = db.all(
+  const coarse = await db.all(
     `SELECT organization_id, day, provider, model, requests, prompt_tokens, completion_tokens, total_tokens, cost_nano_usd
        FROM llm_usage_model_daily WHERE requests > 0 ORDER BY 1, 2, 3, 4`,
   );
   const values = (rows: unknown[]) => JSON.stringify(rows.map((row) => Object.values(row as object)));
   return {
     integrity,
-    auditBroken: verifyAuditChains(db).broken !== null,
+    auditBroken: (await verifyAuditChains(db)).broken !== null,
     rollupsMatch: values(fineRaw) === values(fine) && values(coarseRaw) === values(coarse),
   };
 }

@@ -1,5 +1,6 @@
 // Every table's checksum computed inside SQLite (a row count and a sum of row hashes, so order-free), cheap
 // enough to take after each of thousands of writes, where test/helpers/database.ts's snapshot dumps every row.
+import { Sqlite } from '../../src/db/driver';
 import type { TestServer } from './server';
 
 /** Table name → `count:sum` of its rows' hashes. */
@@ -14,6 +15,7 @@ export type TableChecksums = {
   auditUpTo: (id: number) => string;
   /** How many audit entries after `id` are not DENIED (a refused write may add DENIED entries only). */
   notDeniedSince: (id: number) => number;
+  close: () => void;
 };
 
 // Reads touch an API key's last_used_at (at most once a minute): not a change that a write made.
@@ -30,9 +32,12 @@ function fnv1a(text: string): number {
   return hash >>> 0;
 }
 
-/** Prepares one aggregate statement over every table (FTS shadow tables left out: their content tables are summed). */
+/**
+ * Prepares one aggregate statement over every table (FTS shadow tables left out: their content tables are summed), on
+ * a connection of its own that reads the last committed state, as the gateway's read connection does.
+ */
 export function tableChecksums(server: TestServer): TableChecksums {
-  const raw = server.services.db.raw;
+  const raw = new Sqlite(server.databasePath, { fileMustExist: true });
   raw.function(HASH_FUNCTION, { deterministic: true }, (text) => fnv1a(String(text)));
   const tables = raw
     .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '%fts%' ORDER BY name")
@@ -54,5 +59,6 @@ export function tableChecksums(server: TestServer): TableChecksums {
     auditMaxId: () => (maxId.get() as { n: number }).n,
     auditUpTo: (id) => (upTo.get(id) as { sum: string }).sum,
     notDeniedSince: (id) => (notDenied.get(id) as { n: number }).n,
+    close: () => raw.close(),
   };
 }

@@ -148,15 +148,15 @@ const CASES: Case[] = [
       organization: inQuant,
       prepare: async () => {
         h.ids.devAgentVersionsBefore = String(
-          count(h.server, 'SELECT count(*) AS n FROM agent_versions WHERE agent_id = :id', { id: rawId(h.id('devAgent')) }),
+          await count(h.server, 'SELECT count(*) AS n FROM agent_versions WHERE agent_id = :id', { id: rawId(h.id('devAgent')) }),
         );
       },
-      check: (payload, entry) => {
+      check: async (payload, entry) => {
         expect(payload.agent).toMatchObject({ version: '0.2.0', description: 'Now with tools' });
         const versionsBefore = Number(h.id('devAgentVersionsBefore'));
-        expect(count(h.server, 'SELECT count(*) AS n FROM agent_versions WHERE agent_id = :id', { id: rawId(h.id('devAgent')) })).toBe(
-          versionsBefore + 1,
-        );
+        expect(
+          await count(h.server, 'SELECT count(*) AS n FROM agent_versions WHERE agent_id = :id', { id: rawId(h.id('devAgent')) }),
+        ).toBe(versionsBefore + 1);
         expect(payload.agent.versions.totalCount).toBe(versionsBefore + 1);
         expect(payload.agent.versions.edges.map((edge: { node: { version: string } }) => edge.node.version)).toContain('0.2.0');
         expectChange(entry, { version: '0.1.0', description: '' }, { version: '0.2.0', description: 'Now with tools' });
@@ -210,11 +210,13 @@ const CASES: Case[] = [
       as: 'developer',
       input: () => ({ id: h.id('devAgent') }),
       organization: inQuant,
-      check: (payload, entry) => {
+      check: async (payload, entry) => {
         expect(payload.deletedId).toBe(h.id('devAgent'));
         expect(entry.metadata.before).toMatchObject({ name: 'dev-agent' });
-        expect(count(h.server, 'SELECT count(*) AS n FROM agents WHERE id = :id', { id: rawId(h.id('devAgent')) })).toBe(0);
-        expect(count(h.server, 'SELECT count(*) AS n FROM agent_versions WHERE agent_id = :id', { id: rawId(h.id('devAgent')) })).toBe(0);
+        expect(await count(h.server, 'SELECT count(*) AS n FROM agents WHERE id = :id', { id: rawId(h.id('devAgent')) })).toBe(0);
+        expect(
+          await count(h.server, 'SELECT count(*) AS n FROM agent_versions WHERE agent_id = :id', { id: rawId(h.id('devAgent')) }),
+        ).toBe(0);
       },
     },
   },
@@ -225,7 +227,7 @@ describeMutations(h, 'agents', CASES);
 describe('agents mutations, beyond one row of the table', () => {
   it('updateAgent adds no version when the version stays the same', async () => {
     const agent = gid('Agent', 'agt-003');
-    const before = count(h.server, "SELECT count(*) AS n FROM agent_versions WHERE agent_id = 'agt-003'");
+    const before = await count(h.server, "SELECT count(*) AS n FROM agent_versions WHERE agent_id = 'agt-003'");
     const response = await mutate(
       h.server,
       'updateAgent',
@@ -258,7 +260,7 @@ describe('agents mutations, beyond one row of the table', () => {
     );
     expect(created.errors, JSON.stringify(created.errors)).toBeUndefined();
     const agentId: string = created.data?.createAgent.agent.id;
-    const from = auditMaxId(h.server);
+    const from = await auditMaxId(h.server);
     const updated = await mutate(
       h.server,
       'updateAgent',
@@ -268,21 +270,21 @@ describe('agents mutations, beyond one row of the table', () => {
     );
     expect(updated.errors, JSON.stringify(updated.errors)).toBeUndefined();
     expect(updated.data?.updateAgent.agent.displayName).toBe('Client Agent 2');
-    expect(auditSince(h.server, from).map((entry) => [entry.result, entry.action, entry.organization_id])).toEqual([
+    expect((await auditSince(h.server, from)).map((entry) => [entry.result, entry.action, entry.organization_id])).toEqual([
       ['success', 'agent.update', 'quant'],
     ]);
-    const before = snapshot(h.server);
+    const before = await snapshot(h.server);
     const deleted = await mutate(h.server, 'deleteAgent', 'deletedId', { id: agentId }, h.tokens.apiClient);
     expect(errorCodes(deleted)).toEqual(['FORBIDDEN']);
-    expectOnlyDenied(h.server, before, 'agent.delete');
+    await expectOnlyDenied(h.server, before, 'agent.delete');
   });
 
   it('deleteAgent lets an org_admin delete an agent another principal created (agent:delete:org)', async () => {
-    const from = auditMaxId(h.server);
+    const from = await auditMaxId(h.server);
     const deleted = await mutate(h.server, 'deleteAgent', 'deletedId', { id: gid('Agent', 'agt-draft') }, h.tokens.admin);
     expect(deleted.errors, JSON.stringify(deleted.errors)).toBeUndefined();
     expect(deleted.data?.deleteAgent.deletedId).toBe(gid('Agent', 'agt-draft'));
-    expect(auditSince(h.server, from).map((entry) => [entry.result, entry.action, entry.organization_id])).toEqual([
+    expect((await auditSince(h.server, from)).map((entry) => [entry.result, entry.action, entry.organization_id])).toEqual([
       ['success', 'agent.delete', 'quant'],
     ]);
   });

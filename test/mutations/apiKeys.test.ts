@@ -99,8 +99,8 @@ const CASES: Case[] = [
         h.ids.ciSecret = payload.key;
         expect(entry.metadata.after).toMatchObject({ keyId: payload.apiKey.keyId, role: 'org_viewer' });
         const secretPart = payload.key.slice(`afk_${payload.apiKey.keyId}_`.length);
-        expect(JSON.stringify(h.server.services.db.all('SELECT * FROM audit_log'))).not.toContain(secretPart);
-        expect(JSON.stringify(h.server.services.db.all('SELECT * FROM api_keys'))).not.toContain(secretPart);
+        expect(JSON.stringify(await h.server.services.db.all('SELECT * FROM audit_log'))).not.toContain(secretPart);
+        expect(JSON.stringify(await h.server.services.db.all('SELECT * FROM api_keys'))).not.toContain(secretPart);
         const who = await h.server.gql(WHO, {}, payload.key);
         expect(who.errors).toBeUndefined();
         expect(who.data?.viewer.principal).toEqual({ kind: 'API_KEY', id: payload.apiKey.id });
@@ -150,7 +150,7 @@ describeMutations(h, 'apiKeys', CASES);
 
 describe('apiKeys mutations, beyond one row of the table', () => {
   it('createApiKey gives an org_developer a key of its own with a role it holds, acting as its user', async () => {
-    const from = auditMaxId(h.server);
+    const from = await auditMaxId(h.server);
     const created = await mutate(
       h.server,
       'createApiKey',
@@ -160,7 +160,7 @@ describe('apiKeys mutations, beyond one row of the table', () => {
     );
     expect(created.errors, JSON.stringify(created.errors)).toBeUndefined();
     expect(created.data?.createApiKey.apiKey).toMatchObject({ user: { id: gid('User', h.developerId) }, role: { name: 'org_developer' } });
-    expect(auditSince(h.server, from).map((entry) => [entry.result, entry.action, entry.organization_id])).toEqual([
+    expect((await auditSince(h.server, from)).map((entry) => [entry.result, entry.action, entry.organization_id])).toEqual([
       ['success', 'api_key.create', 'quant'],
     ]);
     const who = await h.server.gql('{ viewer { principal { kind } user { id } } }', {}, created.data?.createApiKey.key);

@@ -160,10 +160,10 @@ const CASES: Case[] = [
       as: 'admin',
       input: () => ({ id: h.id('billing') }),
       organization: inQuant,
-      check: (payload, entry) => {
+      check: async (payload, entry) => {
         expect(payload.deletedId).toBe(h.id('billing'));
         expect(entry.metadata.before).toMatchObject({ name: 'billing' });
-        expect(count(h.server, 'SELECT count(*) AS n FROM domains WHERE id = :id', { id: rawId(h.id('billing')) })).toBe(0);
+        expect(await count(h.server, 'SELECT count(*) AS n FROM domains WHERE id = :id', { id: rawId(h.id('billing')) })).toBe(0);
       },
     },
   },
@@ -213,36 +213,36 @@ describe('domains mutations, beyond one row of the table', () => {
       expect(response.errors, JSON.stringify(response.errors)).toBeUndefined();
     const raw = rawId(domainId);
 
-    const before = snapshot(h.server);
+    const before = await snapshot(h.server);
     const refused = await mutate(h.server, 'deleteDomain', 'deletedId', { id: domainId }, h.tokens.admin);
     expect(errorCodes(refused)).toEqual(['CONFLICT']);
-    expectUnchanged(h.server, before);
+    await expectUnchanged(h.server, before);
     const explicit = await mutate(h.server, 'deleteDomain', 'deletedId', { id: domainId, cascade: false }, h.tokens.admin);
     expect(errorCodes(explicit)).toEqual(['CONFLICT']);
-    expectUnchanged(h.server, before);
+    await expectUnchanged(h.server, before);
 
-    const from = auditMaxId(h.server);
+    const from = await auditMaxId(h.server);
     const done = await mutate(h.server, 'deleteDomain', 'deletedId', { id: domainId, cascade: true }, h.tokens.admin);
     expect(done.errors).toBeUndefined();
     expect(done.data?.deleteDomain.deletedId).toBe(domainId);
-    expect(auditSince(h.server, from).map((entry) => [entry.result, entry.action, entry.organization_id])).toEqual([
+    expect((await auditSince(h.server, from)).map((entry) => [entry.result, entry.action, entry.organization_id])).toEqual([
       ['success', 'domain.delete', 'quant'],
     ]);
-    expect(count(h.server, 'SELECT count(*) AS n FROM agents WHERE domain_id = :raw', { raw })).toBe(0);
-    expect(count(h.server, 'SELECT count(*) AS n FROM instances WHERE domain_id = :raw', { raw })).toBe(0);
-    expect(count(h.server, 'SELECT count(*) AS n FROM integration_configs WHERE domain_id = :raw', { raw })).toBe(0);
-    expect(count(h.server, 'SELECT count(*) AS n FROM sessions WHERE id = :id', { id: rawId(session.data?.startSession.session.id) })).toBe(
-      0,
-    );
+    expect(await count(h.server, 'SELECT count(*) AS n FROM agents WHERE domain_id = :raw', { raw })).toBe(0);
+    expect(await count(h.server, 'SELECT count(*) AS n FROM instances WHERE domain_id = :raw', { raw })).toBe(0);
+    expect(await count(h.server, 'SELECT count(*) AS n FROM integration_configs WHERE domain_id = :raw', { raw })).toBe(0);
     expect(
-      count(h.server, 'SELECT count(*) AS n FROM integration_secrets WHERE integration_config_id = :id', {
+      await count(h.server, 'SELECT count(*) AS n FROM sessions WHERE id = :id', { id: rawId(session.data?.startSession.session.id) }),
+    ).toBe(0);
+    expect(
+      await count(h.server, 'SELECT count(*) AS n FROM integration_secrets WHERE integration_config_id = :id', {
         id: rawId(config.data?.upsertIntegrationConfig.integrationConfig.id),
       }),
     ).toBe(0);
-    expect(count(h.server, 'SELECT count(*) AS n FROM domains WHERE id = :raw', { raw })).toBe(0);
+    expect(await count(h.server, 'SELECT count(*) AS n FROM domains WHERE id = :raw', { raw })).toBe(0);
     const node = await h.server.gql('query ($id: ID!) { node(id: $id) { id } }', { id: domainId }, h.tokens.admin);
     expect(node.data?.node).toBeNull();
-    expect(JSON.stringify(h.server.services.db.all('SELECT * FROM audit_log'))).not.toContain('zd-doomed-secret');
+    expect(JSON.stringify(await h.server.services.db.all('SELECT * FROM audit_log'))).not.toContain('zd-doomed-secret');
   });
 
   it('deleteDomain with cascade removes the domain and what it held, arguments written as literals', async () => {
@@ -259,6 +259,6 @@ describe('domains mutations, beyond one row of the table', () => {
       id: domainId,
     });
     expect(done.errors).toBeUndefined();
-    expect(h.server.services.db.get("SELECT count(*) AS n FROM agents WHERE name = 'a1'")).toEqual({ n: 0 });
+    expect(await h.server.services.db.get("SELECT count(*) AS n FROM agents WHERE name = 'a1'")).toEqual({ n: 0 });
   });
 });

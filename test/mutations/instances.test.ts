@@ -139,10 +139,10 @@ const CASES: Case[] = [
       as: 'admin',
       input: () => ({ id: h.id('stg') }),
       organization: inQuant,
-      check: (payload, entry) => {
+      check: async (payload, entry) => {
         expect(payload.deletedId).toBe(h.id('stg'));
         expect(entry.metadata.before).toMatchObject({ name: 'stg' });
-        expect(count(h.server, 'SELECT count(*) AS n FROM instances WHERE id = :id', { id: rawId(h.id('stg')) })).toBe(0);
+        expect(await count(h.server, 'SELECT count(*) AS n FROM instances WHERE id = :id', { id: rawId(h.id('stg')) })).toBe(0);
       },
     },
   },

@@ -69,7 +69,7 @@ const CASES: Case[] = [
         secrets: { token: 'xoxb-very-secret-1' },
       }),
       organization: inQuant,
-      check: (payload, entry) => {
+      check: async (payload, entry) => {
         expect(payload.created).toBe(true);
         expect(payload.integrationConfig).toMatchObject({
           integration: 'slack',
@@ -79,7 +79,7 @@ const CASES: Case[] = [
         });
         h.ids.slack = payload.integrationConfig.id;
         expect(entry.metadata.after).toMatchObject({ config: { channel: '#ops' } });
-        expect(JSON.stringify(h.server.services.db.all('SELECT * FROM audit_log'))).not.toContain('xoxb-very-secret-1');
+        expect(JSON.stringify(await h.server.services.db.all('SELECT * FROM audit_log'))).not.toContain('xoxb-very-secret-1');
       },
     },
   },
@@ -107,14 +107,16 @@ const CASES: Case[] = [
       as: 'admin',
       input: () => ({ id: h.id('slack') }),
       organization: inQuant,
-      check: (payload, entry) => {
+      check: async (payload, entry) => {
         expect(payload.deletedId).toBe(h.id('slack'));
         expect(entry.metadata.before).toMatchObject({ config: { channel: '#ops' } });
-        expect(count(h.server, 'SELECT count(*) AS n FROM integration_configs WHERE id = :id', { id: rawId(h.id('slack')) })).toBe(0);
+        expect(await count(h.server, 'SELECT count(*) AS n FROM integration_configs WHERE id = :id', { id: rawId(h.id('slack')) })).toBe(0);
         expect(
-          count(h.server, 'SELECT count(*) AS n FROM integration_secrets WHERE integration_config_id = :id', { id: rawId(h.id('slack')) }),
+          await count(h.server, 'SELECT count(*) AS n FROM integration_secrets WHERE integration_config_id = :id', {
+            id: rawId(h.id('slack')),
+          }),
         ).toBe(0);
-        expect(JSON.stringify(h.server.services.db.all('SELECT * FROM audit_log'))).not.toContain('xoxb-very-secret-1');
+        expect(JSON.stringify(await h.server.services.db.all('SELECT * FROM audit_log'))).not.toContain('xoxb-very-secret-1');
       },
     },
   },
@@ -133,7 +135,7 @@ describe('integrations mutations, beyond one row of the table', () => {
     };
     const first = await mutate(h.server, 'upsertIntegrationConfig', 'created integrationConfig { id }', input, h.tokens.admin);
     expect(first.data?.upsertIntegrationConfig.created).toBe(true);
-    const from = auditMaxId(h.server);
+    const from = await auditMaxId(h.server);
     const second = await mutate(
       h.server,
       'upsertIntegrationConfig',
@@ -150,10 +152,10 @@ describe('integrations mutations, beyond one row of the table', () => {
         secrets: { routingKey: 'pd-rotated-secret' },
       },
     });
-    const entries = auditSince(h.server, from);
+    const entries = await auditSince(h.server, from);
     expect(entries.map((entry) => [entry.result, entry.action])).toEqual([['success', 'integration_config.upsert']]);
     expectChange(entries[0] as AuditEntry, { config: { service: 'P1' } }, { config: { service: 'P2' } });
-    const audit = JSON.stringify(h.server.services.db.all('SELECT * FROM audit_log'));
+    const audit = JSON.stringify(await h.server.services.db.all('SELECT * FROM audit_log'));
     expect(audit).not.toContain('pd-first-secret');
     expect(audit).not.toContain('pd-rotated-secret');
     // Left out, the secrets stay as they are.

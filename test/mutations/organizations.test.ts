@@ -55,11 +55,11 @@ const CASES: Case[] = [
       as: 'owner',
       input: () => ({ slug: 'acme', name: 'Acme', tier: 'PRO', settings: { region: 'ca-central' } }),
       organization: () => h.id('acmeRaw'),
-      check: (payload) => {
+      check: async (payload) => {
         expect(payload.organization).toMatchObject({ slug: 'acme', name: 'Acme', tier: 'PRO' });
         h.ids.acme = payload.organization.id;
         h.ids.acmeRaw = rawId(payload.organization.id);
-        expect(count(h.server, 'SELECT count(*) AS n FROM organizations WHERE slug = :slug', { slug: 'acme' })).toBe(1);
+        expect(await count(h.server, 'SELECT count(*) AS n FROM organizations WHERE slug = :slug', { slug: 'acme' })).toBe(1);
       },
     },
   },
@@ -135,10 +135,10 @@ const CASES: Case[] = [
       as: 'owner',
       input: () => ({ id: h.id('acme') }),
       organization: () => h.id('acmeRaw'),
-      check: (payload, entry) => {
+      check: async (payload, entry) => {
         expect(payload.deletedId).toBe(h.id('acme'));
         expect(entry.metadata.before).toMatchObject({ slug: 'acme', name: 'Acme' });
-        expect(count(h.server, 'SELECT count(*) AS n FROM organizations WHERE id = :id', { id: h.id('acmeRaw') })).toBe(0);
+        expect(await count(h.server, 'SELECT count(*) AS n FROM organizations WHERE id = :id', { id: h.id('acmeRaw') })).toBe(0);
       },
     },
   },

@@ -180,7 +180,7 @@ describe('sessions mutations, beyond one row of the table', () => {
     const started = await mutate(h.server, 'startSession', 'session { id }', { agentId: gid('Agent', 'agt-002') }, h.tokens.operator);
     expect(started.errors).toBeUndefined();
     const sessionId: string = started.data?.startSession.session.id;
-    const from = auditMaxId(h.server);
+    const from = await auditMaxId(h.server);
     const stopped = await mutate(
       h.server,
       'terminateSession',
@@ -190,6 +190,6 @@ describe('sessions mutations, beyond one row of the table', () => {
     );
     expect(stopped.errors).toBeUndefined();
     expect(stopped.data?.terminateSession.session.status).toBe('TERMINATED');
-    expect(auditSince(h.server, from).map((entry) => [entry.result, entry.action])).toEqual([['success', 'session.terminate']]);
+    expect((await auditSince(h.server, from)).map((entry) => [entry.result, entry.action])).toEqual([['success', 'session.terminate']]);
   });
 });

@@ -95,7 +95,7 @@ const CASES: Case[] = [
         ],
       }),
       organization: inQuant,
-      check: (payload, entry) => {
+      check: async (payload, entry) => {
         // gpt-4o: 1001 × 2,500,000 + 333 × 10,000,000 = 5,832,500,000 thousandths of nano-USD → 5,832,500.
         // half-model: 1 × 2,500 = 2.5 → 3 (half up, not to even); 2,500 + 1,500 = 4.0 → 4 (rounded once, not per part).
         // odd-model: 2 × 1,234,567 + 7 = 2,469.141 → 2,469 (down).
@@ -116,7 +116,7 @@ const CASES: Case[] = [
         ]);
         expect(payload.records[0].agent).toEqual({ id: gid('Agent', 'agt-001') });
         expect(payload).toMatchObject({ count: 5, totalTokens: 2_501_340, costUsd: '10.005834976' });
-        const stored = h.server.services.db.all<{ cost_nano_usd: number }>(
+        const stored = await h.server.services.db.all<{ cost_nano_usd: number }>(
           'SELECT cost_nano_usd FROM llm_usage WHERE id IN (SELECT value FROM json_each(:ids)) ORDER BY cost_nano_usd',
           { ids: JSON.stringify(payload.records.map((record: { id: string }) => rawId(record.id))) },
         );
@@ -198,7 +198,7 @@ describe('usage mutations, beyond one row of the table', () => {
     const record = (promptTokens: number, completionTokens: number) => ({ model: 'gpt-4o-mini', promptTokens, completionTokens });
 
     // The first record alone would fit; the two together pass the limit by one token.
-    const before = snapshot(h.server);
+    const before = await snapshot(h.server);
     const over = await mutate(
       h.server,
       'recordLlmUsage',
@@ -208,7 +208,7 @@ describe('usage mutations, beyond one row of the table', () => {
     );
     expect(errorCodes(over)).toEqual(['QUOTA_EXCEEDED']);
     expect(over.data?.recordLlmUsage ?? null).toBeNull();
-    expectUnchanged(h.server, before);
+    await expectUnchanged(h.server, before);
 
     const exact = await mutate(
       h.server,
@@ -222,10 +222,10 @@ describe('usage mutations, beyond one row of the table', () => {
     const after = await h.server.gql('{ organization(slug: "quant") { quota { tokensUsed tokensRemaining } } }', {}, h.tokens.admin);
     expect(after.data?.organization.quota).toEqual({ tokensUsed: used + 1000, tokensRemaining: 0 });
 
-    const full = snapshot(h.server);
+    const full = await snapshot(h.server);
     const one = await mutate(h.server, 'recordLlmUsage', 'count', { organizationId: quant, records: [record(1, 0)] }, h.tokens.admin);
     expect(errorCodes(one)).toEqual(['QUOTA_EXCEEDED']);
-    expectUnchanged(h.server, full);
+    await expectUnchanged(h.server, full);
 
     const lifted = await mutate(
       h.server,

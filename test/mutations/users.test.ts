@@ -154,11 +154,11 @@ const CASES: Case[] = [
       as: 'admin',
       input: () => ({ userId: h.id('ada'), role: 'org_operator', organizationId: quant, expiresAt: FUTURE }),
       organization: inQuant,
-      check: (payload, entry) => {
+      check: async (payload, entry) => {
         expect(payload.user.id).toBe(h.id('ada'));
         expect(entry.metadata.after).toMatchObject({ role: 'org_operator' });
         expect(
-          h.server.services.db.get(
+          await h.server.services.db.get(
             'SELECT expires_at FROM user_roles WHERE user_id = :user AND role_id = :role AND organization_id = :org',
             { user: rawId(h.id('ada')), role: 'org_operator', org: 'quant' },
           ),
@@ -212,11 +212,11 @@ const CASES: Case[] = [
       as: 'admin',
       input: () => ({ userId: h.id('ada'), role: 'org_operator', organizationId: quant }),
       organization: inQuant,
-      check: (payload, entry) => {
+      check: async (payload, entry) => {
         expect(payload.user.id).toBe(h.id('ada'));
         expect(entry.metadata.before).toMatchObject({ role: 'org_operator' });
         expect(
-          count(h.server, "SELECT count(*) AS n FROM user_roles WHERE user_id = :user AND role_id = 'org_operator'", {
+          await count(h.server, "SELECT count(*) AS n FROM user_roles WHERE user_id = :user AND role_id = 'org_operator'", {
             user: rawId(h.id('ada')),
           }),
         ).toBe(0);
@@ -279,7 +279,7 @@ const CASES: Case[] = [
         expect(lower(entry.metadata.before)).toMatchObject({ roles: ['org_developer'] });
         expect(errorCodes(await h.server.gql(WHO, {}, h.id('adaKey')))).toEqual(['UNAUTHENTICATED']);
         expect(
-          count(h.server, "SELECT count(*) AS n FROM user_roles WHERE user_id = :user AND organization_id = 'quant'", {
+          await count(h.server, "SELECT count(*) AS n FROM user_roles WHERE user_id = :user AND organization_id = 'quant'", {
             user: rawId(h.id('ada')),
           }),
         ).toBe(0);
@@ -309,34 +309,40 @@ describeMutations(h, 'users', CASES);
 describe('users mutations, beyond one row of the table', () => {
   it('assignRole: an org_admin cannot give the platform role platform_support; only the platform_owner can', async () => {
     const input = { userId: gid('User', 'sarah.chen'), role: 'platform_support' };
-    const before = snapshot(h.server);
+    const before = await snapshot(h.server);
     const refused = await mutate(h.server, 'assignRole', USER_SELECT, input, h.tokens.admin);
     const codes = errorCodes(refused);
     // The rule allows either answer; which one the server gives is reported by the test run.
     expect(['FORBIDDEN', 'BAD_USER_INPUT']).toContain(codes[0]);
     expect(codes).toHaveLength(1);
-    if (codes[0] === 'FORBIDDEN') expectOnlyDenied(h.server, before, 'member.role_assign');
-    else expectUnchanged(h.server, before);
-    expect(count(h.server, "SELECT count(*) AS n FROM user_roles WHERE user_id = 'sarah.chen' AND role_id = 'platform_support'")).toBe(0);
+    if (codes[0] === 'FORBIDDEN') await expectOnlyDenied(h.server, before, 'member.role_assign');
+    else await expectUnchanged(h.server, before);
+    expect(
+      await count(h.server, "SELECT count(*) AS n FROM user_roles WHERE user_id = 'sarah.chen' AND role_id = 'platform_support'"),
+    ).toBe(0);
     // With the organization named, a platform role is still not given.
     const inQuantToo = await mutate(h.server, 'assignRole', USER_SELECT, { ...input, organizationId: quant }, h.tokens.admin);
     expect(['FORBIDDEN', 'BAD_USER_INPUT']).toContain(errorCodes(inQuantToo)[0]);
-    expect(count(h.server, "SELECT count(*) AS n FROM user_roles WHERE user_id = 'sarah.chen' AND role_id = 'platform_support'")).toBe(0);
+    expect(
+      await count(h.server, "SELECT count(*) AS n FROM user_roles WHERE user_id = 'sarah.chen' AND role_id = 'platform_support'"),
+    ).toBe(0);
 
-    const from = auditMaxId(h.server);
+    const from = await auditMaxId(h.server);
     const granted = await mutate(h.server, 'assignRole', USER_SELECT, input, h.tokens.owner);
     expect(granted.errors, JSON.stringify(granted.errors)).toBeUndefined();
-    expect(auditSince(h.server, from).map((entry) => [entry.result, entry.action, entry.organization_id])).toEqual([
+    expect((await auditSince(h.server, from)).map((entry) => [entry.result, entry.action, entry.organization_id])).toEqual([
       ['success', 'member.role_assign', null],
     ]);
     expect(
-      count(
+      await count(
         h.server,
         "SELECT count(*) AS n FROM user_roles WHERE user_id = 'sarah.chen' AND role_id = 'platform_support' AND organization_id IS NULL",
       ),
     ).toBe(1);
     const revoked = await mutate(h.server, 'revokeRole', USER_SELECT, input, h.tokens.owner);
     expect(revoked.errors, JSON.stringify(revoked.errors)).toBeUndefined();
-    expect(count(h.server, "SELECT count(*) AS n FROM user_roles WHERE user_id = 'sarah.chen' AND role_id = 'platform_support'")).toBe(0);
+    expect(
+      await count(h.server, "SELECT count(*) AS n FROM user_roles WHERE user_id = 'sarah.chen' AND role_id = 'platform_support'"),
+    ).toBe(0);
   });
 });

@@ -1,7 +1,7 @@
 // createAgent, updateAgent, deleteAgent, publishAgent.
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { isoNow } from '../../db/connection';
+import { isoNow } from '../../db/store';
 import { builder } from '../../schema/builder';
 import { Environment } from '../../schema/enums';
 import { BadUserInputError, ConflictError } from '../../schema/errors';
@@ -74,15 +74,15 @@ builder.mutationFields((t) => ({
     description: 'Creates an agent in a domain. Needs agent:create.',
     authScopes: { authenticated: true },
     args: { input: t.arg({ type: CreateAgentInput, required: true }) },
-    resolve: (_root, args, context) => {
+    resolve: async (_root, args, context) => {
       const { input } = args;
       const principal = context.principal;
-      return audited(context, 'agent.create', 'agent', () => {
-        const domain = visibleRowForWrite<DomainRow>(context, DOMAINS, 'Domain', input.domainId, 'input.domainId');
+      return await audited(context, 'agent.create', 'agent', async (context) => {
+        const domain = await visibleRowForWrite<DomainRow>(context, DOMAINS, 'Domain', input.domainId, 'input.domainId');
         requirePermission(context, 'agent:create', domain.organization_id, null);
-        if (agentNameTaken(context.db, domain.id, input.name, null))
+        if (await agentNameTaken(context.db, domain.id, input.name, null))
           throw new ConflictError('input.name: the domain has an agent of that name.');
-        const row = insertAgent(context.db, {
+        const row = await insertAgent(context.db, {
           id: randomUUID(),
           organizationId: domain.organization_id,
           domainId: domain.id,
@@ -108,16 +108,16 @@ builder.mutationFields((t) => ({
     description: 'Changes an agent. Needs agent:update:org, or agent:update:self on an agent the caller created.',
     authScopes: { authenticated: true },
     args: { input: t.arg({ type: UpdateAgentInput, required: true }) },
-    resolve: (_root, args, context) => {
+    resolve: async (_root, args, context) => {
       const { input } = args;
-      return audited(context, 'agent.update', 'agent', () => {
-        const before = visibleRowForWrite<AgentRow>(context, AGENTS, 'Agent', input.id, 'input.id');
+      return await audited(context, 'agent.update', 'agent', async (context) => {
+        const before = await visibleRowForWrite<AgentRow>(context, AGENTS, 'Agent', input.id, 'input.id');
         requireOnRow(context, 'agent', before, 'agent:update');
         const name = input.name ?? before.name;
-        if (agentNameTaken(context.db, before.domain_id, name, before.id))
+        if (await agentNameTaken(context.db, before.domain_id, name, before.id))
           throw new ConflictError('input.name: the domain has an agent of that name.');
         const now = isoNow();
-        const after = updateAgentRow(context.db, before.id, {
+        const after = await updateAgentRow(context.db, before.id, {
           name,
           displayName: input.displayName ?? before.display_name,
           description: input.description ?? before.description,
@@ -128,7 +128,7 @@ builder.mutationFields((t) => ({
           config: input.config ? JSON.stringify(input.config) : before.config,
           now,
         });
-        if (after.version !== before.version) recordAgentVersion(context.db, after, context.principal.userId, now);
+        if (after.version !== before.version) await recordAgentVersion(context.db, after, context.principal.userId, now);
         return {
           organizationId: before.organization_id,
           resourceId: before.id,
@@ -144,11 +144,11 @@ builder.mutationFields((t) => ({
     description: 'Deletes an agent with its sessions and versions. Needs agent:delete:org, or agent:delete:self on its own.',
     authScopes: { authenticated: true },
     args: { input: t.arg({ type: AgentIdInput, required: true }) },
-    resolve: (_root, args, context) =>
-      audited(context, 'agent.delete', 'agent', () => {
-        const before = visibleRowForWrite<AgentRow>(context, AGENTS, 'Agent', args.input.id, 'input.id');
+    resolve: async (_root, args, context) =>
+      await audited(context, 'agent.delete', 'agent', async (context) => {
+        const before = await visibleRowForWrite<AgentRow>(context, AGENTS, 'Agent', args.input.id, 'input.id');
         requireOnRow(context, 'agent', before, 'agent:delete');
-        deleteAgentRow(context.db, before.id);
+        await deleteAgentRow(context.db, before.id);
         return { organizationId: before.organization_id, resourceId: before.id, before: view(before), value: { deletedId: args.input.id } };
       }),
   }),
@@ -158,14 +158,14 @@ builder.mutationFields((t) => ({
     description: 'Publishes an agent: sets publishedAt, makes a draft ACTIVE and keeps a snapshot of its version. Needs agent:publish.',
     authScopes: { authenticated: true },
     args: { input: t.arg({ type: AgentIdInput, required: true }) },
-    resolve: (_root, args, context) =>
-      audited(context, 'agent.publish', 'agent', () => {
-        const before = visibleRowForWrite<AgentRow>(context, AGENTS, 'Agent', args.input.id, 'input.id');
+    resolve: async (_root, args, context) =>
+      await audited(context, 'agent.publish', 'agent', async (context) => {
+        const before = await visibleRowForWrite<AgentRow>(context, AGENTS, 'Agent', args.input.id, 'input.id');
         requirePermission(context, 'agent:publish', before.organization_id, before.id);
         if (before.status === 'archived') throw new BadUserInputError('input.id: an ARCHIVED agent cannot be published.', 'input.id');
         const now = isoNow();
-        const after = publishAgentRow(context.db, before.id, now);
-        recordAgentVersion(context.db, after, context.principal.userId, now);
+        const after = await publishAgentRow(context.db, before.id, now);
+        await recordAgentVersion(context.db, after, context.principal.userId, now);
         return {
           organizationId: before.organization_id,
           resourceId: before.id,

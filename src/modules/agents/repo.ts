@@ -1,8 +1,8 @@
 // SQL for agents and their versions: list specs and the agents filter.
 import { randomUUID } from 'node:crypto';
 import { parentRowColumn } from '../../auth/policy';
-import type { Database } from '../../db/connection';
 import { sql } from '../../db/sql';
+import type { Reader, Tx } from '../../db/store';
 import { BadUserInputError } from '../../schema/errors';
 import { FilterBuilder, ftsQuery } from '../../schema/filters';
 import { idOf } from '../../schema/ids';
@@ -119,8 +119,8 @@ export type AgentChange = {
   now: string;
 };
 
-export function insertAgent(
-  db: Database,
+export async function insertAgent(
+  db: Tx,
   agent: AgentChange & {
     id: string;
     organizationId: string;
@@ -128,40 +128,40 @@ export function insertAgent(
     createdByUserId: string | null;
     createdByApiKeyId: string | null;
   },
-): AgentRow {
-  return db.get<AgentRow>(
+): Promise<AgentRow> {
+  return (await db.get<AgentRow>(
     `INSERT INTO agents (id, organization_id, domain_id, name, display_name, description, version, status, environment,
        tags, config, created_by_user_id, created_by_api_key_id, created_at, updated_at)
      VALUES (:id, :organizationId, :domainId, :name, :displayName, :description, :version, :status, :environment,
        :tags, :config, :createdByUserId, :createdByApiKeyId, :now, :now) RETURNING *`,
     agent,
-  ) as AgentRow;
+  )) as AgentRow;
 }
 
-export function updateAgentRow(db: Database, id: string, change: AgentChange): AgentRow {
-  return db.get<AgentRow>(
+export async function updateAgentRow(db: Tx, id: string, change: AgentChange): Promise<AgentRow> {
+  return (await db.get<AgentRow>(
     `UPDATE agents SET name = :name, display_name = :displayName, description = :description, version = :version,
        status = :status, environment = :environment, tags = :tags, config = :config, updated_at = :now
      WHERE id = :id RETURNING *`,
     { id, ...change },
-  ) as AgentRow;
+  )) as AgentRow;
 }
 
-export function publishAgentRow(db: Database, id: string, now: string): AgentRow {
-  return db.get<AgentRow>(
+export async function publishAgentRow(db: Tx, id: string, now: string): Promise<AgentRow> {
+  return (await db.get<AgentRow>(
     `UPDATE agents SET published_at = :now, status = CASE WHEN status = 'draft' THEN 'active' ELSE status END, updated_at = :now
      WHERE id = :id RETURNING *`,
     { id, now },
-  ) as AgentRow;
+  )) as AgentRow;
 }
 
-export function agentNameTaken(db: Database, domainId: string, name: string, exceptId: string | null): boolean {
+export async function agentNameTaken(db: Reader, domainId: string, name: string, exceptId: string | null): Promise<boolean> {
   return (
-    db.get('SELECT 1 AS taken FROM agents WHERE domain_id = :domainId AND name = :name AND id IS NOT :exceptId', {
+    (await db.get('SELECT 1 AS taken FROM agents WHERE domain_id = :domainId AND name = :name AND id IS NOT :exceptId', {
       domainId,
       name,
       exceptId,
-    }) !== undefined
+    })) !== undefined
   );
 }
 
@@ -181,8 +181,8 @@ export function agentSnapshot(row: AgentRow) {
 }
 
 /** Keeps a snapshot of the agent as this version (once per version). */
-export function recordAgentVersion(db: Database, agent: AgentRow, createdByUserId: string | null, now: string): void {
-  db.run(
+export async function recordAgentVersion(db: Tx, agent: AgentRow, createdByUserId: string | null, now: string): Promise<void> {
+  await db.run(
     `INSERT INTO agent_versions (id, agent_id, organization_id, version, snapshot, created_by_user_id, created_at)
      VALUES (:id, :agentId, :organizationId, :version, :snapshot, :createdByUserId, :now)
      ON CONFLICT (agent_id, version) DO NOTHING`,
@@ -198,6 +198,6 @@ export function recordAgentVersion(db: Database, agent: AgentRow, createdByUserI
   );
 }
 
-export function deleteAgentRow(db: Database, id: string): void {
-  db.run('DELETE FROM agents WHERE id = :id', { id });
+export async function deleteAgentRow(db: Tx, id: string): Promise<void> {
+  await db.run('DELETE FROM agents WHERE id = :id', { id });
 }

@@ -23,7 +23,7 @@ export const Agent = builder.loadableNode('Agent', {
   loaderOptions: LOADER_OPTIONS,
   description: 'An AI agent of an organization, built in one of its domains.',
   id: { resolve: (agent: AgentRow) => agent.id },
-  load: async (ids: string[], context) => visibleByIds<AgentRow>(context, readerOf(context), AGENTS, ids),
+  load: async (ids: string[], context) => await visibleByIds<AgentRow>(context, readerOf(context), AGENTS, ids),
   sort: (agent) => agent.id,
   authScopes: (agent, context) => canSee(context.principal, 'agent', agent),
   fields: (t) => ({
@@ -54,7 +54,7 @@ export const AgentVersion = builder.loadableNode('AgentVersion', {
   loaderOptions: LOADER_OPTIONS,
   description: 'A published snapshot of an agent.',
   id: { resolve: (version: AgentVersionRow) => version.id },
-  load: async (ids: string[], context) => visibleByIds<AgentVersionRow>(context, readerOf(context), AGENT_VERSIONS, ids),
+  load: async (ids: string[], context) => await visibleByIds<AgentVersionRow>(context, readerOf(context), AGENT_VERSIONS, ids),
   sort: (version) => version.id,
   authScopes: (version, context) => canSee(context.principal, 'agentVersion', version),
   fields: (t) => ({
@@ -127,6 +127,7 @@ builder.queryFields((t) => ({
     description: 'The agents the principal may see, across its organizations.',
     authScopes: { authenticated: true },
     args: { ...t.arg.connectionArgs(), orderBy: t.arg({ type: AgentOrder }), filter: t.arg({ type: AgentFilterInput }) },
-    resolve: (_root, args, context, info) => listPage<AgentRow>(context, context.principal, AGENTS, args, agentFilter(args.filter), info),
+    resolve: async (_root, args, context, info) =>
+      await listPage<AgentRow>(context, context.principal, AGENTS, args, agentFilter(args.filter), info),
   }),
 }));

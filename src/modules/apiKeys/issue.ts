@@ -1,8 +1,8 @@
 // Makes a new API key: the secret is returned once and only its bcrypt hash is kept.
 import { randomUUID } from 'node:crypto';
 import { newApiKeySecret } from '../../auth/tokens';
-import type { Database } from '../../db/connection';
-import { isoNow } from '../../db/connection';
+import type { Tx } from '../../db/store';
+import { isoNow } from '../../db/store';
 import { type ApiKeyRow, insertApiKey } from './repo';
 
 export type ApiKeyRequest = {
@@ -20,8 +20,8 @@ export async function prepareApiKey(bcryptCost: number) {
   return newApiKeySecret(bcryptCost);
 }
 
-export function storeApiKey(db: Database, secret: { keyId: string; secretHash: string }, request: ApiKeyRequest): ApiKeyRow {
-  return insertApiKey(db, {
+export async function storeApiKey(db: Tx, secret: { keyId: string; secretHash: string }, request: ApiKeyRequest): Promise<ApiKeyRow> {
+  return await insertApiKey(db, {
     id: randomUUID(),
     keyId: secret.keyId,
     secretHash: secret.secretHash,

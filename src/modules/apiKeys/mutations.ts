@@ -1,5 +1,5 @@
 // createApiKey (the secret is shown once, in its payload) and revokeApiKey (effective at once).
-import { isoNow } from '../../db/connection';
+import { isoNow } from '../../db/store';
 import { builder } from '../../schema/builder';
 import { BadUserInputError, ConflictError } from '../../schema/errors';
 import { requireGrantable, roleForInput } from '../../schema/grantRules';
@@ -47,8 +47,8 @@ builder.mutationFields((t) => ({
     resolve: async (_root, args, context) => {
       const { input } = args;
       const principal = context.principal;
-      const organizationId = organizationForWrite(context, input.organizationId, 'input.organizationId');
-      const role = roleForInput(context, input.role, 'input.role');
+      const organizationId = await organizationForWrite(context, input.organizationId, 'input.organizationId');
+      const role = await roleForInput(context, input.role, 'input.role');
       if (role.level === 'platform')
         throw new BadUserInputError(`input.role: ${role.name} is platform-wide; such keys are made with the foundry CLI.`, 'input.role');
       const expiresAt = input.expiresAt ?? null; // the DateTime scalar gave the stored form
@@ -57,15 +57,15 @@ builder.mutationFields((t) => ({
       if (input.forSelf && principal.userId === null)
         throw new BadUserInputError('input.forSelf: the caller has no user to own the key.', 'input.forSelf');
       const secret = await prepareApiKey(context.config.bcryptCost);
-      return audited(context, 'api_key.create', 'api_key', () => {
+      return await audited(context, 'api_key.create', 'api_key', async (context) => {
         requirePermission(
           context,
           input.forSelf ? ['api_key:create:org', 'api_key:create:self'] : ['api_key:create:org'],
           organizationId,
           null,
         );
-        requireGrantable(context, role, organizationId, null);
-        const row = storeApiKey(context.db, secret, {
+        await requireGrantable(context, role, organizationId, null);
+        const row = await storeApiKey(context.db, secret, {
           name: input.name,
           organizationId,
           roleId: role.id,
@@ -89,11 +89,11 @@ builder.mutationFields((t) => ({
     description: "Revokes a key at once. Needs api_key:revoke:org, or api_key:revoke:self for one's own keys.",
     authScopes: { authenticated: true },
     args: { input: t.arg({ type: RevokeApiKeyInput, required: true }) },
-    resolve: (_root, args, context) =>
-      audited(context, 'api_key.revoke', 'api_key', () => {
-        const key = visibleRowForWrite<ApiKeyPublicRow>(context, API_KEYS, 'ApiKey', args.input.id, 'input.id');
+    resolve: async (_root, args, context) =>
+      await audited(context, 'api_key.revoke', 'api_key', async (context) => {
+        const key = await visibleRowForWrite<ApiKeyPublicRow>(context, API_KEYS, 'ApiKey', args.input.id, 'input.id');
         requireOnRow(context, 'apiKey', key, 'api_key:revoke');
-        const revoked = revokeApiKeyRow(context.db, key.id, isoNow());
+        const revoked = await revokeApiKeyRow(context.db, key.id, isoNow());
         if (!revoked) throw new ConflictError('The key is revoked already.');
         context.keyCache.forgetKey(key.id);
         return {

@@ -1,6 +1,7 @@
 // SQL for API keys.
-import type { Database } from '../../db/connection';
+
 import { sql } from '../../db/sql';
+import type { Tx } from '../../db/store';
 import type { ListSpec } from '../../schema/lists';
 
 export type ApiKeyRow = {
@@ -33,19 +34,19 @@ export type NewApiKey = {
   expiresAt: string | null;
 };
 
-export function insertApiKey(db: Database, key: NewApiKey): ApiKeyRow {
-  return db.get<ApiKeyRow>(
+export async function insertApiKey(db: Tx, key: NewApiKey): Promise<ApiKeyRow> {
+  return (await db.get<ApiKeyRow>(
     `INSERT INTO api_keys (id, key_id, name, secret_hash, organization_id, role_id, user_id,
        created_by_user_id, created_by_api_key_id, created_at, expires_at)
      VALUES (:id, :keyId, :name, :secretHash, :organizationId, :roleId, :userId,
        :createdByUserId, :createdByApiKeyId, :createdAt, :expiresAt)
      RETURNING *`,
     key,
-  ) as ApiKeyRow;
+  )) as ApiKeyRow;
 }
 
-export function revokeApiKeyRow(db: Database, id: string, now: string): ApiKeyRow | undefined {
-  return db.get<ApiKeyRow>('UPDATE api_keys SET revoked_at = :now WHERE id = :id AND revoked_at IS NULL RETURNING *', { id, now });
+export async function revokeApiKeyRow(db: Tx, id: string, now: string): Promise<ApiKeyRow | undefined> {
+  return await db.get<ApiKeyRow>('UPDATE api_keys SET revoked_at = :now WHERE id = :id AND revoked_at IS NULL RETURNING *', { id, now });
 }
 
 /** What the API reads of a key: never the secret's hash. */

@@ -13,7 +13,7 @@ export const ApiKey = builder.loadableNode('ApiKey', {
   loaderOptions: LOADER_OPTIONS,
   description: 'A key for programmatic access: one role in one organization. Its secret is shown only when created.',
   id: { resolve: (key: ApiKeyPublicRow) => key.id },
-  load: async (ids: string[], context) => visibleByIds<ApiKeyPublicRow>(context, readerOf(context), API_KEYS, ids),
+  load: async (ids: string[], context) => await visibleByIds<ApiKeyPublicRow>(context, readerOf(context), API_KEYS, ids),
   sort: (key) => key.id,
   authScopes: (key, context) => canSee(context.principal, 'apiKey', key),
   fields: (t) => ({

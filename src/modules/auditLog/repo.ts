@@ -1,7 +1,7 @@
 // SQL for the audit log: the list spec and its filter.
 import { createHash } from 'node:crypto';
-import type { Database } from '../../db/connection';
 import { sql } from '../../db/sql';
+import type { Reader, Tx } from '../../db/store';
 import { FilterBuilder } from '../../schema/filters';
 import { typedIdOf } from '../../schema/ids';
 import type { ListSpec, Narrowing } from '../../schema/lists';
@@ -104,7 +104,7 @@ export function chainHash(previousHash: string | null, canonical: string): strin
  * Appends an entry to its organization's hash chain (platform entries have a
  * chain of their own). Call inside the transaction of the change it records.
  */
-export function appendAuditEntry(db: Database, entry: NewAuditEntry): AuditRow {
+export async function appendAuditEntry(db: Tx, entry: NewAuditEntry): Promise<AuditRow> {
   const row = {
     organization_id: entry.organizationId,
     actor_kind: entry.actorKind,
@@ -121,20 +121,20 @@ export function appendAuditEntry(db: Database, entry: NewAuditEntry): AuditRow {
     metadata: JSON.stringify(entry.metadata),
     created_at: entry.createdAt,
   };
-  const previous = db.get<{ hash: string }>(
+  const previous = await db.get<{ hash: string }>(
     'SELECT hash FROM audit_log WHERE organization_id IS :organization_id ORDER BY id DESC LIMIT 1',
     { organization_id: entry.organizationId },
   );
   const previousHash = previous?.hash ?? null;
   const hash = chainHash(previousHash, canonicalEntry(row));
-  return db.get<AuditRow>(
+  return (await db.get<AuditRow>(
     `INSERT INTO audit_log (organization_id, actor_kind, actor_id, actor_name, actor_user_id, actor_api_key_id, action,
        resource_type, resource_id, result, request_id, client_address, metadata, created_at, previous_hash, hash)
      VALUES (:organization_id, :actor_kind, :actor_id, :actor_name, :actor_user_id, :actor_api_key_id, :action,
        :resource_type, :resource_id, :result, :request_id, :client_address, :metadata, :created_at, :previous_hash, :hash)
      RETURNING *`,
     { ...row, previous_hash: previousHash, hash },
-  ) as AuditRow;
+  )) as AuditRow;
 }
 
 export type ChainBreak = { organizationId: string | null; entryId: number; action: string; reason: string };
@@ -144,17 +144,17 @@ export type ChainReport = { chains: number; entries: number; broken: ChainBreak 
  * Walks each organization's chain (or one, or the platform chain with
  * `null`) in id order, recomputing every hash; stops at the first broken link.
  */
-export function verifyAuditChains(db: Database, organizationId?: string | null): ChainReport {
+export async function verifyAuditChains(db: Reader, organizationId?: string | null): Promise<ChainReport> {
   const scoped = organizationId !== undefined;
   const organizations = scoped
     ? [organizationId]
-    : db
-        .all<{ organization_id: string | null }>('SELECT DISTINCT organization_id FROM audit_log ORDER BY organization_id')
-        .map((row) => row.organization_id);
+    : (await db.all<{ organization_id: string | null }>('SELECT DISTINCT organization_id FROM audit_log ORDER BY organization_id')).map(
+        (row) => row.organization_id,
+      );
   let entries = 0;
   for (const org of organizations) {
     let previous: string | null = null;
-    for (const row of db.iterate<AuditRow>('SELECT * FROM audit_log WHERE organization_id IS :org ORDER BY id', { org })) {
+    for await (const row of db.iterate<AuditRow>('SELECT * FROM audit_log WHERE organization_id IS :org ORDER BY id', { org })) {
       entries++;
       if (row.previous_hash !== previous) {
         return {
@@ -177,11 +177,11 @@ export function verifyAuditChains(db: Database, organizationId?: string | null):
 }
 
 /** An entry for a change made on the host (bootstrap, the foundry CLI), where no principal is signed in. */
-export function appendLocalAuditEntry(
-  db: Database,
+export async function appendLocalAuditEntry(
+  db: Tx,
   entry: { action: string; resourceType: string; organizationId: string | null; resourceId: string; after: Record<string, unknown> },
-): AuditRow {
-  return appendAuditEntry(db, {
+): Promise<AuditRow> {
+  return await appendAuditEntry(db, {
     organizationId: entry.organizationId,
     actorKind: 'service',
     actorId: null,

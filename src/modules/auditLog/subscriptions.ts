@@ -11,11 +11,11 @@ builder.subscriptionFields((t) => ({
     description:
       'Each audit entry of the organization (SUCCESS and DENIED) once its write has committed, that the subscriber may read: audit:read:org, or audit:read:self for its own actions.',
     args: { organizationId: t.arg.id({ required: true }) },
-    subscribe: (_root, args, context) =>
+    subscribe: async (_root, args, context) =>
       deliveries(
         context,
         'auditLogEntryAdded',
-        organizationForWrite(context, args.organizationId, 'organizationId'),
+        await organizationForWrite(context, args.organizationId, 'organizationId'),
         (principal, { entry }) => canSee(principal, 'auditLogEntry', entry),
       ),
     resolve: (delivery, _args, context) => delivered(context, delivery).entry,

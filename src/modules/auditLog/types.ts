@@ -49,7 +49,7 @@ export const AuditLogEntry = builder.loadableNode('AuditLogEntry', {
   description: 'One audited action; entries of an organization form a hash chain.',
   id: { resolve: (entry: AuditRow) => String(entry.id) },
   load: async (ids: string[], context) =>
-    visibleByIds<AuditRow>(context, readerOf(context), AUDIT_LOG, ids.filter((id) => /^\d{1,15}$/.test(id)).map(Number)),
+    await visibleByIds<AuditRow>(context, readerOf(context), AUDIT_LOG, ids.filter((id) => /^\d{1,15}$/.test(id)).map(Number)),
   sort: (entry) => String(entry.id),
   authScopes: (entry, context) => canSee(context.principal, 'auditLogEntry', entry),
   fields: (t) => ({
@@ -103,6 +103,7 @@ builder.queryFields((t) => ({
     description: 'The audit entries the principal may see, newest first.',
     authScopes: { authenticated: true },
     args: { ...t.arg.connectionArgs(), orderBy: t.arg({ type: AuditLogOrder }), filter: t.arg({ type: AuditLogFilterInput }) },
-    resolve: (_root, args, context) => listPage<AuditRow>(context, context.principal, AUDIT_LOG, args, auditFilter(args.filter)),
+    resolve: async (_root, args, context) =>
+      await listPage<AuditRow>(context, context.principal, AUDIT_LOG, args, auditFilter(args.filter)),
   }),
 }));

@@ -1,6 +1,6 @@
 // createDomain, updateDomain, deleteDomain.
 import { randomUUID } from 'node:crypto';
-import { isoNow } from '../../db/connection';
+import { isoNow } from '../../db/store';
 import { builder } from '../../schema/builder';
 import { ConflictError } from '../../schema/errors';
 import { DeletePayload } from '../../schema/payloads';
@@ -54,14 +54,14 @@ builder.mutationFields((t) => ({
     description: 'Creates a domain in an organization. Needs domain:create.',
     authScopes: { authenticated: true },
     args: { input: t.arg({ type: CreateDomainInput, required: true }) },
-    resolve: (_root, args, context) => {
+    resolve: async (_root, args, context) => {
       const { input } = args;
-      const organizationId = organizationForWrite(context, input.organizationId, 'input.organizationId');
-      return audited(context, 'domain.create', 'domain', () => {
+      const organizationId = await organizationForWrite(context, input.organizationId, 'input.organizationId');
+      return await audited(context, 'domain.create', 'domain', async (context) => {
         requirePermission(context, 'domain:create', organizationId, null);
-        if (domainNameTaken(context.db, organizationId, input.name, null))
+        if (await domainNameTaken(context.db, organizationId, input.name, null))
           throw new ConflictError('input.name: the organization has a domain of that name.');
-        const row = insertDomain(context.db, {
+        const row = await insertDomain(context.db, {
           id: randomUUID(),
           organizationId,
           name: input.name,
@@ -80,15 +80,15 @@ builder.mutationFields((t) => ({
     description: 'Changes a domain. Needs domain:update.',
     authScopes: { authenticated: true },
     args: { input: t.arg({ type: UpdateDomainInput, required: true }) },
-    resolve: (_root, args, context) => {
+    resolve: async (_root, args, context) => {
       const { input } = args;
-      return audited(context, 'domain.update', 'domain', () => {
-        const before = visibleRowForWrite<DomainRow>(context, DOMAINS, 'Domain', input.id, 'input.id');
+      return await audited(context, 'domain.update', 'domain', async (context) => {
+        const before = await visibleRowForWrite<DomainRow>(context, DOMAINS, 'Domain', input.id, 'input.id');
         requirePermission(context, 'domain:update', before.organization_id, before.id);
         const name = input.name ?? before.name;
-        if (domainNameTaken(context.db, before.organization_id, name, before.id))
+        if (await domainNameTaken(context.db, before.organization_id, name, before.id))
           throw new ConflictError('input.name: the organization has a domain of that name.');
-        const after = updateDomainRow(context.db, before.id, {
+        const after = await updateDomainRow(context.db, before.id, {
           name,
           displayName: input.displayName ?? before.display_name,
           description: input.description !== undefined ? input.description : before.description,
@@ -110,17 +110,17 @@ builder.mutationFields((t) => ({
     description: 'Deletes a domain; one that still has agents or instances needs cascade: true. Needs domain:delete.',
     authScopes: { authenticated: true },
     args: { input: t.arg({ type: DeleteDomainInput, required: true }) },
-    resolve: (_root, args, context) =>
-      audited(context, 'domain.delete', 'domain', () => {
-        const before = visibleRowForWrite<DomainRow>(context, DOMAINS, 'Domain', args.input.id, 'input.id');
+    resolve: async (_root, args, context) =>
+      await audited(context, 'domain.delete', 'domain', async (context) => {
+        const before = await visibleRowForWrite<DomainRow>(context, DOMAINS, 'Domain', args.input.id, 'input.id');
         requirePermission(context, 'domain:delete', before.organization_id, before.id);
-        const dependents = domainDependents(context.db, before.id);
+        const dependents = await domainDependents(context.db, before.id);
         if (!args.input.cascade && (dependents.agents > 0 || dependents.instances > 0)) {
           throw new ConflictError(
             `The domain still has ${dependents.agents} agent(s) and ${dependents.instances} instance(s); pass cascade: true to delete them too.`,
           );
         }
-        deleteDomainRow(context.db, before.id);
+        await deleteDomainRow(context.db, before.id);
         return {
           organizationId: before.organization_id,
           resourceId: before.id,

@@ -11,7 +11,7 @@ export const Domain = builder.loadableNode('Domain', {
   loaderOptions: LOADER_OPTIONS,
   description: 'A deployable unit of an organization: agents and instances belong to one.',
   id: { resolve: (domain: DomainRow) => domain.id },
-  load: async (ids: string[], context) => visibleByIds<DomainRow>(context, readerOf(context), DOMAINS, ids),
+  load: async (ids: string[], context) => await visibleByIds<DomainRow>(context, readerOf(context), DOMAINS, ids),
   sort: (domain) => domain.id,
   authScopes: (domain, context) => canSee(context.principal, 'domain', domain),
   fields: (t) => ({

@@ -1,6 +1,6 @@
 // createInstance, updateInstance, deleteInstance.
 import { randomUUID } from 'node:crypto';
-import { isoNow } from '../../db/connection';
+import { isoNow } from '../../db/store';
 import { builder } from '../../schema/builder';
 import { Environment } from '../../schema/enums';
 import { ConflictError } from '../../schema/errors';
@@ -54,15 +54,15 @@ builder.mutationFields((t) => ({
     description: 'Deploys a domain to an environment. Needs instance:create.',
     authScopes: { authenticated: true },
     args: { input: t.arg({ type: CreateInstanceInput, required: true }) },
-    resolve: (_root, args, context) => {
+    resolve: async (_root, args, context) => {
       const { input } = args;
-      return audited(context, 'instance.create', 'instance', () => {
-        const domain = visibleRowForWrite<DomainRow>(context, DOMAINS, 'Domain', input.domainId, 'input.domainId');
+      return await audited(context, 'instance.create', 'instance', async (context) => {
+        const domain = await visibleRowForWrite<DomainRow>(context, DOMAINS, 'Domain', input.domainId, 'input.domainId');
         requirePermission(context, 'instance:create', domain.organization_id, null);
-        if (instanceNameTaken(context.db, domain.id, input.environment, input.name, null)) {
+        if (await instanceNameTaken(context.db, domain.id, input.environment, input.name, null)) {
           throw new ConflictError(`input.name: the domain has an instance of that name in ${input.environment} already.`);
         }
-        const row = insertInstance(context.db, {
+        const row = await insertInstance(context.db, {
           id: randomUUID(),
           organizationId: domain.organization_id,
           domainId: domain.id,
@@ -82,16 +82,16 @@ builder.mutationFields((t) => ({
     description: 'Changes an instance. Needs instance:update.',
     authScopes: { authenticated: true },
     args: { input: t.arg({ type: UpdateInstanceInput, required: true }) },
-    resolve: (_root, args, context) => {
+    resolve: async (_root, args, context) => {
       const { input } = args;
-      return audited(context, 'instance.update', 'instance', () => {
-        const before = visibleRowForWrite<InstanceRow>(context, INSTANCES, 'Instance', input.id, 'input.id');
+      return await audited(context, 'instance.update', 'instance', async (context) => {
+        const before = await visibleRowForWrite<InstanceRow>(context, INSTANCES, 'Instance', input.id, 'input.id');
         requirePermission(context, 'instance:update', before.organization_id, before.id);
         const name = input.name ?? before.name;
-        if (instanceNameTaken(context.db, before.domain_id, before.environment, name, before.id)) {
+        if (await instanceNameTaken(context.db, before.domain_id, before.environment, name, before.id)) {
           throw new ConflictError(`input.name: the domain has an instance of that name in ${before.environment} already.`);
         }
-        const after = updateInstanceRow(context.db, before.id, {
+        const after = await updateInstanceRow(context.db, before.id, {
           name,
           status: input.status ?? before.status,
           config: input.config ? JSON.stringify(input.config) : before.config,
@@ -112,11 +112,11 @@ builder.mutationFields((t) => ({
     description: 'Deletes an instance (its sessions keep their history without it). Needs instance:delete.',
     authScopes: { authenticated: true },
     args: { input: t.arg({ type: DeleteInstanceInput, required: true }) },
-    resolve: (_root, args, context) =>
-      audited(context, 'instance.delete', 'instance', () => {
-        const before = visibleRowForWrite<InstanceRow>(context, INSTANCES, 'Instance', args.input.id, 'input.id');
+    resolve: async (_root, args, context) =>
+      await audited(context, 'instance.delete', 'instance', async (context) => {
+        const before = await visibleRowForWrite<InstanceRow>(context, INSTANCES, 'Instance', args.input.id, 'input.id');
         requirePermission(context, 'instance:delete', before.organization_id, before.id);
-        deleteInstanceRow(context.db, before.id);
+        await deleteInstanceRow(context.db, before.id);
         return { organizationId: before.organization_id, resourceId: before.id, before: view(before), value: { deletedId: args.input.id } };
       }),
   }),

@@ -1,6 +1,7 @@
 // SQL for instances: the list spec and the filter the access policy's rows are narrowed by.
-import type { Database } from '../../db/connection';
+
 import { sql } from '../../db/sql';
+import type { Reader, Tx } from '../../db/store';
 import { FilterBuilder } from '../../schema/filters';
 import type { ListSpec, Narrowing } from '../../schema/lists';
 
@@ -34,33 +35,39 @@ export function instanceFilter(filter: InstanceFilter | null | undefined): Narro
 
 export type InstanceChange = { name: string; status: string; config: string; now: string };
 
-export function insertInstance(
-  db: Database,
+export async function insertInstance(
+  db: Tx,
   instance: InstanceChange & { id: string; organizationId: string; domainId: string; environment: string },
-): InstanceRow {
-  return db.get<InstanceRow>(
+): Promise<InstanceRow> {
+  return (await db.get<InstanceRow>(
     `INSERT INTO instances (id, organization_id, domain_id, environment, name, status, config, created_at, updated_at)
      VALUES (:id, :organizationId, :domainId, :environment, :name, :status, :config, :now, :now) RETURNING *`,
     instance,
-  ) as InstanceRow;
+  )) as InstanceRow;
 }
 
-export function updateInstanceRow(db: Database, id: string, change: InstanceChange): InstanceRow {
-  return db.get<InstanceRow>(
+export async function updateInstanceRow(db: Tx, id: string, change: InstanceChange): Promise<InstanceRow> {
+  return (await db.get<InstanceRow>(
     'UPDATE instances SET name = :name, status = :status, config = :config, updated_at = :now WHERE id = :id RETURNING *',
     { id, ...change },
-  ) as InstanceRow;
+  )) as InstanceRow;
 }
 
-export function instanceNameTaken(db: Database, domainId: string, environment: string, name: string, exceptId: string | null): boolean {
+export async function instanceNameTaken(
+  db: Reader,
+  domainId: string,
+  environment: string,
+  name: string,
+  exceptId: string | null,
+): Promise<boolean> {
   return (
-    db.get(
+    (await db.get(
       'SELECT 1 AS taken FROM instances WHERE domain_id = :domainId AND environment = :environment AND name = :name AND id IS NOT :exceptId',
       { domainId, environment, name, exceptId },
-    ) !== undefined
+    )) !== undefined
   );
 }
 
-export function deleteInstanceRow(db: Database, id: string): void {
-  db.run('DELETE FROM instances WHERE id = :id', { id });
+export async function deleteInstanceRow(db: Tx, id: string): Promise<void> {
+  await db.run('DELETE FROM instances WHERE id = :id', { id });
 }

@@ -22,7 +22,7 @@ export const Instance = builder.loadableNode('Instance', {
   loaderOptions: LOADER_OPTIONS,
   description: 'A domain deployed to one environment (dev, staging or prod).',
   id: { resolve: (instance: InstanceRow) => instance.id },
-  load: async (ids: string[], context) => visibleByIds<InstanceRow>(context, readerOf(context), INSTANCES, ids),
+  load: async (ids: string[], context) => await visibleByIds<InstanceRow>(context, readerOf(context), INSTANCES, ids),
   sort: (instance) => instance.id,
   authScopes: (instance, context) => canSee(context.principal, 'instance', instance),
   fields: (t) => ({

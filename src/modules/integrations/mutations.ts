@@ -2,7 +2,7 @@
 // apart from the config and never written to the audit log (only their keys).
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { isoNow } from '../../db/connection';
+import { isoNow } from '../../db/store';
 import { builder } from '../../schema/builder';
 import { Environment } from '../../schema/enums';
 import { DeletePayload } from '../../schema/payloads';
@@ -57,10 +57,10 @@ builder.mutationFields((t) => ({
     description: 'Creates or replaces the config of an integration for a domain and environment. Needs integration:update.',
     authScopes: { authenticated: true },
     args: { input: t.arg({ type: UpsertIntegrationConfigInput, required: true }) },
-    resolve: (_root, args, context) => {
+    resolve: async (_root, args, context) => {
       const { input } = args;
-      return audited(context, 'integration_config.upsert', 'integration_config', () => {
-        const domain = visibleRowForWrite<DomainRow>(context, DOMAINS, 'Domain', input.domainId, 'input.domainId');
+      return await audited(context, 'integration_config.upsert', 'integration_config', async (context) => {
+        const domain = await visibleRowForWrite<DomainRow>(context, DOMAINS, 'Domain', input.domainId, 'input.domainId');
         requirePermission(context, 'integration:update', domain.organization_id, null);
         const key = {
           organizationId: domain.organization_id,
@@ -68,10 +68,10 @@ builder.mutationFields((t) => ({
           environment: input.environment,
           integration: input.integration,
         };
-        const before = integrationConfigByKey(context.db, key);
+        const before = await integrationConfigByKey(context.db, key);
         const now = isoNow();
-        const after = upsertIntegrationConfigRow(context.db, { id: randomUUID(), ...key, config: JSON.stringify(input.config), now });
-        if (input.secrets) upsertIntegrationSecrets(context.db, context.secretBox, after.id, JSON.stringify(input.secrets), now);
+        const after = await upsertIntegrationConfigRow(context.db, { id: randomUUID(), ...key, config: JSON.stringify(input.config), now });
+        if (input.secrets) await upsertIntegrationSecrets(context.db, context.secretBox, after.id, JSON.stringify(input.secrets), now);
         const change = before ? diff(view(before), view(after), ['config']) : { before: null, after: view(after) };
         return {
           organizationId: after.organization_id,
@@ -93,9 +93,9 @@ builder.mutationFields((t) => ({
     description: 'Deletes an integration config and its secrets. Needs integration:update.',
     authScopes: { authenticated: true },
     args: { input: t.arg({ type: DeleteIntegrationConfigInput, required: true }) },
-    resolve: (_root, args, context) =>
-      audited(context, 'integration_config.delete', 'integration_config', () => {
-        const before = visibleRowForWrite<IntegrationConfigRow>(
+    resolve: async (_root, args, context) =>
+      await audited(context, 'integration_config.delete', 'integration_config', async (context) => {
+        const before = await visibleRowForWrite<IntegrationConfigRow>(
           context,
           INTEGRATION_CONFIGS,
           'IntegrationConfig',
@@ -103,7 +103,7 @@ builder.mutationFields((t) => ({
           'input.id',
         );
         requirePermission(context, 'integration:update', before.organization_id, before.id);
-        deleteIntegrationConfigRow(context.db, before.id);
+        await deleteIntegrationConfigRow(context.db, before.id);
         return { organizationId: before.organization_id, resourceId: before.id, before: view(before), value: { deletedId: args.input.id } };
       }),
   }),

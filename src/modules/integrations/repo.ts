@@ -1,6 +1,7 @@
 // SQL for integration configs; secrets live in their own table, sealed (src/secrets/box.ts), and are read only by id.
-import type { Database } from '../../db/connection';
+
 import { sql } from '../../db/sql';
+import type { Reader, Tx } from '../../db/store';
 import type { ListSpec } from '../../schema/lists';
 import { type SecretBox, sealedKeyId } from '../../secrets/box';
 
@@ -25,8 +26,8 @@ export const INTEGRATION_CONFIGS: ListSpec = {
 type SecretsRow = { integration_config_id: string; secrets: string };
 
 /** The secrets (opened: JSON text) of configs the caller has already loaded through the policy, by config id. */
-export function secretsOfConfigs(db: Database, box: SecretBox, configIds: readonly string[]): Map<string, string> {
-  const rows = db.all<SecretsRow>(
+export async function secretsOfConfigs(db: Reader, box: SecretBox, configIds: readonly string[]): Promise<Map<string, string>> {
+  const rows = await db.all<SecretsRow>(
     'SELECT integration_config_id, secrets FROM integration_secrets WHERE integration_config_id IN (SELECT value FROM json_each(:ids))',
     { ids: JSON.stringify(configIds) },
   );
@@ -34,25 +35,25 @@ export function secretsOfConfigs(db: Database, box: SecretBox, configIds: readon
 }
 
 /** Inserts or updates the config of (organization, domain, environment, integration); returns it and whether it was new. */
-export function upsertIntegrationConfigRow(
-  db: Database,
+export async function upsertIntegrationConfigRow(
+  db: Tx,
   config: { id: string; organizationId: string; domainId: string; environment: string; integration: string; config: string; now: string },
-): IntegrationConfigRow {
-  return db.get<IntegrationConfigRow>(
+): Promise<IntegrationConfigRow> {
+  return (await db.get<IntegrationConfigRow>(
     `INSERT INTO integration_configs (id, organization_id, domain_id, environment, integration, config, created_at, updated_at)
      VALUES (:id, :organizationId, :domainId, :environment, :integration, :config, :now, :now)
      ON CONFLICT (organization_id, domain_id, environment, integration)
      DO UPDATE SET config = excluded.config, updated_at = excluded.updated_at
      RETURNING *`,
     config,
-  ) as IntegrationConfigRow;
+  )) as IntegrationConfigRow;
 }
 
-export function integrationConfigByKey(
-  db: Database,
+export async function integrationConfigByKey(
+  db: Reader,
   key: { organizationId: string; domainId: string; environment: string; integration: string },
-): IntegrationConfigRow | undefined {
-  return db.get<IntegrationConfigRow>(
+): Promise<IntegrationConfigRow | undefined> {
+  return await db.get<IntegrationConfigRow>(
     `SELECT * FROM integration_configs WHERE organization_id = :organizationId AND domain_id = :domainId
        AND environment = :environment AND integration = :integration`,
     key,
@@ -60,8 +61,8 @@ export function integrationConfigByKey(
 }
 
 /** Stores `secrets` (JSON text) sealed under the box's key, bound to the config's id. */
-export function upsertIntegrationSecrets(db: Database, box: SecretBox, configId: string, secrets: string, now: string): void {
-  db.run(
+export async function upsertIntegrationSecrets(db: Tx, box: SecretBox, configId: string, secrets: string, now: string): Promise<void> {
+  await db.run(
     `INSERT INTO integration_secrets (integration_config_id, secrets, updated_at) VALUES (:configId, :secrets, :now)
      ON CONFLICT (integration_config_id) DO UPDATE SET secrets = excluded.secrets, updated_at = excluded.updated_at`,
     { configId, secrets: box.seal(secrets, configId), now },
@@ -70,34 +71,33 @@ export function upsertIntegrationSecrets(db: Database, box: SecretBox, configId:
 
 /**
  * Seals every secret still stored in clear (written before secrets were encrypted); returns how many. Refuses,
- * changing nothing, when a secret is sealed under another key than the box's: the wrong key was configured.
+ * changing nothing, when a secret is sealed under another key than the box's: the wrong key was configured. In the
+ * caller's transaction.
  */
-export function sealClearSecrets(db: Database, box: SecretBox): number {
-  return db.transaction(() => {
-    const rows = db.all<SecretsRow>('SELECT integration_config_id, secrets FROM integration_secrets');
-    const foreign = rows.map((row) => sealedKeyId(row.secrets)).filter((keyId) => keyId !== null && keyId !== box.keyId);
-    if (foreign.length > 0) {
-      throw new SecretKeyMismatchError(
-        `${foreign.length} integration secret(s) are sealed under key ${foreign[0]}, but the configured key is ${box.keyId}`,
-      );
-    }
-    const clear = rows.filter((row) => sealedKeyId(row.secrets) === null);
-    for (const row of clear) {
-      db.run('UPDATE integration_secrets SET secrets = :secrets WHERE integration_config_id = :id', {
-        id: row.integration_config_id,
-        secrets: box.seal(row.secrets, row.integration_config_id),
-      });
-    }
-    return clear.length;
-  });
+export async function sealClearSecrets(db: Tx, box: SecretBox): Promise<number> {
+  const rows = await db.all<SecretsRow>('SELECT integration_config_id, secrets FROM integration_secrets');
+  const foreign = rows.map((row) => sealedKeyId(row.secrets)).filter((keyId) => keyId !== null && keyId !== box.keyId);
+  if (foreign.length > 0) {
+    throw new SecretKeyMismatchError(
+      `${foreign.length} integration secret(s) are sealed under key ${foreign[0]}, but the configured key is ${box.keyId}`,
+    );
+  }
+  const clear = rows.filter((row) => sealedKeyId(row.secrets) === null);
+  for (const row of clear) {
+    await db.run('UPDATE integration_secrets SET secrets = :secrets WHERE integration_config_id = :id', {
+      id: row.integration_config_id,
+      secrets: box.seal(row.secrets, row.integration_config_id),
+    });
+  }
+  return clear.length;
 }
 
 /** Opens every secret with `from` and seals it again with `to`, in the caller's transaction; returns how many. */
-export function resealSecrets(db: Database, from: SecretBox, to: SecretBox): number {
-  const rows = db.all<SecretsRow>('SELECT integration_config_id, secrets FROM integration_secrets');
+export async function resealSecrets(db: Tx, from: SecretBox, to: SecretBox): Promise<number> {
+  const rows = await db.all<SecretsRow>('SELECT integration_config_id, secrets FROM integration_secrets');
   for (const row of rows) {
     const plain = from.open(row.secrets, row.integration_config_id);
-    db.run('UPDATE integration_secrets SET secrets = :secrets WHERE integration_config_id = :id', {
+    await db.run('UPDATE integration_secrets SET secrets = :secrets WHERE integration_config_id = :id', {
       id: row.integration_config_id,
       secrets: to.seal(plain, row.integration_config_id),
     });
@@ -108,6 +108,6 @@ export function resealSecrets(db: Database, from: SecretBox, to: SecretBox): num
 /** The database's secrets were sealed under another key than the one configured. */
 export class SecretKeyMismatchError extends Error {}
 
-export function deleteIntegrationConfigRow(db: Database, id: string): void {
-  db.run('DELETE FROM integration_configs WHERE id = :id', { id });
+export async function deleteIntegrationConfigRow(db: Tx, id: string): Promise<void> {
+  await db.run('DELETE FROM integration_configs WHERE id = :id', { id });
 }

@@ -24,7 +24,7 @@ export const IntegrationConfig = builder.loadableNode('IntegrationConfig', {
   loaderOptions: LOADER_OPTIONS,
   description: 'The settings of one integration (e.g. salesforce) for a domain in one environment.',
   id: { resolve: (config: IntegrationConfigRow) => config.id },
-  load: async (ids: string[], context) => visibleByIds<IntegrationConfigRow>(context, readerOf(context), INTEGRATION_CONFIGS, ids),
+  load: async (ids: string[], context) => await visibleByIds<IntegrationConfigRow>(context, readerOf(context), INTEGRATION_CONFIGS, ids),
   sort: (config) => config.id,
   authScopes: (config, context) => canSee(context.principal, 'integrationConfig', config),
   fields: (t) => ({
@@ -37,8 +37,8 @@ export const IntegrationConfig = builder.loadableNode('IntegrationConfig', {
       type: 'JSONObject',
       description: `The secrets; every value reads "${MASK}" unless the principal holds integration:secret:read.`,
       resolve: async (config, _args, context) => {
-        const loader = context.loaders.get<string | null>('integration.secrets', (ids) => {
-          const map = secretsOfConfigs(context.db, context.secretBox, ids);
+        const loader = context.loaders.get<string | null>('integration.secrets', async (ids) => {
+          const map = await secretsOfConfigs(context.db, context.secretBox, ids);
           return ids.map((id) => map.get(id) ?? null);
         });
         const raw = JSON.parse((await loader.load(config.id)) ?? '{}') as Record<string, unknown>;

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { hashPassword, newLoginToken, verifySecret } from '../../auth/tokens';
-import { isoNow } from '../../db/connection';
+import { isoNow } from '../../db/store';
 import { builder } from '../../schema/builder';
 import { BadUserInputError, UnauthenticatedError } from '../../schema/errors';
 import { auditEntryFor, audited } from '../../schema/write';
@@ -63,14 +63,14 @@ builder.mutationFields((t) => ({
     resolve: async (_root, { input }, context) => {
       const { db, config } = context;
       const subjects = loginSubjects(input.email, context.clientAddress);
-      refuseWhileLocked(db, subjects);
-      const user = userByEmail(db, input.email.trim());
+      await refuseWhileLocked(db, subjects);
+      const user = await userByEmail(db, input.email.trim());
       const hash = user?.password_hash ?? (await decoy(config.bcryptCost));
       const matches = await verifySecret(input.password, hash);
       if (!user?.password_hash || !matches || user.is_active !== 1) {
-        db.transaction(() => {
-          recordLoginFailure(db, config.loginThrottle, subjects);
-          appendAuditEntry(db, {
+        await db.transaction(async (tx) => {
+          await recordLoginFailure(tx, config.loginThrottle, subjects);
+          await appendAuditEntry(tx, {
             ...auditEntryFor(context, {
               action: 'user.login',
               resourceType: 'user',
@@ -87,13 +87,13 @@ builder.mutationFields((t) => ({
       const { token, tokenHash } = newLoginToken();
       const now = isoNow();
       const expiresAt = new Date(Date.parse(now) + config.loginTokenTtlMs).toISOString();
-      db.transaction(() => {
+      await db.transaction(async (tx) => {
         // Again under the write lock: failures of attempts running alongside this one may have locked it meanwhile.
-        refuseWhileLocked(db, subjects);
-        insertLoginToken(db, { id: randomUUID(), tokenHash, userId: user.id, now, expiresAt });
-        recordLogin(db, user.id, now);
-        recordLoginSuccess(db, subjects);
-        appendAuditEntry(db, {
+        await refuseWhileLocked(tx, subjects);
+        await insertLoginToken(tx, { id: randomUUID(), tokenHash, userId: user.id, now, expiresAt });
+        await recordLogin(tx, user.id, now);
+        await recordLoginSuccess(tx, subjects);
+        await appendAuditEntry(tx, {
           ...auditEntryFor(context, {
             action: 'user.login',
             resourceType: 'user',
@@ -117,16 +117,16 @@ builder.mutationFields((t) => ({
     nullable: true,
     description: 'Revokes the login token of this request.',
     authScopes: { authenticated: true },
-    resolve: (_root, _args, context) => {
+    resolve: async (_root, _args, context) => {
       const principal = context.principal;
       if (principal.loginTokenId === null) {
         throw new BadUserInputError('logout ends a login token; API keys are revoked with revokeApiKey.');
       }
       const loginTokenId = principal.loginTokenId;
-      return audited(context, 'user.logout', 'user', () => ({
+      return await audited(context, 'user.logout', 'user', async (context) => ({
         organizationId: null,
         resourceId: principal.id,
-        value: { loggedOut: revokeLoginToken(context.db, loginTokenId, isoNow()) },
+        value: { loggedOut: await revokeLoginToken(context.db, loginTokenId, isoNow()) },
       }));
     },
   }),

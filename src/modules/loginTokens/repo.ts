@@ -1,31 +1,33 @@
 // SQL for login tokens (stored as SHA-256 hashes only).
-import type { Database } from '../../db/connection';
+import type { Reader, Tx } from '../../db/store';
 
-export function insertLoginToken(
-  db: Database,
+export async function insertLoginToken(
+  db: Tx,
   token: { id: string; tokenHash: string; userId: string; now: string; expiresAt: string },
-): void {
-  db.run(
+): Promise<void> {
+  await db.run(
     `INSERT INTO login_tokens (id, token_hash, user_id, created_at, expires_at)
      VALUES (:id, :tokenHash, :userId, :now, :expiresAt)`,
     token,
   );
 }
 
-export function revokeLoginToken(db: Database, id: string, now: string): boolean {
-  return db.run('UPDATE login_tokens SET revoked_at = :now WHERE id = :id AND revoked_at IS NULL', { id, now }).changes > 0;
+export async function revokeLoginToken(db: Tx, id: string, now: string): Promise<boolean> {
+  return (await db.run('UPDATE login_tokens SET revoked_at = :now WHERE id = :id AND revoked_at IS NULL', { id, now })).changes > 0;
 }
 
 /** Whose failed logins a row counts: a SHA-256 digest of a normalized email or of a client address subject. */
 export type LoginFailureSubject = { kind: 'email' | 'address'; subject: string };
 
 /** The latest moment (epoch ms) until which any of the subjects is locked; 0 when none is. */
-export function loginLockedUntil(db: Database, email: string, address: string | null): number {
+export async function loginLockedUntil(db: Reader, email: string, address: string | null): Promise<number> {
   return (
-    db.get<{ until: number | null }>(
-      `SELECT max(locked_until) AS until FROM login_failures
+    (
+      await db.get<{ until: number | null }>(
+        `SELECT max(locked_until) AS until FROM login_failures
         WHERE (kind = 'email' AND subject = :email) OR (kind = 'address' AND subject = :address)`,
-      { email, address },
+        { email, address },
+      )
     )?.until ?? 0
   );
 }
@@ -35,12 +37,12 @@ export function loginLockedUntil(db: Database, email: string, address: string | 
  * whose last failure is older than the window starts again at 1; from `allowed` failures on, the subject
  * is locked for lockMs, doubled for each further failure, at most maxLockMs.
  */
-export function countLoginFailure(
-  db: Database,
+export async function countLoginFailure(
+  db: Tx,
   failure: LoginFailureSubject & { now: number; allowed: number; lockMs: number; maxLockMs: number; forgetBefore: number },
-): void {
+): Promise<void> {
   const failures = 'iif(last_failure_at <= :forgetBefore, 1, failures + 1)';
-  db.run(
+  await db.run(
     `INSERT INTO login_failures (kind, subject, failures, last_failure_at, locked_until)
      VALUES (:kind, :subject, 1, :now, iif(:allowed <= 1, :now + :lockMs, 0))
      ON CONFLICT (kind, subject) DO UPDATE SET
@@ -54,12 +56,12 @@ export function countLoginFailure(
 }
 
 /** Forgets an email's failures (after a successful login). */
-export function forgetLoginFailures(db: Database, { kind, subject }: LoginFailureSubject): void {
-  db.run('DELETE FROM login_failures WHERE kind = :kind AND subject = :subject', { kind, subject });
+export async function forgetLoginFailures(db: Tx, { kind, subject }: LoginFailureSubject): Promise<void> {
+  await db.run('DELETE FROM login_failures WHERE kind = :kind AND subject = :subject', { kind, subject });
 }
 
 /** Deletes the rows whose failures are forgotten and whose lock is over. */
-export function pruneLoginFailures(db: Database, now: number, forgetBefore: number): number {
-  return db.run('DELETE FROM login_failures WHERE last_failure_at <= :forgetBefore AND locked_until <= :now', { now, forgetBefore })
+export async function pruneLoginFailures(db: Tx, now: number, forgetBefore: number): Promise<number> {
+  return (await db.run('DELETE FROM login_failures WHERE last_failure_at <= :forgetBefore AND locked_until <= :now', { now, forgetBefore }))
     .changes;
 }

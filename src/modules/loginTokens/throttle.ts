@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { addressSubject } from '../../auth/clientAddress';
 import type { LoginThrottleConfig } from '../../config';
-import type { Database } from '../../db/connection';
+import type { Reader, Tx } from '../../db/store';
 import { RateLimitedError } from '../../schema/errors';
 import { countLoginFailure, forgetLoginFailures, loginLockedUntil, pruneLoginFailures } from './repo';
 
@@ -30,25 +30,25 @@ export function loginSubjects(email: string, clientAddress: string | null): Logi
  * Refuses a login while its email or its address is locked, before the password is looked at: a correct
  * password is refused too, so that the answer says nothing about it. The message does not say which is locked.
  */
-export function refuseWhileLocked(db: Database, subjects: LoginSubjects, now = Date.now()): void {
-  const until = loginLockedUntil(db, subjects.email, subjects.address);
+export async function refuseWhileLocked(db: Reader, subjects: LoginSubjects, now = Date.now()): Promise<void> {
+  const until = await loginLockedUntil(db, subjects.email, subjects.address);
   if (until > now) throw new RateLimitedError('Too many failed logins: try again later.', until - now);
 }
 
 /** Counts a failed login for its email and its address; call inside the transaction that audits it. */
-export function recordLoginFailure(db: Database, config: LoginThrottleConfig, subjects: LoginSubjects, now = Date.now()): void {
+export async function recordLoginFailure(db: Tx, config: LoginThrottleConfig, subjects: LoginSubjects, now = Date.now()): Promise<void> {
   const forgetBefore = now - config.windowMs;
   const common = { now, lockMs: config.lockMs, maxLockMs: config.maxLockMs, forgetBefore };
-  countLoginFailure(db, { ...common, kind: 'email', subject: subjects.email, allowed: config.failuresPerEmail });
+  await countLoginFailure(db, { ...common, kind: 'email', subject: subjects.email, allowed: config.failuresPerEmail });
   if (subjects.address)
-    countLoginFailure(db, { ...common, kind: 'address', subject: subjects.address, allowed: config.failuresPerAddress });
+    await countLoginFailure(db, { ...common, kind: 'address', subject: subjects.address, allowed: config.failuresPerAddress });
   if (now - lastPrune >= PRUNE_EVERY_MS) {
     lastPrune = now;
-    pruneLoginFailures(db, now, forgetBefore);
+    await pruneLoginFailures(db, now, forgetBefore);
   }
 }
 
 /** A successful login forgets its email's failures (not its address's: one's own account must not reset a guesser's count). */
-export function recordLoginSuccess(db: Database, subjects: LoginSubjects): void {
-  forgetLoginFailures(db, { kind: 'email', subject: subjects.email });
+export async function recordLoginSuccess(db: Tx, subjects: LoginSubjects): Promise<void> {
+  await forgetLoginFailures(db, { kind: 'email', subject: subjects.email });
 }

@@ -3,5 +3,5 @@ import { type Context, readerOf } from '../../schema/context';
 import { type OrganizationRow, visibleOrganizationsByIds } from './repo';
 
 export async function loadOrganizations(ids: readonly string[], context: Context): Promise<OrganizationRow[]> {
-  return visibleOrganizationsByIds(context.db, readerOf(context), ids);
+  return await visibleOrganizationsByIds(context.db, readerOf(context), ids);
 }

@@ -1,7 +1,7 @@
 // createOrganization, updateOrganization, deleteOrganization.
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { isoNow } from '../../db/connection';
+import { isoNow } from '../../db/store';
 import { builder } from '../../schema/builder';
 import { ConflictError } from '../../schema/errors';
 import { DeletePayload } from '../../schema/payloads';
@@ -67,12 +67,12 @@ builder.mutationFields((t) => ({
     description: 'Creates a tenant. Needs org:update:platform.',
     authScopes: { authenticated: true },
     args: { input: t.arg({ type: CreateOrganizationInput, required: true }) },
-    resolve: (_root, args, context) => {
+    resolve: async (_root, args, context) => {
       const { input } = args;
-      return audited(context, 'organization.create', 'organization', () => {
+      return await audited(context, 'organization.create', 'organization', async (context) => {
         requirePermission(context, 'org:update:platform', null, null);
-        if (organizationBySlug(context.db, input.slug)) throw new ConflictError('input.slug: that slug is taken.');
-        const row = insertOrganization(context.db, {
+        if (await organizationBySlug(context.db, input.slug)) throw new ConflictError('input.slug: that slug is taken.');
+        const row = await insertOrganization(context.db, {
           id: randomUUID(),
           slug: input.slug,
           name: input.name,
@@ -90,15 +90,15 @@ builder.mutationFields((t) => ({
     description: 'Changes name (org:update), tier (org:tier:update) or settings (settings:update) of an organization.',
     authScopes: { authenticated: true },
     args: { input: t.arg({ type: UpdateOrganizationInput, required: true }) },
-    resolve: (_root, args, context) => {
+    resolve: async (_root, args, context) => {
       const { input } = args;
-      const id = organizationForWrite(context, input.id, 'input.id');
-      return audited(context, 'organization.update', 'organization', () => {
-        const before = organizationById(context.db, id) as OrganizationRow;
+      const id = await organizationForWrite(context, input.id, 'input.id');
+      return await audited(context, 'organization.update', 'organization', async (context) => {
+        const before = (await organizationById(context.db, id)) as OrganizationRow;
         if (input.name != null) requirePermission(context, ['org:update', 'org:update:platform'], id, id);
         if (input.tier != null) requirePermission(context, ['org:tier:update'], id, id);
         if (input.settings != null) requirePermission(context, ['settings:update', 'org:update:platform'], id, id);
-        const after = updateOrganizationRow(context.db, id, {
+        const after = await updateOrganizationRow(context.db, id, {
           name: input.name ?? before.name,
           tier: input.tier ?? before.tier,
           settings: input.settings ? JSON.stringify(input.settings) : before.settings,
@@ -114,12 +114,12 @@ builder.mutationFields((t) => ({
     description: 'Deletes an organization and everything it owns. Needs org:delete:platform.',
     authScopes: { authenticated: true },
     args: { input: t.arg({ type: DeleteOrganizationInput, required: true }) },
-    resolve: (_root, args, context) => {
-      const id = organizationForWrite(context, args.input.id, 'input.id');
-      return audited(context, 'organization.delete', 'organization', () => {
+    resolve: async (_root, args, context) => {
+      const id = await organizationForWrite(context, args.input.id, 'input.id');
+      return await audited(context, 'organization.delete', 'organization', async (context) => {
         requirePermission(context, 'org:delete:platform', id, id);
-        const before = organizationById(context.db, id) as OrganizationRow;
-        deleteOrganizationRow(context.db, id);
+        const before = (await organizationById(context.db, id)) as OrganizationRow;
+        await deleteOrganizationRow(context.db, id);
         return { organizationId: id, resourceId: id, before: view(before), value: { deletedId: args.input.id } };
       });
     },

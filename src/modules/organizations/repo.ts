@@ -2,10 +2,10 @@
 
 import { conditionsOf, narrowed, visibleQuery } from '../../auth/policy';
 import type { Principal } from '../../auth/principal';
-import type { Database } from '../../db/connection';
 import { countRows } from '../../db/counts';
 import { fetchPage, idsCondition, type PageRequest, type Sort } from '../../db/keyset';
 import { sql } from '../../db/sql';
+import type { Reader, Tx } from '../../db/store';
 
 export type OrganizationRow = {
   id: string;
@@ -28,27 +28,27 @@ export const ORGANIZATION_ORDER = {
 };
 export const ORGANIZATION_ID = sql`o.id`;
 
-export function visibleOrganizationsPage(db: Database, principal: Principal, sort: Sort, page: PageRequest) {
-  return fetchPage<OrganizationRow>(db, { columns: ALL_COLUMNS, ...visibleQuery(principal, 'organization') }, sort, page);
+export async function visibleOrganizationsPage(db: Reader, principal: Principal, sort: Sort, page: PageRequest) {
+  return await fetchPage<OrganizationRow>(db, { columns: ALL_COLUMNS, ...visibleQuery(principal, 'organization') }, sort, page);
 }
 
-export function countVisibleOrganizations(db: Database, principal: Principal): number {
-  return countRows(db, visibleQuery(principal, 'organization'));
+export async function countVisibleOrganizations(db: Reader, principal: Principal): Promise<number> {
+  return await countRows(db, visibleQuery(principal, 'organization'));
 }
 
-export function visibleOrganizationsByIds(db: Database, principal: Principal, ids: readonly string[]): OrganizationRow[] {
+export async function visibleOrganizationsByIds(db: Reader, principal: Principal, ids: readonly string[]): Promise<OrganizationRow[]> {
   const q = visibleQuery(principal, 'organization');
-  return db.all<OrganizationRow>(sql`SELECT o.* FROM ${q.from} WHERE ${idsCondition(sql`o.id`, ids)} AND ${conditionsOf(q)}`);
+  return await db.all<OrganizationRow>(sql`SELECT o.* FROM ${q.from} WHERE ${idsCondition(sql`o.id`, ids)} AND ${conditionsOf(q)}`);
 }
 
-export function visibleOrganizationBySlug(db: Database, principal: Principal, slug: string): OrganizationRow | undefined {
+export async function visibleOrganizationBySlug(db: Reader, principal: Principal, slug: string): Promise<OrganizationRow | undefined> {
   const q = visibleQuery(principal, 'organization');
-  return db.get<OrganizationRow>(sql`SELECT o.* FROM ${q.from} WHERE o.slug = ${slug} AND ${conditionsOf(q)}`);
+  return await db.get<OrganizationRow>(sql`SELECT o.* FROM ${q.from} WHERE o.slug = ${slug} AND ${conditionsOf(q)}`);
 }
 
 /** Any organization by slug, visible or not: for the CLI and for resolving arguments before a policy check. */
-export function organizationBySlug(db: Database, slug: string): OrganizationRow | undefined {
-  return db.get<OrganizationRow>('SELECT * FROM organizations WHERE slug = :slug', { slug });
+export async function organizationBySlug(db: Reader, slug: string): Promise<OrganizationRow | undefined> {
+  return await db.get<OrganizationRow>('SELECT * FROM organizations WHERE slug = :slug', { slug });
 }
 
 /** Visible organizations in which the principal holds some permission (all visible ones with a platform grant). */
@@ -58,40 +58,40 @@ function memberQuery(principal: Principal) {
   return narrowed(q, [sql`o.id IN (SELECT value FROM json_each(${JSON.stringify([...principal.grants.byOrganization.keys()])}))`]);
 }
 
-export function memberOrganizationsPage(db: Database, principal: Principal, sort: Sort, page: PageRequest) {
-  return fetchPage<OrganizationRow>(db, { columns: ALL_COLUMNS, ...memberQuery(principal) }, sort, page);
+export async function memberOrganizationsPage(db: Reader, principal: Principal, sort: Sort, page: PageRequest) {
+  return await fetchPage<OrganizationRow>(db, { columns: ALL_COLUMNS, ...memberQuery(principal) }, sort, page);
 }
 
-export function countMemberOrganizations(db: Database, principal: Principal): number {
-  return countRows(db, memberQuery(principal));
+export async function countMemberOrganizations(db: Reader, principal: Principal): Promise<number> {
+  return await countRows(db, memberQuery(principal));
 }
 
-export function organizationById(db: Database, id: string): OrganizationRow | undefined {
-  return db.get<OrganizationRow>('SELECT * FROM organizations WHERE id = :id', { id });
+export async function organizationById(db: Reader, id: string): Promise<OrganizationRow | undefined> {
+  return await db.get<OrganizationRow>('SELECT * FROM organizations WHERE id = :id', { id });
 }
 
-export function insertOrganization(
-  db: Database,
+export async function insertOrganization(
+  db: Tx,
   org: { id: string; slug: string; name: string; tier: string; settings: string; now: string },
-): OrganizationRow {
-  return db.get<OrganizationRow>(
+): Promise<OrganizationRow> {
+  return (await db.get<OrganizationRow>(
     `INSERT INTO organizations (id, slug, name, tier, settings, created_at, updated_at)
      VALUES (:id, :slug, :name, :tier, :settings, :now, :now) RETURNING *`,
     org,
-  ) as OrganizationRow;
+  )) as OrganizationRow;
 }
 
-export function updateOrganizationRow(
-  db: Database,
+export async function updateOrganizationRow(
+  db: Tx,
   id: string,
   change: { name: string; tier: string; settings: string; now: string },
-): OrganizationRow {
-  return db.get<OrganizationRow>(
+): Promise<OrganizationRow> {
+  return (await db.get<OrganizationRow>(
     'UPDATE organizations SET name = :name, tier = :tier, settings = :settings, updated_at = :now WHERE id = :id RETURNING *',
     { id, ...change },
-  ) as OrganizationRow;
+  )) as OrganizationRow;
 }
 
-export function deleteOrganizationRow(db: Database, id: string): void {
-  db.run('DELETE FROM organizations WHERE id = :id', { id });
+export async function deleteOrganizationRow(db: Tx, id: string): Promise<void> {
+  await db.run('DELETE FROM organizations WHERE id = :id', { id });
 }

@@ -21,7 +21,7 @@ export const Organization = builder.loadableNode('Organization', {
   loaderOptions: LOADER_OPTIONS,
   description: 'A tenant: it owns domains, instances, agents, sessions, usage and an audit log.',
   id: { resolve: (org: OrganizationRow) => org.id },
-  load: (ids: string[], context) => loadOrganizations(ids, context),
+  load: async (ids: string[], context) => await loadOrganizations(ids, context),
   sort: (org) => org.id,
   authScopes: (org, context) => canSee(context.principal, 'organization', org),
   fields: (t) => ({
@@ -54,13 +54,13 @@ builder.queryFields((t) => ({
     type: Organization,
     description: 'The organizations the principal may see.',
     args: { orderBy: t.arg({ type: OrganizationOrder }) },
-    resolve: (_root, args, context) => {
+    resolve: async (_root, args, context) => {
       const principal = context.principal;
       const field = args.orderBy?.field ?? 'o.created_at';
       const sort = sortOn('organizations', field, ORGANIZATION_ORDER[field], ORGANIZATION_ID, args.orderBy?.direction ?? 'ASC');
       const request = pageRequest(args, sort.key);
-      const page = visibleOrganizationsPage(context.db, principal, sort, request);
-      return toConnection(page, request, sort.key, () => countVisibleOrganizations(context.db, principal));
+      const page = await visibleOrganizationsPage(context.db, principal, sort, request);
+      return toConnection(page, request, sort.key, async () => await countVisibleOrganizations(context.db, principal));
     },
   }),
   organization: t.authField({
@@ -69,6 +69,6 @@ builder.queryFields((t) => ({
     authScopes: { authenticated: true },
     description: 'One organization by slug; null when it does not exist or is not visible.',
     args: { slug: t.arg.string({ required: true }) },
-    resolve: (_root, args, context) => visibleOrganizationBySlug(context.db, context.principal, args.slug) ?? null,
+    resolve: async (_root, args, context) => (await visibleOrganizationBySlug(context.db, context.principal, args.slug)) ?? null,
   }),
 }));

@@ -1,8 +1,9 @@
 // SQL for roles and the permission catalogue (what authentication reads of grants is in src/auth/credentials.ts).
-import type { Database } from '../../db/connection';
+
 import { countRows, countRowsPerParent } from '../../db/counts';
 import { fetchPage, fetchPagesPerParent, type PageRequest, type Sort } from '../../db/keyset';
 import { sql } from '../../db/sql';
+import type { Reader } from '../../db/store';
 
 export type RoleRow = {
   id: string;
@@ -14,16 +15,16 @@ export type RoleRow = {
 };
 export type PermissionRow = { code: string; resource: string; action: string; scope: string; description: string };
 
-export function roleByName(db: Database, name: string): RoleRow | undefined {
-  return db.get<RoleRow>('SELECT * FROM roles WHERE name = :name', { name });
+export async function roleByName(db: Reader, name: string): Promise<RoleRow | undefined> {
+  return await db.get<RoleRow>('SELECT * FROM roles WHERE name = :name', { name });
 }
 
-export function rolesByIds(db: Database, ids: readonly string[]): RoleRow[] {
-  return db.all<RoleRow>('SELECT * FROM roles WHERE id IN (SELECT value FROM json_each(:ids))', { ids: JSON.stringify(ids) });
+export async function rolesByIds(db: Reader, ids: readonly string[]): Promise<RoleRow[]> {
+  return await db.all<RoleRow>('SELECT * FROM roles WHERE id IN (SELECT value FROM json_each(:ids))', { ids: JSON.stringify(ids) });
 }
 
-export function permissionsByCodes(db: Database, codes: readonly string[]): PermissionRow[] {
-  return db.all<PermissionRow>('SELECT * FROM permissions WHERE code IN (SELECT value FROM json_each(:codes))', {
+export async function permissionsByCodes(db: Reader, codes: readonly string[]): Promise<PermissionRow[]> {
+  return await db.all<PermissionRow>('SELECT * FROM permissions WHERE code IN (SELECT value FROM json_each(:codes))', {
     codes: JSON.stringify(codes),
   });
 }
@@ -37,20 +38,20 @@ export const PERMISSION_CODE = PERMISSION_ORDER['p.code'];
 const ROLES = { columns: sql`r.*`, from: sql`roles r`, where: [] };
 const PERMISSIONS = { columns: sql`p.*, p.code AS id`, from: sql`permissions p`, where: [] };
 
-export function rolesPage(db: Database, sort: Sort, page: PageRequest) {
-  return fetchPage<RoleRow>(db, ROLES, sort, page);
+export async function rolesPage(db: Reader, sort: Sort, page: PageRequest) {
+  return await fetchPage<RoleRow>(db, ROLES, sort, page);
 }
 
-export function countRoles(db: Database): number {
-  return countRows(db, ROLES);
+export async function countRoles(db: Reader): Promise<number> {
+  return await countRows(db, ROLES);
 }
 
-export function permissionsPage(db: Database, sort: Sort, page: PageRequest) {
-  return fetchPage<PermissionRow & { id: string }>(db, PERMISSIONS, sort, page);
+export async function permissionsPage(db: Reader, sort: Sort, page: PageRequest) {
+  return await fetchPage<PermissionRow & { id: string }>(db, PERMISSIONS, sort, page);
 }
 
-export function countPermissions(db: Database): number {
-  return countRows(db, PERMISSIONS);
+export async function countPermissions(db: Reader): Promise<number> {
+  return await countRows(db, PERMISSIONS);
 }
 
 const ROLE_PERMISSIONS = {
@@ -60,10 +61,10 @@ const ROLE_PERMISSIONS = {
   parentExpression: sql`rp.role_id`,
 };
 
-export function permissionsPerRolePages(db: Database, roleIds: readonly string[], sort: Sort, page: PageRequest) {
-  return fetchPagesPerParent<PermissionRow & { id: string }>(db, ROLE_PERMISSIONS, roleIds, sort, page);
+export async function permissionsPerRolePages(db: Reader, roleIds: readonly string[], sort: Sort, page: PageRequest) {
+  return await fetchPagesPerParent<PermissionRow & { id: string }>(db, ROLE_PERMISSIONS, roleIds, sort, page);
 }
 
-export function countPermissionsPerRole(db: Database, roleIds: readonly string[]): Map<string, number> {
-  return countRowsPerParent(db, ROLE_PERMISSIONS, roleIds);
+export async function countPermissionsPerRole(db: Reader, roleIds: readonly string[]): Promise<Map<string, number>> {
+  return await countRowsPerParent(db, ROLE_PERMISSIONS, roleIds);
 }

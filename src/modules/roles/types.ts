@@ -32,7 +32,7 @@ export const Permission = builder.loadableNode('Permission', {
   loaderOptions: LOADER_OPTIONS,
   description: 'One entry of the permission catalogue, e.g. agent:read:org.',
   id: { resolve: (permission: PermissionRow) => permission.code },
-  load: async (codes: string[], context) => permissionsByCodes(context.db, codes),
+  load: async (codes: string[], context) => await permissionsByCodes(context.db, codes),
   sort: (permission) => permission.code,
   authScopes: { authenticated: true },
   fields: (t) => ({
@@ -50,7 +50,7 @@ export const Role = builder.loadableNode('Role', {
   loaderOptions: LOADER_OPTIONS,
   description: 'A named set of permissions, granted to users per organization (or platform-wide) and carried by API keys.',
   id: { resolve: (role: RoleRow) => role.id },
-  load: async (ids: string[], context) => rolesByIds(context.db, ids),
+  load: async (ids: string[], context) => await rolesByIds(context.db, ids),
   sort: (role) => role.id,
   authScopes: { authenticated: true },
   fields: (t) => ({
@@ -67,9 +67,9 @@ export const Role = builder.loadableNode('Role', {
       load: async (roleIds: string[], context, args) => {
         const sort = sortOn('role.permissions', 'code', PERMISSION_CODE, PERMISSION_CODE, 'ASC');
         const request = pageRequest(args, sort.key);
-        const pages = permissionsPerRolePages(context.db, roleIds, sort, request);
+        const pages = await permissionsPerRolePages(context.db, roleIds, sort, request);
         const counts = context.loaders.get('role.permissions.count', async (ids) => {
-          const map = countPermissionsPerRole(context.db, ids);
+          const map = await countPermissionsPerRole(context.db, ids);
           return ids.map((id) => map.get(id) ?? 0);
         });
         return toConnections(roleIds, pages, request, sort.key, (id) => counts.load(id));
@@ -104,11 +104,11 @@ builder.queryFields((t) => ({
     description: 'The roles of the platform.',
     args: { orderBy: t.arg({ type: RoleOrder }) },
     authScopes: { authenticated: true },
-    resolve: (_root, args, context) => {
+    resolve: async (_root, args, context) => {
       const field = args.orderBy?.field ?? 'r.name';
       const sort = sortOn('roles', field, ROLE_ORDER[field], ROLE_ID, args.orderBy?.direction ?? 'ASC');
       const request = pageRequest(args, sort.key);
-      return toConnection(rolesPage(context.db, sort, request), request, sort.key, () => countRoles(context.db));
+      return toConnection(await rolesPage(context.db, sort, request), request, sort.key, async () => await countRoles(context.db));
     },
   }),
   permissions: t.connection({
@@ -116,11 +116,16 @@ builder.queryFields((t) => ({
     description: 'The permission catalogue.',
     args: { orderBy: t.arg({ type: PermissionOrder }) },
     authScopes: { authenticated: true },
-    resolve: (_root, args, context) => {
+    resolve: async (_root, args, context) => {
       const field = args.orderBy?.field ?? 'p.code';
       const sort = sortOn('permissions', field, PERMISSION_ORDER[field], PERMISSION_CODE, args.orderBy?.direction ?? 'ASC');
       const request = pageRequest(args, sort.key);
-      return toConnection(permissionsPage(context.db, sort, request), request, sort.key, () => countPermissions(context.db));
+      return toConnection(
+        await permissionsPage(context.db, sort, request),
+        request,
+        sort.key,
+        async () => await countPermissions(context.db),
+      );
     },
   }),
 }));

@@ -2,10 +2,10 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { ownsRow } from '../../auth/policy';
-import { isoNow } from '../../db/connection';
+import { isoNow } from '../../db/store';
 import type { BusEvent, SessionChange } from '../../events/bus';
 import { builder } from '../../schema/builder';
-import type { Context } from '../../schema/context';
+import type { InTransaction } from '../../schema/context';
 import { BadUserInputError, ConflictError } from '../../schema/errors';
 import { refuseNull } from '../../schema/validation';
 import { audited, DeniedError, requireOnRow, requirePermission, visibleRowForWrite } from '../../schema/write';
@@ -52,9 +52,9 @@ const SessionPayload = builder.objectRef<{ sessionId: string }>('SessionPayload'
   fields: (t) => ({ session: t.field({ type: Session, nullable: true, resolve: (payload) => payload.sessionId }) }),
 });
 
-function finish(context: Context, session: SessionRow, status: string, metadata: Record<string, unknown>): SessionRow {
+async function finish(context: InTransaction, session: SessionRow, status: string, metadata: Record<string, unknown>): Promise<SessionRow> {
   const merged = JSON.stringify({ ...(JSON.parse(session.metadata) as object), ...metadata });
-  const after = endSessionRow(context.db, session.id, status, merged, isoNow());
+  const after = await endSessionRow(context.db, session.id, status, merged, isoNow());
   if (!after) throw new ConflictError(`The session is ${session.status.toUpperCase()}, not ACTIVE.`);
   return after;
 }
@@ -77,23 +77,23 @@ builder.mutationFields((t) => ({
     description: 'Starts a session of an ACTIVE agent. Needs agent:execute.',
     authScopes: { authenticated: true },
     args: { input: t.arg({ type: StartSessionInput, required: true }) },
-    resolve: (_root, args, context) => {
+    resolve: async (_root, args, context) => {
       const { input } = args;
       const principal = context.principal;
-      return audited(context, 'session.start', 'session', () => {
-        const agent = visibleRowForWrite<AgentRow>(context, AGENTS, 'Agent', input.agentId, 'input.agentId');
+      return await audited(context, 'session.start', 'session', async (context) => {
+        const agent = await visibleRowForWrite<AgentRow>(context, AGENTS, 'Agent', input.agentId, 'input.agentId');
         requirePermission(context, 'agent:execute', agent.organization_id, agent.id);
         if (agent.status !== 'active')
           throw new BadUserInputError(`input.agentId: the agent is ${agent.status.toUpperCase()}, not ACTIVE.`, 'input.agentId');
         let instanceId: string | null = null;
         if (input.instanceId) {
-          const instance = visibleRowForWrite<InstanceRow>(context, INSTANCES, 'Instance', input.instanceId, 'input.instanceId');
+          const instance = await visibleRowForWrite<InstanceRow>(context, INSTANCES, 'Instance', input.instanceId, 'input.instanceId');
           if (instance.domain_id !== agent.domain_id) {
             throw new BadUserInputError("input.instanceId: the instance is not of the agent's domain.", 'input.instanceId');
           }
           instanceId = instance.id;
         }
-        const row = insertSession(context.db, {
+        const row = await insertSession(context.db, {
           id: randomUUID(),
           organizationId: agent.organization_id,
           agentId: agent.id,
@@ -119,14 +119,14 @@ builder.mutationFields((t) => ({
     description: 'Ends an ACTIVE session as COMPLETED or FAILED. Only the principal that started it may.',
     authScopes: { authenticated: true },
     args: { input: t.arg({ type: EndSessionInput, required: true }) },
-    resolve: (_root, args, context) => {
+    resolve: async (_root, args, context) => {
       const { input } = args;
-      return audited(context, 'session.end', 'session', () => {
-        const before = visibleRowForWrite<SessionRow>(context, SESSIONS, 'Session', input.id, 'input.id');
+      return await audited(context, 'session.end', 'session', async (context) => {
+        const before = await visibleRowForWrite<SessionRow>(context, SESSIONS, 'Session', input.id, 'input.id');
         if (!ownsRow(context.principal, 'session', before)) {
           throw new DeniedError('Not allowed: only the principal that started a session ends it.', before.organization_id, before.id);
         }
-        const after = finish(context, before, input.status, input.metadata ?? {});
+        const after = await finish(context, before, input.status, input.metadata ?? {});
         return { ...ended(before, after), events: changed('ENDED', after) };
       });
     },
@@ -137,12 +137,12 @@ builder.mutationFields((t) => ({
     description: "Stops an ACTIVE session as TERMINATED. Needs session:terminate:org, or session:terminate:self on one's own.",
     authScopes: { authenticated: true },
     args: { input: t.arg({ type: TerminateSessionInput, required: true }) },
-    resolve: (_root, args, context) => {
+    resolve: async (_root, args, context) => {
       const { input } = args;
-      return audited(context, 'session.terminate', 'session', () => {
-        const before = visibleRowForWrite<SessionRow>(context, SESSIONS, 'Session', input.id, 'input.id');
+      return await audited(context, 'session.terminate', 'session', async (context) => {
+        const before = await visibleRowForWrite<SessionRow>(context, SESSIONS, 'Session', input.id, 'input.id');
         requireOnRow(context, 'session', before, 'session:terminate');
-        const after = finish(context, before, 'terminated', input.reason ? { terminationReason: input.reason } : {});
+        const after = await finish(context, before, 'terminated', input.reason ? { terminationReason: input.reason } : {});
         return { ...ended(before, after), events: changed('TERMINATED', after) };
       });
     },

@@ -1,6 +1,7 @@
 // SQL for sessions: the list spec and the sessions filter.
-import type { Database } from '../../db/connection';
+
 import { sql } from '../../db/sql';
+import type { Tx } from '../../db/store';
 import { FilterBuilder } from '../../schema/filters';
 import { idOf } from '../../schema/ids';
 import type { ListSpec, Narrowing } from '../../schema/lists';
@@ -58,8 +59,8 @@ export function sessionFilter(filter: SessionFilter | null | undefined): Narrowi
     .build();
 }
 
-export function insertSession(
-  db: Database,
+export async function insertSession(
+  db: Tx,
   session: {
     id: string;
     organizationId: string;
@@ -70,19 +71,19 @@ export function insertSession(
     metadata: string;
     now: string;
   },
-): SessionRow {
-  return db.get<SessionRow>(
+): Promise<SessionRow> {
+  return (await db.get<SessionRow>(
     `INSERT INTO sessions (id, organization_id, agent_id, instance_id, started_by_user_id, started_by_api_key_id, status,
        metadata, started_at)
      VALUES (:id, :organizationId, :agentId, :instanceId, :startedByUserId, :startedByApiKeyId, 'active', :metadata, :now)
      RETURNING *`,
     session,
-  ) as SessionRow;
+  )) as SessionRow;
 }
 
 /** Ends an active session; undefined when it was no longer active (someone ended it first). */
-export function endSessionRow(db: Database, id: string, status: string, metadata: string, now: string): SessionRow | undefined {
-  return db.get<SessionRow>(
+export async function endSessionRow(db: Tx, id: string, status: string, metadata: string, now: string): Promise<SessionRow | undefined> {
+  return await db.get<SessionRow>(
     `UPDATE sessions SET status = :status, metadata = :metadata, ended_at = max(:now, started_at)
      WHERE id = :id AND status = 'active' RETURNING *`,
     { id, status, metadata, now },

@@ -29,8 +29,8 @@ builder.subscriptionFields((t) => ({
     description:
       'Each session of the organization (of the agent, when agentId is given) started, ended or terminated, that the subscriber may read: session:read:org, or session:read:self for the sessions it started.',
     args: { organizationId: t.arg.id({ required: true }), agentId: t.arg.id() },
-    subscribe: (_root, args, context) => {
-      const organizationId = organizationForWrite(context, args.organizationId, 'organizationId');
+    subscribe: async (_root, args, context) => {
+      const organizationId = await organizationForWrite(context, args.organizationId, 'organizationId');
       const agentId = args.agentId ? idOf(args.agentId, 'Agent', 'agentId') : null;
       return deliveries(
         context,

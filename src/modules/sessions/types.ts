@@ -23,7 +23,7 @@ export const Session = builder.loadableNode('Session', {
   loaderOptions: LOADER_OPTIONS,
   description: 'One run of an agent, from start to end.',
   id: { resolve: (session: SessionRow) => session.id },
-  load: async (ids: string[], context) => visibleByIds<SessionRow>(context, readerOf(context), SESSIONS, ids),
+  load: async (ids: string[], context) => await visibleByIds<SessionRow>(context, readerOf(context), SESSIONS, ids),
   sort: (session) => session.id,
   authScopes: (session, context) => canSee(context.principal, 'session', session),
   fields: (t) => ({
@@ -96,7 +96,7 @@ builder.queryFields((t) => ({
     description: 'The sessions the principal may see, across its organizations.',
     authScopes: { authenticated: true },
     args: { ...t.arg.connectionArgs(), orderBy: t.arg({ type: SessionOrder }), filter: t.arg({ type: SessionFilterInput }) },
-    resolve: (_root, args, context, info) =>
-      listPage<SessionRow>(context, context.principal, SESSIONS, args, sessionFilter(args.filter), info),
+    resolve: async (_root, args, context, info) =>
+      await listPage<SessionRow>(context, context.principal, SESSIONS, args, sessionFilter(args.filter), info),
   }),
 }));

@@ -1,6 +1,6 @@
 // recordLlmUsage (a metered batch, refused whole past the monthly quota) and setLlmQuota.
 import { z } from 'zod';
-import { isoNow } from '../../db/connection';
+import { isoNow } from '../../db/store';
 import type { Payloads } from '../../events/bus';
 import { builder } from '../../schema/builder';
 import { BadUserInputError, QuotaExceededError } from '../../schema/errors';
@@ -70,20 +70,22 @@ builder.mutationFields((t) => ({
     description: `Records a batch of LLM calls (1 to ${MAX_BATCH}), priced from model_prices. Needs llm:invoke. A batch that would pass the monthly quota is refused whole with QUOTA_EXCEEDED.`,
     authScopes: { authenticated: true },
     args: { input: t.arg({ type: RecordLlmUsageInput, required: true }) },
-    resolve: (_root, args, context) => {
+    resolve: async (_root, args, context) => {
       const { input } = args;
       const principal = context.principal;
-      const organizationId = organizationForWrite(context, input.organizationId, 'input.organizationId');
+      const organizationId = await organizationForWrite(context, input.organizationId, 'input.organizationId');
       const now = isoNow();
-      return audited(context, 'llm_usage.record', 'llm_usage', () => {
+      return await audited(context, 'llm_usage.record', 'llm_usage', async (context) => {
         requirePermission(context, 'llm:invoke', organizationId, null);
-        const prices = modelPrices(
+        const prices = await modelPrices(
           context.db,
           input.records.map((record) => record.model),
         );
         const agents = new Map<string, AgentRow>();
         const sessions = new Map<string, SessionRow>();
-        const rows: NewUsage[] = input.records.map((record, index) => {
+        const rows: NewUsage[] = [];
+        // One record after another: the first bad record is the one refused, and rows met before are looked up once.
+        for (const [index, record] of input.records.entries()) {
           const field = `input.records.${index}`;
           const price = prices.get(record.model);
           if (!price) throw new BadUserInputError(`${field}.model: "${record.model}" has no price; unknown model.`, `${field}.model`);
@@ -94,7 +96,7 @@ builder.mutationFields((t) => ({
           if (record.sessionId) {
             session =
               sessions.get(record.sessionId) ??
-              visibleRowForWrite<SessionRow>(context, SESSIONS, 'Session', record.sessionId, `${field}.sessionId`);
+              (await visibleRowForWrite<SessionRow>(context, SESSIONS, 'Session', record.sessionId, `${field}.sessionId`));
             sessions.set(record.sessionId, session);
             if (session.organization_id !== organizationId)
               throw new BadUserInputError(`${field}.sessionId: not of this organization.`, `${field}.sessionId`);
@@ -102,7 +104,8 @@ builder.mutationFields((t) => ({
           let agentId = session?.agent_id ?? null;
           if (record.agentId) {
             const agent =
-              agents.get(record.agentId) ?? visibleRowForWrite<AgentRow>(context, AGENTS, 'Agent', record.agentId, `${field}.agentId`);
+              agents.get(record.agentId) ??
+              (await visibleRowForWrite<AgentRow>(context, AGENTS, 'Agent', record.agentId, `${field}.agentId`));
             agents.set(record.agentId, agent);
             if (agent.organization_id !== organizationId)
               throw new BadUserInputError(`${field}.agentId: not of this organization.`, `${field}.agentId`);
@@ -110,7 +113,7 @@ builder.mutationFields((t) => ({
               throw new BadUserInputError(`${field}.agentId: not the agent of the session.`, `${field}.agentId`);
             agentId = agent.id;
           }
-          return {
+          rows.push({
             id: newUsageId(),
             organizationId,
             agentId,
@@ -124,13 +127,13 @@ builder.mutationFields((t) => ({
             costNanoUsd: costOf(price, record.promptTokens, record.completionTokens),
             latencyMs: record.latencyMs ?? null,
             createdAt,
-          };
-        });
+          });
+        }
         const promptTokens = rows.reduce((sum, row) => sum + row.promptTokens, 0);
         const tokens = rows.reduce((sum, row) => sum + row.promptTokens + row.completionTokens, 0);
         const cost = rows.reduce((sum, row) => sum + row.costNanoUsd, 0n);
-        const quota = enforceQuota(context.db, organizationId, rows, now);
-        insertUsageBatch(context.db, rows);
+        const quota = await enforceQuota(context.db, organizationId, rows, now);
+        await insertUsageBatch(context.db, rows);
         const models = [...new Set(rows.map((row) => row.model))].sort();
         const recorded: Payloads['usageRecorded'] = {
           organizationId,
@@ -161,13 +164,13 @@ builder.mutationFields((t) => ({
     description: 'Sets the monthly token and cost limits of an organization (null removes a limit). Needs llm:quota:update:org.',
     authScopes: { authenticated: true },
     args: { input: t.arg({ type: SetLlmQuotaInput, required: true }) },
-    resolve: (_root, args, context) => {
+    resolve: async (_root, args, context) => {
       const { input } = args;
-      const organizationId = organizationForWrite(context, input.organizationId, 'input.organizationId');
-      return audited(context, 'llm_quota.set', 'llm_quota', () => {
+      const organizationId = await organizationForWrite(context, input.organizationId, 'input.organizationId');
+      return await audited(context, 'llm_quota.set', 'llm_quota', async (context) => {
         requirePermission(context, 'llm:quota:update:org', organizationId, organizationId);
-        const before = quotaLimits(context.db, organizationId) ?? null;
-        const after = upsertQuota(context.db, {
+        const before = (await quotaLimits(context.db, organizationId)) ?? null;
+        const after = await upsertQuota(context.db, {
           organizationId,
           tokenLimit: input.monthlyTokenLimit ?? null,
           costLimit: input.monthlyCostLimitUsd ?? null,
@@ -184,8 +187,13 @@ builder.mutationFields((t) => ({
  * Refuses the batch when its records of this month would take the
  * organization past a monthly limit; otherwise the quota with the batch counted.
  */
-function enforceQuota(db: Parameters<typeof quotaLimits>[0], organizationId: string, rows: NewUsage[], now: string): QuotaRow | null {
-  const [quota] = quotasOfOrganizations(db, [organizationId], new Date(now));
+async function enforceQuota(
+  db: Parameters<typeof quotaLimits>[0],
+  organizationId: string,
+  rows: NewUsage[],
+  now: string,
+): Promise<QuotaRow | null> {
+  const [quota] = await quotasOfOrganizations(db, [organizationId], new Date(now));
   if (!quota) return null;
   const inPeriod = rows.filter((row) => row.createdAt >= quota.period_start && row.createdAt < quota.period_end);
   const tokens = quota.tokens_used + inPeriod.reduce((sum, row) => sum + row.promptTokens + row.completionTokens, 0);

@@ -4,8 +4,8 @@
 import { randomFillSync } from 'node:crypto';
 import { conditionsOf, narrowed, visibleQuery } from '../../auth/policy';
 import type { Principal } from '../../auth/principal';
-import type { Database, SqlValue } from '../../db/connection';
 import { sql } from '../../db/sql';
+import type { Reader, SqlValue, Store, Tx } from '../../db/store';
 import { FilterBuilder } from '../../schema/filters';
 import { idOf } from '../../schema/ids';
 import type { ListSpec, Narrowing } from '../../schema/lists';
@@ -92,11 +92,11 @@ const TOTALS = sql`count(*) AS requests, coalesce(sum(lu.prompt_tokens), 0) AS p
 export const ZERO: UsageTotals = { requests: 0, prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, cost_nano_usd: '0' };
 
 /** Visible usage totals per session in one statement (Session.totalTokens and costUsd). */
-export function usageTotalsPerSession(db: Database, principal: Principal, sessionIds: readonly string[]): UsageTotals[] {
+export async function usageTotalsPerSession(db: Reader, principal: Principal, sessionIds: readonly string[]): Promise<UsageTotals[]> {
   const q = narrowed(visibleQuery(principal, 'llmUsage'), [
     sql`lu.session_id IN (SELECT value FROM json_each(${JSON.stringify(sessionIds)}))`,
   ]);
-  const rows = db.all<UsageTotals & { parent: string }>(
+  const rows = await db.all<UsageTotals & { parent: string }>(
     sql`SELECT lu.session_id AS parent, ${TOTALS} FROM ${q.from} WHERE ${conditionsOf(q)} GROUP BY lu.session_id`,
   );
   const byParent = new Map(rows.map((row) => [row.parent, row]));
@@ -105,8 +105,8 @@ export function usageTotalsPerSession(db: Database, principal: Principal, sessio
 
 export type ModelPrice = { provider: string; model: string; prompt: number; completion: number };
 
-export function modelPrices(db: Database, models: readonly string[]): Map<string, ModelPrice> {
-  const rows = db.all<ModelPrice>(
+export async function modelPrices(db: Reader, models: readonly string[]): Promise<Map<string, ModelPrice>> {
+  const rows = await db.all<ModelPrice>(
     `SELECT provider, model, prompt_nano_usd_per_1k_tokens AS prompt, completion_nano_usd_per_1k_tokens AS completion
        FROM model_prices WHERE model IN (SELECT value FROM json_each(:models))`,
     { models: JSON.stringify([...new Set(models)]) },
@@ -227,7 +227,7 @@ const ADD_SUMS = `ON CONFLICT DO UPDATE SET
     cost_nano_usd = cost_nano_usd + excluded.cost_nano_usd`;
 
 /** Adds a batch's groups to a rollup table in one statement (the groups travel as one JSON array of arrays). */
-function addToRollup(db: Database, table: string, keyColumns: string[], groups: Group[]): void {
+async function addToRollup(db: Tx, table: string, keyColumns: string[], groups: Group[]): Promise<void> {
   const keys = keyColumns.map((column, index) => `value ->> ${index} AS ${column}`);
   const at = keyColumns.length;
   // Money and token sums travel as decimal text and are cast back to exact integers in SQLite.
@@ -241,7 +241,7 @@ function addToRollup(db: Database, table: string, keyColumns: string[], groups: 
       sums.cost.toString(),
     ]),
   );
-  db.run(
+  await db.run(
     `INSERT INTO ${table} (${keyColumns.join(', ')}, requests, prompt_tokens, completion_tokens, total_tokens, cost_nano_usd)
      SELECT ${keys.join(', ')}, value ->> ${at}, CAST(value ->> ${at + 1} AS INTEGER), CAST(value ->> ${at + 2} AS INTEGER),
        CAST(value ->> ${at + 3} AS INTEGER), CAST(value ->> ${at + 4} AS INTEGER)
@@ -257,53 +257,51 @@ const COARSE_KEY = ['organization_id', 'day', 'provider', 'model'];
 /**
  * The one write path for LLM usage: inserts a batch with multi-row statements
  * and adds it to both daily rollups once per group (not once per record), all
- * in one transaction (a savepoint inside the caller's, if any).
+ * in the caller's transaction.
  */
-export function insertUsageBatch(db: Database, rows: readonly NewUsage[]): void {
+export async function insertUsageBatch(tx: Tx, rows: readonly NewUsage[]): Promise<void> {
   if (rows.length === 0) return;
-  db.transaction(() => {
-    for (let start = 0; start < rows.length; start += CHUNK) {
-      const chunk = rows.slice(start, start + CHUNK);
-      db.run(insertRowsSql(chunk.length), chunk.flatMap(rowValues));
-    }
-    const day = (row: NewUsage) => row.createdAt.slice(0, 10);
-    addToRollup(
-      db,
-      'llm_usage_daily',
-      FINE_KEY,
-      groupSums(rows, (row) => [
-        row.organizationId,
-        day(row),
-        row.provider,
-        row.model,
-        row.agentId ?? '',
-        row.userId ?? '',
-        row.apiKeyId ?? '',
-      ]),
-    );
-    addToRollup(
-      db,
-      'llm_usage_model_daily',
-      COARSE_KEY,
-      groupSums(rows, (row) => [row.organizationId, day(row), row.provider, row.model]),
-    );
-  });
+  for (let start = 0; start < rows.length; start += CHUNK) {
+    const chunk = rows.slice(start, start + CHUNK);
+    await tx.run(insertRowsSql(chunk.length), chunk.flatMap(rowValues));
+  }
+  const day = (row: NewUsage) => row.createdAt.slice(0, 10);
+  await addToRollup(
+    tx,
+    'llm_usage_daily',
+    FINE_KEY,
+    groupSums(rows, (row) => [
+      row.organizationId,
+      day(row),
+      row.provider,
+      row.model,
+      row.agentId ?? '',
+      row.userId ?? '',
+      row.apiKeyId ?? '',
+    ]),
+  );
+  await addToRollup(
+    tx,
+    'llm_usage_model_daily',
+    COARSE_KEY,
+    groupSums(rows, (row) => [row.organizationId, day(row), row.provider, row.model]),
+  );
 }
 
 const ROLLUP_SUMS = 'count(*), sum(prompt_tokens), sum(completion_tokens), sum(total_tokens), sum(cost_nano_usd)';
 
 /** Recomputes every usage rollup from llm_usage (for bulk loaders that write llm_usage directly). */
-export function rebuildUsageRollups(db: Database): void {
-  db.transaction(() => {
-    db.run('DELETE FROM llm_usage_daily');
-    db.run('DELETE FROM llm_usage_model_daily');
-    db.run(
+export async function rebuildUsageRollups(db: Store): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.run('DELETE FROM llm_usage_daily');
+    await tx.run('DELETE FROM llm_usage_model_daily');
+    await tx.run(
       `INSERT INTO llm_usage_daily (${FINE_KEY.join(', ')}, requests, prompt_tokens, completion_tokens, total_tokens, cost_nano_usd)
        SELECT organization_id, substr(created_at, 1, 10), provider, model, ifnull(agent_id, ''), ifnull(user_id, ''),
          ifnull(api_key_id, ''), ${ROLLUP_SUMS}
        FROM llm_usage GROUP BY 1, 2, 3, 4, 5, 6, 7`,
     );
-    db.run(
+    await tx.run(
       `INSERT INTO llm_usage_model_daily (${COARSE_KEY.join(', ')}, requests, prompt_tokens, completion_tokens, total_tokens, cost_nano_usd)
        SELECT organization_id, substr(created_at, 1, 10), provider, model, ${ROLLUP_SUMS}
        FROM llm_usage GROUP BY 1, 2, 3, 4`,
@@ -313,8 +311,8 @@ export function rebuildUsageRollups(db: Database): void {
 
 export type QuotaLimits = { monthly_token_limit: number | null; monthly_cost_limit_nano_usd: number | null };
 
-export function quotaLimits(db: Database, organizationId: string): QuotaLimits | undefined {
-  return db.get<QuotaLimits>(
+export async function quotaLimits(db: Reader, organizationId: string): Promise<QuotaLimits | undefined> {
+  return await db.get<QuotaLimits>(
     'SELECT monthly_token_limit, monthly_cost_limit_nano_usd FROM llm_quotas WHERE organization_id = :organizationId',
     {
       organizationId,
@@ -322,16 +320,16 @@ export function quotaLimits(db: Database, organizationId: string): QuotaLimits |
   );
 }
 
-export function upsertQuota(
-  db: Database,
+export async function upsertQuota(
+  db: Tx,
   quota: { organizationId: string; tokenLimit: number | null; costLimit: bigint | null; now: string },
-): QuotaLimits & { organization_id: string } {
-  return db.get(
+): Promise<QuotaLimits & { organization_id: string }> {
+  return (await db.get(
     `INSERT INTO llm_quotas (organization_id, monthly_token_limit, monthly_cost_limit_nano_usd, updated_at)
      VALUES (:organizationId, :tokenLimit, :costLimit, :now)
      ON CONFLICT (organization_id) DO UPDATE SET monthly_token_limit = excluded.monthly_token_limit,
        monthly_cost_limit_nano_usd = excluded.monthly_cost_limit_nano_usd, updated_at = excluded.updated_at
      RETURNING organization_id, monthly_token_limit, monthly_cost_limit_nano_usd`,
     quota,
-  ) as QuotaLimits & { organization_id: string };
+  )) as QuotaLimits & { organization_id: string };
 }

@@ -6,9 +6,9 @@
 // no finer key and no per-row visibility; the fine one everything else.
 import { visibleRows } from '../../auth/policy';
 import type { Principal } from '../../auth/principal';
-import type { Database } from '../../db/connection';
 import { ALL_ROWS, nextTurn, type Page, type PageRequest } from '../../db/keyset';
 import { type Sql, sql } from '../../db/sql';
+import type { Reader } from '../../db/store';
 import type { UsageTotals } from './repo';
 import { ZERO } from './repo';
 
@@ -136,13 +136,13 @@ const ROWS_PER_PIECE = 1_500;
  * year-long window over two busy days is one piece. Only the first and the
  * last piece may have partial days. Empty: no usage in the window.
  */
-function windowPieces(
-  db: Database,
+async function windowPieces(
+  db: Reader,
   parentColumn: 'agent_id' | 'organization_id',
   parentIds: readonly string[],
   window: UsageWindow,
-): UsageWindow[] {
-  const days = db.all<{ day: string; rows: number }>(
+): Promise<UsageWindow[]> {
+  const days = await db.all<{ day: string; rows: number }>(
     sql`SELECT day, count(*) AS rows FROM llm_usage_daily
       WHERE ${sql.ident(parentColumn)} IN (SELECT value FROM json_each(${JSON.stringify(parentIds)}))
         AND day >= ${window.from.slice(0, 10)} AND day <= ${window.to.slice(0, 10)}
@@ -305,7 +305,7 @@ class SummaryBuilder {
  * piece is kept but the page's candidates.
  */
 export async function usageSummariesPerParent(
-  db: Database,
+  db: Reader,
   principal: Principal,
   parentColumn: 'agent_id' | 'organization_id',
   parentIds: readonly string[],
@@ -325,11 +325,11 @@ export async function usageSummariesPerParent(
   const builders = new Map(parentIds.map((id) => [id, new SummaryBuilder(page, mergesAcrossPieces)]));
   // The coarse rollup holds a row per day and model: a year of it is one statement's work. The fine one is cut into pieces.
   const pieces =
-    rollupFor(principal, parentColumn, parentIds, groups) === 'fine' ? windowPieces(db, parentColumn, parentIds, window) : [window];
+    rollupFor(principal, parentColumn, parentIds, groups) === 'fine' ? await windowPieces(db, parentColumn, parentIds, window) : [window];
   for (const [index, piece] of pieces.entries()) {
     if (index > 0) await nextTurn();
     const source = visibleWindow(principal, parentColumn, parentIds, piece, groups);
-    const rows = db.all<UsageBucketRow & { parent: string }>(
+    const rows = await db.all<UsageBucketRow & { parent: string }>(
       sql`SELECT ${parent} AS parent, ${sql.join(selected)}, ${key} AS id, ${SUMS}
          FROM ${source.from} WHERE ${source.where}
         GROUP BY ${sql.join([parent, ...groups.map(groupColumn)])}`,
@@ -359,9 +359,9 @@ export type QuotaRow = {
 };
 
 /** Quotas with this month's use (from the coarse rollup: tens of rows per organization) for the organizations given. */
-export function quotasOfOrganizations(db: Database, organizationIds: readonly string[], now: Date): QuotaRow[] {
+export async function quotasOfOrganizations(db: Reader, organizationIds: readonly string[], now: Date): Promise<QuotaRow[]> {
   const period = quotaPeriod(now);
-  return db.all<QuotaRow>(
+  return await db.all<QuotaRow>(
     `SELECT o.value AS organization_id, q.monthly_token_limit, q.monthly_cost_limit_nano_usd, q.updated_at,
             :start AS period_start, :end AS period_end,
             coalesce(m.tokens, 0) AS tokens_used, printf('%d', coalesce(m.cost, 0)) AS cost_used_nano_usd

@@ -34,8 +34,8 @@ builder.subscriptionFields((t) => ({
     description:
       'Each batch of LLM usage the organization records, that the subscriber may read: llm:quota:read:org, or llm:quota:read:self for the batches it recorded.',
     args: { organizationId: t.arg.id({ required: true }) },
-    subscribe: (_root, args, context) => {
-      const organizationId = organizationForWrite(context, args.organizationId, 'organizationId');
+    subscribe: async (_root, args, context) => {
+      const organizationId = await organizationForWrite(context, args.organizationId, 'organizationId');
       return deliveries(context, 'usageRecorded', organizationId, (principal, batch) =>
         canSee(principal, 'llmUsage', { organization_id: batch.organizationId, user_id: batch.userId, api_key_id: batch.apiKeyId }),
       );

@@ -29,7 +29,7 @@ export const LlmUsageRecord = builder.loadableNode('LlmUsageRecord', {
   loaderOptions: LOADER_OPTIONS,
   description: 'One LLM call: tokens, exact cost and latency.',
   id: { resolve: (record: UsageRow) => record.id },
-  load: async (ids: string[], context) => visibleByIds<UsageRow>(context, readerOf(context), USAGE, ids),
+  load: async (ids: string[], context) => await visibleByIds<UsageRow>(context, readerOf(context), USAGE, ids),
   sort: (record) => record.id,
   authScopes: (record, context) => canSee(context.principal, 'llmUsage', record),
   fields: (t) => ({
@@ -71,8 +71,9 @@ const usageOf = (parentColumn: 'organization_id' | 'session_id' | 'agent_id') =>
 
 // Totals of visible usage per session, batched.
 function sessionTotals(context: Context, sessionId: string): Promise<UsageTotals> {
-  const loader = context.loaders.get<UsageTotals>('usage.totals.session', (ids) =>
-    usageTotalsPerSession(context.db, readerOf(context), ids),
+  const loader = context.loaders.get<UsageTotals>(
+    'usage.totals.session',
+    async (ids) => await usageTotalsPerSession(context.db, readerOf(context), ids),
   );
   return loader.load(sessionId);
 }
@@ -251,7 +252,9 @@ export const Quota = builder.loadableNode('Quota', {
   load: async (ids: string[], context) => {
     const principal = readerOf(context);
     const readable = ids.filter((id) => principal.grants.holds('llm:quota:read:org', id));
-    return readable.length === 0 ? [] : quotasOfOrganizations(context.db, visibleOrganizationIds(context, readable), new Date());
+    return readable.length === 0
+      ? []
+      : await quotasOfOrganizations(context.db, await visibleOrganizationIds(context, readable), new Date());
   },
   sort: (quota) => quota.organization_id,
   authScopes: (quota) => ({ permissionIn: { permission: 'llm:quota:read:org', organizationId: quota.organization_id } }),
@@ -288,8 +291,8 @@ export const Quota = builder.loadableNode('Quota', {
 });
 
 /** Of these organization ids, the ones the principal may see. */
-function visibleOrganizationIds(context: Context, ids: string[]): string[] {
-  return visibleOrganizationsByIds(context.db, readerOf(context), ids).map((row) => row.id);
+async function visibleOrganizationIds(context: Context, ids: string[]): Promise<string[]> {
+  return (await visibleOrganizationsByIds(context.db, readerOf(context), ids)).map((row) => row.id);
 }
 
 builder.objectFields(Organization, (t) => ({

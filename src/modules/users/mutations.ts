@@ -1,9 +1,9 @@
 // Members: inviteUser, assignRole, revokeRole, removeMember. No grant exceeds the granter.
 import { randomUUID } from 'node:crypto';
 import { hashPassword } from '../../auth/tokens';
-import { isoNow } from '../../db/connection';
+import { isoNow } from '../../db/store';
 import { builder } from '../../schema/builder';
-import type { AuthenticatedContext } from '../../schema/context';
+import type { AuthenticatedContext, AuthenticatedReadingContext } from '../../schema/context';
 import { BadUserInputError, ConflictError, NotFoundError } from '../../schema/errors';
 import { requireGrantable, roleForInput } from '../../schema/grantRules';
 import { idOf } from '../../schema/ids';
@@ -69,14 +69,18 @@ const MemberPayload = builder.objectRef<{ userId: string; created?: boolean; rev
 });
 
 /** The user a global id names, as the caller may see it; NOT_FOUND otherwise. */
-function visibleUser(context: AuthenticatedContext, globalId: string, field: string): VisibleUserRow {
-  const [user] = visibleUsersByIds(context.db, context.principal, [idOf(globalId, 'User', field)]);
+async function visibleUser(context: AuthenticatedReadingContext, globalId: string, field: string): Promise<VisibleUserRow> {
+  const [user] = await visibleUsersByIds(context.db, context.principal, [idOf(globalId, 'User', field)]);
   if (!user) throw new NotFoundError('User');
   return user;
 }
 
 /** Where a role applies: org roles need an organization, platform roles none; service roles are for keys only. */
-function scopeOfGrant(context: AuthenticatedContext, role: RoleRow, organizationGlobalId: string | null | undefined): string | null {
+async function scopeOfGrant(
+  context: AuthenticatedContext,
+  role: RoleRow,
+  organizationGlobalId: string | null | undefined,
+): Promise<string | null> {
   if (role.level === 'service') throw new BadUserInputError(`input.role: ${role.name} is a service role, for API keys only.`, 'input.role');
   if (role.level === 'platform') {
     if (organizationGlobalId)
@@ -85,17 +89,17 @@ function scopeOfGrant(context: AuthenticatedContext, role: RoleRow, organization
   }
   if (!organizationGlobalId)
     throw new BadUserInputError(`input.organizationId: ${role.name} is given in an organization.`, 'input.organizationId');
-  return organizationForWrite(context, organizationGlobalId, 'input.organizationId');
+  return await organizationForWrite(context, organizationGlobalId, 'input.organizationId');
 }
 
 /** A role grant's input, its role and where it applies, checked before anything runs. */
-function grantOf(context: AuthenticatedContext, input: typeof RoleGrantInput.$inferInput) {
-  const role = roleForInput(context, input.role, 'input.role');
-  return { input, role, organizationId: scopeOfGrant(context, role, input.organizationId) };
+async function grantOf(context: AuthenticatedContext, input: typeof RoleGrantInput.$inferInput) {
+  const role = await roleForInput(context, input.role, 'input.role');
+  return { input, role, organizationId: await scopeOfGrant(context, role, input.organizationId) };
 }
 
 /** user:update in the organization; platform grants are the platform_owner's alone (checked by requireGrantable). */
-function requireUserAdmin(context: AuthenticatedContext, organizationId: string | null, userId: string): void {
+function requireUserAdmin(context: AuthenticatedReadingContext, organizationId: string | null, userId: string): void {
   if (organizationId !== null) requirePermission(context, 'user:update', organizationId, userId);
 }
 
@@ -108,25 +112,26 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: InviteUserInput, required: true }) },
     resolve: async (_root, args, context) => {
       const { input } = args;
-      const organizationId = organizationForWrite(context, input.organizationId, 'input.organizationId');
-      const role = roleForInput(context, input.role, 'input.role');
+      const organizationId = await organizationForWrite(context, input.organizationId, 'input.organizationId');
+      const role = await roleForInput(context, input.role, 'input.role');
       if (role.level !== 'org') throw new BadUserInputError(`input.role: ${role.name} is not an organization role.`, 'input.role');
       // Asked of every invitation, not only for a new email: an answer that differed would tell whether the address
       // has an account in another organization.
       if (!input.name) throw new BadUserInputError('input.name: needed to invite a person.', 'input.name');
       const name = input.name;
       const passwordHash = input.password ? await hashPassword(input.password, context.config.bcryptCost) : null;
-      return audited(context, 'member.invite', 'user', () => {
+      return await audited(context, 'member.invite', 'user', async (context) => {
         requirePermission(context, 'user:invite', organizationId, null);
-        requireGrantable(context, role, organizationId, null);
+        await requireGrantable(context, role, organizationId, null);
         const now = isoNow();
         const user =
-          userByEmail(context.db, input.email) ?? insertUser(context.db, { id: randomUUID(), email: input.email, name, passwordHash, now });
-        if (userRoleExists(context.db, user.id, role.id, organizationId)) {
+          (await userByEmail(context.db, input.email)) ??
+          (await insertUser(context.db, { id: randomUUID(), email: input.email, name, passwordHash, now }));
+        if (await userRoleExists(context.db, user.id, role.id, organizationId)) {
           throw new ConflictError(`The user already holds ${role.name} in this organization.`);
         }
         const grantedBy = context.principal.userId;
-        insertUserRole(context.db, {
+        await insertUserRole(context.db, {
           id: randomUUID(),
           userId: user.id,
           roleId: role.id,
@@ -152,18 +157,18 @@ builder.mutationFields((t) => ({
       'Gives a user a role in an organization (user:update), or a platform role (platform_owner only). Never more than the caller holds.',
     authScopes: { authenticated: true },
     args: { input: t.arg({ type: RoleGrantInput, required: true }) },
-    resolve: (_root, args, context) => {
-      const { input, role, organizationId } = grantOf(context, args.input);
+    resolve: async (_root, args, context) => {
+      const { input, role, organizationId } = await grantOf(context, args.input);
       const expiresAt = input.expiresAt ?? null; // the DateTime scalar gave the stored form
       if (expiresAt !== null && expiresAt <= isoNow())
         throw new BadUserInputError('input.expiresAt: must be in the future.', 'input.expiresAt');
-      return audited(context, 'member.role_assign', 'user', () => {
-        const user = visibleUser(context, input.userId, 'input.userId');
+      return await audited(context, 'member.role_assign', 'user', async (context) => {
+        const user = await visibleUser(context, input.userId, 'input.userId');
         requireUserAdmin(context, organizationId, user.id);
-        requireGrantable(context, role, organizationId, user.id);
-        if (userRoleExists(context.db, user.id, role.id, organizationId))
+        await requireGrantable(context, role, organizationId, user.id);
+        if (await userRoleExists(context.db, user.id, role.id, organizationId))
           throw new ConflictError(`The user already holds ${role.name} there.`);
-        insertUserRole(context.db, {
+        await insertUserRole(context.db, {
           id: randomUUID(),
           userId: user.id,
           roleId: role.id,
@@ -182,13 +187,13 @@ builder.mutationFields((t) => ({
     description: 'Takes a role from a user (user:update; platform roles: platform_owner only). Only roles the caller could give.',
     authScopes: { authenticated: true },
     args: { input: t.arg({ type: RoleGrantInput, required: true }) },
-    resolve: (_root, args, context) => {
-      const { input, role, organizationId } = grantOf(context, args.input);
-      return audited(context, 'member.role_revoke', 'user', () => {
-        const user = visibleUser(context, input.userId, 'input.userId');
+    resolve: async (_root, args, context) => {
+      const { input, role, organizationId } = await grantOf(context, args.input);
+      return await audited(context, 'member.role_revoke', 'user', async (context) => {
+        const user = await visibleUser(context, input.userId, 'input.userId');
         requireUserAdmin(context, organizationId, user.id);
-        requireGrantable(context, role, organizationId, user.id);
-        if (!deleteUserRole(context.db, user.id, role.id, organizationId)) throw new NotFoundError('Role grant');
+        await requireGrantable(context, role, organizationId, user.id);
+        if (!(await deleteUserRole(context.db, user.id, role.id, organizationId))) throw new NotFoundError('Role grant');
         return { organizationId, resourceId: user.id, before: { role: role.name }, value: { userId: user.id } };
       });
     },
@@ -199,14 +204,14 @@ builder.mutationFields((t) => ({
     description: "Removes a user from an organization: every role there, and the user's keys there are revoked. Needs user:revoke.",
     authScopes: { authenticated: true },
     args: { input: t.arg({ type: RemoveMemberInput, required: true }) },
-    resolve: (_root, args, context) => {
-      const organizationId = organizationForWrite(context, args.input.organizationId, 'input.organizationId');
-      return audited(context, 'member.remove', 'user', () => {
-        const user = visibleUser(context, args.input.userId, 'input.userId');
+    resolve: async (_root, args, context) => {
+      const organizationId = await organizationForWrite(context, args.input.organizationId, 'input.organizationId');
+      return await audited(context, 'member.remove', 'user', async (context) => {
+        const user = await visibleUser(context, args.input.userId, 'input.userId');
         requirePermission(context, 'user:revoke', organizationId, user.id);
-        const roles = rolesOfMember(context.db, user.id, organizationId);
+        const roles = await rolesOfMember(context.db, user.id, organizationId);
         if (roles.length === 0) throw new NotFoundError('Member');
-        const revoked = removeMembership(context.db, user.id, organizationId, isoNow());
+        const revoked = await removeMembership(context.db, user.id, organizationId, isoNow());
         for (const keyId of revoked) context.keyCache.forgetKey(keyId);
         return {
           organizationId,

@@ -2,10 +2,10 @@
 
 import { conditionsOf, visibleQuery } from '../../auth/policy';
 import type { Principal } from '../../auth/principal';
-import type { Database } from '../../db/connection';
 import { countRowsPerParent } from '../../db/counts';
 import { type Direction, fetchPagesPerParent, idsCondition, type PageRequest, type Sort } from '../../db/keyset';
 import { type Sql, sql } from '../../db/sql';
+import type { Reader, Tx } from '../../db/store';
 
 export type UserRow = {
   id: string;
@@ -18,22 +18,22 @@ export type UserRow = {
   updated_at: string;
 };
 
-export function userByEmail(db: Database, email: string): UserRow | undefined {
-  return db.get<UserRow>('SELECT * FROM users WHERE email = :email', { email });
+export async function userByEmail(db: Reader, email: string): Promise<UserRow | undefined> {
+  return await db.get<UserRow>('SELECT * FROM users WHERE email = :email', { email });
 }
 
 export type NewUser = { id: string; email: string; name: string; passwordHash: string | null; now: string };
 
-export function insertUser(db: Database, user: NewUser): UserRow {
-  return db.get<UserRow>(
+export async function insertUser(db: Tx, user: NewUser): Promise<UserRow> {
+  return (await db.get<UserRow>(
     `INSERT INTO users (id, email, name, password_hash, created_at, updated_at)
      VALUES (:id, :email, :name, :passwordHash, :now, :now) RETURNING *`,
     user,
-  ) as UserRow;
+  )) as UserRow;
 }
 
-export function recordLogin(db: Database, id: string, now: string): void {
-  db.run('UPDATE users SET last_login_at = :now WHERE id = :id', { id, now });
+export async function recordLogin(db: Tx, id: string, now: string): Promise<void> {
+  await db.run('UPDATE users SET last_login_at = :now WHERE id = :id', { id, now });
 }
 
 export type NewUserRole = {
@@ -46,8 +46,8 @@ export type NewUserRole = {
   expiresAt: string | null;
 };
 
-export function insertUserRole(db: Database, grant: NewUserRole): void {
-  db.run(
+export async function insertUserRole(db: Tx, grant: NewUserRole): Promise<void> {
+  await db.run(
     `INSERT INTO user_roles (id, user_id, role_id, organization_id, granted_by_user_id, created_at, expires_at)
      VALUES (:id, :userId, :roleId, :organizationId, :grantedByUserId, :now, :expiresAt)`,
     grant,
@@ -57,9 +57,9 @@ export function insertUserRole(db: Database, grant: NewUserRole): void {
 /** A user with the organizations it belongs to (for the object-level policy check). */
 export type VisibleUserRow = UserRow & { organization_ids: string };
 
-export function visibleUsersByIds(db: Database, principal: Principal, ids: readonly string[]): VisibleUserRow[] {
+export async function visibleUsersByIds(db: Reader, principal: Principal, ids: readonly string[]): Promise<VisibleUserRow[]> {
   const q = visibleQuery(principal, 'user');
-  return db.all<VisibleUserRow>(
+  return await db.all<VisibleUserRow>(
     sql`SELECT u.*, (SELECT json_group_array(DISTINCT m.organization_id) FROM user_roles m
                    WHERE m.user_id = u.id AND m.organization_id IS NOT NULL) AS organization_ids
        FROM ${q.from} WHERE ${idsCondition(USER_ID, ids)} AND ${conditionsOf(q)}`,
@@ -83,8 +83,8 @@ export function memberSort(field: string | undefined, direction: Direction): Sor
 }
 
 /** The visible members (users holding a role) of several organizations, one page each, in one statement. */
-export function visibleMembersPerOrganization(
-  db: Database,
+export async function visibleMembersPerOrganization(
+  db: Reader,
   principal: Principal,
   organizationIds: readonly string[],
   sort: Sort,
@@ -93,55 +93,65 @@ export function visibleMembersPerOrganization(
 ) {
   const q = visibleQuery(principal, 'user');
   const query = { columns: USER_COLUMNS, from: memberships(now), where: [conditionsOf(q)], parentExpression: MEMBER_ORGANIZATION };
-  return fetchPagesPerParent<VisibleUserRow>(db, query, organizationIds, sort, page);
+  return await fetchPagesPerParent<VisibleUserRow>(db, query, organizationIds, sort, page);
 }
 
-export function countVisibleMembersPerOrganization(db: Database, principal: Principal, organizationIds: readonly string[], now: string) {
+export async function countVisibleMembersPerOrganization(
+  db: Reader,
+  principal: Principal,
+  organizationIds: readonly string[],
+  now: string,
+) {
   const q = visibleQuery(principal, 'user');
   const query = { from: memberships(now), where: [conditionsOf(q)], parentExpression: MEMBER_ORGANIZATION };
-  return countRowsPerParent(db, query, organizationIds);
+  return await countRowsPerParent(db, query, organizationIds);
 }
 
-export function userRoleExists(db: Database, userId: string, roleId: string, organizationId: string | null): boolean {
+export async function userRoleExists(db: Reader, userId: string, roleId: string, organizationId: string | null): Promise<boolean> {
   return (
-    db.get('SELECT 1 AS found FROM user_roles WHERE user_id = :userId AND role_id = :roleId AND organization_id IS :organizationId', {
-      userId,
-      roleId,
-      organizationId,
-    }) !== undefined
+    (await db.get(
+      'SELECT 1 AS found FROM user_roles WHERE user_id = :userId AND role_id = :roleId AND organization_id IS :organizationId',
+      {
+        userId,
+        roleId,
+        organizationId,
+      },
+    )) !== undefined
   );
 }
 
-export function deleteUserRole(db: Database, userId: string, roleId: string, organizationId: string | null): boolean {
+export async function deleteUserRole(db: Tx, userId: string, roleId: string, organizationId: string | null): Promise<boolean> {
   return (
-    db.run('DELETE FROM user_roles WHERE user_id = :userId AND role_id = :roleId AND organization_id IS :organizationId', {
-      userId,
-      roleId,
-      organizationId,
-    }).changes > 0
+    (
+      await db.run('DELETE FROM user_roles WHERE user_id = :userId AND role_id = :roleId AND organization_id IS :organizationId', {
+        userId,
+        roleId,
+        organizationId,
+      })
+    ).changes > 0
   );
 }
 
-export function rolesOfMember(db: Database, userId: string, organizationId: string): string[] {
-  return db
-    .all<{ role_id: string }>(
+export async function rolesOfMember(db: Reader, userId: string, organizationId: string): Promise<string[]> {
+  return (
+    await db.all<{ role_id: string }>(
       'SELECT role_id FROM user_roles WHERE user_id = :userId AND organization_id = :organizationId ORDER BY role_id',
       {
         userId,
         organizationId,
       },
     )
-    .map((row) => row.role_id);
+  ).map((row) => row.role_id);
 }
 
 /** Removes a member: every role in the organization, and the member's keys there are revoked. Returns the revoked key ids. */
-export function removeMembership(db: Database, userId: string, organizationId: string, now: string): string[] {
-  db.run('DELETE FROM user_roles WHERE user_id = :userId AND organization_id = :organizationId', { userId, organizationId });
-  return db
-    .all<{ id: string }>(
+export async function removeMembership(db: Tx, userId: string, organizationId: string, now: string): Promise<string[]> {
+  await db.run('DELETE FROM user_roles WHERE user_id = :userId AND organization_id = :organizationId', { userId, organizationId });
+  return (
+    await db.all<{ id: string }>(
       `UPDATE api_keys SET revoked_at = :now
         WHERE user_id = :userId AND organization_id = :organizationId AND revoked_at IS NULL RETURNING id`,
       { userId, organizationId, now },
     )
-    .map((row) => row.id);
+  ).map((row) => row.id);
 }

@@ -1,6 +1,6 @@
 // The User type.
 import { canSeeUser } from '../../auth/policy';
-import { isoNow } from '../../db/connection';
+import { isoNow } from '../../db/store';
 import { LOADER_OPTIONS } from '../../schema/batchSchedule';
 import { builder } from '../../schema/builder';
 import { OrderDirection, pageRequest, toConnections } from '../../schema/connections';
@@ -23,7 +23,7 @@ export const User = builder.loadableNode('User', {
   loaderOptions: LOADER_OPTIONS,
   description: 'A person who signs in; belongs to organizations through role assignments.',
   id: { resolve: (user: VisibleUserRow) => user.id },
-  load: async (ids: string[], context) => visibleUsersByIds(context.db, readerOf(context), ids),
+  load: async (ids: string[], context) => await visibleUsersByIds(context.db, readerOf(context), ids),
   sort: (user) => user.id,
   authScopes: (user, context) => canSeeUser(context.principal, policyRow(user)),
   fields: (t) => ({
@@ -62,9 +62,9 @@ builder.objectFields(Organization, (t) => ({
       const now = isoNow();
       const sort = memberSort(args.orderBy?.field, args.orderBy?.direction ?? 'ASC');
       const request = pageRequest(args, sort.key);
-      const pages = visibleMembersPerOrganization(context.db, principal, ids, sort, request, now);
-      const counts = context.loaders.get<number>('members.count', (parents) => {
-        const map = countVisibleMembersPerOrganization(context.db, principal, parents, now);
+      const pages = await visibleMembersPerOrganization(context.db, principal, ids, sort, request, now);
+      const counts = context.loaders.get<number>('members.count', async (parents) => {
+        const map = await countVisibleMembersPerOrganization(context.db, principal, parents, now);
         return parents.map((id) => map.get(id) ?? 0);
       });
       return toConnections(ids, pages, request, sort.key, (id) => counts.load(id));

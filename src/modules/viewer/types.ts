@@ -35,9 +35,12 @@ type ViewerValue = { principal: PrincipalValue };
 const Viewer = builder.objectRef<ViewerValue>('Viewer');
 
 /** The organization a slug names, if any: unknown slugs behave as organizations where only platform grants apply. */
-function organizationIdOf(context: Parameters<typeof organizationBySlug>[0], slug: string | null | undefined): string | null {
+async function organizationIdOf(
+  context: Parameters<typeof organizationBySlug>[0],
+  slug: string | null | undefined,
+): Promise<string | null> {
   if (slug === null || slug === undefined) return null;
-  return organizationBySlug(context, slug)?.id ?? `unknown:${slug}`;
+  return (await organizationBySlug(context, slug))?.id ?? `unknown:${slug}`;
 }
 
 Viewer.implement({
@@ -52,27 +55,27 @@ Viewer.implement({
     organizations: t.connection({
       type: Organization,
       description: 'The visible organizations the principal holds permissions in.',
-      resolve: (v, args, context) => {
+      resolve: async (v, args, context) => {
         const sort = sortOn('viewer.organizations', 'o.created_at', ORGANIZATION_ORDER['o.created_at'], ORGANIZATION_ID, 'ASC');
         const request = pageRequest(args, sort.key);
-        const page = memberOrganizationsPage(context.db, v.principal, sort, request);
-        return toConnection(page, request, sort.key, () => countMemberOrganizations(context.db, v.principal));
+        const page = await memberOrganizationsPage(context.db, v.principal, sort, request);
+        return toConnection(page, request, sort.key, async () => await countMemberOrganizations(context.db, v.principal));
       },
     }),
     permissions: t.stringList({
       description:
         'The permissions the principal holds in the organization (platform-wide ones apply everywhere); without a slug, the platform-wide ones.',
       args: { organizationSlug: t.arg.string() },
-      resolve: (v, args, context) => v.principal.grants.permissionsIn(organizationIdOf(context.db, args.organizationSlug)),
+      resolve: async (v, args, context) => v.principal.grants.permissionsIn(await organizationIdOf(context.db, args.organizationSlug)),
     }),
     can: t.boolean({
       description: 'Whether the principal holds the permission in the organization; without a slug, in any organization.',
       args: { permission: t.arg.string({ required: true }), organizationSlug: t.arg.string() },
-      resolve: (v, args, context) => {
+      resolve: async (v, args, context) => {
         if (!isPermission(args.permission)) {
           throw new BadUserInputError('permission: not a permission of the catalogue.', 'permission');
         }
-        const organizationId = organizationIdOf(context.db, args.organizationSlug);
+        const organizationId = await organizationIdOf(context.db, args.organizationSlug);
         return organizationId === null
           ? v.principal.grants.holdsAnywhere(args.permission)
           : v.principal.grants.holds(args.permission, organizationId);
