@@ -91,7 +91,9 @@ export class SqliteStore implements Store {
   private async runTransaction<T>(work: (tx: Tx) => Promise<T> | T): Promise<T> {
     const raw = this.writer.raw;
     this.writer.statement('BEGIN IMMEDIATE').statement.run();
-    const tx = new SqliteTx(this.writer, this);
+    const tx = new SqliteTx(this.writer, this, () => {
+      for (const connection of [this.writer, this.reader]) connection.forgetStatements();
+    });
     try {
       const result = await work(tx);
       tx.end();
@@ -186,6 +188,8 @@ class SqliteTx implements Tx {
   constructor(
     private readonly writer: Connection,
     private readonly counter: Counter,
+    /** Told after a script ran (it may have changed the schema). */
+    private readonly afterScript: () => void,
   ) {}
 
   end(): void {
@@ -223,7 +227,11 @@ class SqliteTx implements Tx {
     if (this.ended) throw ended();
     const stats = this.counter.stats;
     if (stats) stats.statements += 1;
-    this.writer.raw.exec(script);
+    try {
+      this.writer.raw.exec(script);
+    } finally {
+      this.afterScript();
+    }
     this.counter.observer?.(script, {}, 0);
   }
 

@@ -33,7 +33,7 @@ export class Connection {
 
   /**
    * A prepared statement, compiled once per distinct SQL text. A statement that returns rows is put in raw mode
-   * (rows as arrays) with its column names kept: `rowsOf` makes the objects (see there).
+   * (rows as arrays): `objectOf` makes the objects (see there).
    */
   statement(sql: string): Prepared {
     let statement = this.statements.get(sql);
@@ -43,17 +43,27 @@ export class Connection {
     }
     if (!statement) {
       const prepared = this.raw.prepare(sql);
-      statement = prepared.reader
-        ? { statement: prepared.raw(true), columns: prepared.columns().map((column) => column.name) }
-        : { statement: prepared, columns: null };
+      statement = { statement: prepared.reader ? prepared.raw(true) : prepared, reader: prepared.reader, columns: null };
       this.statements.set(sql, statement);
     }
     return statement;
   }
+
+  /**
+   * Drops every prepared statement, after a script changed the schema: SQLite prepares a statement again on its
+   * own when the schema moves, but the column names kept beside it (for `SELECT *`, say) would be the old ones.
+   */
+  forgetStatements(): void {
+    this.statements.clear();
+  }
 }
 
-/** A prepared statement with, when it returns rows, its column names (it then answers in raw mode). */
-type Prepared = { statement: BetterSqlite3.Statement; columns: string[] | null };
+/**
+ * A prepared statement; one that returns rows answers in raw mode, and `columns` are its column names, read after
+ * its first run: SQLite prepares a statement again when it finds the schema moved, and only then are the names
+ * those of the rows it returns.
+ */
+type Prepared = { statement: BetterSqlite3.Statement; reader: boolean; columns: string[] | null };
 
 /** Where statements are counted: a request's view (or the store itself), for its reads and its transactions. */
 export type Counter = { stats: SqlStats | null; timed: boolean; observer: StatementObserver | null };
@@ -66,17 +76,25 @@ type Mode = typeof ALL | typeof GET | typeof RUN;
 const textOf = (query: string | Sql): string => (typeof query === 'string' ? query : query.textFor(SQLITE));
 const valuesOf = (query: string | Sql, params: SqlParams): SqlParams => (typeof query === 'string' ? params : query.values);
 
-function step({ statement, columns }: Prepared, values: SqlParams, mode: Mode): unknown {
+function step(prepared: Prepared, values: SqlParams, mode: Mode): unknown {
+  const { statement } = prepared;
   if (mode === RUN) return statement.run(values);
-  if (columns === null) throw new TypeError('This statement returns no rows: run it in a transaction.');
+  if (!prepared.reader) throw new TypeError('This statement returns no rows: run it in a transaction.');
   if (mode === GET) {
     const row = statement.get(values) as unknown[] | undefined;
-    return row === undefined ? undefined : objectOf(columns, row);
+    return row === undefined ? undefined : objectOf(columnsOf(prepared), row);
   }
   const rows = statement.all(values) as unknown[][];
   const objects = new Array<Record<string, unknown>>(rows.length);
+  if (rows.length === 0) return objects;
+  const columns = columnsOf(prepared);
   for (let i = 0; i < rows.length; i++) objects[i] = objectOf(columns, rows[i] as unknown[]);
   return objects;
+}
+
+function columnsOf(prepared: Prepared): string[] {
+  if (prepared.columns === null) prepared.columns = prepared.statement.columns().map((column) => column.name);
+  return prepared.columns;
 }
 
 /**
