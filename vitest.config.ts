@@ -1,7 +1,30 @@
 import { createRequire } from 'node:module';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 const require = createRequire(import.meta.url);
+
+/**
+ * Tests of what only the SQLite engine has (its file, WAL checkpoints, query plans, backup and restore of the file,
+ * the file lock of several processes), and the PostgreSQL tests that pick their engine themselves: the `sqlite`
+ * project runs them, the `postgres` project leaves them out.
+ */
+const ENGINE_SPECIFIC = [
+  'test/checkpoints.test.ts',
+  'test/crash.test.ts',
+  'test/plans.test.ts',
+  'test/restore.test.ts',
+  'test/storeSchemaChange.test.ts',
+  'test/writeIsolation.test.ts',
+  'test/postgresSchema.test.ts',
+  'test/postgresRls.test.ts',
+  'test/deploymentPostgres.test.ts',
+];
+
+/**
+ * The whole suite runs on SQLite, and again on PostgreSQL when a server is given (TEST_DATABASE_URL) or under CI,
+ * where a missing server fails the run instead of skipping it (test/helpers/postgres.ts).
+ */
+const withPostgres = Boolean(process.env.TEST_DATABASE_URL || process.env.CI);
 
 export default defineConfig({
   resolve: {
@@ -16,5 +39,20 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     reporters: ['default'],
+    projects: [
+      { extends: true, test: { name: 'sqlite' } },
+      ...(withPostgres
+        ? [
+            {
+              extends: true as const,
+              test: {
+                name: 'postgres',
+                env: { TEST_ENGINE: 'postgres' },
+                exclude: [...configDefaults.exclude, ...ENGINE_SPECIFIC],
+              },
+            },
+          ]
+        : []),
+    ],
   },
 });

@@ -3,7 +3,7 @@
 // to the catalogue exactly: it is the authority for system data.
 import { readFileSync } from 'node:fs';
 import { projectFile } from '../src/db/paths';
-import { isoNow, type Store } from '../src/db/store';
+import { isoNow, jsonValues, type Store } from '../src/db/store';
 
 export type PermissionSeed = { code: string; resource: string; action: string; scope: string; description: string };
 export type RoleSeed = { name: string; level: string; isSystem: boolean; description: string; permissions: string[] };
@@ -64,12 +64,12 @@ export async function seedCatalogue(db: Store): Promise<void> {
       );
       await tx.run(
         `DELETE FROM role_permissions WHERE role_id = :role
-           AND permission_code NOT IN (SELECT value FROM json_each(:codes))`,
+           AND permission_code NOT IN (SELECT value FROM ${jsonValues(tx)}(:codes))`,
         { role: role.name, codes: JSON.stringify(role.permissions) },
       );
       await tx.run(
         `INSERT INTO role_permissions (role_id, permission_code)
-         SELECT :role, value FROM json_each(:codes) WHERE true
+         SELECT :role, value FROM ${jsonValues(tx)}(:codes) WHERE true
          ON CONFLICT DO NOTHING`,
         { role: role.name, codes: JSON.stringify(role.permissions) },
       );

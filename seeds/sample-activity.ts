@@ -105,13 +105,17 @@ export async function seedSampleActivity(db: Store, secretBox: SecretBox): Promi
          '["cards","disputes","support"]', :at, 'priya.patel', :at, :at) ON CONFLICT DO NOTHING`,
       { at: at(-30) },
     );
+    const snapshot =
+      tx.engine === 'postgres'
+        ? "jsonb_build_object('name', name, 'displayName', display_name, 'tags', tags)"
+        : "json_object('name', name, 'displayName', display_name, 'tags', json(tags))";
     for (const [id, agent, org, version, user] of [
       ['ver-agt-001-2.1.0', 'agt-001', 'quant', '2.1.0', 'nwalker85'],
       ['ver-agt-101-1.2.0', 'agt-101', 'cibc', '1.2.0', 'priya.patel'],
     ] as const) {
       await tx.run(
         `INSERT INTO agent_versions (id, agent_id, organization_id, version, snapshot, created_by_user_id, created_at)
-         SELECT :id, id, organization_id, :version, json_object('name', name, 'displayName', display_name, 'tags', json(tags)), :user, :at
+         SELECT :id, id, organization_id, :version, ${snapshot}, :user, :at
            FROM agents WHERE id = :agent AND organization_id = :org
          ON CONFLICT DO NOTHING`,
         { id, agent, org, version, user, at: at(-20) },

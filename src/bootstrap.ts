@@ -9,6 +9,8 @@ import { PrincipalCache } from './auth/principalCache';
 import { type Config, ConfigError } from './config';
 import { SqliteStore } from './db/connection';
 import { type MigrationResult, migrate } from './db/migrate';
+import { PostgresStore } from './db/postgres/store';
+import type { Store } from './db/store';
 import { processEventBus } from './events/bus';
 import { GatewayMetrics } from './metrics';
 import { prepareApiKey, storeApiKey } from './modules/apiKeys/issue';
@@ -20,7 +22,7 @@ import { keyFilePath, loadSecretKey } from './secrets/key';
 
 export type Bootstrapped = { services: AppServices; migration: MigrationResult; firstApiKey: string | null; sealedClearSecrets: number };
 export type PreparedDatabase = {
-  db: SqliteStore;
+  db: Store;
   migration: MigrationResult;
   firstApiKey: string | null;
   /** Integration secrets found in clear text (written before encryption) and sealed by this start. */
@@ -39,13 +41,19 @@ export async function bootstrap(config: Config, logger: Logger = createLogger(co
 
 /** The services of a process that serves a database someone else prepared (a cluster worker). */
 export function connect(config: Config, logger: Logger): AppServices {
-  const db = new SqliteStore(config.databasePath, { synchronous: config.synchronous });
+  const db = openStore(config);
   return createServices(config, logger, db, secretBoxFor(config, false), { clusterWorker: true });
 }
 
 /** Migrates and seeds the file, and on a new one issues the first platform_owner key; once per gateway. */
+/** The configured engine's store: PostgreSQL when DATABASE_URL is set, the SQLite file otherwise. */
+export function openStore(config: Config): Store {
+  if (config.databaseUrl) return new PostgresStore(config.databaseUrl);
+  return new SqliteStore(config.databasePath, { synchronous: config.synchronous });
+}
+
 export async function prepareDatabase(config: Config): Promise<PreparedDatabase> {
-  const db = new SqliteStore(config.databasePath, { synchronous: config.synchronous });
+  const db = openStore(config);
   try {
     const secretBox = secretBoxFor(config, true);
     const migration = await migrate(db);
@@ -91,7 +99,9 @@ function secretBoxFor(config: Config, create: boolean): SecretBox {
  * the rows: secure_delete zeroes what the updates free, VACUUM rewrites every page (older freed pages too), and a
  * truncating checkpoint empties the WAL that held the rows' earlier pages.
  */
-async function sealSecretsInClear(db: SqliteStore, secretBox: SecretBox, config: Config): Promise<number> {
+async function sealSecretsInClear(db: Store, secretBox: SecretBox, config: Config): Promise<number> {
+  // PostgreSQL: the rows are sealed in place; freed space is PostgreSQL's to reclaim (VACUUM), as its operators run it.
+  if (!(db instanceof SqliteStore)) return await db.transaction((tx) => sealClearSecrets(tx, secretBox));
   let sealed: number;
   try {
     await db.pragma('secure_delete = ON');
@@ -117,14 +127,8 @@ async function sealSecretsInClear(db: SqliteStore, secretBox: SecretBox, config:
  * The per-process caches stay true without messages between processes: the
  * principal cache checks the database's security epoch on every request.
  */
-function createServices(
-  config: Config,
-  logger: Logger,
-  db: SqliteStore,
-  secretBox: SecretBox,
-  { clusterWorker = false } = {},
-): AppServices {
-  db.checkpointInBackground((code) => logger.warn({ code }, 'background WAL checkpoint failed'));
+function createServices(config: Config, logger: Logger, db: Store, secretBox: SecretBox, { clusterWorker = false } = {}): AppServices {
+  if (db instanceof SqliteStore) db.checkpointInBackground((code) => logger.warn({ code }, 'background WAL checkpoint failed'));
   const principals = new PrincipalCache(config.apiKeyCacheTtlMs);
   return {
     config,

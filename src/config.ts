@@ -14,6 +14,11 @@ const configSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   HOST: z.string().min(1).default('127.0.0.1'),
   DATABASE_PATH: z.string().min(1).default('data/foundry.db'),
+  // Set: PostgreSQL instead of the SQLite file. Credentials may be in it: it never reaches a log or an error.
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   BCRYPT_COST: z.coerce.number().int().min(4).max(15).default(10),
   API_KEY_CACHE_TTL_MS: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
@@ -84,7 +89,10 @@ export type Config = {
   env: 'development' | 'production' | 'test';
   port: number;
   host: string;
+  /** The SQLite file; beside it the secret key file and the lock file (with PostgreSQL too: the key file). */
   databasePath: string;
+  /** DATABASE_URL: the gateway runs on this PostgreSQL database instead of the SQLite file; null for SQLite. */
+  databaseUrl: string | null;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   bcryptCost: number;
   apiKeyCacheTtlMs: number;
@@ -149,6 +157,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port: c.PORT,
     host: c.HOST,
     databasePath: c.DATABASE_PATH,
+    databaseUrl: c.DATABASE_URL ?? null,
     logLevel: c.LOG_LEVEL,
     bcryptCost: c.BCRYPT_COST,
     apiKeyCacheTtlMs: c.API_KEY_CACHE_TTL_MS,

@@ -7,7 +7,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GraphQLError } from 'graphql';
 import { createYoga } from 'graphql-yoga';
 import { authenticate, bearerToken } from './auth/authenticate';
-import type { Principal } from './auth/principal';
+import { NOBODY, type Principal } from './auth/principal';
+import { principalClaim } from './auth/rowLevelSecurity';
 import type { Store } from './db/store';
 import { useAuthenticationGate } from './plugins/use-authentication-gate';
 import { useClientErrors } from './plugins/use-client-errors';
@@ -175,6 +176,8 @@ export function createGraphQLHandler(services: AppServices, { scrape }: { scrape
       };
       context.principal = await principalOf(req);
       record.principalId = context.principal?.id ?? null;
+      // Authentication read as the gateway; everything after it runs under the principal's claim (PostgreSQL's wall).
+      context.db = context.db.withClaim(claimOf(context.principal));
       return context;
     },
   });
@@ -188,4 +191,9 @@ export function createGraphQLHandler(services: AppServices, { scrape }: { scrape
     await yoga(req, res);
     finishRequest(logger, metrics, record, res.statusCode);
   };
+}
+
+/** The claim the request's statements run under: the principal's organizations, or nothing without a principal. */
+function claimOf(principal: Principal | null): string {
+  return JSON.stringify(principalClaim(principal ?? NOBODY));
 }

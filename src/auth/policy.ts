@@ -150,7 +150,7 @@ function userArms(principal: Principal, alias: string): Arms {
   const membership = sql`EXISTS (SELECT 1 FROM user_roles m WHERE m.user_id = ${id} AND m.organization_id`;
   if (everywhere) parts.push(sql`${membership} IS NOT NULL)`);
   else if (organizationIds.size > 0)
-    parts.push(sql`${membership} IN (SELECT value FROM json_each(${JSON.stringify([...organizationIds])})))`);
+    parts.push(sql`${membership} IN (SELECT value FROM ${sql.word('jsonValues')}(${JSON.stringify([...organizationIds])})))`);
   return parts.length === 0 ? [] : [sql`(${sql.join(parts, OR)})`];
 }
 

@@ -61,6 +61,30 @@ const CLAIM_FUNCTIONS = [
   RETURN coalesce((principal_claim() ->> 'platform')::boolean, false)`,
 ];
 
+/**
+ * The audit log is written by the gateway for every organization a request touches (a refusal in another
+ * organization is recorded in that organization's chain), so anyone may append to it while reading stays walled;
+ * appending needs the chain's last hash, which audit_chain_head reads past the wall (the hash alone), under a
+ * lock per chain that keeps concurrent writers, in any process, from forking it.
+ */
+const AUDIT_FUNCTIONS = [
+  `CREATE FUNCTION audit_chain_head(organization text, OUT previous_hash text, OUT next_id bigint) LANGUAGE plpgsql AS $$
+  DECLARE
+    claim text := current_setting('${PRINCIPAL_SETTING}', true);
+  BEGIN
+    PERFORM pg_advisory_xact_lock(hashtextextended('foundry.audit:' || coalesce(organization, ''), 0));
+    PERFORM set_config('${PRINCIPAL_SETTING}', '{"organizationIds":[],"platform":true}', true);
+    IF organization IS NULL THEN
+      SELECT hash INTO previous_hash FROM audit_log WHERE organization_id IS NULL ORDER BY id DESC LIMIT 1;
+    ELSE
+      SELECT hash INTO previous_hash FROM audit_log WHERE organization_id = organization ORDER BY id DESC LIMIT 1;
+    END IF;
+    PERFORM set_config('${PRINCIPAL_SETTING}', coalesce(claim, ''), true);
+    next_id := nextval(pg_get_serial_sequence('audit_log', 'id'));
+  END
+  $$`,
+];
+
 function condition(tenant: TenantTable): string {
   if ('parent' in tenant) {
     // The parent's own policy filters the subquery: a row follows its parent through the parent's wall.
@@ -77,15 +101,19 @@ function condition(tenant: TenantTable): string {
  * migration that reads or writes rows sets a platform principal like any other writer.
  */
 export function rowLevelSecurityStatements(): string[] {
-  const statements = [...CLAIM_FUNCTIONS];
+  const statements = [...CLAIM_FUNCTIONS, ...AUDIT_FUNCTIONS];
   for (const tenant of TENANT_TABLES) {
     const table = quoteName(tenant.table);
     const check = condition(tenant);
-    statements.push(
-      `ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY`,
-      `ALTER TABLE ${table} FORCE ROW LEVEL SECURITY`,
-      `CREATE POLICY organization_wall ON ${table} USING (${check}) WITH CHECK (${check})`,
-    );
+    statements.push(`ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY`, `ALTER TABLE ${table} FORCE ROW LEVEL SECURITY`);
+    if (tenant.table === 'audit_log') {
+      statements.push(
+        `CREATE POLICY organization_wall ON ${table} FOR SELECT USING (${check})`,
+        `CREATE POLICY append_anywhere ON ${table} FOR INSERT WITH CHECK (true)`,
+      );
+    } else {
+      statements.push(`CREATE POLICY organization_wall ON ${table} USING (${check}) WITH CHECK (${check})`);
+    }
   }
   return statements;
 }

@@ -10,10 +10,11 @@ import { type Checkpointer, startCheckpointer } from './checkpointer';
 import { Sqlite } from './driver';
 import type { Sql } from './sql';
 import { ALL, Connection, type Counter, GET, RUN, type Synchronous, settle, walk } from './sqliteConnection';
-import type { RunResult, SqlParams, SqlStats, StatementObserver, Store, Tx } from './store';
+import type { Engine, RunResult, SqlParams, SqlStats, StatementObserver, Store, Tx } from './store';
 import { WriteQueue } from './writeQueue';
 
 export class SqliteStore implements Store {
+  readonly engine: Engine = 'sqlite';
   private readonly path: string;
   /** Set when the store was opened on `:memory:`: the temporary directory of the file it uses instead. */
   private readonly temporaryDir: string | null;
@@ -53,6 +54,10 @@ export class SqliteStore implements Store {
     view.stats = stats;
     view.timed = timed;
     return view;
+  }
+
+  withClaim(_claim: string): SqliteStore {
+    return this;
   }
 
   all<Row>(query: string | Sql, params: SqlParams = {}): Promise<Row[]> {
@@ -183,6 +188,7 @@ export class SqliteStore implements Store {
 
 /** The open transaction of a SqliteStore: every statement on the writer connection, refused once it ended. */
 class SqliteTx implements Tx {
+  readonly engine: Engine = 'sqlite';
   private ended = false;
 
   constructor(

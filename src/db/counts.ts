@@ -93,12 +93,15 @@ export async function countRowsPerParentInChunks(
   const { table, alias } = query;
   const conditions = [armsCondition(arms), ...query.where];
   const share = Math.max(1, Math.floor(COUNT_CHUNK / parentIds.length));
-  // SQLite has no LATERAL join: the walk is a scalar subquery per parent, its two figures as one JSON pair.
+  const walk = sql`SELECT 1 AS one, (${sql.join(conditions, AND)}) AS meets FROM ${table} ${alias}
+           WHERE ${query.parentColumn} = p.value ORDER BY ${orderClause({ ...sort, direction: 'ASC' })} LIMIT ${share}`;
   const rows = await db.all<{ parent: string; counted: string }>(
-    sql`SELECT p.value AS parent, (
-        SELECT json_array(count(*), coalesce(sum(x.meets), 0)) FROM (
-          SELECT (${sql.join(conditions, AND)}) AS meets FROM ${table} ${alias}
-           WHERE ${query.parentColumn} = p.value ORDER BY ${orderClause({ ...sort, direction: 'ASC' })} LIMIT ${share}) x) AS counted
+    db.engine === 'postgres'
+      ? sql`SELECT p.value AS parent, json_build_array(count(x.one), count(*) FILTER (WHERE x.meets))::text AS counted
+       FROM json_array_elements_text(${JSON.stringify(parentIds)}) p LEFT JOIN LATERAL (${walk}) x ON true GROUP BY p.value`
+      : // SQLite has no LATERAL join: the walk is a scalar subquery per parent, its two figures as one JSON pair.
+        sql`SELECT p.value AS parent, (
+        SELECT json_array(count(*), coalesce(sum(x.meets), 0)) FROM (${walk}) x) AS counted
        FROM json_each(${JSON.stringify(parentIds)}) p`,
   );
   for (const row of rows) {
@@ -124,7 +127,7 @@ export async function countRowsPerParent(
   const arms = query.arms ?? null;
   if (arms !== null && arms.length === 0) return counts;
   const conditions = [
-    sql`${query.parentExpression} IN (SELECT value FROM json_each(${JSON.stringify(parentIds)}))`,
+    sql`${query.parentExpression} IN (SELECT value FROM ${sql.word('jsonValues')}(${JSON.stringify(parentIds)}))`,
     ...(arms === null ? [] : [armsCondition(arms)]),
     ...query.where,
   ];

@@ -49,8 +49,8 @@ export type Page<Row> = { rows: (Row & { _sort_value: SqlValue })[]; hasMore: bo
 
 const EMPTY_PAGE = { rows: [], hasMore: false };
 
-export const ALL_ROWS = sql`1`;
-export const NO_ROWS = sql`0`;
+export const ALL_ROWS = sql`TRUE`;
+export const NO_ROWS = sql`FALSE`;
 export const AND = sql` AND `;
 const ARM_SEPARATOR = sql`) OR (`;
 const UNION_ALL = sql`
@@ -125,7 +125,7 @@ export async function fetchPage<Row>(db: Reader, query: PageQuery, sort: Sort, p
 export function idsCondition(column: Sql, ids: readonly SqlValue[]): Sql {
   return ids.length === 1
     ? sql`${column} = ${ids[0] as SqlValue}`
-    : sql`${column} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`;
+    : sql`${column} IN (SELECT value FROM ${sql.word('jsonValues')}(${JSON.stringify(ids)}))`;
 }
 
 /**
@@ -158,14 +158,26 @@ export async function fetchIndexedPagesPerParent<Row>(
   if ((arms !== null && arms.length === 0) || parentIds.length === 0) return pages;
   const conditions = pageConditions(query, sort, page);
   const { table, alias } = query;
-  const inner = sql`SELECT ${alias}.rowid AS row_key FROM ${table} ${alias}
-        ${whereClause([sql`${query.parentColumn} = p.value`, armsCondition(arms), ...conditions])}
-        ORDER BY ${orderClause(sort, page.backward)} LIMIT ${page.limit + 1}`;
-  const statement = (
-    parents: readonly string[],
-  ) => sql`SELECT p.key AS _parent_index, j.key AS _position, ${sort.expression} AS _sort_value, ${query.columns}
+  const parentCondition = sql`${query.parentColumn} = p.value`;
+  const order = orderClause(sort, page.backward);
+  const limit = page.limit + 1;
+  const statement =
+    db.engine === 'postgres'
+      ? // A LATERAL subquery per parent walks its index in page order and stops at the page size.
+        (parents: readonly string[]) => sql`SELECT x.*, (p.ordinality - 1)::int AS _parent_index, (x._position - 1)::int AS _position
+      FROM json_array_elements_text(${JSON.stringify(parents)}) WITH ORDINALITY p
+      CROSS JOIN LATERAL (SELECT page.*, row_number() OVER () AS _position FROM (
+        SELECT ${sort.expression} AS _sort_value, ${query.columns} FROM ${table} ${alias}
+        ${whereClause([parentCondition, armsCondition(arms), ...conditions])}
+        ORDER BY ${order} LIMIT ${limit}) page) x`
+      : // SQLite has no LATERAL: a correlated subquery per parent hands back the rowids of its page, in order.
+        (
+          parents: readonly string[],
+        ) => sql`SELECT p.key AS _parent_index, j.key AS _position, ${sort.expression} AS _sort_value, ${query.columns}
       FROM json_each(${JSON.stringify(parents)}) p
-      JOIN json_each((SELECT json_group_array(x.row_key) FROM (${inner}) x)) j
+      JOIN json_each((SELECT json_group_array(x.row_key) FROM (SELECT ${alias}.rowid AS row_key FROM ${table} ${alias}
+        ${whereClause([parentCondition, armsCondition(arms), ...conditions])}
+        ORDER BY ${order} LIMIT ${limit}) x)) j
       JOIN ${table} ${alias} ON ${alias}.rowid = j.value`;
   // Pages of many parents are read a group of parents per statement, so that no statement returns more than MAX_ROWS_PER_STATEMENT rows.
   const perStatement = Math.max(1, Math.floor(MAX_ROWS_PER_STATEMENT / (page.limit + 1)));
@@ -203,14 +215,14 @@ export async function fetchPagesPerParent<Row>(
   const conditions = [
     ...access,
     ...query.where,
-    sql`${query.parentExpression} IN (SELECT value FROM json_each(${JSON.stringify(parentIds)}))`,
+    sql`${query.parentExpression} IN (SELECT value FROM ${sql.word('jsonValues')}(${JSON.stringify(parentIds)}))`,
   ];
   if (page.from) conditions.push(keysetCondition(sort, page.backward, page.from));
   const statement = sql`SELECT * FROM (
       SELECT ${sort.expression} AS _sort_value, ${query.parentExpression} AS _parent, ${query.columns},
              row_number() OVER (PARTITION BY ${query.parentExpression} ORDER BY ${orderClause(sort, page.backward)}) AS _row
         FROM ${query.from} ${whereClause(conditions)}
-    ) WHERE _row <= ${page.limit + 1} ORDER BY _parent, _row`;
+    ) ranked WHERE _row <= ${page.limit + 1} ORDER BY _parent, _row`;
   const rows = await db.all<Row & { _sort_value: SqlValue; _parent: string; _row: number }>(statement);
   const pages = new Map<string, Page<Row>>(parentIds.map((id) => [id, { rows: [], hasMore: false }]));
   for (const row of rows) {

@@ -1,9 +1,13 @@
-// Brings a database to the current schema. A new file gets schema.sql and
-// rbac.sql whole (they are the current schema) and every version recorded; an
-// existing file gets only the migrations/NNNN_name.sql newer than its version.
-import { readdirSync, readFileSync } from 'node:fs';
+// Brings a database to the current schema, on either engine with the same version numbers. A new SQLite file gets
+// schema.sql and rbac.sql whole (they are the current schema) and every version recorded; an existing file gets
+// only the migrations/NNNN_name.sql newer than its version. A new PostgreSQL schema gets postgres/schema.sql,
+// postgres/rbac.sql and the row-level security (versions 1 to POSTGRES_BASELINE_VERSION), then
+// postgres/migrations/NNNN_name.sql past it.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { rowLevelSecurityStatements } from '../auth/rowLevelSecurity';
 import { projectFile } from './paths';
-import { isoNow, type Store, type Tx } from './store';
+import { POSTGRES_BASELINE_VERSION, postgresSchemaFiles } from './postgres/schema';
+import { type Engine, isoNow, type Reader, type Store, type Tx } from './store';
 
 export type Migration = { version: number; name: string; sql: string };
 export type MigrationResult = { created: boolean; applied: { version: number; name: string }[] };
@@ -18,32 +22,56 @@ const BASELINE: Migration = {
 
 const MIGRATION_FILE = /^(\d{4})_([a-z0-9_]+)\.sql$/;
 
-export function loadMigrations(): Migration[] {
-  const files = readdirSync(projectFile('migrations')).filter((file) => MIGRATION_FILE.test(file));
+const MIGRATION_DIRS: Record<Engine, string> = { sqlite: 'migrations', postgres: 'postgres/migrations' };
+
+export function loadMigrations(engine: Engine = 'sqlite'): Migration[] {
+  const dir = MIGRATION_DIRS[engine];
+  if (!existsSync(projectFile(dir))) return [];
+  const files = readdirSync(projectFile(dir)).filter((file) => MIGRATION_FILE.test(file));
   const migrations = files.map((file) => {
     const [, version, name] = MIGRATION_FILE.exec(file) as RegExpExecArray;
     return {
       version: Number(version),
       name: name as string,
-      sql: readFileSync(projectFile(`migrations/${file}`), 'utf8'),
+      sql: readFileSync(projectFile(`${dir}/${file}`), 'utf8'),
     };
   });
   return migrations.sort((a, b) => a.version - b.version);
 }
 
-export async function currentVersion(db: Store): Promise<number> {
+/** The PostgreSQL baseline: it stands for SQLite's baseline and migrations up to POSTGRES_BASELINE_VERSION. */
+function postgresBaseline(): { script: string; versions: { version: number; name: string }[] } {
+  const versions = [BASELINE, ...loadMigrations('sqlite')]
+    .filter((m) => m.version <= POSTGRES_BASELINE_VERSION)
+    .map(({ version, name }) => ({ version, name }));
+  const script = [...postgresSchemaFiles(), ...rowLevelSecurityStatements().map((statement) => `${statement};`)].join('\n');
+  return { script, versions };
+}
+
+const SCHEMA_MIGRATIONS: Record<Engine, string> = {
+  sqlite: `CREATE TABLE IF NOT EXISTS schema_migrations (
+    version     INTEGER PRIMARY KEY,
+    name        TEXT NOT NULL,
+    applied_at  TEXT NOT NULL
+  ) STRICT`,
+  postgres: `CREATE TABLE IF NOT EXISTS schema_migrations (
+    version     integer PRIMARY KEY,
+    name        text NOT NULL,
+    applied_at  text NOT NULL
+  )`,
+};
+
+/** On PostgreSQL, gateways starting together on one database migrate one after another (a transaction-level lock). */
+const MIGRATION_LOCK = "SELECT pg_advisory_xact_lock(hashtext('foundry.migrate'))";
+
+export async function currentVersion(db: Reader): Promise<number> {
   const row = await db.get<{ version: number | null }>('SELECT max(version) AS version FROM schema_migrations');
   return row?.version ?? 0;
 }
 
-export async function migrate(db: Store, migrations: Migration[] = loadMigrations()): Promise<MigrationResult> {
-  await db.transaction((tx) =>
-    tx.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
-    version     INTEGER PRIMARY KEY,
-    name        TEXT NOT NULL,
-    applied_at  TEXT NOT NULL
-  ) STRICT`),
-  );
+export async function migrate(db: Store, migrations: Migration[] = loadMigrations(db.engine)): Promise<MigrationResult> {
+  if (db.engine === 'postgres') return await migratePostgres(db, migrations);
+  await db.transaction((tx) => tx.exec(SCHEMA_MIGRATIONS.sqlite));
   const record = (tx: Tx, m: { version: number; name: string }) =>
     tx.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (:version, :name, :appliedAt)', {
       version: m.version,
@@ -69,4 +97,36 @@ export async function migrate(db: Store, migrations: Migration[] = loadMigration
     });
   }
   return { created: false, applied: pending.map(({ version, name }) => ({ version, name })) };
+}
+
+/** As migrate, on PostgreSQL: each step in one transaction that holds the migration lock and reads the version under it. */
+async function migratePostgres(db: Store, migrations: Migration[]): Promise<MigrationResult> {
+  const record = (tx: Tx, m: { version: number; name: string }) =>
+    tx.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (:version, :name, :appliedAt)', {
+      version: m.version,
+      name: m.name,
+      appliedAt: isoNow(),
+    });
+  return await db.transaction(async (tx) => {
+    await tx.get(MIGRATION_LOCK);
+    await tx.exec(SCHEMA_MIGRATIONS.postgres);
+    const from = await currentVersion(tx);
+    if (from === 0) {
+      const baseline = postgresBaseline();
+      await tx.exec(baseline.script);
+      for (const m of baseline.versions) await record(tx, m);
+      const later = migrations.filter((m) => m.version > POSTGRES_BASELINE_VERSION);
+      for (const m of later) {
+        await tx.exec(m.sql);
+        await record(tx, m);
+      }
+      return { created: true, applied: [...baseline.versions, ...later.map(({ version, name }) => ({ version, name }))] };
+    }
+    const pending = migrations.filter((m) => m.version > from);
+    for (const m of pending) {
+      await tx.exec(m.sql);
+      await record(tx, m);
+    }
+    return { created: false, applied: pending.map(({ version, name }) => ({ version, name })) };
+  });
 }

@@ -108,13 +108,49 @@ sql.ident = (...names: Identifier[]): Sql => {
 /** The empty fragment. */
 sql.empty = sql``;
 
+/**
+ * Words whose text differs by engine and that carry no value: the engine's own function or operator, rendered when
+ * the statement is compiled for it. A fragment stays one text for both engines where only such a word differs;
+ * where the statements differ in shape, each engine gets a statement of its own.
+ */
+const WORDS = {
+  /** Rows of a JSON array's elements as text, in a column named `value`. */
+  jsonValues: { sqlite: 'json_each', postgres: 'json_array_elements_text' },
+  /** `a IS b`, true also when both are NULL. */
+  isSame: { sqlite: 'IS', postgres: 'IS NOT DISTINCT FROM' },
+  /** An integer (a sum of money) as decimal text, exact past 2^53: `textOpen x textClose`. */
+  integerTextOpen: { sqlite: "printf('%d', ", postgres: '(' },
+  integerTextClose: { sqlite: ')', postgres: ')::text' },
+  /** An array of the values aggregated, as JSON text. */
+  jsonGroupArray: { sqlite: 'json_group_array', postgres: 'json_agg' },
+} as const;
+export type Word = keyof typeof WORDS;
+
+const WORD_MARK = '\uE000';
+const WORD_PATTERN = /\uE000(\w+)\uE000/g;
+const wordFragments = new Map<Word, Sql>();
+
+/** One of WORDS, as the engine running the statement writes it. */
+sql.word = (word: Word): Sql => {
+  let fragment = wordFragments.get(word);
+  if (!fragment) {
+    fragment = new Fragment([`${WORD_MARK}${word}${WORD_MARK}`], []);
+    wordFragments.set(word, fragment);
+  }
+  return fragment;
+};
+
+function renderWords(text: string, dialect: DialectName): string {
+  return text.includes(WORD_MARK) ? text.replace(WORD_PATTERN, (_, word: Word) => WORDS[word][dialect]) : text;
+}
+
 type DialectName = 'sqlite' | 'postgres';
 
 /** How one engine writes placeholders: the text is the parts with a placeholder between each two. */
 export type Dialect = { name: DialectName; render(parts: readonly string[]): string };
 
 /** better-sqlite3: positional `?`, values bound as an array in order. */
-export const SQLITE: Dialect = { name: 'sqlite', render: (parts) => parts.join('?') };
+export const SQLITE: Dialect = { name: 'sqlite', render: (parts) => renderWords(parts.join('?'), 'sqlite') };
 
 /** node-postgres: numbered `$1 … $n`. */
 export const POSTGRES: Dialect = {
@@ -122,7 +158,7 @@ export const POSTGRES: Dialect = {
   render: (parts) => {
     let text = parts[0] as string;
     for (let i = 1; i < parts.length; i++) text += `$${i}${parts[i] as string}`;
-    return text;
+    return renderWords(text, 'postgres');
   },
 };
 

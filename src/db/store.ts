@@ -3,6 +3,9 @@
 // the same types, so that no repo knows which engine it runs on.
 import type { Sql } from './sql';
 
+/** Which engine runs the statements: where the engines' SQL differs, a repo writes each engine's own text. */
+export type Engine = 'sqlite' | 'postgres';
+
 export type SqlValue = string | number | bigint | null | Buffer;
 export type SqlParams = Record<string, SqlValue> | readonly SqlValue[];
 
@@ -20,6 +23,7 @@ export type RunResult = { changes: number };
  * On a Store they see the last committed state; on a Tx they see the transaction's own writes too.
  */
 export interface Reader {
+  readonly engine: Engine;
   all<Row>(query: string | Sql, params?: SqlParams): Promise<Row[]>;
   get<Row>(query: string | Sql, params?: SqlParams): Promise<Row | undefined>;
   /**
@@ -50,6 +54,11 @@ export interface Store extends Reader {
    * opens, is counted into `stats` (and timed into `stats.ms` when `timed`).
    */
   forRequest(stats: SqlStats, timed: boolean): Store;
+  /**
+   * This store (or view) with the principal's claim (src/auth/rowLevelSecurity.ts): on PostgreSQL its statements
+   * run under it, held by row-level security; SQLite has no second wall and answers itself.
+   */
+  withClaim(claim: string): Store;
   observer: StatementObserver | null;
   isOpen(): boolean;
   /** Waits for the transaction running (and those queued), then closes; nothing runs afterwards. */
@@ -59,4 +68,12 @@ export interface Store extends Reader {
 /** The current time as the database stores it: UTC ISO-8601 with milliseconds and Z. */
 export function isoNow(): string {
   return new Date().toISOString();
+}
+
+/**
+ * The set-returning function that reads a JSON array parameter as rows of text in a column named `value`: a list
+ * of ids bound as one value, `x IN (SELECT value FROM ${jsonValues(db)}(:ids))`.
+ */
+export function jsonValues(db: Reader): string {
+  return db.engine === 'postgres' ? 'json_array_elements_text' : 'json_each';
 }

@@ -10,6 +10,7 @@ import { SqliteStore } from '../../src/db/connection';
 import { answerClientError } from '../../src/plugins/use-http-refusals';
 import type { AppServices } from '../../src/schema/context';
 import { createGraphQLHandler } from '../../src/server';
+import { createGatewayDatabase, onPostgres } from './postgres';
 
 export type GraphQLResponse<T = Record<string, unknown>> = {
   status: number;
@@ -31,7 +32,10 @@ export type TestServer = {
 export async function startServer(env: Record<string, string> = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'foundry-test-'));
   const databasePath = join(dir, 'foundry.db');
-  const config = loadConfig({ DATABASE_PATH: databasePath, LOG_LEVEL: 'silent', FOUNDRY_SQL_STATS: '1', ...env });
+  // On the postgres project, a schema of its own instead of the file (the key file stays in the directory).
+  const postgres = onPostgres ? await createGatewayDatabase() : null;
+  const engineEnv: Record<string, string> = postgres ? { DATABASE_URL: postgres.databaseUrl } : {};
+  const config = loadConfig({ DATABASE_PATH: databasePath, LOG_LEVEL: 'silent', FOUNDRY_SQL_STATS: '1', ...engineEnv, ...env });
   const { services, firstApiKey } = await bootstrap(config);
   if (!firstApiKey) throw new Error('a new database should print its first API key');
   const handle = createGraphQLHandler(services);
@@ -61,6 +65,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await services.db.close();
+      await postgres?.drop();
       rmSync(dir, { recursive: true, force: true });
     },
   };

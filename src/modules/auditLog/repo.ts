@@ -121,6 +121,7 @@ export async function appendAuditEntry(db: Tx, entry: NewAuditEntry): Promise<Au
     metadata: JSON.stringify(entry.metadata),
     created_at: entry.createdAt,
   };
+  if (db.engine === 'postgres') return await appendOnPostgres(db, row);
   const previous = await db.get<{ hash: string }>(
     'SELECT hash FROM audit_log WHERE organization_id IS :organization_id ORDER BY id DESC LIMIT 1',
     { organization_id: entry.organizationId },
@@ -135,6 +136,33 @@ export async function appendAuditEntry(db: Tx, entry: NewAuditEntry): Promise<Au
      RETURNING *`,
     { ...row, previous_hash: previousHash, hash },
   )) as AuditRow;
+}
+
+/**
+ * PostgreSQL: the chain's head and the entry's id come from audit_chain_head (src/auth/rowLevelSecurity.ts), which
+ * locks the chain until the transaction ends; the entry is inserted with that id, and without RETURNING (an entry
+ * of another organization is appended, never read back, under the request's wall).
+ */
+async function appendOnPostgres(db: Tx, row: Omit<AuditRow, 'id' | 'hash' | 'previous_hash'>): Promise<AuditRow> {
+  const head = (await db.get<{ previous_hash: string | null; next_id: number }>(
+    'SELECT previous_hash, next_id FROM audit_chain_head(:organization_id)',
+    { organization_id: row.organization_id },
+  )) as { previous_hash: string | null; next_id: number };
+  const entry: AuditRow = {
+    id: head.next_id,
+    ...row,
+    previous_hash: head.previous_hash,
+    hash: chainHash(head.previous_hash, canonicalEntry(row)),
+  };
+  await db.run(
+    `INSERT INTO audit_log (id, organization_id, actor_kind, actor_id, actor_name, actor_user_id, actor_api_key_id, action,
+       resource_type, resource_id, result, request_id, client_address, metadata, created_at, previous_hash, hash)
+     OVERRIDING SYSTEM VALUE
+     VALUES (:id, :organization_id, :actor_kind, :actor_id, :actor_name, :actor_user_id, :actor_api_key_id, :action,
+       :resource_type, :resource_id, :result, :request_id, :client_address, :metadata, :created_at, :previous_hash, :hash)`,
+    entry,
+  );
+  return entry;
 }
 
 export type ChainBreak = { organizationId: string | null; entryId: number; action: string; reason: string };
@@ -154,7 +182,11 @@ export async function verifyAuditChains(db: Reader, organizationId?: string | nu
   let entries = 0;
   for (const org of organizations) {
     let previous: string | null = null;
-    for await (const row of db.iterate<AuditRow>('SELECT * FROM audit_log WHERE organization_id IS :org ORDER BY id', { org })) {
+    const chain =
+      org === null
+        ? db.iterate<AuditRow>('SELECT * FROM audit_log WHERE organization_id IS NULL ORDER BY id')
+        : db.iterate<AuditRow>('SELECT * FROM audit_log WHERE organization_id = :org ORDER BY id', { org });
+    for await (const row of chain) {
       entries++;
       if (row.previous_hash !== previous) {
         return {

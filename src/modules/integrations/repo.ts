@@ -1,7 +1,7 @@
 // SQL for integration configs; secrets live in their own table, sealed (src/secrets/box.ts), and are read only by id.
 
 import { sql } from '../../db/sql';
-import type { Reader, Tx } from '../../db/store';
+import { jsonValues, type Reader, type Tx } from '../../db/store';
 import type { ListSpec } from '../../schema/lists';
 import { type SecretBox, sealedKeyId } from '../../secrets/box';
 
@@ -28,7 +28,7 @@ type SecretsRow = { integration_config_id: string; secrets: string };
 /** The secrets (opened: JSON text) of configs the caller has already loaded through the policy, by config id. */
 export async function secretsOfConfigs(db: Reader, box: SecretBox, configIds: readonly string[]): Promise<Map<string, string>> {
   const rows = await db.all<SecretsRow>(
-    'SELECT integration_config_id, secrets FROM integration_secrets WHERE integration_config_id IN (SELECT value FROM json_each(:ids))',
+    `SELECT integration_config_id, secrets FROM integration_secrets WHERE integration_config_id IN (SELECT value FROM ${jsonValues(db)}(:ids))`,
     { ids: JSON.stringify(configIds) },
   );
   return new Map(rows.map((row) => [row.integration_config_id, box.open(row.secrets, row.integration_config_id)]));

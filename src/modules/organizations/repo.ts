@@ -55,7 +55,9 @@ export async function organizationBySlug(db: Reader, slug: string): Promise<Orga
 function memberQuery(principal: Principal) {
   const q = visibleQuery(principal, 'organization');
   if (principal.grants.platform.size > 0) return q;
-  return narrowed(q, [sql`o.id IN (SELECT value FROM json_each(${JSON.stringify([...principal.grants.byOrganization.keys()])}))`]);
+  return narrowed(q, [
+    sql`o.id IN (SELECT value FROM ${sql.word('jsonValues')}(${JSON.stringify([...principal.grants.byOrganization.keys()])}))`,
+  ]);
 }
 
 export async function memberOrganizationsPage(db: Reader, principal: Principal, sort: Sort, page: PageRequest) {

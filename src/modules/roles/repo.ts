@@ -3,7 +3,7 @@
 import { countRows, countRowsPerParent } from '../../db/counts';
 import { fetchPage, fetchPagesPerParent, type PageRequest, type Sort } from '../../db/keyset';
 import { sql } from '../../db/sql';
-import type { Reader } from '../../db/store';
+import { jsonValues, type Reader } from '../../db/store';
 
 export type RoleRow = {
   id: string;
@@ -20,11 +20,11 @@ export async function roleByName(db: Reader, name: string): Promise<RoleRow | un
 }
 
 export async function rolesByIds(db: Reader, ids: readonly string[]): Promise<RoleRow[]> {
-  return await db.all<RoleRow>('SELECT * FROM roles WHERE id IN (SELECT value FROM json_each(:ids))', { ids: JSON.stringify(ids) });
+  return await db.all<RoleRow>(`SELECT * FROM roles WHERE id IN (SELECT value FROM ${jsonValues(db)}(:ids))`, { ids: JSON.stringify(ids) });
 }
 
 export async function permissionsByCodes(db: Reader, codes: readonly string[]): Promise<PermissionRow[]> {
-  return await db.all<PermissionRow>('SELECT * FROM permissions WHERE code IN (SELECT value FROM json_each(:codes))', {
+  return await db.all<PermissionRow>(`SELECT * FROM permissions WHERE code IN (SELECT value FROM ${jsonValues(db)}(:codes))`, {
     codes: JSON.stringify(codes),
   });
 }

@@ -5,7 +5,7 @@ import { randomFillSync } from 'node:crypto';
 import { conditionsOf, narrowed, visibleQuery } from '../../auth/policy';
 import type { Principal } from '../../auth/principal';
 import { sql } from '../../db/sql';
-import type { Reader, SqlValue, Store, Tx } from '../../db/store';
+import { jsonValues, type Reader, type SqlValue, type Store, type Tx } from '../../db/store';
 import { FilterBuilder } from '../../schema/filters';
 import { idOf } from '../../schema/ids';
 import type { ListSpec, Narrowing } from '../../schema/lists';
@@ -87,14 +87,14 @@ export type UsageTotals = {
 
 const TOTALS = sql`count(*) AS requests, coalesce(sum(lu.prompt_tokens), 0) AS prompt_tokens,
   coalesce(sum(lu.completion_tokens), 0) AS completion_tokens, coalesce(sum(lu.total_tokens), 0) AS total_tokens,
-  printf('%d', coalesce(sum(lu.cost_nano_usd), 0)) AS cost_nano_usd`;
+  ${sql.word('integerTextOpen')}coalesce(sum(lu.cost_nano_usd), 0)${sql.word('integerTextClose')} AS cost_nano_usd`;
 
 export const ZERO: UsageTotals = { requests: 0, prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, cost_nano_usd: '0' };
 
 /** Visible usage totals per session in one statement (Session.totalTokens and costUsd). */
 export async function usageTotalsPerSession(db: Reader, principal: Principal, sessionIds: readonly string[]): Promise<UsageTotals[]> {
   const q = narrowed(visibleQuery(principal, 'llmUsage'), [
-    sql`lu.session_id IN (SELECT value FROM json_each(${JSON.stringify(sessionIds)}))`,
+    sql`lu.session_id IN (SELECT value FROM ${sql.word('jsonValues')}(${JSON.stringify(sessionIds)}))`,
   ]);
   const rows = await db.all<UsageTotals & { parent: string }>(
     sql`SELECT lu.session_id AS parent, ${TOTALS} FROM ${q.from} WHERE ${conditionsOf(q)} GROUP BY lu.session_id`,
@@ -108,7 +108,7 @@ export type ModelPrice = { provider: string; model: string; prompt: number; comp
 export async function modelPrices(db: Reader, models: readonly string[]): Promise<Map<string, ModelPrice>> {
   const rows = await db.all<ModelPrice>(
     `SELECT provider, model, prompt_nano_usd_per_1k_tokens AS prompt, completion_nano_usd_per_1k_tokens AS completion
-       FROM model_prices WHERE model IN (SELECT value FROM json_each(:models))`,
+       FROM model_prices WHERE model IN (SELECT value FROM ${jsonValues(db)}(:models))`,
     { models: JSON.stringify([...new Set(models)]) },
   );
   return new Map(rows.map((row) => [row.model, row]));
@@ -241,8 +241,22 @@ async function addToRollup(db: Tx, table: string, keyColumns: string[], groups: 
       sums.cost.toString(),
     ]),
   );
+  const columns = `${keyColumns.join(', ')}, requests, prompt_tokens, completion_tokens, total_tokens, cost_nano_usd`;
+  if (db.engine === 'postgres') {
+    const sums = ['requests', 'prompt_tokens', 'completion_tokens', 'total_tokens', 'cost_nano_usd'];
+    await db.run(
+      `INSERT INTO ${table} (${columns})
+       SELECT ${keys.join(', ')}, (value ->> ${at})::integer, (value ->> ${at + 1})::bigint, (value ->> ${at + 2})::bigint,
+         (value ->> ${at + 3})::bigint, (value ->> ${at + 4})::bigint
+       FROM json_array_elements(:groups::json)
+       ON CONFLICT (${keyColumns.join(', ')}) DO UPDATE SET
+         ${sums.map((column) => `${column} = ${table}.${column} + excluded.${column}`).join(', ')}`,
+      { groups: json },
+    );
+    return;
+  }
   await db.run(
-    `INSERT INTO ${table} (${keyColumns.join(', ')}, requests, prompt_tokens, completion_tokens, total_tokens, cost_nano_usd)
+    `INSERT INTO ${table} (${columns})
      SELECT ${keys.join(', ')}, value ->> ${at}, CAST(value ->> ${at + 1} AS INTEGER), CAST(value ->> ${at + 2} AS INTEGER),
        CAST(value ->> ${at + 3} AS INTEGER), CAST(value ->> ${at + 4} AS INTEGER)
      FROM json_each(:groups) WHERE 1
@@ -297,8 +311,8 @@ export async function rebuildUsageRollups(db: Store): Promise<void> {
     await tx.run('DELETE FROM llm_usage_model_daily');
     await tx.run(
       `INSERT INTO llm_usage_daily (${FINE_KEY.join(', ')}, requests, prompt_tokens, completion_tokens, total_tokens, cost_nano_usd)
-       SELECT organization_id, substr(created_at, 1, 10), provider, model, ifnull(agent_id, ''), ifnull(user_id, ''),
-         ifnull(api_key_id, ''), ${ROLLUP_SUMS}
+       SELECT organization_id, substr(created_at, 1, 10), provider, model, coalesce(agent_id, ''), coalesce(user_id, ''),
+         coalesce(api_key_id, ''), ${ROLLUP_SUMS}
        FROM llm_usage GROUP BY 1, 2, 3, 4, 5, 6, 7`,
     );
     await tx.run(

@@ -20,7 +20,7 @@ const groupColumn = (group: UsageGroup): Sql => sql.ident('lu', GROUP_COLUMNS[gr
 
 const SUMS = sql`coalesce(sum(lu.requests), 0) AS requests, coalesce(sum(lu.prompt_tokens), 0) AS prompt_tokens,
   coalesce(sum(lu.completion_tokens), 0) AS completion_tokens, coalesce(sum(lu.total_tokens), 0) AS total_tokens,
-  printf('%d', coalesce(sum(lu.cost_nano_usd), 0)) AS cost_nano_usd`;
+  ${sql.word('integerTextOpen')}coalesce(sum(lu.cost_nano_usd), 0)${sql.word('integerTextClose')} AS cost_nano_usd`;
 
 export type UsageWindow = { from: string; to: string };
 
@@ -103,7 +103,7 @@ function visibleWindow(
   groupBy: readonly UsageGroup[],
 ) {
   const rollup = rollupFor(principal, parentColumn, parentIds, groupBy);
-  const parents = sql`${sql.ident('lu', parentColumn)} IN (SELECT value FROM json_each(${JSON.stringify(parentIds)}))`;
+  const parents = sql`${sql.ident('lu', parentColumn)} IN (SELECT value FROM ${sql.word('jsonValues')}(${JSON.stringify(parentIds)}))`;
   // Coarse only when every row of these organizations is visible: the parent condition is the whole predicate.
   const visible = rollup === 'coarse' ? ALL_ROWS : visibleRows(principal, 'llmUsage', 'lu');
   return { from: windowSource(window, rollup), where: sql`${visible} AND ${parents}` };
@@ -144,7 +144,7 @@ async function windowPieces(
 ): Promise<UsageWindow[]> {
   const days = await db.all<{ day: string; rows: number }>(
     sql`SELECT day, count(*) AS rows FROM llm_usage_daily
-      WHERE ${sql.ident(parentColumn)} IN (SELECT value FROM json_each(${JSON.stringify(parentIds)}))
+      WHERE ${sql.ident(parentColumn)} IN (SELECT value FROM ${sql.word('jsonValues')}(${JSON.stringify(parentIds)}))
         AND day >= ${window.from.slice(0, 10)} AND day <= ${window.to.slice(0, 10)}
       GROUP BY day ORDER BY day`,
   );

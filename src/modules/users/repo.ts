@@ -60,7 +60,7 @@ export type VisibleUserRow = UserRow & { organization_ids: string };
 export async function visibleUsersByIds(db: Reader, principal: Principal, ids: readonly string[]): Promise<VisibleUserRow[]> {
   const q = visibleQuery(principal, 'user');
   return await db.all<VisibleUserRow>(
-    sql`SELECT u.*, (SELECT json_group_array(DISTINCT m.organization_id) FROM user_roles m
+    sql`SELECT u.*, (SELECT coalesce(${sql.word('jsonGroupArray')}(DISTINCT m.organization_id), '[]') FROM user_roles m
                    WHERE m.user_id = u.id AND m.organization_id IS NOT NULL) AS organization_ids
        FROM ${q.from} WHERE ${idsCondition(USER_ID, ids)} AND ${conditionsOf(q)}`,
   );
@@ -74,7 +74,7 @@ export const MEMBER_ORDER_FIELDS = Object.keys(MEMBER_ORDER);
 const memberships = (now: string) => sql`(SELECT DISTINCT user_id, organization_id FROM user_roles
    WHERE organization_id IS NOT NULL AND (expires_at IS NULL OR expires_at > ${now})) m JOIN users u ON u.id = m.user_id`;
 const MEMBER_ORGANIZATION = sql`m.organization_id`;
-const USER_COLUMNS = sql`u.*, (SELECT json_group_array(DISTINCT r.organization_id) FROM user_roles r
+const USER_COLUMNS = sql`u.*, (SELECT coalesce(${sql.word('jsonGroupArray')}(DISTINCT r.organization_id), '[]') FROM user_roles r
    WHERE r.user_id = u.id AND r.organization_id IS NOT NULL) AS organization_ids`;
 
 export function memberSort(field: string | undefined, direction: Direction): Sort {
