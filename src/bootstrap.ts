@@ -6,9 +6,10 @@ import { seed } from '../seeds/index';
 import { ApiKeyVerificationCache } from './auth/keyCache';
 import { ApiKeyUseRecorder } from './auth/keyUse';
 import { PrincipalCache } from './auth/principalCache';
+import { rowLevelSecurityStatements } from './auth/rowLevelSecurity';
 import { type Config, ConfigError } from './config';
 import { SqliteStore } from './db/connection';
-import { type MigrationResult, migrate } from './db/migrate';
+import { loadMigrations, type MigrationResult, migrate } from './db/migrate';
 import { PostgresStore } from './db/postgres/store';
 import type { Store } from './db/store';
 import { processEventBus } from './events/bus';
@@ -46,6 +47,11 @@ export function connect(config: Config, logger: Logger): AppServices {
 }
 
 /** Migrates and seeds the file, and on a new one issues the first platform_owner key; once per gateway. */
+/** Brings either engine's database up to date; on PostgreSQL with the row-level security of the access policy. */
+export function migrateStore(db: Store): Promise<MigrationResult> {
+  return migrate(db, loadMigrations(db.engine), rowLevelSecurityStatements());
+}
+
 /** The configured engine's store: PostgreSQL when DATABASE_URL is set, the SQLite file otherwise. */
 export function openStore(config: Config): Store {
   if (config.databaseUrl) return new PostgresStore(config.databaseUrl);
@@ -56,7 +62,7 @@ export async function prepareDatabase(config: Config): Promise<PreparedDatabase>
   const db = openStore(config);
   try {
     const secretBox = secretBoxFor(config, true);
-    const migration = await migrate(db);
+    const migration = await migrateStore(db);
     const sealedClearSecrets = await sealSecretsInClear(db, secretBox, config);
     await seed(db, { sampleData: config.seedSampleData, secretBox });
     let firstApiKey: string | null = null;

@@ -4,7 +4,6 @@
 // postgres/rbac.sql and the row-level security (versions 1 to POSTGRES_BASELINE_VERSION), then
 // postgres/migrations/NNNN_name.sql past it.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { rowLevelSecurityStatements } from '../auth/rowLevelSecurity';
 import { projectFile } from './paths';
 import { POSTGRES_BASELINE_VERSION, postgresSchemaFiles } from './postgres/schema';
 import { type Engine, isoNow, type Reader, type Store, type Tx } from './store';
@@ -39,12 +38,16 @@ export function loadMigrations(engine: Engine = 'sqlite'): Migration[] {
   return migrations.sort((a, b) => a.version - b.version);
 }
 
-/** The PostgreSQL baseline: it stands for SQLite's baseline and migrations up to POSTGRES_BASELINE_VERSION. */
-function postgresBaseline(): { script: string; versions: { version: number; name: string }[] } {
+/**
+ * The PostgreSQL baseline: it stands for SQLite's baseline and migrations up to POSTGRES_BASELINE_VERSION; `wall`
+ * is the row-level security rendered from the access policy (src/auth/rowLevelSecurity.ts), run in the same
+ * transaction.
+ */
+function postgresBaseline(wall: readonly string[]): { script: string; versions: { version: number; name: string }[] } {
   const versions = [BASELINE, ...loadMigrations('sqlite')]
     .filter((m) => m.version <= POSTGRES_BASELINE_VERSION)
     .map(({ version, name }) => ({ version, name }));
-  const script = [...postgresSchemaFiles(), ...rowLevelSecurityStatements().map((statement) => `${statement};`)].join('\n');
+  const script = [...postgresSchemaFiles(), ...wall.map((statement) => `${statement};`)].join('\n');
   return { script, versions };
 }
 
@@ -69,8 +72,16 @@ export async function currentVersion(db: Reader): Promise<number> {
   return row?.version ?? 0;
 }
 
-export async function migrate(db: Store, migrations: Migration[] = loadMigrations(db.engine)): Promise<MigrationResult> {
-  if (db.engine === 'postgres') return await migratePostgres(db, migrations);
+/**
+ * `wall`: on PostgreSQL, the row-level security statements (rowLevelSecurityStatements(), which src/db may not
+ * import: the policy lives above it); a new PostgreSQL schema is refused without them, never made without its wall.
+ */
+export async function migrate(
+  db: Store,
+  migrations: Migration[] = loadMigrations(db.engine),
+  wall: readonly string[] = [],
+): Promise<MigrationResult> {
+  if (db.engine === 'postgres') return await migratePostgres(db, migrations, wall);
   await db.transaction((tx) => tx.exec(SCHEMA_MIGRATIONS.sqlite));
   const record = (tx: Tx, m: { version: number; name: string }) =>
     tx.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (:version, :name, :appliedAt)', {
@@ -100,7 +111,7 @@ export async function migrate(db: Store, migrations: Migration[] = loadMigration
 }
 
 /** As migrate, on PostgreSQL: each step in one transaction that holds the migration lock and reads the version under it. */
-async function migratePostgres(db: Store, migrations: Migration[]): Promise<MigrationResult> {
+async function migratePostgres(db: Store, migrations: Migration[], wall: readonly string[]): Promise<MigrationResult> {
   const record = (tx: Tx, m: { version: number; name: string }) =>
     tx.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (:version, :name, :appliedAt)', {
       version: m.version,
@@ -112,7 +123,8 @@ async function migratePostgres(db: Store, migrations: Migration[]): Promise<Migr
     await tx.exec(SCHEMA_MIGRATIONS.postgres);
     const from = await currentVersion(tx);
     if (from === 0) {
-      const baseline = postgresBaseline();
+      if (wall.length === 0) throw new Error('a new PostgreSQL schema needs its row-level security statements');
+      const baseline = postgresBaseline(wall);
       await tx.exec(baseline.script);
       for (const m of baseline.versions) await record(tx, m);
       const later = migrations.filter((m) => m.version > POSTGRES_BASELINE_VERSION);

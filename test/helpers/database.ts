@@ -12,11 +12,12 @@ export function digest(rows: unknown[]): string {
 }
 
 async function tableNames(server: TestServer): Promise<string[]> {
-  return (
-    await server.services.db.all<{ name: string }>(
-      "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '%fts%' ORDER BY name",
-    )
-  ).map((row) => row.name);
+  const db = server.services.db;
+  const query =
+    db.engine === 'postgres'
+      ? "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY name"
+      : "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '%fts%' ORDER BY name";
+  return (await db.all<{ name: string }>(query)).map((row) => row.name);
 }
 
 /** Every table's row count and a digest of all of its rows. */
