@@ -16,6 +16,7 @@ import { currentVersion, loadMigrations, type Migration, migrate } from '../src/
 import { isoNow, type Store } from '../src/db/store';
 import { createGraphQLHandler } from '../src/server';
 import { apiKeyFor, userWith } from './helpers/principals';
+import { tableNames } from './helpers/database';
 import { startServer, type TestServer } from './helpers/server';
 
 const dirs: string[] = [];
@@ -30,11 +31,8 @@ afterAll(() => {
 
 /** Every user table with its row count, so that two snapshots can be compared whole. */
 async function rowCounts(db: Store): Promise<Record<string, number>> {
-  const tables = await db.all<{ name: string }>(
-    "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '%fts%' ORDER BY name",
-  );
   const counts: Record<string, number> = {};
-  for (const { name } of tables) counts[name] = (await db.get<{ n: number }>(`SELECT count(*) AS n FROM "${name}"`))?.n ?? 0;
+  for (const name of await tableNames(db)) counts[name] = (await db.get<{ n: number }>(`SELECT count(*) AS n FROM "${name}"`))?.n ?? 0;
   return counts;
 }
 
@@ -46,10 +44,10 @@ describe('starting twice on the same file', () => {
     const key = await apiKeyFor(server, { org: 'quant', role: 'org_viewer' });
     const before = await rowCounts(server.services.db);
     const snapshot = await server.services.db.all('SELECT id, key_id, secret_hash, revoked_at FROM api_keys ORDER BY id');
-    const databasePath = server.databasePath;
     await server.services.db.close();
 
-    const config = loadConfig({ DATABASE_PATH: databasePath, LOG_LEVEL: 'silent' });
+    // The same database again (the file, or on PostgreSQL the same schema), without the test server's extras.
+    const config = loadConfig({ ...server.env, FOUNDRY_SQL_STATS: '0' });
     const again = await bootstrap(config);
     try {
       expect(again.migration).toEqual({ created: false, applied: [] });

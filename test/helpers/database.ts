@@ -1,6 +1,7 @@
 // The test database seen whole: every table's digest (to show that a refused write changed nothing) and the audit log read back.
 import { createHash } from 'node:crypto';
 import { expect } from 'vitest';
+import type { Store } from '../../src/db/store';
 import type { TestServer } from './server';
 
 export type Snapshot = { tables: Record<string, string>; auditMaxId: number };
@@ -11,8 +12,8 @@ export function digest(rows: unknown[]): string {
   return `${lines.length}:${createHash('sha256').update(lines.join('\n')).digest('hex')}`;
 }
 
-async function tableNames(server: TestServer): Promise<string[]> {
-  const db = server.services.db;
+/** The gateway's tables (not SQLite's own, nor its full-text index's), by name. */
+export async function tableNames(db: Store): Promise<string[]> {
   const query =
     db.engine === 'postgres'
       ? "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY name"
@@ -24,7 +25,7 @@ async function tableNames(server: TestServer): Promise<string[]> {
 export async function snapshot(server: TestServer): Promise<Snapshot> {
   const db = server.services.db;
   const tables: Record<string, string> = {};
-  for (const name of await tableNames(server)) tables[name] = digest(await db.all(`SELECT * FROM "${name}"`));
+  for (const name of await tableNames(db)) tables[name] = digest(await db.all(`SELECT * FROM "${name}"`));
   return { tables, auditMaxId: await auditMaxId(server) };
 }
 

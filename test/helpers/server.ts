@@ -23,6 +23,8 @@ export type TestServer = {
   url: string;
   dir: string;
   databasePath: string;
+  /** The environment the server's configuration was read from (loadConfig(env) opens the same database again). */
+  env: Record<string, string>;
   services: AppServices;
   firstApiKey: string;
   gql: <T = any>(query: string, variables?: Record<string, unknown>, token?: string | null) => Promise<GraphQLResponse<T>>;
@@ -35,7 +37,8 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
   // On the postgres project, a schema of its own instead of the file (the key file stays in the directory).
   const postgres = onPostgres ? await createGatewayDatabase() : null;
   const engineEnv: Record<string, string> = postgres ? { DATABASE_URL: postgres.databaseUrl } : {};
-  const config = loadConfig({ DATABASE_PATH: databasePath, LOG_LEVEL: 'silent', FOUNDRY_SQL_STATS: '1', ...engineEnv, ...env });
+  const serverEnv = { DATABASE_PATH: databasePath, LOG_LEVEL: 'silent', FOUNDRY_SQL_STATS: '1', ...engineEnv, ...env };
+  const config = loadConfig(serverEnv);
   const { services, firstApiKey } = await bootstrap(config);
   if (!firstApiKey) throw new Error('a new database should print its first API key');
   const handle = createGraphQLHandler(services);
@@ -58,6 +61,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
     url,
     dir,
     databasePath,
+    env: serverEnv,
     services,
     firstApiKey: firstApiKey as string,
     gql,
