@@ -15,8 +15,8 @@ import { SqliteStore } from '../src/db/connection';
 import { currentVersion, loadMigrations, type Migration, migrate } from '../src/db/migrate';
 import { isoNow, type Store } from '../src/db/store';
 import { createGraphQLHandler } from '../src/server';
-import { apiKeyFor, userWith } from './helpers/principals';
 import { tableNames } from './helpers/database';
+import { apiKeyFor, userWith } from './helpers/principals';
 import { startServer, type TestServer } from './helpers/server';
 
 const dirs: string[] = [];

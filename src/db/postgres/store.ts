@@ -5,7 +5,7 @@
 // connection; what must be serialized per organization (the audit chain, quotas) takes a lock in its own SQL.
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import { POSTGRES, type Sql } from '../sql';
+import { beforePostgresValue, POSTGRES, type Sql } from '../sql';
 import type { Engine, RunResult, SqlParams, SqlStats, SqlValue, StatementObserver, Store, Tx } from '../store';
 
 /** The claim of the gateway's own work (authentication, bootstrap, migrations, housekeeping): every organization. */
@@ -51,7 +51,8 @@ const positionalCache = new Map<string, Positional>();
 
 /**
  * Hand-written text with named parameters (`:name`, `@name`) or `?` becomes text with `$1 … $n`, and the names in
- * their order. Quoted strings, quoted names, comments and `::` casts are left alone.
+ * their order (`IS :name` becoming `IS NOT DISTINCT FROM $n`, see beforePostgresValue). Quoted strings, quoted
+ * names, comments and `::` casts are left alone.
  */
 export function toPositional(text: string): Positional {
   const cached = positionalCache.get(text);
@@ -81,10 +82,10 @@ export function toPositional(text: string): Positional {
       const name = text.slice(i + 1, end);
       let index = names.indexOf(name);
       if (index === -1) index = names.push(name) - 1;
-      out += `$${index + 1}`;
+      out = `${beforePostgresValue(out)}$${index + 1}`;
       i = end;
     } else if (c === '?') {
-      out += `$${++questionMarks}`;
+      out = `${beforePostgresValue(out)}$${++questionMarks}`;
       i++;
     } else {
       out += c;
