@@ -12,8 +12,10 @@ import { seedSampleData } from '../seeds/sample-data';
 import { bootstrap } from '../src/bootstrap';
 import { loadConfig } from '../src/config';
 import { SqliteStore } from '../src/db/connection';
+import { countRows } from '../src/db/copy';
 import { currentVersion, loadMigrations, type Migration, migrate } from '../src/db/migrate';
 import { isoNow, type Store } from '../src/db/store';
+import { describeTables } from '../src/db/tables';
 import { createGraphQLHandler } from '../src/server';
 import { apiKeyFor, userWith } from './helpers/principals';
 import { startServer, type TestServer } from './helpers/server';
@@ -30,11 +32,8 @@ afterAll(() => {
 
 /** Every user table with its row count, so that two snapshots can be compared whole. */
 async function rowCounts(db: Store): Promise<Record<string, number>> {
-  const tables = await db.all<{ name: string }>(
-    "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '%fts%' ORDER BY name",
-  );
   const counts: Record<string, number> = {};
-  for (const { name } of tables) counts[name] = (await db.get<{ n: number }>(`SELECT count(*) AS n FROM "${name}"`))?.n ?? 0;
+  for (const { name } of await describeTables(db)) counts[name] = await countRows(db, name);
   return counts;
 }
 
@@ -49,7 +48,9 @@ describe('starting twice on the same file', () => {
     const databasePath = server.databasePath;
     await server.services.db.close();
 
-    const config = loadConfig({ DATABASE_PATH: databasePath, LOG_LEVEL: 'silent' });
+    // The same database again: on the postgres project, the server's schema (dropped only by server.close).
+    const databaseUrl = server.services.config.databaseUrl;
+    const config = loadConfig({ DATABASE_PATH: databasePath, LOG_LEVEL: 'silent', ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) });
     const again = await bootstrap(config);
     try {
       expect(again.migration).toEqual({ created: false, applied: [] });
