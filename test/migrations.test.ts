@@ -12,10 +12,11 @@ import { seedSampleData } from '../seeds/sample-data';
 import { bootstrap } from '../src/bootstrap';
 import { loadConfig } from '../src/config';
 import { SqliteStore } from '../src/db/connection';
+import { countRows } from '../src/db/copy';
 import { currentVersion, loadMigrations, type Migration, migrate } from '../src/db/migrate';
 import { isoNow, type Store } from '../src/db/store';
+import { describeTables } from '../src/db/tables';
 import { createGraphQLHandler } from '../src/server';
-import { tableNames } from './helpers/database';
 import { apiKeyFor, userWith } from './helpers/principals';
 import { startServer, type TestServer } from './helpers/server';
 
@@ -32,7 +33,7 @@ afterAll(() => {
 /** Every user table with its row count, so that two snapshots can be compared whole. */
 async function rowCounts(db: Store): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
-  for (const name of await tableNames(db)) counts[name] = (await db.get<{ n: number }>(`SELECT count(*) AS n FROM "${name}"`))?.n ?? 0;
+  for (const { name } of await describeTables(db)) counts[name] = await countRows(db, name);
   return counts;
 }
 

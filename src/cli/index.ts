@@ -4,6 +4,7 @@ import { apiKey, apiKeyUsage } from './apiKey';
 import { audit, auditUsage } from './audit';
 import { backup } from './backup';
 import { init } from './init';
+import { migrateCommand, migrateUsage } from './migrate';
 import { restore, restoreUsage } from './restore';
 import { secrets, secretsUsage } from './secrets';
 import { CliError } from './shared';
@@ -17,7 +18,9 @@ const USAGE = `usage:
   ${restoreUsage}
   ${secretsUsage}
   ${auditUsage}
-The database is DATABASE_PATH (default data/foundry.db).`;
+  ${migrateUsage}
+The database is DATABASE_PATH (default data/foundry.db), or DATABASE_URL when set. migrate copies it (or --from)
+into an empty PostgreSQL database or a new SQLite file.`;
 
 async function run(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
@@ -36,6 +39,8 @@ async function run(argv: string[]): Promise<void> {
       return await secrets(rest);
     case 'audit':
       return await audit(rest);
+    case 'migrate':
+      return await migrateCommand(rest);
     case 'help':
     case '--help':
     case undefined:

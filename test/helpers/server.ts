@@ -31,15 +31,22 @@ export type TestServer = {
   close: () => Promise<void>;
 };
 
-export async function startServer(env: Record<string, string> = {}): Promise<TestServer> {
+export type ServerOptions = {
+  /** A schema of its own instead of the file (the key file stays in the directory); by default on the postgres project. */
+  postgres?: boolean;
+  /** The key to speak with, for a database made before (given by env's DATABASE_URL) that prints none. */
+  apiKey?: string;
+};
+
+export async function startServer(env: Record<string, string> = {}, options: ServerOptions = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'foundry-test-'));
   const databasePath = join(dir, 'foundry.db');
-  // On the postgres project, a schema of its own instead of the file (the key file stays in the directory).
-  const postgres = onPostgres ? await createGatewayDatabase() : null;
+  const postgres = (options.postgres ?? onPostgres) ? await createGatewayDatabase() : null;
   const engineEnv: Record<string, string> = postgres ? { DATABASE_URL: postgres.databaseUrl } : {};
   const serverEnv = { DATABASE_PATH: databasePath, LOG_LEVEL: 'silent', FOUNDRY_SQL_STATS: '1', ...engineEnv, ...env };
   const config = loadConfig(serverEnv);
-  const { services, firstApiKey } = await bootstrap(config);
+  const { services, firstApiKey: newKey } = await bootstrap(config);
+  const firstApiKey: string | null = newKey ?? options.apiKey ?? null;
   if (!firstApiKey) throw new Error('a new database should print its first API key');
   const handle = createGraphQLHandler(services);
   const server: Server = createServer((req, res) => void handle(req, res));
