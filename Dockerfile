@@ -30,6 +30,7 @@ COPY --from=build /app/dist ./dist
 # Read at run time beside the build: the schema, migrations and the seeded catalogue.
 COPY package.json schema.sql rbac.sql ./
 COPY migrations ./migrations
+COPY postgres ./postgres
 COPY seeds ./seeds
 COPY bin ./bin
 COPY src ./src

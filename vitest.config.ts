@@ -18,6 +18,7 @@ const ENGINE_SPECIFIC = [
   'test/postgresSchema.test.ts',
   'test/postgresRls.test.ts',
   'test/deploymentPostgres.test.ts',
+  'test/postgresGateway.test.ts',
   'test/migrateCommand.test.ts',
 ];
 

@@ -61,6 +61,7 @@ export function openStore(config: Config): Store {
 export async function prepareDatabase(config: Config): Promise<PreparedDatabase> {
   const db = openStore(config);
   try {
+    await refuseRoleAboveTheWall(db);
     const secretBox = secretBoxFor(config, true);
     const migration = await migrateStore(db);
     const sealedClearSecrets = await sealSecretsInClear(db, secretBox, config);
@@ -92,6 +93,22 @@ export async function prepareDatabase(config: Config): Promise<PreparedDatabase>
   } catch (error) {
     await db.close();
     throw error;
+  }
+}
+
+/**
+ * On PostgreSQL, row-level security is the second wall behind the access policy; a superuser or a BYPASSRLS role
+ * passes it unseen, so the gateway refuses to start as one rather than run with one wall.
+ */
+async function refuseRoleAboveTheWall(db: Store): Promise<void> {
+  if (db.engine !== 'postgres') return;
+  const role = await db.get<{ name: string; above: number }>(
+    'SELECT rolname AS name, (rolsuper OR rolbypassrls) AS above FROM pg_roles WHERE rolname = current_user',
+  );
+  if (role?.above) {
+    throw new ConfigError(
+      `DATABASE_URL connects as ${JSON.stringify(role.name)}, a superuser or BYPASSRLS role that row-level security does not hold; connect as the schema's owner role without them (README: Running on PostgreSQL)`,
+    );
   }
 }
 

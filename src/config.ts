@@ -274,3 +274,17 @@ function readTrustedDocuments(path: string): ReadonlyMap<string, string> {
 function defaultWorkers(env: Config['env']): number {
   return env === 'production' ? Math.min(MAX_WORKERS, availableParallelism()) : 1;
 }
+
+/**
+ * The database as logs and messages name it: the SQLite file, or the PostgreSQL server and database without the
+ * user, password or options of DATABASE_URL.
+ */
+export function databaseLabel(config: Pick<Config, 'databasePath' | 'databaseUrl'>): string {
+  if (!config.databaseUrl) return config.databasePath;
+  try {
+    const url = new URL(config.databaseUrl);
+    return `postgres://${url.host}${url.pathname}`;
+  } catch {
+    return 'postgres (DATABASE_URL)';
+  }
+}

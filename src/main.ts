@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { bootstrap, connect, createLogger, type PreparedDatabase, prepareDatabase } from './bootstrap';
 import { workerScrape } from './cluster/metrics';
 import { runPrimary } from './cluster/primary';
-import { type Config, ConfigError, loadConfig } from './config';
+import { type Config, ConfigError, databaseLabel, loadConfig } from './config';
 import { type Hold, holdShared } from './db/hold';
 import { installDiagnostics } from './diagnostics';
 import { listenForMetrics } from './metricsServer';
@@ -19,7 +19,8 @@ let hold: Hold | null = null;
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config);
-  if (config.databasePath !== ':memory:') hold = holdShared(config.databasePath);
+  // The hold keeps `foundry restore` and `secrets rotate` off a SQLite file in use; PostgreSQL has no such file.
+  if (!config.databaseUrl && config.databasePath !== ':memory:') hold = holdShared(config.databasePath);
   if (cluster.isWorker && cluster.worker) {
     // The primary prepared the database; a worker only opens it.
     const workerLogger = logger.child({ worker: cluster.worker.id });
@@ -80,7 +81,7 @@ function serve(services: AppServices, workerId: number | null): void {
     }
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
-    logger.info({ url: `http://${config.host}:${port}/graphql`, database: config.databasePath }, 'gateway listening');
+    logger.info({ url: `http://${config.host}:${port}/graphql`, database: databaseLabel(config) }, 'gateway listening');
   });
 
   let stopping = false;

@@ -1,4 +1,5 @@
 // `foundry init`: create or migrate the database and seed it.
+import { databaseLabel } from '../config';
 import { openForCli } from './shared';
 
 export async function init(): Promise<void> {
@@ -6,10 +7,10 @@ export async function init(): Promise<void> {
   const applied = migration.applied.map((m) => `${m.version}_${m.name}`).join(', ');
   process.stdout.write(
     migration.created
-      ? `created ${services.config.databasePath} (schema ${applied}) and seeded it\n`
+      ? `created ${databaseLabel(services.config)} (schema ${applied}) and seeded it\n`
       : applied
-        ? `migrated ${services.config.databasePath}: ${applied}\n`
-        : `${services.config.databasePath} is up to date\n`,
+        ? `migrated ${databaseLabel(services.config)}: ${applied}\n`
+        : `${databaseLabel(services.config)} is up to date\n`,
   );
   await services.db.close();
 }

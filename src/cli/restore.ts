@@ -23,6 +23,9 @@ export async function restore(argv: string[]): Promise<void> {
   if (!values.from) throw new CliError(`usage: ${restoreUsage}`);
   if (!existsSync(values.from)) throw new CliError(`${values.from} does not exist`);
   const config = loadConfig();
+  if (config.databaseUrl) {
+    throw new CliError("foundry restore replaces a SQLite file; on PostgreSQL restore with the server's own tools (pg_restore)");
+  }
   const target = config.databasePath;
   const hold = holdOrRefuse(target);
   const copy = `${target}.restoring`;

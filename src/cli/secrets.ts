@@ -19,6 +19,8 @@ export async function secrets(argv: string[]): Promise<void> {
   if (action !== 'rotate-key') throw new CliError(`usage: ${secretsUsage}`);
   parseArgs({ args: rest, options: {}, strict: true });
   const config = loadConfig();
+  // On PostgreSQL the rows would be resealed alike, but no file hold keeps the gateways out meanwhile: not yet.
+  if (config.databaseUrl) throw new CliError('foundry secrets rotate-key works on a SQLite file; unset DATABASE_URL');
   if (!existsSync(config.databasePath)) throw new CliError(`${config.databasePath} does not exist`);
   let hold: ReturnType<typeof holdExclusive>;
   try {

@@ -1,7 +1,7 @@
 // What every subcommand shares: the config, an up-to-date database, and how a failure is reported.
 import pino from 'pino';
 import { type Bootstrapped, bootstrap } from '../bootstrap';
-import { loadConfig } from '../config';
+import { databaseLabel, loadConfig } from '../config';
 
 /** A failure the user can act on: printed as one line, exit code 1. */
 export class CliError extends Error {}
@@ -13,7 +13,7 @@ export async function openForCli(): Promise<Bootstrapped> {
   const opened = await bootstrap(config, pino({ level: 'silent' }));
   if (opened.firstApiKey) {
     process.stderr.write(
-      `A new database was created at ${config.databasePath}. Its first platform_owner API key (shown once):\n  ${opened.firstApiKey}\n`,
+      `A new database was created at ${databaseLabel(config)}. Its first platform_owner API key (shown once):\n  ${opened.firstApiKey}\n`,
     );
   }
   return opened;

@@ -1,7 +1,7 @@
 // The cluster primary: forks the workers that share the listener, restarts the ones that die, relays between them, stops them.
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
-import type { Config } from '../config';
+import { type Config, databaseLabel } from '../config';
 import { isRelayedEvent } from '../events/bus';
 import { listenForMetrics } from '../metricsServer';
 import { answerMetricsRequest, primaryScrape } from './metrics';
@@ -53,7 +53,7 @@ export function runPrimary(config: Config, logger: Logger): void {
     if (!announced && serving.size === config.workers) {
       announced = true;
       logger.info(
-        { url: `http://${config.host}:${address.port}/graphql`, database: config.databasePath, workers: config.workers },
+        { url: `http://${config.host}:${address.port}/graphql`, database: databaseLabel(config), workers: config.workers },
         'gateway listening',
       );
     }
