@@ -1,5 +1,7 @@
 // Benchmarks, run with `npm run bench` (never part of `npm test`): starts the
-// real gateway on a temp SQLite file on 127.0.0.1, measures, and stops.
+// real gateway on 127.0.0.1 on a temp SQLite file, and then on a throwaway
+// PostgreSQL schema when BENCH_DATABASE_URL (or TEST_DATABASE_URL) names a
+// server, measures the same figures on each, prints them side by side, and stops.
 // `npm run bench -- load` runs the load benchmark instead (bench/load/run.ts).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -10,6 +12,8 @@ import { encodeGlobalID } from '@pothos/plugin-relay';
 import pino from 'pino';
 import { bootstrap } from '../src/bootstrap';
 import { loadConfig } from '../src/config';
+import { createScratchSchema } from '../src/db/postgres/scratch';
+import type { Engine } from '../src/db/store';
 import { createGraphQLHandler } from '../src/server';
 
 type Timed = { ms: number; body: { data?: unknown; errors?: unknown; extensions?: { sql?: { statements: number } } } };
@@ -18,14 +22,61 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
 }
 
-function row(name: string, values: number[], extra = ''): string {
+/** One engine's figures by name, for the side-by-side table: milliseconds at p50 and p95, or records per second. */
+type Figures = Map<string, { p50: number; p95: number } | { perSecond: number }>;
+
+function row(figures: Figures, name: string, values: number[], extra = ''): string {
   const sorted = [...values].sort((a, b) => a - b);
-  return `${name.padEnd(40)} n=${String(values.length).padStart(4)}  p50=${percentile(sorted, 50).toFixed(2)} ms  p95=${percentile(sorted, 95).toFixed(2)} ms${extra}`;
+  const p50 = percentile(sorted, 50);
+  const p95 = percentile(sorted, 95);
+  figures.set(name, { p50, p95 });
+  return `${name.padEnd(40)} n=${String(values.length).padStart(4)}  p50=${p50.toFixed(2)} ms  p95=${p95.toFixed(2)} ms${extra}`;
 }
 
 async function main(): Promise<void> {
+  const runs: [Engine, Figures][] = [['sqlite', await runOn('sqlite', null)]];
+  const adminUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
+  if (adminUrl) {
+    const scratch = await createScratchSchema(adminUrl, 'foundry_bench');
+    try {
+      runs.push(['postgres', await runOn('postgres', scratch.databaseUrl)]);
+    } finally {
+      await scratch.drop();
+    }
+  } else {
+    process.stdout.write('PostgreSQL: not run (set BENCH_DATABASE_URL, e.g. postgres://postgres@127.0.0.1:5432/test)\n');
+  }
+  if (runs.length > 1) printSideBySide(runs);
+}
+
+/** The figures of each engine in one table, with PostgreSQL's over SQLite's (below 1: PostgreSQL is faster). */
+function printSideBySide(runs: [Engine, Figures][]): void {
+  const [[, sqlite], [, postgres]] = runs as [[Engine, Figures], [Engine, Figures]];
+  const lines = [
+    'side by side (p50 ms, or records/s)',
+    `${''.padEnd(40)} ${'sqlite'.padStart(10)} ${'postgres'.padStart(10)}  postgres/sqlite`,
+  ];
+  for (const [name, mine] of sqlite) {
+    const theirs = postgres.get(name);
+    if (!theirs) continue;
+    const a = 'perSecond' in mine ? mine.perSecond : mine.p50;
+    const b = 'perSecond' in theirs ? theirs.perSecond : theirs.p50;
+    lines.push(`${name.padEnd(40)} ${a.toFixed(2).padStart(10)} ${b.toFixed(2).padStart(10)}  ${(b / a).toFixed(2)}`);
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+async function runOn(engine: Engine, databaseUrl: string | null): Promise<Figures> {
+  const figures: Figures = new Map();
+  process.stdout.write(`=== ${engine}\n`);
   const dir = mkdtempSync(join(tmpdir(), 'foundry-bench-'));
-  const config = loadConfig({ ...process.env, DATABASE_PATH: join(dir, 'bench.db'), LOG_LEVEL: 'silent', FOUNDRY_SQL_STATS: '1' });
+  const config = loadConfig({
+    ...process.env,
+    DATABASE_PATH: join(dir, 'bench.db'),
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { DATABASE_URL: undefined }),
+    LOG_LEVEL: 'silent',
+    FOUNDRY_SQL_STATS: '1',
+  });
   const { services, firstApiKey } = await bootstrap(config, pino({ level: 'silent' }));
   const handle = createGraphQLHandler(services);
   const server = createServer((req, res) => void handle(req, res));
@@ -60,7 +111,7 @@ async function main(): Promise<void> {
       for (let i = 0; i < 25; i++) cached.push((await timed('{ viewer { principal { kind } } }')).ms);
     }
     process.stdout.write(
-      `auth (bcrypt cost ${config.bcryptCost})\n${row('first request (bcrypt verify)', uncached)}\n${row('cached key', cached)}\n\n`,
+      `auth (bcrypt cost ${config.bcryptCost})\n${row(figures, 'first request (bcrypt verify)', uncached)}\n${row(figures, 'cached key', cached)}\n\n`,
     );
 
     // 2. Writes: 50 agents, 5 sessions each, a 1,000-record usage batch per agent.
@@ -123,8 +174,9 @@ async function main(): Promise<void> {
       }),
     );
     const ingest = Math.round((ingestBatches * 1000) / ((performance.now() - ingestStart) / 1000));
+    figures.set('recordLlmUsage, 4 batches in flight', { perSecond: ingest });
     process.stdout.write(
-      `writes (each with its audit entry)\n${row('createAgent', creates)}\n${row('startSession', starts)}\n${row('recordLlmUsage, 1,000 records', batches)}\n` +
+      `writes (each with its audit entry)\n${row(figures, 'createAgent', creates)}\n${row(figures, 'startSession', starts)}\n${row(figures, 'recordLlmUsage, 1,000 records', batches)}\n` +
         `${'recordLlmUsage, 4 batches in flight'.padEnd(40)} ${ingest} records/s\n\n`,
     );
 
@@ -144,7 +196,7 @@ async function main(): Promise<void> {
     const summaries: number[] = [];
     for (let i = 0; i < rounds * 2; i++) summaries.push((await timed(summary)).ms);
     process.stdout.write(
-      `reads\n${row('50 agents, nested sessions and usage', reads, `  (${statements} statements)`)}\n${row('usageSummary by day+model+agent, quota', summaries)}\n\n`,
+      `reads\n${row(figures, '50 agents, nested sessions and usage', reads, `  (${statements} statements)`)}\n${row(figures, 'usageSummary by day+model+agent, quota', summaries)}\n\n`,
     );
 
     const memory = process.memoryUsage();
@@ -157,6 +209,7 @@ async function main(): Promise<void> {
     await services.db.close();
     rmSync(dir, { recursive: true, force: true });
   }
+  return figures;
 }
 
 function fail(error: unknown): never {

@@ -54,7 +54,7 @@ export function migrateStore(db: Store): Promise<MigrationResult> {
 
 /** The configured engine's store: PostgreSQL when DATABASE_URL is set, the SQLite file otherwise. */
 export function openStore(config: Config): Store {
-  if (config.databaseUrl) return new PostgresStore(config.databaseUrl);
+  if (config.databaseUrl) return new PostgresStore(config.databaseUrl, { max: config.databasePoolSize });
   return new SqliteStore(config.databasePath, { synchronous: config.synchronous });
 }
 

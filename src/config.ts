@@ -19,6 +19,8 @@ const configSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
     .optional(),
+  // Connections per process to PostgreSQL: reads take one per statement, a transaction holds one until it ends.
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(10),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   BCRYPT_COST: z.coerce.number().int().min(4).max(15).default(10),
   API_KEY_CACHE_TTL_MS: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
@@ -93,6 +95,8 @@ export type Config = {
   databasePath: string;
   /** DATABASE_URL: the gateway runs on this PostgreSQL database instead of the SQLite file; null for SQLite. */
   databaseUrl: string | null;
+  /** DATABASE_POOL_SIZE: PostgreSQL connections per process. */
+  databasePoolSize: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   bcryptCost: number;
   apiKeyCacheTtlMs: number;
@@ -158,6 +162,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: c.HOST,
     databasePath: c.DATABASE_PATH,
     databaseUrl: c.DATABASE_URL ?? null,
+    databasePoolSize: c.DATABASE_POOL_SIZE,
     logLevel: c.LOG_LEVEL,
     bcryptCost: c.BCRYPT_COST,
     apiKeyCacheTtlMs: c.API_KEY_CACHE_TTL_MS,

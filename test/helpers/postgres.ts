@@ -5,6 +5,7 @@ import pg from 'pg';
 import { describe, it } from 'vitest';
 import { rowLevelSecurityStatements } from '../../src/auth/rowLevelSecurity';
 import { appRoleGrantStatements, createAppRoleStatement, postgresSchemaFiles, quoteName } from '../../src/db/postgres/schema';
+import { createScratchSchema, type ScratchSchema } from '../../src/db/postgres/scratch';
 
 const url = process.env.TEST_DATABASE_URL;
 
@@ -83,12 +84,7 @@ export async function createTestSchema(connectionString: string): Promise<TestSc
 /** Set by the `postgres` project of vitest.config.ts: every test server runs on PostgreSQL. */
 export const onPostgres = process.env.TEST_ENGINE === 'postgres';
 
-export type GatewayDatabase = {
-  /** DATABASE_URL for the gateway: the cluster of TEST_DATABASE_URL, as the schema's owner, on that schema. */
-  databaseUrl: string;
-  schema: string;
-  drop(): Promise<void>;
-};
+export type GatewayDatabase = ScratchSchema;
 
 /**
  * An empty schema for one gateway, owned by a role of its own (not a superuser: FORCE ROW LEVEL SECURITY holds it),
@@ -96,30 +92,5 @@ export type GatewayDatabase = {
  */
 export async function createGatewayDatabase(): Promise<GatewayDatabase> {
   if (!url) throw new Error('TEST_ENGINE=postgres needs TEST_DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/test)');
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  const schema = uniqueName('foundry_gw');
-  try {
-    await admin.query(`CREATE ROLE ${quoteName(schema)} NOLOGIN NOSUPERUSER NOBYPASSRLS`);
-    await admin.query(`CREATE SCHEMA ${quoteName(schema)} AUTHORIZATION ${quoteName(schema)}`);
-  } finally {
-    await admin.end();
-  }
-  const databaseUrl = new URL(url);
-  // The server's user connects and takes the owner's role at once: no password or login for the test role.
-  databaseUrl.searchParams.set('options', `-c role=${schema} -c search_path=${schema}`);
-  return {
-    databaseUrl: databaseUrl.toString(),
-    schema,
-    drop: async () => {
-      const client = new pg.Client({ connectionString: url });
-      await client.connect();
-      try {
-        await client.query(`DROP SCHEMA IF EXISTS ${quoteName(schema)} CASCADE`);
-        await client.query(`DROP ROLE IF EXISTS ${quoteName(schema)}`);
-      } finally {
-        await client.end();
-      }
-    },
-  };
+  return await createScratchSchema(url, 'foundry_gw');
 }

@@ -17,6 +17,11 @@ const SET_LOCAL_CLAIM = `SELECT set_config('${SETTING}', $1, true)`;
 /** Rows a walk (iterate) fetches from its cursor at a time. */
 const WALK_BATCH = 256;
 const POOL_SIZE = 10;
+/**
+ * How long a statement waits for a free connection before it fails: long enough for a burst, short enough that a
+ * pool held by waiting transactions answers with an error rather than hanging every request.
+ */
+const CONNECT_TIMEOUT_MS = 10_000;
 
 const INT8 = 20;
 const BOOL = 16;
@@ -160,7 +165,7 @@ export class PostgresStore implements Store {
   claim = SYSTEM_CLAIM;
 
   constructor(connectionString: string, { max = POOL_SIZE }: { max?: number } = {}) {
-    this.pool = new pg.Pool({ connectionString, max, types: TYPES });
+    this.pool = new pg.Pool({ connectionString, max, types: TYPES, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
     // An idle connection that fails (the server restarted) is dropped by the pool; without a listener the error
     // would end the process.
     this.pool.on('error', () => undefined);
