@@ -7,8 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SqliteStore } from '../src/db/connection';
-import { type Gateway, runFoundry, startGateway } from './helpers/gateway';
+import { type Gateway, openDatabase, runFoundry, startGateway } from './helpers/gateway';
 
 const dir = mkdtempSync(join(tmpdir(), 'foundry-secrets-nowhere-'));
 const databasePath = join(dir, 'foundry.db');
@@ -116,7 +115,7 @@ describe('secrets', () => {
     const logs = gateway.stdout() + gateway.stderr();
     // The log at trace level has its line per request (and whatever the gateway logs below info).
     expect(logs.split('\n').filter((line) => line.includes('"msg":"request"')).length).toBeGreaterThan(10);
-    const db = new SqliteStore(databasePath);
+    const db = await openDatabase(databasePath);
     const audit = JSON.stringify(await db.all('SELECT * FROM audit_log'));
     await db.close();
     for (const value of secrets) {

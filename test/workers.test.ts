@@ -5,8 +5,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config';
-import { Sqlite } from '../src/db/driver';
-import { type Answer, type Gateway, onEveryWorker, post, ROOT, runFoundry, startGateway } from './helpers/gateway';
+import { type Answer, type Gateway, onEveryWorker, openDatabase, post, ROOT, runFoundry, startGateway } from './helpers/gateway';
 
 const dir = mkdtempSync(join(tmpdir(), 'foundry-workers-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -132,7 +131,7 @@ describe('a gateway with FOUNDRY_WORKERS=2', () => {
     const used = read.data?.setLlmQuota.tokensUsed as number;
     // Room for 10 batches of 1000 tokens and half of an 11th; 30 are sent at once.
     const limit = used + 10_500;
-    const recordedBefore = auditedRecords(databasePath);
+    const recordedBefore = await auditedRecords(databasePath);
     expectAuthenticated(await gql(SET, { input: { organizationId: QUANT, monthlyTokenLimit: limit } }));
 
     const answers = await Promise.all(
@@ -146,7 +145,7 @@ describe('a gateway with FOUNDRY_WORKERS=2', () => {
 
     const after = await gql<{ setLlmQuota: { tokensUsed: number } }>(SET, { input: { organizationId: QUANT, monthlyTokenLimit: null } });
     expect(after.data?.setLlmQuota.tokensUsed).toBe(used + 10_000);
-    expect(auditedRecords(databasePath) - recordedBefore).toBe(10);
+    expect((await auditedRecords(databasePath)) - recordedBefore).toBe(10);
     const verify = await runFoundry(databasePath, ['audit', 'verify']);
     expect(verify.stderr).toBe('');
     expect(verify.code).toBe(0);
@@ -173,16 +172,17 @@ describe('a gateway with FOUNDRY_WORKERS=2', () => {
     expect([...seen.keys()].sort()).toEqual([String(survivor?.id), '3']);
   });
 
-  it('refuses at once, on every worker, a key revoked straight in the file by another writer that tells no one', async () => {
+  it('refuses at once, on every worker, a key revoked straight in the database by another writer that tells no one', async () => {
     const { key, id } = await orgAdminKey("revoked behind the workers' backs");
     await onEveryWorker(() => gql(WHO, {}, key), expectAuthenticated);
-    const other = new Sqlite(databasePath);
+    const other = await openDatabase(databasePath);
     try {
-      other.pragma('busy_timeout = 5000');
-      const rowId = Buffer.from(id, 'base64').toString().split(':')[1];
-      other.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ?').run(new Date().toISOString(), rowId);
+      const rowId = Buffer.from(id, 'base64').toString().split(':')[1] as string;
+      await other.transaction((tx) =>
+        tx.run('UPDATE api_keys SET revoked_at = :now WHERE id = :rowId', { now: new Date().toISOString(), rowId }),
+      );
     } finally {
-      other.close();
+      await other.close();
     }
     await onEveryWorker(() => gql(WHO, {}, key), expectUnauthenticated);
   });
@@ -219,15 +219,13 @@ describe('a gateway with FOUNDRY_WORKERS=1 (the default outside production)', ()
 });
 
 /** How many recordLlmUsage batches the audit log holds as taken. */
-function auditedRecords(databasePath: string): number {
-  const db = new Sqlite(databasePath, { readonly: true });
+async function auditedRecords(databasePath: string): Promise<number> {
+  const db = await openDatabase(databasePath);
   try {
-    const row = db.prepare("SELECT count(*) AS n FROM audit_log WHERE action = 'llm_usage.record' AND result = 'success'").get() as {
-      n: number;
-    };
-    return row.n;
+    const row = await db.get<{ n: number }>("SELECT count(*) AS n FROM audit_log WHERE action = 'llm_usage.record' AND result = 'success'");
+    return row?.n ?? -1;
   } finally {
-    db.close();
+    await db.close();
   }
 }
 

@@ -2,20 +2,62 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { join } from 'node:path';
+import { afterAll } from 'vitest';
+import { openStore } from '../../src/bootstrap';
+import { loadConfig } from '../../src/config';
+import type { Store } from '../../src/db/store';
+import { createGatewayDatabase, type GatewayDatabase, onPostgres } from './postgres';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const KEY = /afk_[0-9a-f]{16}_[A-Za-z0-9_-]{43}/;
 
-export function gatewayEnv(databasePath: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return { ...process.env, DATABASE_PATH: databasePath, BCRYPT_COST: '4', NODE_ENV: 'development', ...extra };
+/**
+ * On the postgres project, the database a path stands for is a PostgreSQL schema, one per path (every process and
+ * command given the same path shares it), dropped after the test file; the path still holds the key file.
+ */
+const schemas = new Map<string, Promise<GatewayDatabase>>();
+afterAll(async () => {
+  for (const schema of schemas.values()) await (await schema).drop();
+  schemas.clear();
+});
+
+async function engineEnv(databasePath: string): Promise<Record<string, string>> {
+  if (!onPostgres) return {};
+  let schema = schemas.get(databasePath);
+  if (!schema) {
+    schema = createGatewayDatabase();
+    schemas.set(databasePath, schema);
+  }
+  return { DATABASE_URL: (await schema).databaseUrl };
+}
+
+/** The environment of a gateway or command on the database at `databasePath` (on PostgreSQL: its schema). */
+export async function gatewayEnv(databasePath: string, extra: Record<string, string> = {}): Promise<NodeJS.ProcessEnv> {
+  return {
+    ...process.env,
+    DATABASE_PATH: databasePath,
+    BCRYPT_COST: '4',
+    NODE_ENV: 'development',
+    ...(await engineEnv(databasePath)),
+    ...extra,
+  };
+}
+
+/**
+ * The database at `databasePath` (on PostgreSQL: its schema) as another writer or reader beside the processes sees
+ * it, through a Store of its own under the gateway's own claim; close it when done.
+ */
+export async function openDatabase(databasePath: string): Promise<Store> {
+  return openStore(loadConfig({ ...(await gatewayEnv(databasePath)), LOG_LEVEL: 'silent' }));
 }
 
 export type Run = { code: number | null; stdout: string; stderr: string };
 
 /** Runs `foundry <args>` on the database file; resolves with its exit code and output. */
-export function runFoundry(databasePath: string, args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin/foundry.mjs'), ...args], { cwd: ROOT, env: gatewayEnv(databasePath) });
+export async function runFoundry(databasePath: string, args: string[]): Promise<Run> {
+  const env = await gatewayEnv(databasePath);
+  return await new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(ROOT, 'bin/foundry.mjs'), ...args], { cwd: ROOT, env });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -47,17 +89,18 @@ export function startGateway(databasePath: string, extra: Record<string, string>
 }
 
 /** Starts `node <args>` as the gateway (e.g. a build's main.js, which starts faster than tsx) and waits as startGateway does. */
-export function spawnGateway(args: string[], databasePath: string, extra: Record<string, string> = {}): Promise<Gateway> {
+export async function spawnGateway(args: string[], databasePath: string, extra: Record<string, string> = {}): Promise<Gateway> {
+  const env = await gatewayEnv(databasePath, { PORT: '0', LOG_LEVEL: 'info', ...extra });
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
-    env: gatewayEnv(databasePath, { PORT: '0', LOG_LEVEL: 'info', ...extra }),
+    env,
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   let stdout = '';
   let stderr = '';
   child.stderr?.on('data', (chunk) => (stderr += chunk));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return new Promise<Gateway>((resolve, reject) => {
+  return await new Promise<Gateway>((resolve, reject) => {
     child.stdout?.on('data', (chunk) => {
       stdout += chunk;
       const match = /"url":"([^"]+)"[^\n]*"msg":"gateway listening"/.exec(stdout);
