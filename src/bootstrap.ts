@@ -161,7 +161,15 @@ function createServices(config: Config, logger: Logger, db: Store, secretBox: Se
     principals,
     keyUse: new ApiKeyUseRecorder(db),
     // Only kept when /metrics is served somewhere (METRICS_TOKEN or METRICS_PORT).
-    metrics: config.metrics ? new GatewayMetrics({ databasePath: config.databasePath, principals }, { clusterWorker }) : null,
+    metrics: config.metrics
+      ? new GatewayMetrics(
+          {
+            database: db.engine === 'postgres' ? { engine: 'postgres', store: db } : { engine: 'sqlite', path: config.databasePath },
+            principals,
+          },
+          { clusterWorker },
+        )
+      : null,
     secretBox,
     events: processEventBus((error) =>
       logger.error({ err: error instanceof Error ? error.message : String(error) }, 'subscription listener failed'),

@@ -3,6 +3,7 @@
 import { statSync } from 'node:fs';
 import { AggregatorRegistry, Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { PrincipalCache } from './auth/principalCache';
+import type { Reader } from './db/store';
 import { openSubscriptions } from './events/bus';
 
 /** Error codes counted as refusals (the contract's codes of a request the gateway would not serve). */
@@ -18,7 +19,8 @@ const MAX_OPERATION_NAMES = 200;
 export const OTHER_OPERATIONS = '__other';
 
 export type MetricsSources = {
-  databasePath: string;
+  /** The SQLite file (and its write-ahead log), or the PostgreSQL store whose schema's size is reported. */
+  database: { engine: 'sqlite'; path: string } | { engine: 'postgres'; store: Reader };
   principals: PrincipalCache;
 };
 
@@ -77,7 +79,7 @@ export class GatewayMetrics {
     });
     for (const code of REFUSAL_CODES) this.refusals.inc({ code }, 0);
 
-    const { principals, databasePath } = sources;
+    const { principals, database } = sources;
     new Counter({
       name: 'foundry_principal_cache_hits_total',
       help: 'Tokens (API keys, login tokens) resolved to their principal from memory.',
@@ -104,14 +106,31 @@ export class GatewayMetrics {
         this.set(openSubscriptions());
       },
     });
-    // Every worker reads the same files: the cluster keeps one reading, not their sum.
+    // Every worker reads the same database: the cluster keeps one reading, not their sum.
+    if (database.engine === 'postgres') {
+      const store = database.store;
+      new Gauge({
+        name: 'foundry_database_size_bytes',
+        help: "Size of the gateway's tables in PostgreSQL: their rows, indexes and TOAST in the gateway's schema.",
+        aggregator: 'max',
+        registers,
+        async collect() {
+          // A database that does not answer leaves the last reading (the scrape still answers).
+          const size = await schemaSize(store).catch(() => null);
+          if (size !== null) this.set(size);
+        },
+      });
+      // PostgreSQL's write-ahead log belongs to the whole server (and needs pg_monitor to read): no WAL gauge here.
+      return;
+    }
+    const path = database.path;
     new Gauge({
       name: 'foundry_database_size_bytes',
       help: 'Size of the SQLite database file.',
       aggregator: 'max',
       registers,
       collect() {
-        this.set(fileSize(databasePath));
+        this.set(fileSize(path));
       },
     });
     new Gauge({
@@ -120,7 +139,7 @@ export class GatewayMetrics {
       aggregator: 'max',
       registers,
       collect() {
-        this.set(fileSize(`${databasePath}-wal`));
+        this.set(fileSize(`${path}-wal`));
       },
     });
   }
@@ -163,4 +182,13 @@ function fileSize(path: string): number {
   } catch {
     return 0;
   }
+}
+
+/** Bytes of the tables (with their indexes and TOAST) of the schema the gateway's statements run in. */
+async function schemaSize(store: Reader): Promise<number> {
+  const row = await store.get<{ bytes: number | string }>(
+    `SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) AS bytes FROM pg_class c
+      WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'm')`,
+  );
+  return Number(row?.bytes ?? 0);
 }

@@ -112,7 +112,10 @@ describe('a level of many large pages', () => {
       sessions(first: 100) { edges { node { startedAt } } } } } } } }`;
     let pageStatements = 0;
     server.services.db.observer = (sql) => {
-      if (/FROM json_each\(\?\) p\s+JOIN json_each/.test(sql) && sql.includes('FROM sessions s')) pageStatements++;
+      // The per-parent page statement of either engine (src/db/keyset.ts fetchIndexedPagesPerParent).
+      const perParent =
+        /FROM json_each\(\?\) p\s+JOIN json_each|FROM json_array_elements_text\(\$1\) WITH ORDINALITY p\s+CROSS JOIN LATERAL/;
+      if (perParent.test(sql) && sql.includes('FROM sessions s')) pageStatements++;
     };
     try {
       const response = await server.gql<{

@@ -48,16 +48,21 @@ afterAll(() => server.close());
 const COLUMNS = { DAY: 'substr(created_at, 1, 10)', MODEL: 'model', PROVIDER: 'provider', AGENT: 'agent_id', USER: 'user_id' } as const;
 type Group = keyof typeof COLUMNS;
 
-/** The buckets straight from llm_usage, in the order of their key (the JSON array of the group values). */
+/**
+ * The buckets straight from llm_usage, in the order of their key (the JSON array of the group values, written as
+ * JSON.stringify writes it: PostgreSQL's json_build_array puts a space after each comma, which orders the same).
+ */
 async function rawBuckets(groups: readonly Group[]): Promise<string[]> {
-  const keys = groups.map((group) => COLUMNS[group]);
+  const keys = groups.map((group) => COLUMNS[group]).join(', ');
+  const db = server.services.db;
+  const key = db.engine === 'postgres' ? `json_build_array(${keys})::text COLLATE "C"` : `json_array(${keys})`;
   return (
-    await server.services.db.all<{ key: string; requests: number; tokens: number }>(
-      `SELECT json_array(${keys.join(', ')}) AS key, count(*) AS requests, sum(total_tokens) AS tokens FROM llm_usage
-        WHERE organization_id = 'quant' AND created_at >= :from AND created_at < :to GROUP BY ${keys.join(', ')} ORDER BY key`,
+    await db.all<{ key: string; requests: number; tokens: number }>(
+      `SELECT ${key} AS key, count(*) AS requests, sum(total_tokens) AS tokens FROM llm_usage
+        WHERE organization_id = 'quant' AND created_at >= :from AND created_at < :to GROUP BY ${keys} ORDER BY key`,
       WINDOW,
     )
-  ).map((row) => `${row.key}|${row.requests}|${row.tokens}`);
+  ).map((row) => `${JSON.stringify(JSON.parse(row.key))}|${row.requests}|${row.tokens}`);
 }
 
 type Bucket = { day: string | null; model: string | null; agent: { id: string } | null; requests: number; totalTokens: number };

@@ -1,6 +1,7 @@
 // recordLlmUsage, setLlmQuota over HTTP: the usage module's table (run by test/helpers/mutations.ts),
 // then what one row of the table cannot show.
 import { describe, expect, it } from 'vitest';
+import { jsonValues } from '../../src/db/store';
 import { expectUnchanged, snapshot } from '../helpers/database';
 import { gid } from '../helpers/fixtures';
 import { type Case, cibc, describeMutations, FUTURE, inQuant, mutate, mutationHarness, quant, rawId } from '../helpers/mutations';
@@ -117,7 +118,7 @@ const CASES: Case[] = [
         expect(payload.records[0].agent).toEqual({ id: gid('Agent', 'agt-001') });
         expect(payload).toMatchObject({ count: 5, totalTokens: 2_501_340, costUsd: '10.005834976' });
         const stored = await h.server.services.db.all<{ cost_nano_usd: number }>(
-          'SELECT cost_nano_usd FROM llm_usage WHERE id IN (SELECT value FROM json_each(:ids)) ORDER BY cost_nano_usd',
+          `SELECT cost_nano_usd FROM llm_usage WHERE id IN (SELECT value FROM ${jsonValues(h.server.services.db)}(:ids)) ORDER BY cost_nano_usd`,
           { ids: JSON.stringify(payload.records.map((record: { id: string }) => rawId(record.id))) },
         );
         expect(stored.map((row) => row.cost_nano_usd)).toEqual([3, 4, 2469, 5_832_500, 10_000_000_000]);

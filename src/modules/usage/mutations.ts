@@ -9,7 +9,7 @@ import { tokenCount } from '../../schema/validation';
 import { audited, organizationForWrite, requirePermission, visibleRowForWrite } from '../../schema/write';
 import { AGENTS, type AgentRow } from '../agents/repo';
 import { SESSIONS, type SessionRow } from '../sessions/repo';
-import { costOf, insertUsageBatch, modelPrices, type NewUsage, newUsageId, quotaLimits, upsertQuota } from './repo';
+import { costOf, insertUsageBatch, lockQuota, modelPrices, type NewUsage, newUsageId, quotaLimits, upsertQuota } from './repo';
 import { type QuotaRow, quotasOfOrganizations } from './rollups';
 import { LlmUsageRecord, Quota } from './types';
 
@@ -132,6 +132,8 @@ builder.mutationFields((t) => ({
         const promptTokens = rows.reduce((sum, row) => sum + row.promptTokens, 0);
         const tokens = rows.reduce((sum, row) => sum + row.promptTokens + row.completionTokens, 0);
         const cost = rows.reduce((sum, row) => sum + row.costNanoUsd, 0n);
+        // Other writers of this organization wait from here to commit: the use read below stays true until then.
+        await lockQuota(context.db, organizationId);
         const quota = await enforceQuota(context.db, organizationId, rows, now);
         await insertUsageBatch(context.db, rows);
         const models = [...new Set(rows.map((row) => row.model))].sort();
@@ -169,6 +171,7 @@ builder.mutationFields((t) => ({
       const organizationId = await organizationForWrite(context, input.organizationId, 'input.organizationId');
       return await audited(context, 'llm_quota.set', 'llm_quota', async (context) => {
         requirePermission(context, 'llm:quota:update:org', organizationId, organizationId);
+        await lockQuota(context.db, organizationId);
         const before = (await quotaLimits(context.db, organizationId)) ?? null;
         const after = await upsertQuota(context.db, {
           organizationId,
