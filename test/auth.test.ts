@@ -72,6 +72,8 @@ describe('an API key', () => {
     const key = await apiKeyFor(server, { org: 'quant', role: 'org_viewer' });
     const response = await server.gql<{ viewer: { principal: { kind: string; name: string } } }>(WHO, {}, key.token);
     expect(response.data?.viewer.principal).toEqual({ kind: 'API_KEY', name: 'org_viewer test key' });
+    // The use is written off the request path: wait for that write (on PostgreSQL it may commit after the answer).
+    await server.services.keyUse.flush();
     const row = await server.services.db.get<{ last_used_at: string | null }>('SELECT last_used_at FROM api_keys WHERE id = ?', [key.id]);
     expect(row?.last_used_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
   });
