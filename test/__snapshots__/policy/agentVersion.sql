@@ -1,13 +1,13 @@
 -- no grants
-0
+FALSE
 -- values: (none)
 
 -- platform_owner (platform-wide), a user's key
-1
+TRUE
 -- values: (none)
 
 -- platform_support (platform-wide), a user's key
-1
+TRUE
 -- values: (none)
 
 -- org_admin (in o-1), a user's key
@@ -31,15 +31,15 @@ EXISTS (SELECT 1 FROM agents v_a WHERE v_a.id = v.agent_id AND v_a.organization_
 -- values: "o-1"
 
 -- backend_service (platform-wide), a user's key
-1
+TRUE
 -- values: (none)
 
 -- compiler_service (platform-wide), a user's key
-1
+TRUE
 -- values: (none)
 
 -- job_runner_service (platform-wide), a user's key
-1
+TRUE
 -- values: (none)
 
 -- org_developer in o-1, as the user

@@ -1,13 +1,13 @@
 -- no grants
-0
+FALSE
 -- values: (none)
 
 -- platform_owner (platform-wide), a user's key
-1
+TRUE
 -- values: (none)
 
 -- platform_support (platform-wide), a user's key
-0
+FALSE
 -- values: (none)
 
 -- org_admin (in o-1), a user's key
@@ -31,15 +31,15 @@ d.organization_id = ?
 -- values: "o-1"
 
 -- backend_service (platform-wide), a user's key
-1
+TRUE
 -- values: (none)
 
 -- compiler_service (platform-wide), a user's key
-1
+TRUE
 -- values: (none)
 
 -- job_runner_service (platform-wide), a user's key
-0
+FALSE
 -- values: (none)
 
 -- org_developer in o-1, as the user
@@ -55,7 +55,7 @@ d.organization_id = ?
 -- values: "o-1", "o-2"
 
 -- the :self reads platform-wide, the org-wide reads in o-1
-0
+FALSE
 -- values: (none)
 
 -- org_viewer in 40 organizations

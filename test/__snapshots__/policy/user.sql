@@ -3,11 +3,11 @@
 -- values: "u-1"
 
 -- platform_owner (platform-wide), a user's key
-1
+TRUE
 -- values: (none)
 
 -- platform_support (platform-wide), a user's key
-1
+TRUE
 -- values: (none)
 
 -- org_admin (in o-1), a user's key
@@ -47,7 +47,7 @@
 -- values: "u-1"
 
 -- api_client in o-1, a key without a user
-0
+FALSE
 -- values: (none)
 
 -- org_developer in o-1 and org_viewer in o-2
