@@ -15,7 +15,7 @@ import { SecretBox, SecretUnreadableError } from '../src/secrets/box';
 import { keyFilePath } from '../src/secrets/key';
 import { runFoundry } from './helpers/gateway';
 import { apiKeyFor } from './helpers/principals';
-import { startServer } from './helpers/server';
+import { startServer, type TestServer } from './helpers/server';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -33,6 +33,24 @@ function fileBytes(databasePath: string): Buffer {
   return Buffer.concat(
     ['', '-wal', '-shm'].map((suffix) => `${databasePath}${suffix}`).flatMap((path) => (existsSync(path) ? [readFileSync(path)] : [])),
   );
+}
+
+/**
+ * What a backup of the server's database holds: on SQLite the bytes of its files; on PostgreSQL, whose files are the
+ * database server's and not the gateway's to read, every row of every table of the gateway's schema as text, as a
+ * dump copies them.
+ */
+async function storedBytes(server: TestServer): Promise<Buffer> {
+  const db = server.services.db;
+  if (db.engine !== 'postgres') return fileBytes(server.databasePath);
+  const tables = await db.all<{ name: string }>(
+    "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'",
+  );
+  const rows: string[] = [];
+  for (const { name } of tables) {
+    for (const row of await db.all<{ row: string }>(`SELECT t::text AS row FROM "${name}" t`)) rows.push(row.row);
+  }
+  return Buffer.from(rows.join('\n'));
 }
 
 const UPSERT = `mutation ($input: UpsertIntegrationConfigInput!) {
@@ -63,7 +81,7 @@ describe('integration secrets at rest', () => {
         secrets: { apiKey: '********', nested: { webhook: '********' } },
       });
 
-      const bytes = fileBytes(server.databasePath);
+      const bytes = await storedBytes(server);
       expect(bytes.length).toBeGreaterThan(0);
       for (const clear of [secret, 'sf-demo-secret-1', 'tw-demo-secret-2']) expect(bytes.includes(clear)).toBe(false);
       expect(statSync(keyFilePath(server.databasePath)).mode & 0o777).toBe(0o600);
