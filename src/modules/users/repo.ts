@@ -18,9 +18,15 @@ export type UserRow = {
   updated_at: string;
 };
 
+/**
+ * The user of an email, compared without case as users.email's COLLATE NOCASE does on SQLite; on PostgreSQL the
+ * column is unique by lower(email) (ASCII folding under COLLATE "C", as NOCASE folds), which this lookup reads.
+ */
 export async function userByEmail(db: Reader, email: string): Promise<UserRow | undefined> {
-  return await db.get<UserRow>('SELECT * FROM users WHERE email = :email', { email });
+  return await db.get<UserRow>(db.engine === 'postgres' ? USER_BY_EMAIL_POSTGRES : 'SELECT * FROM users WHERE email = :email', { email });
 }
+
+const USER_BY_EMAIL_POSTGRES = 'SELECT * FROM users WHERE lower(email) = lower(:email::text COLLATE "C")';
 
 export type NewUser = { id: string; email: string; name: string; passwordHash: string | null; now: string };
 
