@@ -15,8 +15,8 @@ import { PostgresStore } from '../src/db/postgres/store';
 import { SecretBox, SecretUnreadableError } from '../src/secrets/box';
 import { keyFilePath } from '../src/secrets/key';
 import { runFoundry } from './helpers/gateway';
-import { apiKeyFor } from './helpers/principals';
 import { createGatewayDatabase, type GatewayDatabase, onPostgres } from './helpers/postgres';
+import { apiKeyFor } from './helpers/principals';
 import { startServer } from './helpers/server';
 
 const dirs: string[] = [];
