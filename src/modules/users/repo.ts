@@ -5,7 +5,7 @@ import type { Principal } from '../../auth/principal';
 import { countRowsPerParent } from '../../db/counts';
 import { type Direction, fetchPagesPerParent, idsCondition, type PageRequest, type Sort } from '../../db/keyset';
 import { type Sql, sql } from '../../db/sql';
-import type { Reader, Tx } from '../../db/store';
+import type { Engine, Reader, Tx } from '../../db/store';
 
 export type UserRow = {
   id: string;
@@ -83,9 +83,13 @@ const MEMBER_ORGANIZATION = sql`m.organization_id`;
 const USER_COLUMNS = sql`u.*, (SELECT coalesce(${sql.word('jsonGroupArray')}(DISTINCT r.organization_id), '[]') FROM user_roles r
    WHERE r.user_id = u.id AND r.organization_id IS NOT NULL) AS organization_ids`;
 
-export function memberSort(field: string | undefined, direction: Direction): Sort {
+/** PostgreSQL: emails in order without case, as users.email's COLLATE NOCASE orders them on SQLite (ASCII folded). */
+const MEMBER_EMAIL_POSTGRES = sql`lower(u.email)`;
+
+export function memberSort(engine: Engine, field: string | undefined, direction: Direction): Sort {
   const key = field && field in MEMBER_ORDER ? field : 'NAME';
-  return { key: `members|${key}:${direction}`, expression: MEMBER_ORDER[key] as Sql, idExpression: USER_ID, direction };
+  const expression = key === 'EMAIL' && engine === 'postgres' ? MEMBER_EMAIL_POSTGRES : (MEMBER_ORDER[key] as Sql);
+  return { key: `members|${key}:${direction}`, expression, idExpression: USER_ID, direction };
 }
 
 /** The visible members (users holding a role) of several organizations, one page each, in one statement. */
