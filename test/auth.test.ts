@@ -120,6 +120,12 @@ describe('login and logout', () => {
     expect(tokens?.n).toBe(0);
   });
 
+  it('finds the user whatever the case of the email typed, as users.email compares', async () => {
+    const user = await userWith(server, { email: `Mixed.Case-${Date.now()}@Test.example` });
+    expect(await loginAs(server, user.email.toLowerCase(), user.password)).toMatch(/^aft_/);
+    expect(await loginAs(server, user.email.toUpperCase(), user.password)).toMatch(/^aft_/);
+  });
+
   it('refuses logout for an API key with BAD_USER_INPUT', async () => {
     const response = await server.gql('mutation { logout { loggedOut } }');
     expect(errorCodes(response)).toEqual(['BAD_USER_INPUT']);
