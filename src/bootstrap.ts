@@ -124,18 +124,19 @@ function secretBoxFor(config: Config, create: boolean): SecretBox {
  */
 async function sealSecretsInClear(db: Store, secretBox: SecretBox, config: Config): Promise<number> {
   // PostgreSQL: the rows are sealed in place; freed space is PostgreSQL's to reclaim (VACUUM), as its operators run it.
-  if (!(db instanceof SqliteStore)) return await db.transaction((tx) => sealClearSecrets(tx, secretBox));
+  if (!(db instanceof SqliteStore)) {
+    try {
+      return await db.transaction((tx) => sealClearSecrets(tx, secretBox));
+    } catch (error) {
+      throw keyMismatchError(error, config);
+    }
+  }
   let sealed: number;
   try {
     await db.pragma('secure_delete = ON');
     sealed = await db.transaction((tx) => sealClearSecrets(tx, secretBox));
   } catch (error) {
-    if (!(error instanceof SecretKeyMismatchError)) throw error;
-    const where = config.secretKey ? 'FOUNDRY_SECRET_KEY' : keyFilePath(config.databasePath);
-    const interrupted = existsSync(`${keyFilePath(config.databasePath)}.new`)
-      ? `; a key rotation was interrupted: ${keyFilePath(config.databasePath)}.new holds the new key`
-      : '';
-    throw new ConfigError(`${error.message} (from ${where}); configure the key the secrets were sealed with${interrupted}`);
+    throw keyMismatchError(error, config);
   } finally {
     await db.pragma('secure_delete = OFF');
   }
@@ -144,6 +145,16 @@ async function sealSecretsInClear(db: Store, secretBox: SecretBox, config: Confi
     await db.pragma('wal_checkpoint(TRUNCATE)');
   }
   return sealed;
+}
+
+/** A key mismatch as the error that says where the configured key came from; any other error as it is. */
+function keyMismatchError(error: unknown, config: Config): unknown {
+  if (!(error instanceof SecretKeyMismatchError)) return error;
+  const where = config.secretKey ? 'FOUNDRY_SECRET_KEY' : keyFilePath(config.databasePath);
+  const interrupted = existsSync(`${keyFilePath(config.databasePath)}.new`)
+    ? `; a key rotation was interrupted: ${keyFilePath(config.databasePath)}.new holds the new key`
+    : '';
+  return new ConfigError(`${error.message} (from ${where}); configure the key the secrets were sealed with${interrupted}`);
 }
 
 /**

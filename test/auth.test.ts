@@ -72,6 +72,8 @@ describe('an API key', () => {
     const key = await apiKeyFor(server, { org: 'quant', role: 'org_viewer' });
     const response = await server.gql<{ viewer: { principal: { kind: string; name: string } } }>(WHO, {}, key.token);
     expect(response.data?.viewer.principal).toEqual({ kind: 'API_KEY', name: 'org_viewer test key' });
+    // The use is written off the request path: wait for that write (on PostgreSQL it may commit after the answer).
+    await server.services.keyUse.flush();
     const row = await server.services.db.get<{ last_used_at: string | null }>('SELECT last_used_at FROM api_keys WHERE id = ?', [key.id]);
     expect(row?.last_used_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
   });
@@ -116,6 +118,12 @@ describe('login and logout', () => {
       [user.email],
     );
     expect(tokens?.n).toBe(0);
+  });
+
+  it('finds the user whatever the case of the email typed, as users.email compares', async () => {
+    const user = await userWith(server, { email: `Mixed.Case-${Date.now()}@Test.example` });
+    expect(await loginAs(server, user.email.toLowerCase(), user.password)).toMatch(/^aft_/);
+    expect(await loginAs(server, user.email.toUpperCase(), user.password)).toMatch(/^aft_/);
   });
 
   it('refuses logout for an API key with BAD_USER_INPUT', async () => {

@@ -6,12 +6,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { DiagnosticsReport } from '../src/diagnostics';
+import { createGatewayDatabase, type GatewayDatabase, onPostgres } from './helpers/postgres';
 
 const ROOT = join(import.meta.dirname, '..');
 const dir = mkdtempSync(join(tmpdir(), 'foundry-diag-'));
 const children: ChildProcess[] = [];
-afterAll(() => {
+const databases: GatewayDatabase[] = [];
+afterAll(async () => {
   for (const child of children) child.kill('SIGKILL');
+  await Promise.all(children.map((child) => (child.exitCode === null ? new Promise((resolve) => child.once('exit', resolve)) : null)));
+  for (const database of databases) await database.drop();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -26,11 +30,15 @@ async function freePort(): Promise<number> {
 
 async function startGateway(name: string, diagnostics: string): Promise<{ child: ChildProcess; url: string }> {
   const port = await freePort();
+  // On the postgres project, the gateway runs on a schema of its own (the statements it reports are PostgreSQL's).
+  const database = onPostgres ? await createGatewayDatabase() : null;
+  if (database) databases.push(database);
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
     env: {
       ...process.env,
       DATABASE_PATH: join(dir, `${name}.db`),
+      ...(database ? { DATABASE_URL: database.databaseUrl } : {}),
       PORT: String(port),
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',

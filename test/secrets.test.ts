@@ -8,18 +8,22 @@ import { join } from 'node:path';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bootstrap } from '../src/bootstrap';
-import { loadConfig } from '../src/config';
+import { type Config, loadConfig } from '../src/config';
 import { SqliteStore } from '../src/db/connection';
 import { holdShared } from '../src/db/hold';
+import { PostgresStore } from '../src/db/postgres/store';
 import { SecretBox, SecretUnreadableError } from '../src/secrets/box';
 import { keyFilePath } from '../src/secrets/key';
 import { runFoundry } from './helpers/gateway';
+import { createGatewayDatabase, type GatewayDatabase, onPostgres } from './helpers/postgres';
 import { apiKeyFor } from './helpers/principals';
 import { startServer } from './helpers/server';
 
 const dirs: string[] = [];
-afterAll(() => {
+const databases: GatewayDatabase[] = [];
+afterAll(async () => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  for (const database of databases) await database.drop();
 });
 
 function tempDatabasePath(): string {
@@ -33,6 +37,36 @@ function fileBytes(databasePath: string): Buffer {
   return Buffer.concat(
     ['', '-wal', '-shm'].map((suffix) => `${databasePath}${suffix}`).flatMap((path) => (existsSync(path) ? [readFileSync(path)] : [])),
   );
+}
+
+/**
+ * What a backup of the database holds: on SQLite the bytes of its files; on PostgreSQL, whose files are the database
+ * server's and not the gateway's to read, every row of every table of the gateway's schema as text, as a dump copies
+ * them (rows an update left behind stay in the server's files until VACUUM, which its operators run).
+ */
+async function storedBytes(config: Config): Promise<Buffer> {
+  if (config.databaseUrl === null) return fileBytes(config.databasePath);
+  const db = new PostgresStore(config.databaseUrl);
+  try {
+    const tables = await db.all<{ name: string }>(
+      "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'",
+    );
+    const rows: string[] = [];
+    for (const { name } of tables) {
+      for (const row of await db.all<{ row: string }>(`SELECT t::text AS row FROM "${name}" t`)) rows.push(row.row);
+    }
+    return Buffer.from(rows.join('\n'));
+  } finally {
+    await db.close();
+  }
+}
+
+/** The settings of a new database on the project's engine: on the postgres project, a schema of its own. */
+async function databaseEnv(databasePath: string): Promise<Record<string, string>> {
+  if (!onPostgres) return { DATABASE_PATH: databasePath };
+  const database = await createGatewayDatabase();
+  databases.push(database);
+  return { DATABASE_PATH: databasePath, DATABASE_URL: database.databaseUrl };
 }
 
 const UPSERT = `mutation ($input: UpsertIntegrationConfigInput!) {
@@ -63,7 +97,7 @@ describe('integration secrets at rest', () => {
         secrets: { apiKey: '********', nested: { webhook: '********' } },
       });
 
-      const bytes = fileBytes(server.databasePath);
+      const bytes = await storedBytes(server.services.config);
       expect(bytes.length).toBeGreaterThan(0);
       for (const clear of [secret, 'sf-demo-secret-1', 'tw-demo-secret-2']) expect(bytes.includes(clear)).toBe(false);
       expect(statSync(keyFilePath(server.databasePath)).mode & 0o777).toBe(0o600);
@@ -74,15 +108,16 @@ describe('integration secrets at rest', () => {
 
   it('seals at start the secrets an older gateway left in clear, and leaves no trace of them in the file', async () => {
     const databasePath = tempDatabasePath();
-    const config = loadConfig({ DATABASE_PATH: databasePath, LOG_LEVEL: 'silent' });
+    const config = loadConfig({ ...(await databaseEnv(databasePath)), LOG_LEVEL: 'silent' });
     const first = await bootstrap(config);
+    // The clear text as PostgreSQL's jsonb writes it back (a space after the colon), so that it reads back as written.
     await first.services.db.transaction((tx) =>
       tx.run("UPDATE integration_secrets SET secrets = :clear WHERE integration_config_id = 'int-quant-salesforce'", {
-        clear: '{"clientSecret":"legacy-clear-secret-7f3a"}',
+        clear: '{"clientSecret": "legacy-clear-secret-7f3a"}',
       }),
     );
     await first.services.db.close();
-    expect(fileBytes(databasePath).includes('legacy-clear-secret-7f3a')).toBe(true);
+    expect((await storedBytes(config)).includes('legacy-clear-secret-7f3a')).toBe(true);
 
     const again = await bootstrap(config);
     try {
@@ -91,9 +126,9 @@ describe('integration secrets at rest', () => {
         "SELECT secrets FROM integration_secrets WHERE integration_config_id = 'int-quant-salesforce'",
       );
       expect(again.services.secretBox.open(row?.secrets as string, 'int-quant-salesforce')).toBe(
-        '{"clientSecret":"legacy-clear-secret-7f3a"}',
+        '{"clientSecret": "legacy-clear-secret-7f3a"}',
       );
-      expect(fileBytes(databasePath).includes('legacy-clear-secret-7f3a')).toBe(false);
+      expect((await storedBytes(config)).includes('legacy-clear-secret-7f3a')).toBe(false);
     } finally {
       await again.services.db.close();
     }
@@ -101,13 +136,12 @@ describe('integration secrets at rest', () => {
 
   it('uses FOUNDRY_SECRET_KEY instead of a key file, and refuses to start under a key the secrets were not sealed with', async () => {
     const databasePath = tempDatabasePath();
+    const database = await databaseEnv(databasePath);
     const key = randomBytes(32);
-    const first = await bootstrap(
-      loadConfig({ DATABASE_PATH: databasePath, LOG_LEVEL: 'silent', FOUNDRY_SECRET_KEY: key.toString('hex') }),
-    );
+    const first = await bootstrap(loadConfig({ ...database, LOG_LEVEL: 'silent', FOUNDRY_SECRET_KEY: key.toString('hex') }));
     await first.services.db.close();
     expect(existsSync(keyFilePath(databasePath))).toBe(false);
-    const other = loadConfig({ DATABASE_PATH: databasePath, LOG_LEVEL: 'silent', FOUNDRY_SECRET_KEY: randomBytes(32).toString('base64') });
+    const other = loadConfig({ ...database, LOG_LEVEL: 'silent', FOUNDRY_SECRET_KEY: randomBytes(32).toString('base64') });
     await expect(bootstrap(other)).rejects.toThrow(
       /sealed under key [0-9a-f]{16}, but the configured key is [0-9a-f]{16} \(from FOUNDRY_SECRET_KEY\)/,
     );

@@ -11,6 +11,8 @@ export class ApiKeyUseRecorder {
   private readonly written = new Map<string, number>();
   private readonly pending = new Map<string, string>();
   private scheduled: NodeJS.Immediate | null = null;
+  /** The writes begun and not yet ended (settled either way), so that a flush can wait for one already running. */
+  private writing: Promise<void> = Promise.resolve();
 
   constructor(private readonly db: Store) {}
 
@@ -26,13 +28,19 @@ export class ApiKeyUseRecorder {
     this.scheduled ??= setImmediate(() => void this.flush());
   }
 
-  /** Writes the pending uses now (also at shutdown). */
+  /**
+   * Writes the pending uses now (also at shutdown), and waits for the writes already running: on an engine whose
+   * transactions run alongside each other (PostgreSQL), a write begun on the last turn may not have committed yet.
+   */
   async flush(): Promise<void> {
     if (this.scheduled) clearImmediate(this.scheduled);
     this.scheduled = null;
-    if (this.pending.size === 0 || !this.db.isOpen()) return;
+    const earlier = this.writing;
+    if (this.pending.size === 0 || !this.db.isOpen()) return await earlier;
     const uses = [...this.pending].map(([id, at]) => ({ id, at }));
     this.pending.clear();
-    await this.db.transaction((tx) => touchApiKeys(tx, uses));
+    const write = this.db.transaction((tx) => touchApiKeys(tx, uses));
+    this.writing = Promise.all([earlier, write.catch(() => undefined)]).then(() => undefined);
+    await Promise.all([earlier, write]);
   }
 }

@@ -36,8 +36,9 @@ export type TenantTable = { table: string; organizationColumn: string } | { tabl
 /**
  * The access policy's tables, and the tables it reaches only through them (rollups, quotas, grants, secrets).
  * test/postgresRls.test.ts checks that every table with an organization_id column is here. Authentication reads
- * api_keys and user_roles before a principal exists: it needs a claim of its own (or SECURITY DEFINER lookups
- * by key id and user id), to be settled with the engine.
+ * api_keys and user_roles before a principal exists: it reads as the gateway (SYSTEM_CLAIM, src/server.ts), and
+ * only then does the request take its principal's claim. Login, which runs without a principal, touches no table
+ * here but audit_log (append_anywhere): users, login_tokens and login_failures are not tenant tables.
  */
 export const TENANT_TABLES: readonly TenantTable[] = [
   ...POLICY_TABLES,

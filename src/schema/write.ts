@@ -145,9 +145,10 @@ export async function audited<T, C extends Context>(
   }
 }
 
+/** A unique or primary key clash: SQLite's extended result codes, PostgreSQL's SQLSTATE unique_violation. */
 function isUniqueViolation(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
-  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505';
 }
 
 /** Throws DeniedError unless the principal holds one of the permissions in the organization. */

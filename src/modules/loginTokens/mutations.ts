@@ -61,6 +61,9 @@ builder.mutationFields((t) => ({
       'answers RATE_LIMITED (extensions.retryAfterSeconds) whatever the password, until the lock ends.',
     args: { input: t.arg({ type: LoginInput, required: true }) },
     resolve: async (_root, { input }, context) => {
+      // Without a principal, so under a claim of no organization on PostgreSQL: login reads and writes only tables
+      // outside the row-level security's wall (users, login_tokens, login_failures) and appends to audit_log,
+      // which anyone may append to (src/auth/rowLevelSecurity.ts).
       const { db, config } = context;
       const subjects = loginSubjects(input.email, context.clientAddress);
       await refuseWhileLocked(db, subjects);

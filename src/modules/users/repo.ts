@@ -5,7 +5,7 @@ import type { Principal } from '../../auth/principal';
 import { countRowsPerParent } from '../../db/counts';
 import { type Direction, fetchPagesPerParent, idsCondition, type PageRequest, type Sort } from '../../db/keyset';
 import { type Sql, sql } from '../../db/sql';
-import type { Reader, Tx } from '../../db/store';
+import type { Engine, Reader, Tx } from '../../db/store';
 
 export type UserRow = {
   id: string;
@@ -18,9 +18,15 @@ export type UserRow = {
   updated_at: string;
 };
 
+/**
+ * The user of an email, compared without case as users.email's COLLATE NOCASE does on SQLite; on PostgreSQL the
+ * column is unique by lower(email) (ASCII folding under COLLATE "C", as NOCASE folds), which this lookup reads.
+ */
 export async function userByEmail(db: Reader, email: string): Promise<UserRow | undefined> {
-  return await db.get<UserRow>('SELECT * FROM users WHERE email = :email', { email });
+  return await db.get<UserRow>(db.engine === 'postgres' ? USER_BY_EMAIL_POSTGRES : 'SELECT * FROM users WHERE email = :email', { email });
 }
+
+const USER_BY_EMAIL_POSTGRES = 'SELECT * FROM users WHERE lower(email) = lower(:email::text COLLATE "C")';
 
 export type NewUser = { id: string; email: string; name: string; passwordHash: string | null; now: string };
 
@@ -77,9 +83,13 @@ const MEMBER_ORGANIZATION = sql`m.organization_id`;
 const USER_COLUMNS = sql`u.*, (SELECT coalesce(${sql.word('jsonGroupArray')}(DISTINCT r.organization_id), '[]') FROM user_roles r
    WHERE r.user_id = u.id AND r.organization_id IS NOT NULL) AS organization_ids`;
 
-export function memberSort(field: string | undefined, direction: Direction): Sort {
+/** PostgreSQL: emails in order without case, as users.email's COLLATE NOCASE orders them on SQLite (ASCII folded). */
+const MEMBER_EMAIL_POSTGRES = sql`lower(u.email)`;
+
+export function memberSort(engine: Engine, field: string | undefined, direction: Direction): Sort {
   const key = field && field in MEMBER_ORDER ? field : 'NAME';
-  return { key: `members|${key}:${direction}`, expression: MEMBER_ORDER[key] as Sql, idExpression: USER_ID, direction };
+  const expression = key === 'EMAIL' && engine === 'postgres' ? MEMBER_EMAIL_POSTGRES : (MEMBER_ORDER[key] as Sql);
+  return { key: `members|${key}:${direction}`, expression, idExpression: USER_ID, direction };
 }
 
 /** The visible members (users holding a role) of several organizations, one page each, in one statement. */
@@ -110,12 +120,8 @@ export async function countVisibleMembersPerOrganization(
 export async function userRoleExists(db: Reader, userId: string, roleId: string, organizationId: string | null): Promise<boolean> {
   return (
     (await db.get(
-      'SELECT 1 AS found FROM user_roles WHERE user_id = :userId AND role_id = :roleId AND organization_id IS :organizationId',
-      {
-        userId,
-        roleId,
-        organizationId,
-      },
+      sql`SELECT 1 AS found FROM user_roles
+           WHERE user_id = ${userId} AND role_id = ${roleId} AND organization_id ${sql.word('isSame')} ${organizationId}`,
     )) !== undefined
   );
 }
@@ -123,11 +129,9 @@ export async function userRoleExists(db: Reader, userId: string, roleId: string,
 export async function deleteUserRole(db: Tx, userId: string, roleId: string, organizationId: string | null): Promise<boolean> {
   return (
     (
-      await db.run('DELETE FROM user_roles WHERE user_id = :userId AND role_id = :roleId AND organization_id IS :organizationId', {
-        userId,
-        roleId,
-        organizationId,
-      })
+      await db.run(
+        sql`DELETE FROM user_roles WHERE user_id = ${userId} AND role_id = ${roleId} AND organization_id ${sql.word('isSame')} ${organizationId}`,
+      )
     ).changes > 0
   );
 }

@@ -60,7 +60,7 @@ builder.objectFields(Organization, (t) => ({
     load: async (ids: string[], context, args) => {
       const principal = readerOf(context);
       const now = isoNow();
-      const sort = memberSort(args.orderBy?.field, args.orderBy?.direction ?? 'ASC');
+      const sort = memberSort(context.db.engine, args.orderBy?.field, args.orderBy?.direction ?? 'ASC');
       const request = pageRequest(args, sort.key);
       const pages = await visibleMembersPerOrganization(context.db, principal, ids, sort, request, now);
       const counts = context.loaders.get<number>('members.count', async (parents) => {
