@@ -136,10 +136,7 @@ async function everyRow(db: Store, reference: Store): Promise<Record<string, str
   return rows;
 }
 
-/**
- * Asked of the SQLite original and of the gateway on the PostgreSQL copy. usageSummary is left out until the usage
- * rollups' SQL runs on PostgreSQL (src/modules/usage/rollups.ts still speaks SQLite's json_array and printf).
- */
+/** Asked of the SQLite original and of the gateway on the PostgreSQL copy: the same answers, cursors included. */
 const QUERIES = {
   organizations: '{ organizations(first: 20) { totalCount edges { node { id slug name createdAt } } } }',
   agentsWithSessions: `{ organization(slug: "quant") { agents(first: 50) { totalCount edges { node {
@@ -147,6 +144,13 @@ const QUERIES = {
     sessions(first: 20) { totalCount edges { node { id status startedAt endedAt metadata totalTokens costUsd } } } } } } } }`,
   usage: `{ organization(slug: "quant") { usage(first: 50) { totalCount edges { node {
     id model provider promptTokens completionTokens totalTokens costUsd createdAt agent { id } } } } } }`,
+  usageSummary: `{ organization(slug: "quant") {
+    quota { tokensUsed costUsedUsd monthlyTokenLimit }
+    usageSummary(from: "2020-01-01T00:00:00Z", to: "2100-01-01T00:00:00Z", groupBy: [DAY, MODEL, AGENT], first: 100) {
+      totalCount total { requests promptTokens completionTokens totalTokens costUsd }
+      pageInfo { hasNextPage endCursor }
+      edges { cursor node { day model provider agent { id } requests promptTokens completionTokens totalTokens costUsd } } } } }`,
+  auditLog: `{ organization(slug: "quant") { auditLog(first: 100) { totalCount edges { cursor node { id action result createdAt } } } } }`,
 };
 
 async function answers(server: TestServer): Promise<Record<string, unknown>> {

@@ -319,8 +319,7 @@ export async function usageSummariesPerParent(
       ? sql`${groupColumn(group)} AS ${sql.ident(GROUP_COLUMNS[group])}`
       : sql`NULL AS ${sql.ident(GROUP_COLUMNS[group])}`,
   );
-  // The bucket id: PostgreSQL's JSON array has a space after each comma, which orders (compareText) as SQLite's does.
-  const key = groups.length === 0 ? sql`'[]'` : sql`${sql.word('jsonArray')}(${sql.join(groups.map(groupColumn))})`;
+  const key = bucketKey(db, groups);
   const parent = sql.ident('lu', parentColumn);
   const mergesAcrossPieces = !groups.includes('DAY');
   const builders = new Map(parentIds.map((id) => [id, new SummaryBuilder(page, mergesAcrossPieces)]));
@@ -338,6 +337,19 @@ export async function usageSummariesPerParent(
     for (const row of rows) builders.get(row.parent)?.add(row);
   }
   return new Map([...builders].map(([parent, builder]) => [parent, builder.finish()]));
+}
+
+const JSON_COMMA = sql`, ',', `;
+
+/**
+ * A bucket's id: the JSON array of its group values, as compact text on both engines, so that its cursors are the
+ * same whichever engine answered (PostgreSQL's own JSON arrays put a space after each comma).
+ */
+function bucketKey(db: Reader, groups: readonly UsageGroup[]): Sql {
+  if (groups.length === 0) return sql`'[]'`;
+  if (db.engine === 'sqlite') return sql`json_array(${sql.join(groups.map(groupColumn))})`;
+  const values = groups.map((group) => sql`coalesce(to_json(${groupColumn(group)})::text, 'null')`);
+  return sql`concat('[', ${sql.join(values, JSON_COMMA)}, ']')`;
 }
 
 /** The UTC calendar month around `now`: the period quotas count in. */
