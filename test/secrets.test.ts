@@ -150,7 +150,9 @@ describe('integration secrets at rest', () => {
 });
 
 describe('foundry secrets rotate-key', () => {
-  it('seals every secret under a new key file in one go; the old key opens none of them', async () => {
+  // foundry secrets rotate-key works on a SQLite file, which it holds against running gateways (README: Running on
+  // PostgreSQL); the postgres project leaves it to the sqlite one.
+  it.skipIf(onPostgres)('seals every secret under a new key file in one go; the old key opens none of them', async () => {
     const databasePath = tempDatabasePath();
     const first = await bootstrap(loadConfig({ DATABASE_PATH: databasePath, LOG_LEVEL: 'silent' }));
     await first.services.db.close();
