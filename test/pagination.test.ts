@@ -2,7 +2,7 @@
 // row exactly once, in order, for every orderBy and in both directions.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addAgent, minutesAfterBase } from './helpers/fixtures';
-import { apiKeyFor } from './helpers/principals';
+import { apiKeyFor, userWith } from './helpers/principals';
 import { errorCodes, startServer, type TestServer } from './helpers/server';
 
 let server: TestServer;
@@ -114,5 +114,38 @@ describe('walking agents with first: 7', () => {
     const response = await server.gql<Page>(PAGE, {}, developer);
     expect(response.data?.agents.edges).toHaveLength(20);
     expect(response.data?.agents.pageInfo.hasNextPage).toBe(true);
+  });
+});
+
+describe('members ordered by email', () => {
+  it('walks emails that differ in case in one order, page by page, whichever engine answers', async () => {
+    const emails = ['Bravo@order.example', 'alpha@order.example', 'charlie@order.example', 'ALPHA2@order.example', 'delta@order.example'];
+    for (const email of emails) await userWith(server, { email, grants: [{ org: 'cibc', role: 'org_viewer' }] });
+    const admin = (await apiKeyFor(server, { org: 'cibc', role: 'org_admin' })).token;
+    const MEMBERS = `query ($after: String) { organization(slug: "cibc") {
+      members(first: 2, after: $after, orderBy: { field: EMAIL }) { pageInfo { hasNextPage endCursor } edges { node { email } } } } }`;
+    type Members = {
+      organization: { members: { pageInfo: { hasNextPage: boolean; endCursor: string }; edges: { node: { email: string } }[] } };
+    };
+    const seen: string[] = [];
+    let after: string | null = null;
+    for (let page = 0; page < 50; page++) {
+      const response: Awaited<ReturnType<typeof server.gql<Members>>> = await server.gql<Members>(MEMBERS, { after }, admin);
+      expect(response.errors).toBeUndefined();
+      const members = response.data?.organization.members;
+      seen.push(...(members?.edges ?? []).map((edge) => edge.node.email));
+      if (!members?.pageInfo.hasNextPage) break;
+      after = members.pageInfo.endCursor;
+    }
+    // Case folded, as SQLite's NOCASE column orders it; each member once.
+    const ours = seen.filter((email) => email.endsWith('@order.example'));
+    expect(ours).toEqual([
+      'alpha@order.example',
+      'ALPHA2@order.example',
+      'Bravo@order.example',
+      'charlie@order.example',
+      'delta@order.example',
+    ]);
+    expect(new Set(seen).size).toBe(seen.length);
   });
 });
