@@ -137,11 +137,11 @@ describe('members ordered by email', () => {
       if (!members?.pageInfo.hasNextPage) break;
       after = members.pageInfo.endCursor;
     }
-    // Case folded, as SQLite's NOCASE column orders it; each member once.
+    // Case folded, as SQLite's NOCASE column orders it ('2' sorts before '@'); each member once.
     const ours = seen.filter((email) => email.endsWith('@order.example'));
     expect(ours).toEqual([
-      'alpha@order.example',
       'ALPHA2@order.example',
+      'alpha@order.example',
       'Bravo@order.example',
       'charlie@order.example',
       'delta@order.example',
