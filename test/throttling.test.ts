@@ -6,9 +6,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config';
-import { Sqlite } from '../src/db/driver';
 import { TokenBuckets } from '../src/plugins/use-rate-limits';
-import { type Answer, type Gateway, post, runFoundry, startGateway } from './helpers/gateway';
+import { type Answer, type Gateway, openDatabase, post, runFoundry, startGateway } from './helpers/gateway';
 import { apiKeyFor, userWith } from './helpers/principals';
 import { errorCodes, type GraphQLResponse, startServer, type TestServer } from './helpers/server';
 
@@ -64,15 +63,15 @@ describe('failed logins, from two gateway processes sharing one database', () =>
     expect(after.data?.login.token).toMatch(/^aft_/);
   });
 
-  it('stores digests only: no email, no address in the table', () => {
-    const db = new Sqlite(databasePath, { readonly: true });
+  it('stores digests only: no email, no address in the table', async () => {
+    const db = await openDatabase(databasePath);
     try {
-      const rows = db.prepare('SELECT kind, subject FROM login_failures').all() as { kind: string; subject: string }[];
+      const rows = await db.all<{ kind: string; subject: string }>('SELECT kind, subject FROM login_failures');
       expect(rows.map((row) => row.kind)).toContain('address');
       for (const row of rows) expect(row.subject).toMatch(/^[0-9a-f]{64}$/);
       expect(JSON.stringify(rows)).not.toContain('ada');
     } finally {
-      db.close();
+      await db.close();
     }
   });
 });
