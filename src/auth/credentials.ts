@@ -62,7 +62,7 @@ export async function permissionCodesOfRole(db: Reader, roleId: string): Promise
 /** Each (organization, permission) a user holds through unexpired role assignments; organization null = platform-wide. */
 export async function grantsOfUser(db: Reader, userId: string, now: string): Promise<{ organizationId: string | null; code: string }[]> {
   return await db.all(
-    `SELECT DISTINCT ur.organization_id AS organizationId, rp.permission_code AS code
+    `SELECT DISTINCT ur.organization_id AS "organizationId", rp.permission_code AS code
        FROM user_roles ur JOIN role_permissions rp ON rp.role_id = ur.role_id
       WHERE ur.user_id = :userId AND (ur.expires_at IS NULL OR ur.expires_at > :now)`,
     { userId, now },

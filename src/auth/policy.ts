@@ -328,7 +328,7 @@ export function parentRowColumn(resource: Exclude<Resource, 'user'>): Sql {
   if (!policy.parent) throw new Error(`${resource} does not follow a parent`);
   const parentTable = sql.ident(identifier(POLICIES[policy.parent.resource].table));
   const columns = checkedColumns(policy.parent.resource).map((name) => sql.ident(identifier(name)));
-  return sql`(SELECT json_array(${sql.join(columns)}) FROM ${parentTable} WHERE id = ${column(policy.alias, policy.parent.column)}) AS parent_row`;
+  return sql`(SELECT ${sql.word('jsonArray')}(${sql.join(columns)}) FROM ${parentTable} WHERE id = ${column(policy.alias, policy.parent.column)}) AS parent_row`;
 }
 
 /** The parent's row of a row that carries `parent_row` (see parentRowColumn). */

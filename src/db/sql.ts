@@ -121,6 +121,8 @@ const WORDS = {
   /** An integer (a sum of money) as decimal text, exact past 2^53: `textOpen x textClose`. */
   integerTextOpen: { sqlite: "printf('%d', ", postgres: '(' },
   integerTextClose: { sqlite: ')', postgres: ')::text' },
+  /** A JSON array of its arguments. */
+  jsonArray: { sqlite: 'json_array', postgres: 'json_build_array' },
   /** An array of the values aggregated, as JSON text. */
   jsonGroupArray: { sqlite: 'json_group_array', postgres: 'json_agg' },
 } as const;

@@ -72,7 +72,7 @@ export function mutationHarness(): Harness {
     // meet a visible key one may not revoke, since every seeded role that sees a key may also revoke it.
     await db.transaction((tx) =>
       tx.run(
-        `INSERT INTO roles (id, name, level, is_system, description, created_at) VALUES ('key_issuer', 'key_issuer', 'org', 0, 'issues keys only', :now)`,
+        `INSERT INTO roles (id, name, level, is_system, description, created_at) VALUES ('key_issuer', 'key_issuer', 'org', FALSE, 'issues keys only', :now)`,
         {
           now: new Date().toISOString(),
         },
