@@ -11,7 +11,8 @@ export function digest(rows: unknown[]): string {
   return `${lines.length}:${createHash('sha256').update(lines.join('\n')).digest('hex')}`;
 }
 
-async function tableNames(server: TestServer): Promise<string[]> {
+/** Every table of the server's database (SQLite's FTS shadow tables left out: their content tables are read). */
+export async function tableNames(server: TestServer): Promise<string[]> {
   const db = server.services.db;
   const query =
     db.engine === 'postgres'

@@ -12,10 +12,10 @@ export function gatewayEnv(databasePath: string, extra: Record<string, string> =
 
 export type Run = { code: number | null; stdout: string; stderr: string };
 
-/** Runs `foundry <args>` on the database file; resolves with its exit code and output. */
-export function runFoundry(databasePath: string, args: string[]): Promise<Run> {
+/** Runs `foundry <args>` on the database file (or `extra`'s DATABASE_URL); resolves with its exit code and output. */
+export function runFoundry(databasePath: string, args: string[], extra: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin/foundry.mjs'), ...args], { cwd: ROOT, env: gatewayEnv(databasePath) });
+    const child = spawn(process.execPath, [join(ROOT, 'bin/foundry.mjs'), ...args], { cwd: ROOT, env: gatewayEnv(databasePath, extra) });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));

@@ -23,6 +23,8 @@ export type TestServer = {
   url: string;
   dir: string;
   databasePath: string;
+  /** On the postgres project, the gateway's DATABASE_URL (its own schema and role); null on SQLite. */
+  databaseUrl: string | null;
   services: AppServices;
   firstApiKey: string;
   gql: <T = any>(query: string, variables?: Record<string, unknown>, token?: string | null) => Promise<GraphQLResponse<T>>;
@@ -58,6 +60,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
     url,
     dir,
     databasePath,
+    databaseUrl: postgres?.databaseUrl ?? null,
     services,
     firstApiKey: firstApiKey as string,
     gql,
