@@ -220,7 +220,7 @@ function ownerArms(principal: Principal, rule: Rule, alias: string, organization
     sql.join(
       [
         sql`${owner.column} = ${owner.value}`,
-        ...owners.slice(0, index).map((earlier) => sql`${earlier.column} IS NOT ${earlier.value}`),
+        ...owners.slice(0, index).map((earlier) => sql`${earlier.column} ${sql.word('isNotSame')} ${earlier.value}`),
         ...where,
       ],
       AND,

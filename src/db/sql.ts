@@ -118,6 +118,8 @@ const WORDS = {
   jsonValues: { sqlite: 'json_each', postgres: 'json_array_elements_text' },
   /** `a IS b`, true also when both are NULL. */
   isSame: { sqlite: 'IS', postgres: 'IS NOT DISTINCT FROM' },
+  /** `a IS NOT b`, true also when one of them is NULL. */
+  isNotSame: { sqlite: 'IS NOT', postgres: 'IS DISTINCT FROM' },
   /** An integer (a sum of money) as decimal text, exact past 2^53: `textOpen x textClose`. */
   integerTextOpen: { sqlite: "printf('%d', ", postgres: '(' },
   integerTextClose: { sqlite: ')', postgres: ')::text' },

@@ -170,7 +170,7 @@ export async function publishAgentRow(db: Tx, id: string, now: string): Promise<
 export async function agentNameTaken(db: Reader, domainId: string, name: string, exceptId: string | null): Promise<boolean> {
   return (
     (await db.get(
-      sql`SELECT 1 AS taken FROM agents WHERE domain_id = ${domainId} AND name = ${name} AND NOT (id ${sql.word('isSame')} ${exceptId})`,
+      sql`SELECT 1 AS taken FROM agents WHERE domain_id = ${domainId} AND name = ${name} AND id ${sql.word('isNotSame')} ${exceptId}`,
     )) !== undefined
   );
 }

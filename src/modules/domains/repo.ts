@@ -44,7 +44,7 @@ export async function domainNameTaken(db: Reader, organizationId: string, name: 
   return (
     (await db.get(
       sql`SELECT 1 AS taken FROM domains WHERE organization_id = ${organizationId} AND name = ${name}
-        AND NOT (id ${sql.word('isSame')} ${exceptId})`,
+        AND id ${sql.word('isNotSame')} ${exceptId}`,
     )) !== undefined
   );
 }

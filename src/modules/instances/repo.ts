@@ -63,7 +63,7 @@ export async function instanceNameTaken(
   return (
     (await db.get(
       sql`SELECT 1 AS taken FROM instances WHERE domain_id = ${domainId} AND environment = ${environment} AND name = ${name}
-        AND NOT (id ${sql.word('isSame')} ${exceptId})`,
+        AND id ${sql.word('isNotSame')} ${exceptId}`,
     )) !== undefined
   );
 }

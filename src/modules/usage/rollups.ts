@@ -319,7 +319,7 @@ export async function usageSummariesPerParent(
       ? sql`${groupColumn(group)} AS ${sql.ident(GROUP_COLUMNS[group])}`
       : sql`NULL AS ${sql.ident(GROUP_COLUMNS[group])}`,
   );
-  const key = groups.length === 0 ? sql`'[]'` : sql`json_array(${sql.join(groups.map(groupColumn))})`;
+  const key = groups.length === 0 ? sql`'[]'` : sql`${sql.word('jsonArray')}(${sql.join(groups.map(groupColumn))})`;
   const parent = sql.ident('lu', parentColumn);
   const mergesAcrossPieces = !groups.includes('DAY');
   const builders = new Map(parentIds.map((id) => [id, new SummaryBuilder(page, mergesAcrossPieces)]));
