@@ -110,12 +110,8 @@ export async function countVisibleMembersPerOrganization(
 export async function userRoleExists(db: Reader, userId: string, roleId: string, organizationId: string | null): Promise<boolean> {
   return (
     (await db.get(
-      'SELECT 1 AS found FROM user_roles WHERE user_id = :userId AND role_id = :roleId AND organization_id IS :organizationId',
-      {
-        userId,
-        roleId,
-        organizationId,
-      },
+      sql`SELECT 1 AS found FROM user_roles
+           WHERE user_id = ${userId} AND role_id = ${roleId} AND organization_id ${sql.word('isSame')} ${organizationId}`,
     )) !== undefined
   );
 }
@@ -123,11 +119,10 @@ export async function userRoleExists(db: Reader, userId: string, roleId: string,
 export async function deleteUserRole(db: Tx, userId: string, roleId: string, organizationId: string | null): Promise<boolean> {
   return (
     (
-      await db.run('DELETE FROM user_roles WHERE user_id = :userId AND role_id = :roleId AND organization_id IS :organizationId', {
-        userId,
-        roleId,
-        organizationId,
-      })
+      await db.run(
+        sql`DELETE FROM user_roles
+             WHERE user_id = ${userId} AND role_id = ${roleId} AND organization_id ${sql.word('isSame')} ${organizationId}`,
+      )
     ).changes > 0
   );
 }
