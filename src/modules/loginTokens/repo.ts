@@ -41,19 +41,28 @@ export async function countLoginFailure(
   db: Tx,
   failure: LoginFailureSubject & { now: number; allowed: number; lockMs: number; maxLockMs: number; forgetBefore: number },
 ): Promise<void> {
-  const failures = 'iif(last_failure_at <= :forgetBefore, 1, failures + 1)';
-  await db.run(
-    `INSERT INTO login_failures (kind, subject, failures, last_failure_at, locked_until)
+  await db.run(db.engine === 'postgres' ? COUNT_FAILURE_POSTGRES : COUNT_FAILURE_SQLITE, failure);
+}
+
+const FAILURES_SQLITE = 'iif(last_failure_at <= :forgetBefore, 1, failures + 1)';
+const COUNT_FAILURE_SQLITE = `INSERT INTO login_failures (kind, subject, failures, last_failure_at, locked_until)
      VALUES (:kind, :subject, 1, :now, iif(:allowed <= 1, :now + :lockMs, 0))
      ON CONFLICT (kind, subject) DO UPDATE SET
-       failures = ${failures},
-       locked_until = iif(${failures} >= :allowed,
-                          :now + min(:maxLockMs, :lockMs << min(${failures} - :allowed, 30)),
+       failures = ${FAILURES_SQLITE},
+       locked_until = iif(${FAILURES_SQLITE} >= :allowed,
+                          :now + min(:maxLockMs, :lockMs << min(${FAILURES_SQLITE} - :allowed, 30)),
                           locked_until),
-       last_failure_at = :now`,
-    failure,
-  );
-}
+       last_failure_at = :now`;
+// PostgreSQL: CASE and least() for iif() and the scalar min(); the parameters typed, as no operator tells their type.
+const FAILURES_POSTGRES = 'CASE WHEN login_failures.last_failure_at <= :forgetBefore::bigint THEN 1 ELSE login_failures.failures + 1 END';
+const COUNT_FAILURE_POSTGRES = `INSERT INTO login_failures (kind, subject, failures, last_failure_at, locked_until)
+     VALUES (:kind, :subject, 1, :now::bigint, CASE WHEN :allowed::bigint <= 1 THEN :now::bigint + :lockMs::bigint ELSE 0 END)
+     ON CONFLICT (kind, subject) DO UPDATE SET
+       failures = ${FAILURES_POSTGRES},
+       locked_until = CASE WHEN ${FAILURES_POSTGRES} >= :allowed::bigint
+                           THEN :now::bigint + least(:maxLockMs::bigint, :lockMs::bigint << least(${FAILURES_POSTGRES} - :allowed::bigint, 30)::int)
+                           ELSE login_failures.locked_until END,
+       last_failure_at = :now::bigint`;
 
 /** Forgets an email's failures (after a successful login). */
 export async function forgetLoginFailures(db: Tx, { kind, subject }: LoginFailureSubject): Promise<void> {
