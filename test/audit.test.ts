@@ -2,8 +2,10 @@
 // verifies after a real workload, and a row edited by hand is named.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAuditChains } from '../src/modules/auditLog/repo';
+import { tableNames } from './helpers/database';
 import { gid } from './helpers/fixtures';
 import { runFoundry } from './helpers/gateway';
+import { onPostgres, superuserOn } from './helpers/postgres';
 import { apiKeyFor } from './helpers/principals';
 import { errorCodes, startServer, type TestServer } from './helpers/server';
 
@@ -19,13 +21,29 @@ afterAll(() => server.close());
 
 async function counts(): Promise<Record<string, number>> {
   const db = server.services.db;
-  const tables = await db.all<{ name: string }>(
-    "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '%fts%' ORDER BY name",
-  );
   const counts: Record<string, number> = {};
-  for (const { name } of tables) counts[name] = (await db.get<{ n: number }>(`SELECT count(*) AS n FROM "${name}"`))?.n ?? 0;
+  for (const name of await tableNames(db)) counts[name] = (await db.get<{ n: number }>(`SELECT count(*) AS n FROM "${name}"`))?.n ?? 0;
   return counts;
 }
+
+/** Runs `work` on a superuser connection to the server's PostgreSQL schema (past row-level security). */
+async function asSuperuser<T>(work: (client: Awaited<ReturnType<typeof superuserOn>>) => Promise<T>): Promise<T> {
+  const schema = (await server.services.db.get<{ name: string }>('SELECT current_schema() AS name'))?.name as string;
+  const client = await superuserOn(schema);
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+// A trigger that makes every audit insert fail: SQLite's temporary trigger of the connection, PostgreSQL's trigger
+// function (the gateway's connections are a pool: the trigger must be the table's).
+const FAIL_AUDIT = onPostgres
+  ? `CREATE FUNCTION fail_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected failure'; END $$;
+     CREATE TRIGGER fail_audit BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION fail_audit()`
+  : "CREATE TEMP TRIGGER fail_audit BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'injected failure'); END";
+const DROP_FAIL_AUDIT = onPostgres ? 'DROP TRIGGER fail_audit ON audit_log; DROP FUNCTION fail_audit()' : 'DROP TRIGGER temp.fail_audit';
 
 const CREATE_AGENT = `mutation ($input: CreateAgentInput!) { createAgent(input: $input) { agent { id name } } }`;
 
@@ -54,9 +72,7 @@ describe('a write and its audit entry', () => {
     const db = server.services.db;
     const before = await counts();
     // Make the audit insert fail inside the mutation's transaction, after the agent row was written.
-    await db.transaction((tx) =>
-      tx.exec("CREATE TEMP TRIGGER fail_audit BEFORE INSERT ON audit_log BEGIN SELECT RAISE(ABORT, 'injected failure'); END"),
-    );
+    await db.transaction((tx) => tx.exec(FAIL_AUDIT));
     try {
       const response = await server.gql(
         CREATE_AGENT,
@@ -66,7 +82,7 @@ describe('a write and its audit entry', () => {
       expect(errorCodes(response)).toEqual(['INTERNAL_SERVER_ERROR']);
       expect(JSON.stringify(response)).not.toContain('injected');
     } finally {
-      await db.transaction((tx) => tx.exec('DROP TRIGGER temp.fail_audit'));
+      await db.transaction((tx) => tx.exec(DROP_FAIL_AUDIT));
     }
     expect(await counts()).toEqual(before);
     expect(await db.get("SELECT 1 FROM agents WHERE name = 'never-kept'")).toBeUndefined();
@@ -90,15 +106,28 @@ describe('a write and its audit entry', () => {
   });
 
   it('cannot be changed or removed through SQL while its triggers stand', async () => {
-    await expect(server.services.db.transaction((tx) => tx.run("UPDATE audit_log SET action = 'agent.delete'"))).rejects.toThrow(
-      /append-only/,
-    );
-    await expect(server.services.db.transaction((tx) => tx.run('DELETE FROM audit_log'))).rejects.toThrow(/append-only/);
+    const statements = ["UPDATE audit_log SET action = 'agent.delete'", 'DELETE FROM audit_log'];
+    if (!onPostgres) {
+      for (const statement of statements) {
+        await expect(server.services.db.transaction((tx) => tx.run(statement))).rejects.toThrow(/append-only/);
+      }
+      return;
+    }
+    // PostgreSQL has a wall before the triggers: row-level security gives audit_log no UPDATE or DELETE policy, so
+    // the gateway's own role reaches no row; a superuser, whom that wall does not hold, meets the triggers.
+    const before = await counts();
+    for (const statement of statements) {
+      expect(await server.services.db.transaction((tx) => tx.run(statement))).toEqual({ changes: 0 });
+    }
+    await asSuperuser(async (client) => {
+      for (const statement of statements) await expect(client.query(statement)).rejects.toThrow(/append-only/);
+    });
+    expect(await counts()).toEqual(before);
   });
 });
 
 function foundryAuditVerify() {
-  return runFoundry(server.databasePath, ['audit', 'verify']);
+  return runFoundry(server.databasePath, ['audit', 'verify'], server.databaseUrl ? { DATABASE_URL: server.databaseUrl } : {});
 }
 
 describe('foundry audit verify', () => {
@@ -145,16 +174,25 @@ describe('foundry audit verify', () => {
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/audit log verified: \d+ entries/);
 
-    // Someone with the file drops the guard and edits one entry.
+    // Someone with the file (on PostgreSQL: the database's superuser) drops the guard and edits one entry.
     const target = await server.services.db.get<{ id: number }>(
       "SELECT id FROM audit_log WHERE action = 'domain.update' ORDER BY id DESC LIMIT 1",
     );
-    await server.services.db.transaction((tx) => tx.exec('DROP TRIGGER audit_log_no_update'));
-    await server.services.db.transaction((tx) =>
-      tx.run(`UPDATE audit_log SET metadata = json_set(metadata, '$.after.version', '9.9.9') WHERE id = :id`, {
-        id: target?.id ?? null,
-      }),
-    );
+    if (onPostgres) {
+      await asSuperuser(async (client) => {
+        await client.query('DROP TRIGGER audit_log_no_update ON audit_log');
+        await client.query(`UPDATE audit_log SET metadata = jsonb_set(metadata::jsonb, '{after,version}', '"9.9.9"')::json WHERE id = $1`, [
+          target?.id ?? null,
+        ]);
+      });
+    } else {
+      await server.services.db.transaction((tx) => tx.exec('DROP TRIGGER audit_log_no_update'));
+      await server.services.db.transaction((tx) =>
+        tx.run(`UPDATE audit_log SET metadata = json_set(metadata, '$.after.version', '9.9.9') WHERE id = :id`, {
+          id: target?.id ?? null,
+        }),
+      );
+    }
     const broken = await foundryAuditVerify();
     expect(broken.code).toBe(1);
     expect(broken.stderr.trim().split('\n')).toHaveLength(1);

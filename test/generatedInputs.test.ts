@@ -90,13 +90,13 @@ function check(input: GeneratedInput, answer: Answer, tokens: string[]): Violati
 }
 
 /** After a refused write: every table as before, but for DENIED audit entries appended. */
-function changedTables(before: Checksums, auditMaxBefore: number, after: Checksums): string[] {
+async function changedTables(before: Checksums, auditMaxBefore: number, after: Checksums): Promise<string[]> {
   // A refused login counts in login_failures (the throttle), in the same transaction as its DENIED audit entry.
   const changed = Object.keys({ ...before, ...after }).filter(
     (table) => table !== 'audit_log' && table !== 'login_failures' && before[table] !== after[table],
   );
-  if (checksums.auditUpTo(auditMaxBefore) !== before.audit_log) changed.push('audit_log (older entries)');
-  if (checksums.notDeniedSince(auditMaxBefore) > 0) changed.push('audit_log (entries other than DENIED)');
+  if ((await checksums.auditUpTo(auditMaxBefore)) !== before.audit_log) changed.push('audit_log (older entries)');
+  if ((await checksums.notDeniedSince(auditMaxBefore)) > 0) changed.push('audit_log (entries other than DENIED)');
   return changed;
 }
 
@@ -126,6 +126,8 @@ beforeAll(async () => {
   ];
 
   const ids = new Map<string, string[]>();
+  // The rows in the order they were written: SQLite's rowid, PostgreSQL's physical row position.
+  const physicalOrder = db.engine === 'postgres' ? 'ctid' : 'rowid';
   const tables: [string, string][] = [
     ['Organization', 'organizations'],
     ['Domain', 'domains'],
@@ -143,7 +145,7 @@ beforeAll(async () => {
   for (const [type, table] of tables) {
     // Own organization's rows first: they are the ones paths and valid values use.
     const rows = await db.all<{ id: string | number }>(
-      `SELECT id FROM ${table} ORDER BY ${table === 'organizations' ? "id <> 'quant'," : ''} rowid LIMIT 40`,
+      `SELECT id FROM ${table} ORDER BY ${table === 'organizations' ? "id <> 'quant'," : ''} ${physicalOrder} LIMIT 40`,
     );
     ids.set(
       type,
@@ -185,10 +187,10 @@ beforeAll(async () => {
   }
   // Every principal once before the first checksum: a key's first use sets last_used_at.
   for (const principal of principals) await server.gql('{ viewer { __typename } }', {}, principal.token);
-  checksums = tableChecksums(server);
+  checksums = await tableChecksums(server);
 }, 120_000);
 afterAll(async () => {
-  checksums.close();
+  await checksums.close();
   await server.close();
 });
 
@@ -226,19 +228,19 @@ describe('generated inputs', () => {
       }
     });
     const writer = async () => {
-      let before = checksums.all();
+      let before = await checksums.all();
       for (const input of writes) {
-        const auditMaxBefore = checksums.auditMaxId();
+        const auditMaxBefore = await checksums.auditMaxId();
         const answer = await send(input);
         const violations = check(input, answer, tokens);
-        const after = checksums.all();
+        const after = await checksums.all();
         const data = answer.body?.data;
         const refused =
           (answer.body?.errors ?? []).length > 0 &&
           (data === null || data === undefined || data.result === null || data.result === undefined);
         if (refused) {
           refusedWrites++;
-          const changed = changedTables(before, auditMaxBefore, after);
+          const changed = await changedTables(before, auditMaxBefore, after);
           if (changed.length > 0) violations.push({ property: 'changed-on-refusal', detail: `changed: ${changed.join(', ')}` });
         }
         note(input, violations);

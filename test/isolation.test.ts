@@ -1,7 +1,7 @@
 // Tenant isolation, schema-wide: by no path introspection finds does any role of one organization see, find or count the other's rows.
 import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Reader, Store } from '../src/db/store';
+import { jsonValues, type Reader, type Store } from '../src/db/store';
 import { appendAuditEntry } from '../src/modules/auditLog/repo';
 import { insertUsageBatch } from '../src/modules/usage/repo';
 import { type Document, documents, INTROSPECTION, Schema, type SchemaType, str, Walk } from './helpers/isolationQueries';
@@ -28,7 +28,7 @@ const TENANT_ROWS: Record<string, string> = {
   // Users belong to organizations through roles; one who also belongs elsewhere is not this organization's alone.
   User: `SELECT u.id FROM users u
           WHERE EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = u.id AND r.organization_id = :org)
-            AND NOT EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = u.id AND r.organization_id IS NOT :org)`,
+            AND NOT EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = u.id AND (r.organization_id IS NULL OR r.organization_id <> :org))`,
 };
 
 /** Node types of the platform's catalogue, the same for every tenant: one id each, for node(). */
@@ -63,9 +63,12 @@ async function ownedBy(db: Reader, org: string): Promise<Owned> {
   }
   strings.add((await db.get<{ slug: string }>('SELECT slug FROM organizations WHERE id = :org', { org }))?.slug ?? org);
   const users = JSON.stringify(rows.get('User') ?? []);
-  for (const { email } of await db.all<{ email: string }>('SELECT email FROM users WHERE id IN (SELECT value FROM json_each(:users))', {
-    users,
-  })) {
+  for (const { email } of await db.all<{ email: string }>(
+    `SELECT email FROM users WHERE id IN (SELECT value FROM ${jsonValues(db)}(:users))`,
+    {
+      users,
+    },
+  )) {
     strings.add(email);
   }
   for (const { key_id } of await db.all<{ key_id: string }>('SELECT key_id FROM api_keys WHERE organization_id = :org', { org })) {

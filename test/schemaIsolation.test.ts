@@ -75,7 +75,7 @@ async function globalIdsOf(org: Org): Promise<Set<string>> {
   }
   // Users who belong to this organization only.
   for (const row of await db.all<{ user_id: string }>(
-    `SELECT user_id FROM user_roles GROUP BY user_id HAVING max(organization_id IS NOT :org) = 0 AND max(organization_id = :org) = 1`,
+    `SELECT user_id FROM user_roles GROUP BY user_id HAVING count(*) = count(CASE WHEN organization_id = :org THEN 1 END)`,
     { org },
   )) {
     ids.add(gid('User', row.user_id));

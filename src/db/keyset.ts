@@ -120,12 +120,14 @@ export async function fetchPage<Row>(db: Reader, query: PageQuery, sort: Sort, p
 /**
  * `column` is one of `ids`: `=` for one id (a node lookup, a batch of one
  * parent), which under load costs a quarter of a json_each join; a JSON
- * array for several.
+ * array for several. Integer ids (audit entries) are bound one by one: a JSON
+ * array's elements are text on PostgreSQL, which compares no text with a bigint.
  */
 export function idsCondition(column: Sql, ids: readonly SqlValue[]): Sql {
-  return ids.length === 1
-    ? sql`${column} = ${ids[0] as SqlValue}`
-    : sql`${column} IN (SELECT value FROM ${sql.word('jsonValues')}(${JSON.stringify(ids)}))`;
+  if (ids.length === 0) return sql`FALSE`;
+  if (ids.length === 1) return sql`${column} = ${ids[0] as SqlValue}`;
+  if (ids.every((id) => typeof id === 'number')) return sql`${column} IN (${sql.join(ids)})`;
+  return sql`${column} IN (SELECT value FROM ${sql.word('jsonValues')}(${JSON.stringify(ids)}))`;
 }
 
 /**

@@ -18,9 +18,13 @@ export class FilterBuilder {
   }
 }
 
-/** A user's search text as an FTS5 query: every word must appear, as a prefix; no FTS syntax gets through. */
+/**
+ * A user's search text as an FTS5 query: every word must appear, as a prefix; no FTS syntax gets through. Words are
+ * split as FTS5's unicode61 tokenizer splits them (at '_' too), and as PostgreSQL's tsQuery does
+ * (src/db/postgres/search.ts), so that both engines find the same agents and refuse the same texts.
+ */
 export function ftsQuery(text: string): string | null {
-  const words = text.match(/[\p{L}\p{N}_]+/gu) ?? [];
+  const words = text.match(/[\p{L}\p{N}]+/gu) ?? [];
   if (words.length === 0) return null;
   return words
     .slice(0, 16)

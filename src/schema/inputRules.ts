@@ -1,6 +1,6 @@
 // The rules every input value obeys whatever field it comes in, given to each field by a small Pothos
-// plugin so that no field can forget them: strings and ids are well-formed UTF-16 (no lone surrogate)
-// and bounded in length, JSON objects are bounded in nesting depth and size. They run with the field's
+// plugin so that no field can forget them: strings and ids are well-formed UTF-16 (no lone surrogate),
+// free of NUL and bounded in length, JSON objects are bounded in nesting depth and size. They run with the field's
 // own rule (schema/validation.ts), first, so that a failure is BAD_USER_INPUT naming the field.
 import SchemaBuilder, {
   BasePlugin,
@@ -25,6 +25,9 @@ export const MAX_JSON_BYTES = 64 * 1024;
 /** With the u flag a surrogate pair is one code point, so this matches only a surrogate standing alone. */
 const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
 const MALFORMED = 'must not contain unpaired UTF-16 surrogates (malformed Unicode)';
+/** U+0000, which no PostgreSQL text or jsonb value can hold: refused on every engine, so that both answer alike. */
+const NUL = '\u0000';
+const HAS_NUL = 'must not contain the NUL character (U+0000)';
 
 type Issue = { message: string };
 type Result = { value: unknown } | { issues: Issue[] };
@@ -54,6 +57,7 @@ function stringProblem(value: unknown, max: number): string | null {
   if (typeof value !== 'string') return null; // GraphQL has checked the kind already
   if (value.length > max) return `must be at most ${max} characters`;
   if (LONE_SURROGATE.test(value)) return MALFORMED;
+  if (value.includes(NUL)) return HAS_NUL;
   return null;
 }
 
@@ -70,6 +74,7 @@ export function jsonProblem(value: unknown): string | null {
     if (typeof node === 'string') {
       seen += node.length + 3;
       if (LONE_SURROGATE.test(node)) return MALFORMED;
+      if (node.includes(NUL)) return HAS_NUL;
     } else if (node !== null && typeof node === 'object') {
       if (depth > MAX_JSON_DEPTH) return `must not nest objects and arrays deeper than ${MAX_JSON_DEPTH} levels`;
       seen += 2;
@@ -79,6 +84,7 @@ export function jsonProblem(value: unknown): string | null {
         for (const [key, item] of Object.entries(node)) {
           seen += key.length + 4;
           if (LONE_SURROGATE.test(key)) return MALFORMED;
+          if (key.includes(NUL)) return HAS_NUL;
           stack.push({ node: item, depth: depth + 1 });
         }
       }

@@ -53,9 +53,9 @@ export async function openDatabase(databasePath: string): Promise<Store> {
 
 export type Run = { code: number | null; stdout: string; stderr: string };
 
-/** Runs `foundry <args>` on the database file; resolves with its exit code and output. */
-export async function runFoundry(databasePath: string, args: string[]): Promise<Run> {
-  const env = await gatewayEnv(databasePath);
+/** Runs `foundry <args>` on the database file (on PostgreSQL, its schema; or `extra`'s DATABASE_URL); resolves with its exit code and output. */
+export async function runFoundry(databasePath: string, args: string[], extra: Record<string, string> = {}): Promise<Run> {
+  const env = await gatewayEnv(databasePath, extra);
   return await new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(ROOT, 'bin/foundry.mjs'), ...args], { cwd: ROOT, env });
     let stdout = '';

@@ -94,3 +94,15 @@ export async function createGatewayDatabase(): Promise<GatewayDatabase> {
   if (!url) throw new Error('TEST_ENGINE=postgres needs TEST_DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/test)');
   return await createScratchSchema(url, 'foundry_gw');
 }
+
+/**
+ * A connection of the cluster's superuser (TEST_DATABASE_URL) on a gateway's schema: past row-level security, as
+ * someone with the database itself would be (tests of what holds even then, such as the audit log's triggers).
+ */
+export async function superuserOn(schema: string): Promise<pg.Client> {
+  if (!url) throw new Error('a superuser connection needs TEST_DATABASE_URL');
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  await client.query(`SET search_path TO ${quoteName(schema)}`);
+  return client;
+}

@@ -25,6 +25,8 @@ export type TestServer = {
   databasePath: string;
   /** The environment the server's configuration was read from (loadConfig(env) opens the same database again). */
   env: Record<string, string>;
+  /** On the postgres project, the gateway's DATABASE_URL (its own schema and role); null on SQLite. */
+  databaseUrl: string | null;
   services: AppServices;
   firstApiKey: string;
   gql: <T = any>(query: string, variables?: Record<string, unknown>, token?: string | null) => Promise<GraphQLResponse<T>>;
@@ -69,6 +71,7 @@ export async function startServer(env: Record<string, string> = {}, options: Ser
     dir,
     databasePath,
     env: serverEnv,
+    databaseUrl: postgres?.databaseUrl ?? null,
     services,
     firstApiKey: firstApiKey as string,
     gql,

@@ -1,8 +1,9 @@
 // SQL for agents and their versions: list specs and the agents filter.
 import { randomUUID } from 'node:crypto';
 import { parentRowColumn } from '../../auth/policy';
+import { tsQuery } from '../../db/postgres/search';
 import { sql } from '../../db/sql';
-import type { Reader, Tx } from '../../db/store';
+import type { Engine, Reader, Tx } from '../../db/store';
 import { BadUserInputError } from '../../schema/errors';
 import { FilterBuilder, ftsQuery } from '../../schema/filters';
 import { idOf } from '../../schema/ids';
@@ -69,22 +70,33 @@ export type AgentFilter = {
   search?: string | null;
 };
 
-export function agentFilter(filter: AgentFilter | null | undefined): Narrowing {
+/**
+ * The agents filter for the engine that runs it. Search: SQLite's FTS5 table agents_fts, PostgreSQL's generated
+ * tsvector agents.search (GIN); tag: SQLite scans json_each, PostgreSQL asks containment, which the GIN index serves.
+ */
+export function agentFilter(filter: AgentFilter | null | undefined, engine: Engine): Narrowing {
+  const postgres = engine === 'postgres';
   let search: string | null | undefined;
   if (filter?.search !== undefined && filter.search !== null) {
-    search = ftsQuery(filter.search);
+    search = postgres ? tsQuery(filter.search) : ftsQuery(filter.search);
     if (search === null) throw new BadUserInputError('filter.search: give at least one word to search for.', 'filter.search');
   }
   return new FilterBuilder()
     .add(filter?.status, (value) => sql`a.status = ${value}`)
     .add(filter?.environment, (value) => sql`a.environment = ${value}`)
-    .add(filter?.tag, (value) => sql`EXISTS (SELECT 1 FROM json_each(a.tags) t WHERE t.value = ${value})`)
+    .add(filter?.tag, (value) =>
+      postgres
+        ? sql`a.tags @> jsonb_build_array(${value}::text)`
+        : sql`EXISTS (SELECT 1 FROM json_each(a.tags) t WHERE t.value = ${value})`,
+    )
     .add(filter?.domainId ? idOf(filter.domainId, 'Domain', 'filter.domainId') : undefined, (value) => sql`a.domain_id = ${value}`)
     .add(
       filter?.createdById ? idOf(filter.createdById, 'User', 'filter.createdById') : undefined,
       (value) => sql`a.created_by_user_id = ${value}`,
     )
-    .add(search, (value) => sql`a.rowid IN (SELECT rowid FROM agents_fts WHERE agents_fts MATCH ${value})`)
+    .add(search, (value) =>
+      postgres ? sql`a.search @@ ${value}::tsquery` : sql`a.rowid IN (SELECT rowid FROM agents_fts WHERE agents_fts MATCH ${value})`,
+    )
     .build();
 }
 
@@ -157,11 +169,9 @@ export async function publishAgentRow(db: Tx, id: string, now: string): Promise<
 
 export async function agentNameTaken(db: Reader, domainId: string, name: string, exceptId: string | null): Promise<boolean> {
   return (
-    (await db.get('SELECT 1 AS taken FROM agents WHERE domain_id = :domainId AND name = :name AND id IS NOT :exceptId', {
-      domainId,
-      name,
-      exceptId,
-    })) !== undefined
+    (await db.get(
+      sql`SELECT 1 AS taken FROM agents WHERE domain_id = ${domainId} AND name = ${name} AND id ${sql.word('isDifferent')} ${exceptId}`,
+    )) !== undefined
   );
 }
 

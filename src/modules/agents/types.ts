@@ -87,7 +87,16 @@ const agentsOf = (parentColumn: 'organization_id' | 'domain_id') => ({
   byPath: true as const,
   description: 'The agents the principal may see.',
   load: async (ids: string[], context: Context, args: FilteredListArgs<AgentFilter>, info: SelectionInfo) =>
-    listPagesPerParent<AgentRow>(context, readerOf(context), AGENTS, parentColumn, ids, args, agentFilter(args.filter), info),
+    listPagesPerParent<AgentRow>(
+      context,
+      readerOf(context),
+      AGENTS,
+      parentColumn,
+      ids,
+      args,
+      agentFilter(args.filter, context.db.engine),
+      info,
+    ),
 });
 
 builder.objectFields(Organization, (t) => ({
@@ -128,6 +137,6 @@ builder.queryFields((t) => ({
     authScopes: { authenticated: true },
     args: { ...t.arg.connectionArgs(), orderBy: t.arg({ type: AgentOrder }), filter: t.arg({ type: AgentFilterInput }) },
     resolve: async (_root, args, context, info) =>
-      await listPage<AgentRow>(context, context.principal, AGENTS, args, agentFilter(args.filter), info),
+      await listPage<AgentRow>(context, context.principal, AGENTS, args, agentFilter(args.filter, context.db.engine), info),
   }),
 }));

@@ -42,11 +42,10 @@ export async function updateDomainRow(db: Tx, id: string, change: DomainChange):
 
 export async function domainNameTaken(db: Reader, organizationId: string, name: string, exceptId: string | null): Promise<boolean> {
   return (
-    (await db.get('SELECT 1 AS taken FROM domains WHERE organization_id = :organizationId AND name = :name AND id IS NOT :exceptId', {
-      organizationId,
-      name,
-      exceptId,
-    })) !== undefined
+    (await db.get(
+      sql`SELECT 1 AS taken FROM domains WHERE organization_id = ${organizationId} AND name = ${name}
+        AND id ${sql.word('isDifferent')} ${exceptId}`,
+    )) !== undefined
   );
 }
 

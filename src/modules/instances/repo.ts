@@ -62,8 +62,8 @@ export async function instanceNameTaken(
 ): Promise<boolean> {
   return (
     (await db.get(
-      'SELECT 1 AS taken FROM instances WHERE domain_id = :domainId AND environment = :environment AND name = :name AND id IS NOT :exceptId',
-      { domainId, environment, name, exceptId },
+      sql`SELECT 1 AS taken FROM instances WHERE domain_id = ${domainId} AND environment = ${environment} AND name = ${name}
+        AND id ${sql.word('isDifferent')} ${exceptId}`,
     )) !== undefined
   );
 }

@@ -81,11 +81,17 @@ export async function insertSession(
   )) as SessionRow;
 }
 
-/** Ends an active session; undefined when it was no longer active (someone ended it first). */
+/**
+ * Ends an active session; undefined when it was no longer active (someone ended it first). It never ends before it
+ * started: the later of now and started_at (SQLite's scalar max, PostgreSQL's greatest).
+ */
 export async function endSessionRow(db: Tx, id: string, status: string, metadata: string, now: string): Promise<SessionRow | undefined> {
   return await db.get<SessionRow>(
-    `UPDATE sessions SET status = :status, metadata = :metadata, ended_at = max(:now, started_at)
-     WHERE id = :id AND status = 'active' RETURNING *`,
+    db.engine === 'postgres'
+      ? `UPDATE sessions SET status = :status, metadata = :metadata, ended_at = greatest(:now, started_at)
+         WHERE id = :id AND status = 'active' RETURNING *`
+      : `UPDATE sessions SET status = :status, metadata = :metadata, ended_at = max(:now, started_at)
+         WHERE id = :id AND status = 'active' RETURNING *`,
     { id, status, metadata, now },
   );
 }
