@@ -19,6 +19,7 @@ const ENGINE_SPECIFIC = [
   'test/postgresRls.test.ts',
   'test/deploymentPostgres.test.ts',
   'test/postgresGateway.test.ts',
+  'test/postgresMigrations.test.ts',
   'test/migrateCommand.test.ts',
 ];
 

@@ -1,0 +1,85 @@
+// The migration runner on PostgreSQL: the same version numbers as on SQLite, the baseline standing for versions 1
+// to POSTGRES_BASELINE_VERSION, later migrations from postgres/migrations applied once each, in a transaction that
+// leaves nothing behind when it fails.
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { rowLevelSecurityStatements } from '../src/auth/rowLevelSecurity';
+import { currentVersion, loadMigrations, type Migration, migrate } from '../src/db/migrate';
+import { POSTGRES_BASELINE_VERSION } from '../src/db/postgres/schema';
+import { createScratchSchema, type ScratchSchema } from '../src/db/postgres/scratch';
+import { PostgresStore } from '../src/db/postgres/store';
+import { describeOnPostgres } from './helpers/postgres';
+
+describeOnPostgres('the migration runner on PostgreSQL', (url) => {
+  let scratch: ScratchSchema;
+  let db: PostgresStore;
+  const wall = rowLevelSecurityStatements();
+  const later: Migration[] = [
+    { version: POSTGRES_BASELINE_VERSION + 1, name: 'agent_notes', sql: 'ALTER TABLE agents ADD COLUMN notes text' },
+    { version: POSTGRES_BASELINE_VERSION + 2, name: 'agent_notes_index', sql: 'CREATE INDEX agents_notes ON agents (notes)' },
+  ];
+  const notesColumn = () =>
+    db.all<{ name: string }>(
+      "SELECT column_name AS name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'agents' AND column_name = 'notes'",
+    );
+
+  beforeAll(async () => {
+    scratch = await createScratchSchema(url, 'foundry_migrate');
+    db = new PostgresStore(scratch.databaseUrl);
+  });
+  afterAll(async () => {
+    await db?.close();
+    await scratch?.drop();
+  });
+
+  it('refuses to make a new schema without its row-level security', async () => {
+    await expect(migrate(db, [], [])).rejects.toThrow(/row-level security/);
+    // Not even the version table: the refusal rolled back the transaction that would have made it.
+    expect(await db.all('SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()')).toEqual([]);
+  });
+
+  it('records versions 1 to the baseline under the names SQLite gives them, and reads the version back', async () => {
+    const result = await migrate(db, [], wall);
+    expect(result.created).toBe(true);
+    const sqliteNames = [
+      { version: 1, name: 'baseline' },
+      ...loadMigrations('sqlite').map(({ version, name }) => ({ version, name })),
+    ].filter((m) => m.version <= POSTGRES_BASELINE_VERSION);
+    expect(result.applied).toEqual(sqliteNames);
+    expect(await db.all('SELECT version, name FROM schema_migrations ORDER BY version')).toEqual(sqliteNames);
+    expect(await currentVersion(db)).toBe(POSTGRES_BASELINE_VERSION);
+  });
+
+  it('applies only the migrations newer than the recorded version, each once', async () => {
+    expect((await migrate(db, later.slice(0, 1), wall)).applied.map((m) => m.name)).toEqual(['agent_notes']);
+    expect((await migrate(db, later, wall)).applied.map((m) => m.name)).toEqual(['agent_notes_index']);
+    expect((await migrate(db, later, wall)).applied).toEqual([]);
+    expect(await notesColumn()).toEqual([{ name: 'notes' }]);
+    expect(await currentVersion(db)).toBe(POSTGRES_BASELINE_VERSION + 2);
+  });
+
+  it('leaves the schema and the version as they were when a migration fails', async () => {
+    const broken: Migration[] = [
+      { version: POSTGRES_BASELINE_VERSION + 3, name: 'broken', sql: 'ALTER TABLE agents ADD COLUMN x text; SELECT * FROM nowhere' },
+    ];
+    await expect(migrate(db, broken, wall)).rejects.toThrow();
+    expect(await currentVersion(db)).toBe(POSTGRES_BASELINE_VERSION + 2);
+    expect(
+      await db.all(
+        "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'agents' AND column_name = 'x'",
+      ),
+    ).toEqual([]);
+  });
+
+  it('lets gateways that start together migrate one after another', async () => {
+    const other = await createScratchSchema(url, 'foundry_migrate');
+    const stores = [new PostgresStore(other.databaseUrl), new PostgresStore(other.databaseUrl), new PostgresStore(other.databaseUrl)];
+    try {
+      const results = await Promise.all(stores.map((store) => migrate(store, [], wall)));
+      expect(results.filter((result) => result.created)).toHaveLength(1);
+      expect(await currentVersion(stores[0] as PostgresStore)).toBe(POSTGRES_BASELINE_VERSION);
+    } finally {
+      for (const store of stores) await store.close();
+      await other.drop();
+    }
+  });
+});
