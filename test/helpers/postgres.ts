@@ -92,7 +92,8 @@ export type GatewayDatabase = ScratchSchema;
  */
 export async function createGatewayDatabase(): Promise<GatewayDatabase> {
   if (!url) throw new Error('TEST_ENGINE=postgres needs TEST_DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/test)');
-  return await createScratchSchema(url, 'foundry_gw');
+  // Commits need not wait for the disk in tests (the SQLite project's files are on tmpfs-like temp dirs alike).
+  return await createScratchSchema(url, 'foundry_gw', { durable: false });
 }
 
 /**

@@ -12,8 +12,12 @@ export type ScratchSchema = {
   drop(): Promise<void>;
 };
 
-/** `adminUrl` connects as a role that may create roles and schemas (the server's superuser, in tests). */
-export async function createScratchSchema(adminUrl: string, prefix: string): Promise<ScratchSchema> {
+/**
+ * `adminUrl` connects as a role that may create roles and schemas (the server's superuser, in tests). `durable:
+ * false` lets the gateway's commits return before their WAL reaches the disk (synchronous_commit off, for its
+ * sessions only): for tests, where a crash of the server loses nothing of value; benchmarks keep the default.
+ */
+export async function createScratchSchema(adminUrl: string, prefix: string, { durable = true } = {}): Promise<ScratchSchema> {
   const schema = `${prefix}_${process.pid}_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
@@ -25,7 +29,8 @@ export async function createScratchSchema(adminUrl: string, prefix: string): Pro
   }
   const databaseUrl = new URL(adminUrl);
   // The admin's user connects and takes the schema's role at once: no password or login for that role.
-  databaseUrl.searchParams.set('options', `-c role=${schema} -c search_path=${schema}`);
+  const commits = durable ? '' : ' -c synchronous_commit=off';
+  databaseUrl.searchParams.set('options', `-c role=${schema} -c search_path=${schema}${commits}`);
   return {
     databaseUrl: databaseUrl.toString(),
     schema,

@@ -114,7 +114,25 @@ function closing(text: string, start: number, quote: string): number {
   return text.length;
 }
 
-type Compiled = { text: string; values: unknown[] };
+type Compiled = { text: string; values: unknown[]; name?: string };
+
+/**
+ * Statements are prepared once per connection (a name per distinct text): PostgreSQL then parses and plans a
+ * statement the first times it runs on a connection rather than every time. Texts past MAX_NAMED run unnamed.
+ */
+const statementNames = new Map<string, string>();
+const MAX_NAMED = 4_000;
+
+function prepared(compiled: Compiled): Compiled {
+  let name = statementNames.get(compiled.text);
+  if (name === undefined) {
+    if (statementNames.size >= MAX_NAMED) return compiled;
+    name = `foundry_${statementNames.size + 1}`;
+    statementNames.set(compiled.text, name);
+  }
+  compiled.name = name;
+  return compiled;
+}
 
 function bindable(value: SqlValue | undefined): unknown {
   return typeof value === 'bigint' ? value.toString() : value;
@@ -122,17 +140,17 @@ function bindable(value: SqlValue | undefined): unknown {
 
 /** The statement's text for PostgreSQL and its values in order. */
 export function compileFor(query: string | Sql, params: SqlParams): Compiled {
-  if (typeof query !== 'string') return { text: query.textFor(POSTGRES), values: query.values.map(bindable) };
+  if (typeof query !== 'string') return prepared({ text: query.textFor(POSTGRES), values: query.values.map(bindable) });
   const { text, names } = toPositional(query);
-  if (names === null) return { text, values: Array.isArray(params) ? params.map(bindable) : [] };
+  if (names === null) return prepared({ text, values: Array.isArray(params) ? params.map(bindable) : [] });
   const named = params as Record<string, SqlValue>;
-  return {
+  return prepared({
     text,
     values: names.map((name) => {
       if (!(name in named)) throw new Error(`no value for :${name}`);
       return bindable(named[name]);
     }),
-  };
+  });
 }
 
 type Counter = { stats: SqlStats | null; timed: boolean; observer: StatementObserver | null };
