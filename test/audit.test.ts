@@ -1,8 +1,8 @@
 // The audit trail: a write and its entry share one transaction, the chain
 // verifies after a real workload, and a row edited by hand is named.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tableNames } from '../src/db/tables';
 import { verifyAuditChains } from '../src/modules/auditLog/repo';
-import { tableNames } from './helpers/database';
 import { gid } from './helpers/fixtures';
 import { runFoundry } from './helpers/gateway';
 import { onPostgres, superuserOn } from './helpers/postgres';

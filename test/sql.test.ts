@@ -50,16 +50,16 @@ describe('a fragment', () => {
 describe("each engine's words", () => {
   it('renders SQLite and PostgreSQL spellings of the same fragment', () => {
     const fragment = sql`SELECT ${sql.word('integerTextOpen')}sum(cost)${sql.word('integerTextClose')} FROM t
-      WHERE id IN (SELECT value FROM ${sql.word('jsonValues')}(${'["a"]'})) AND org IS ${null} AND kind IS NOT ${'x'} AND note IS NULL`;
+      WHERE id IN (SELECT value FROM ${sql.word('jsonValues')}(${'["a"]'})) AND org ${sql.word('isSame')} ${null} AND kind ${sql.word('isDifferent')} ${'x'} AND note IS NULL`;
     expect(compile(fragment).text).toBe(`SELECT printf('%d', sum(cost)) FROM t
       WHERE id IN (SELECT value FROM json_each(?)) AND org IS ? AND kind IS NOT ? AND note IS NULL`);
     expect(compile(fragment, POSTGRES).text).toBe(`SELECT (sum(cost))::text FROM t
       WHERE id IN (SELECT value FROM json_array_elements_text($1)) AND org IS NOT DISTINCT FROM $2 AND kind IS DISTINCT FROM $3 AND note IS NULL`);
   });
 
-  it('gives hand-written text numbered placeholders, named ones by name and IS as PostgreSQL spells it', () => {
-    expect(toPositional("SELECT ':no', a::text FROM t WHERE id IS NOT :id AND b = :b AND c = :id -- :comment")).toEqual({
-      text: "SELECT ':no', a::text FROM t WHERE id IS DISTINCT FROM $1 AND b = $2 AND c = $1 -- :comment",
+  it('gives hand-written text numbered placeholders, named ones by name', () => {
+    expect(toPositional("SELECT ':no', a::text FROM t WHERE id = :id AND b = :b AND c = :id -- :comment")).toEqual({
+      text: "SELECT ':no', a::text FROM t WHERE id = $1 AND b = $2 AND c = $1 -- :comment",
       names: ['id', 'b'],
     });
     expect(toPositional('INSERT INTO t VALUES (?, ?)')).toEqual({ text: 'INSERT INTO t VALUES ($1, $2)', names: null });

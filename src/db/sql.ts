@@ -144,6 +144,11 @@ sql.word = (word: Word): Sql => {
   return fragment;
 };
 
+/** A word as `engine` writes it, for hand-written text (fragments take sql.word). */
+export function spell(word: Word, engine: DialectName): string {
+  return WORDS[word][engine];
+}
+
 function renderWords(text: string, dialect: DialectName): string {
   return text.includes(WORD_MARK) ? text.replace(WORD_PATTERN, (_, word: Word) => WORDS[word][dialect]) : text;
 }
@@ -156,31 +161,13 @@ export type Dialect = { name: DialectName; render(parts: readonly string[]): str
 /** better-sqlite3: positional `?`, values bound as an array in order. */
 export const SQLITE: Dialect = { name: 'sqlite', render: (parts) => renderWords(parts.join('?'), 'sqlite') };
 
-const IS_BEFORE_VALUE = /IS(\s+NOT)?\s+$/i;
-/** How far back from a value `IS` is looked for: the keywords and the blanks around them. */
-const IS_REACH = 48;
-
-/**
- * Text that ends where a bound value follows, as PostgreSQL writes it: SQLite's null-safe comparison with a value
- * (`a IS ?`, `a IS NOT ?`) is PostgreSQL's `a IS NOT DISTINCT FROM $n` (`IS DISTINCT FROM`); `IS NULL` is left
- * alone. Only the text's end is read, so that a statement of many values is rendered in linear time.
- */
-export function beforePostgresValue(text: string): string {
-  const from = Math.max(0, text.length - IS_REACH);
-  const is = IS_BEFORE_VALUE.exec(text.slice(from));
-  if (!is) return text;
-  const at = from + is.index;
-  if (at > 0 && /\w/.test(text[at - 1] as string)) return text;
-  return `${text.slice(0, at)}${is[1] ? 'IS DISTINCT FROM ' : 'IS NOT DISTINCT FROM '}`;
-}
-
 /** node-postgres: numbered `$1 … $n`. */
 export const POSTGRES: Dialect = {
   name: 'postgres',
   render: (parts) => {
-    let text = '';
-    for (let i = 0; i < parts.length - 1; i++) text += `${beforePostgresValue(parts[i] as string)}$${i + 1}`;
-    return renderWords(text + (parts[parts.length - 1] as string), 'postgres');
+    let text = parts[0] as string;
+    for (let i = 1; i < parts.length; i++) text += `$${i}${parts[i] as string}`;
+    return renderWords(text, 'postgres');
   },
 };
 

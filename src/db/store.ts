@@ -1,7 +1,7 @@
 // The data layer every repo speaks, whatever engine runs underneath: reads on a Store, writes only through the Tx
 // of `store.transaction(async (tx) => …)`. SQLite implements it in connection.ts; a PostgreSQL engine implements
 // the same types, so that no repo knows which engine it runs on.
-import type { Sql } from './sql';
+import { type Sql, spell } from './sql';
 
 /** Which engine runs the statements: where the engines' SQL differs, a repo writes each engine's own text. */
 export type Engine = 'sqlite' | 'postgres';
@@ -75,5 +75,5 @@ export function isoNow(): string {
  * of ids bound as one value, `x IN (SELECT value FROM ${jsonValues(db)}(:ids))`.
  */
 export function jsonValues(db: Reader): string {
-  return db.engine === 'postgres' ? 'json_array_elements_text' : 'json_each';
+  return spell('jsonValues', db.engine);
 }

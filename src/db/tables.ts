@@ -22,12 +22,16 @@ const NOT_COPIED = new Set(['schema_migrations']);
  * the agents' triggers fill), on PostgreSQL the base tables of the schema on the search path.
  */
 export async function describeTables(db: Reader): Promise<Table[]> {
-  const names = db.engine === 'postgres' ? await postgresTableNames(db) : await sqliteTableNames(db);
   const tables: Table[] = [];
-  for (const name of names.filter((table) => !NOT_COPIED.has(table))) {
+  for (const name of (await tableNames(db)).filter((table) => !NOT_COPIED.has(table))) {
     tables.push(db.engine === 'postgres' ? await postgresTable(db, name) : await sqliteTable(db, name));
   }
   return tables;
+}
+
+/** Every table of the gateway's database by name, schema_migrations included (as describeTables, otherwise). */
+export async function tableNames(db: Reader): Promise<string[]> {
+  return db.engine === 'postgres' ? await postgresTableNames(db) : await sqliteTableNames(db);
 }
 
 async function sqliteTableNames(db: Reader): Promise<string[]> {

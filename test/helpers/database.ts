@@ -1,7 +1,7 @@
 // The test database seen whole: every table's digest (to show that a refused write changed nothing) and the audit log read back.
 import { createHash } from 'node:crypto';
 import { expect } from 'vitest';
-import type { Store } from '../../src/db/store';
+import { tableNames } from '../../src/db/tables';
 import type { TestServer } from './server';
 
 export type Snapshot = { tables: Record<string, string>; auditMaxId: number };
@@ -10,15 +10,6 @@ export type Snapshot = { tables: Record<string, string>; auditMaxId: number };
 export function digest(rows: unknown[]): string {
   const lines = rows.map((row) => JSON.stringify(row)).sort();
   return `${lines.length}:${createHash('sha256').update(lines.join('\n')).digest('hex')}`;
-}
-
-/** The gateway's tables (not SQLite's own, nor its full-text index's), by name. */
-export async function tableNames(db: Store): Promise<string[]> {
-  const query =
-    db.engine === 'postgres'
-      ? "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY name"
-      : "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '%fts%' ORDER BY name";
-  return (await db.all<{ name: string }>(query)).map((row) => row.name);
 }
 
 /** Every table's row count and a digest of all of its rows. */

@@ -5,7 +5,7 @@
 // connection; what must be serialized per organization (the audit chain, quotas) takes a lock in its own SQL.
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import { beforePostgresValue, POSTGRES, type Sql } from '../sql';
+import { POSTGRES, type Sql } from '../sql';
 import type { Engine, RunResult, SqlParams, SqlStats, SqlValue, StatementObserver, Store, Tx } from '../store';
 
 /** The claim of the gateway's own work (authentication, bootstrap, migrations, housekeeping): every organization. */
@@ -56,8 +56,8 @@ const positionalCache = new Map<string, Positional>();
 
 /**
  * Hand-written text with named parameters (`:name`, `@name`) or `?` becomes text with `$1 … $n`, and the names in
- * their order (`IS :name` becoming `IS NOT DISTINCT FROM $n`, see beforePostgresValue). Quoted strings, quoted
- * names, comments and `::` casts are left alone.
+ * their order. Quoted strings, quoted names, comments and `::` casts are left alone. (SQLite's `IS :name` has
+ * no such spelling on PostgreSQL: write sql.word('isSame') in a fragment.)
  */
 export function toPositional(text: string): Positional {
   const cached = positionalCache.get(text);
@@ -87,10 +87,10 @@ export function toPositional(text: string): Positional {
       const name = text.slice(i + 1, end);
       let index = names.indexOf(name);
       if (index === -1) index = names.push(name) - 1;
-      out = `${beforePostgresValue(out)}$${index + 1}`;
+      out += `$${index + 1}`;
       i = end;
     } else if (c === '?') {
-      out = `${beforePostgresValue(out)}$${++questionMarks}`;
+      out += `$${++questionMarks}`;
       i++;
     } else {
       out += c;
@@ -240,17 +240,19 @@ export class PostgresStore implements Store {
         store.observer?.(compiled.text, compiled.values as SqlValue[], 0);
         const client = await store.pool.connect();
         let failed: Error | undefined;
+        let committed = false;
         try {
           await client.query('BEGIN READ ONLY');
           await client.query(SET_LOCAL_CLAIM, [store.claim]);
           yield* fetchAll<Row>(client, compiled);
           await client.query('COMMIT');
+          committed = true;
         } catch (error) {
           failed = error as Error;
           throw error;
         } finally {
-          // A walk left early (break) or failed: the connection still holds its transaction, so it is not reused.
-          client.release(failed ?? (await endIfOpen(client)));
+          // A walk left early (break) still holds its transaction: it is rolled back, or the connection is dropped.
+          client.release(failed ?? (committed ? undefined : await endIfOpen(client)));
         }
       },
     };
