@@ -177,7 +177,7 @@ export function createGraphQLHandler(services: AppServices, { scrape }: { scrape
       context.principal = await principalOf(req);
       record.principalId = context.principal?.id ?? null;
       // Authentication read as the gateway; everything after it runs under the principal's claim (PostgreSQL's wall).
-      context.db = context.db.withClaim(claimOf(context.principal));
+      if (db.engine === 'postgres') context.db = context.db.withClaim(claimOf(context.principal));
       return context;
     },
   });
@@ -193,7 +193,16 @@ export function createGraphQLHandler(services: AppServices, { scrape }: { scrape
   };
 }
 
+/** Principals are cached across requests (PrincipalCache): so is the claim made from each. */
+const claims = new WeakMap<Principal, string>();
+
 /** The claim the request's statements run under: the principal's organizations, or nothing without a principal. */
 function claimOf(principal: Principal | null): string {
-  return JSON.stringify(principalClaim(principal ?? NOBODY));
+  const of = principal ?? NOBODY;
+  let claim = claims.get(of);
+  if (claim === undefined) {
+    claim = JSON.stringify(principalClaim(of));
+    claims.set(of, claim);
+  }
+  return claim;
 }
