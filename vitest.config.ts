@@ -16,6 +16,7 @@ const ENGINE_SPECIFIC = [
   'test/restore.test.ts',
   'test/storeSchemaChange.test.ts',
   'test/writeIsolation.test.ts',
+  'test/groupCommit.test.ts',
   'test/postgresSchema.test.ts',
   'test/postgresRls.test.ts',
   'test/deploymentPostgres.test.ts',
