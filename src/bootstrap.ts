@@ -6,7 +6,7 @@ import { seed } from '../seeds/index';
 import { ApiKeyVerificationCache } from './auth/keyCache';
 import { ApiKeyUseRecorder } from './auth/keyUse';
 import { PrincipalCache } from './auth/principalCache';
-import { rowLevelSecurityStatements } from './auth/rowLevelSecurity';
+import { rowLevelSecurityOfMigration, rowLevelSecurityStatements } from './auth/rowLevelSecurity';
 import { type Config, ConfigError } from './config';
 import { SqliteStore } from './db/connection';
 import { loadMigrations, type MigrationResult, migrate } from './db/migrate';
@@ -17,6 +17,7 @@ import { GatewayMetrics } from './metrics';
 import { prepareApiKey, storeApiKey } from './modules/apiKeys/issue';
 import { appendLocalAuditEntry } from './modules/auditLog/repo';
 import { SecretKeyMismatchError, sealClearSecrets } from './modules/integrations/repo';
+import { WebhookDispatcher } from './modules/webhooks/dispatcher';
 import type { AppServices } from './schema/context';
 import { SecretBox } from './secrets/box';
 import { keyFilePath, loadSecretKey } from './secrets/key';
@@ -49,7 +50,7 @@ export function connect(config: Config, logger: Logger): AppServices {
 /** Migrates and seeds the file, and on a new one issues the first platform_owner key; once per gateway. */
 /** Brings either engine's database up to date; on PostgreSQL with the row-level security of the access policy. */
 export function migrateStore(db: Store): Promise<MigrationResult> {
-  return migrate(db, loadMigrations(db.engine), rowLevelSecurityStatements());
+  return migrate(db, loadMigrations(db.engine), rowLevelSecurityStatements(), rowLevelSecurityOfMigration);
 }
 
 /** The configured engine's store: PostgreSQL when DATABASE_URL is set, the SQLite file otherwise. */
@@ -182,6 +183,7 @@ function createServices(config: Config, logger: Logger, db: Store, secretBox: Se
         )
       : null,
     secretBox,
+    webhooks: new WebhookDispatcher(db, secretBox, config.webhooks, logger),
     events: processEventBus((error) =>
       logger.error({ err: error instanceof Error ? error.message : String(error) }, 'subscription listener failed'),
     ),

@@ -60,6 +60,11 @@ const configSchema = z.object({
   RATE_LIMITS: z.string().default(''),
   RATE_LIMIT_UNAUTHENTICATED: z.string().default('120/m'),
   FOUNDRY_SYNCHRONOUS: z.enum(['FULL', 'NORMAL']).default('FULL'),
+  WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(10_000),
+  WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(8),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  WEBHOOK_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
+  WEBHOOK_PRIVATE_ADDRESSES: z.enum(['allow', 'deny']).optional(),
   // 32 bytes, as 64 hex digits or base64; parsed by parseSecretKey so that a bad value never appears in the error.
   FOUNDRY_SECRET_KEY: z.string().min(1).optional(),
 });
@@ -131,6 +136,25 @@ export type Config = {
   synchronous: 'FULL' | 'NORMAL';
   /** FOUNDRY_SECRET_KEY decoded (32 bytes); null when the key file beside the database is used instead. */
   secretKey: Buffer | null;
+  webhooks: WebhookConfig;
+};
+
+/** Webhook deliveries (src/modules/webhooks/dispatcher.ts). */
+export type WebhookConfig = {
+  /** The wait before the second attempt; each later one waits twice as long as the one before, up to an hour. */
+  retryBaseMs: number;
+  /** Attempts in all: after the last one fails, the delivery is FAILED. */
+  maxAttempts: number;
+  /** One attempt's time to answer. */
+  timeoutMs: number;
+  /** How often each process looks for deliveries that are due. */
+  pollMs: number;
+  /**
+   * Whether an endpoint may resolve to a loopback, private, link-local or otherwise internal address. Denied in
+   * production (WEBHOOK_PRIVATE_ADDRESSES=deny by default there), so that a tenant cannot make the gateway call
+   * into its own network; allowed elsewhere, for receivers on 127.0.0.1.
+   */
+  allowPrivateAddresses: boolean;
 };
 
 export type LoginThrottleConfig = {
@@ -192,6 +216,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       c.RATE_LIMIT_UNAUTHENTICATED.trim() === 'off' ? null : parseRate('RATE_LIMIT_UNAUTHENTICATED', c.RATE_LIMIT_UNAUTHENTICATED),
     synchronous: c.FOUNDRY_SYNCHRONOUS,
     secretKey: c.FOUNDRY_SECRET_KEY === undefined ? null : secretKeyFromEnv(c.FOUNDRY_SECRET_KEY),
+    webhooks: {
+      retryBaseMs: c.WEBHOOK_RETRY_BASE_MS,
+      maxAttempts: c.WEBHOOK_MAX_ATTEMPTS,
+      timeoutMs: c.WEBHOOK_TIMEOUT_MS,
+      pollMs: c.WEBHOOK_POLL_MS,
+      allowPrivateAddresses: (c.WEBHOOK_PRIVATE_ADDRESSES ?? (c.NODE_ENV === 'production' ? 'deny' : 'allow')) === 'allow',
+    },
   };
 }
 

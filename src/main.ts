@@ -56,6 +56,7 @@ function announce(config: Config, logger: Logger, { migration, firstApiKey, seal
 function serve(services: AppServices, workerId: number | null): void {
   const { config, logger } = services;
   installDiagnostics(services);
+  services.webhooks.start();
   const { metrics } = services;
   // In a cluster the primary serves METRICS_PORT, and a scrape on the public port is answered with every worker's metrics.
   const handle = createGraphQLHandler(services, workerId !== null && metrics ? { scrape: workerScrape() } : {});
@@ -105,6 +106,7 @@ function serve(services: AppServices, workerId: number | null): void {
       // checkpoint thread's last checkpoint.
       void services.keyUse
         .flush()
+        .finally(() => services.webhooks.stop())
         .finally(() => services.db.close())
         .finally(() => {
           hold?.release();

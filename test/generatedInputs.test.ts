@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isContractCode } from '../src/schema/errors';
-import { addOrganization, gid } from './helpers/fixtures';
+import { addOrganization, addWebhook, gid } from './helpers/fixtures';
 import { type GeneratedInput, InputGenerator, type Pools, type Principal } from './helpers/generatedInputs';
 import { requestBody, type Tag } from './helpers/hostileValues';
 import { INTROSPECTION, Schema, type SchemaType } from './helpers/isolationQueries';
@@ -114,6 +114,7 @@ beforeAll(async () => {
   });
   const db = server.services.db;
   await addOrganization(server, 'fuzz-spare');
+  for (const org of ['quant', 'cibc']) await addWebhook(server, { id: `fuzz-hook-${org}`, organizationId: org });
   const keys: Record<string, { token: string; id: string }> = {};
   for (const role of ['org_admin', 'org_developer', 'org_viewer', 'api_client'])
     keys[role] = await apiKeyFor(server, { org: 'quant', role });
@@ -139,6 +140,8 @@ beforeAll(async () => {
     ['IntegrationConfig', 'integration_configs'],
     ['AuditLogEntry', 'audit_log'],
     ['ApiKey', 'api_keys'],
+    ['Webhook', 'webhooks'],
+    ['WebhookDelivery', 'webhook_deliveries'],
     ['User', 'users'],
     ['Role', 'roles'],
   ];

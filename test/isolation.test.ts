@@ -1,7 +1,7 @@
 // Tenant isolation, schema-wide: by no path introspection finds does any role of one organization see, find or count the other's rows.
 import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jsonValues, type Reader, type Store } from '../src/db/store';
+import { jsonValues, type Reader, type Store, type Tx } from '../src/db/store';
 import { appendAuditEntry } from '../src/modules/auditLog/repo';
 import { insertUsageBatch } from '../src/modules/usage/repo';
 import { type Document, documents, INTROSPECTION, Schema, type SchemaType, str, Walk } from './helpers/isolationQueries';
@@ -25,6 +25,8 @@ const TENANT_ROWS: Record<string, string> = {
   IntegrationConfig: 'SELECT id FROM integration_configs WHERE organization_id = :org',
   AuditLogEntry: 'SELECT CAST(id AS TEXT) AS id FROM audit_log WHERE organization_id = :org',
   ApiKey: 'SELECT id FROM api_keys WHERE organization_id = :org',
+  Webhook: 'SELECT id FROM webhooks WHERE organization_id = :org',
+  WebhookDelivery: 'SELECT id FROM webhook_deliveries WHERE organization_id = :org',
   // Users belong to organizations through roles; one who also belongs elsewhere is not this organization's alone.
   User: `SELECT u.id FROM users u
           WHERE EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = u.id AND r.organization_id = :org)
@@ -165,6 +167,7 @@ async function giveRowsTo(db: Store, org: string, principals: Principal[], stran
         createdAt: thisMonth(0),
       },
     ]);
+    await addWebhooks(tx, org, `${org}-own`, [stranger], 1);
     for (const [i, principal] of principals.entries()) {
       const agent = `${org}-own-agent-${i}`;
       const session = `${org}-own-session-${i}`;
@@ -223,6 +226,46 @@ async function giveRowsTo(db: Store, org: string, principals: Principal[], stran
       });
     }
   });
+}
+
+/**
+ * `count` webhooks of the organization with two settled deliveries each (one DELIVERED, one FAILED), so that no
+ * dispatcher attempt changes them while answers are compared.
+ */
+async function addWebhooks(tx: Tx, org: string, prefix: string, owners: readonly (string | null)[], count: number): Promise<void> {
+  const marker = markerOf(org);
+  for (let i = 0; i < count; i++) {
+    const webhook = `${prefix}-webhook-${i}`;
+    await tx.run(
+      `INSERT INTO webhooks (id, organization_id, url, events, secret, created_by_user_id, created_at)
+       VALUES (:webhook, :org, :url, '["budget.threshold_crossed"]', :secret, :user, :at)`,
+      {
+        webhook,
+        org,
+        url: `https://${marker}.example/hooks/${i}`,
+        secret: `${marker}-secret`,
+        user: owners[i % owners.length] ?? null,
+        at: january(i),
+      },
+    );
+    for (let d = 0; d < 2; d++) {
+      await tx.run(
+        `INSERT INTO webhook_deliveries (id, organization_id, webhook_id, event, body, status, attempts, next_attempt_at, last_status,
+           last_error, delivered_at, created_at)
+         VALUES (:id, :org, :webhook, 'budget.threshold_crossed', :body, :status, 2, :at, 500, :error, :delivered, :at)`,
+        {
+          id: `${webhook}-delivery-${d}`,
+          org,
+          webhook,
+          body: JSON.stringify({ type: 'budget.threshold_crossed', timestamp: thisMonth(d), data: { marker } }),
+          status: d === 0 ? 'DELIVERED' : 'FAILED',
+          error: d === 0 ? null : `${marker} HTTP 500`,
+          delivered: d === 0 ? thisMonth(d) : null,
+          at: thisMonth(d),
+        },
+      );
+    }
+  }
 }
 
 /**
@@ -426,6 +469,8 @@ async function growOrganization(db: Store, org: string, formerMembers: string[],
         createdAt: i % 2 === 0 ? thisMonth(i) : january(i * 11),
       });
     }
+
+    await addWebhooks(tx, org, prefix, owners, 3);
 
     await tx.run(
       `INSERT INTO llm_quotas (organization_id, monthly_token_limit, monthly_cost_limit_nano_usd, updated_at) VALUES (:org, 1, 1, :at)

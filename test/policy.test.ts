@@ -23,6 +23,7 @@ import { INSTANCES } from '../src/modules/instances/repo';
 import { INTEGRATION_CONFIGS } from '../src/modules/integrations/repo';
 import { SESSIONS } from '../src/modules/sessions/repo';
 import { USAGE } from '../src/modules/usage/repo';
+import { WEBHOOK_DELIVERIES, WEBHOOKS } from '../src/modules/webhooks/repo';
 
 const RESOURCES: Resource[] = [
   'organization',
@@ -35,6 +36,8 @@ const RESOURCES: Resource[] = [
   'llmUsage',
   'integrationConfig',
   'apiKey',
+  'webhook',
+  'webhookDelivery',
   'user',
 ];
 
@@ -50,6 +53,8 @@ const COLUMNS: Record<Exclude<Resource, 'user'>, Sql> = {
   llmUsage: USAGE.columns,
   integrationConfig: INTEGRATION_CONFIGS.columns,
   apiKey: API_KEYS.columns,
+  webhook: WEBHOOKS.columns,
+  webhookDelivery: WEBHOOK_DELIVERIES.columns,
 };
 
 const ROLES = roleCatalogue();

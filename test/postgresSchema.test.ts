@@ -89,8 +89,15 @@ describeOnPostgres('the PostgreSQL schema', (url) => {
     return rows.map((row) => row.name).sort();
   }
 
-  it('stands for the latest SQLite migration', () => {
-    expect(POSTGRES_BASELINE_VERSION).toBe(Math.max(...loadMigrations().map((m) => m.version)));
+  it('with its migrations, stands for every SQLite migration: one PostgreSQL file per SQLite file past the baseline', () => {
+    const past = (engine: 'sqlite' | 'postgres') =>
+      loadMigrations(engine)
+        .filter((m) => m.version > POSTGRES_BASELINE_VERSION)
+        .map(({ version, name }) => ({ version, name }));
+    expect(past('postgres')).toEqual(past('sqlite'));
+    expect(Math.max(POSTGRES_BASELINE_VERSION, ...loadMigrations('postgres').map((m) => m.version))).toBe(
+      Math.max(...loadMigrations().map((m) => m.version)),
+    );
   });
 
   it('has every table of the migrated SQLite file, and no other', async () => {
@@ -134,7 +141,9 @@ describeOnPostgres('the PostgreSQL schema', (url) => {
             .replace(` ${pg.schema}.`, ' ')
             .replace(' USING btree', '')
             .replace(/::\w+/g, '')
-            .replace(/ WHERE \((.*)\)$/, ' WHERE $1'),
+            .replace(/ WHERE \((.*)\)$/, ' WHERE $1')
+            // PostgreSQL keeps `x IN ('a', 'b')` as `x = ANY (ARRAY['a', 'b'])`.
+            .replace(/ = ANY \(ARRAY\[(.*?)\]\)/, ' IN ($1)'),
         ),
       );
     const sqliteDefinitions = sqlite

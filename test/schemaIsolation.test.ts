@@ -5,7 +5,7 @@
 // filters with the other organization's ids find nothing.
 import { decodeGlobalID } from '@pothos/plugin-relay';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addAgent, addSession, addUsage, gid, minutesAfterBase } from './helpers/fixtures';
+import { addAgent, addSession, addUsage, addWebhook, gid, minutesAfterBase } from './helpers/fixtures';
 import { apiKeyFor, loginAs, userWith } from './helpers/principals';
 import { type GraphQLResponse, startServer, type TestServer } from './helpers/server';
 import { battery, collect, introspect, readableObjectTypes, type Schema } from './helpers/walker';
@@ -30,6 +30,7 @@ const principals: Record<Org, { label: string; token: string }[]> = { quant: [],
 beforeAll(async () => {
   server = await startServer();
   schema = await introspect(server);
+  for (const org of ['quant', 'cibc'] as const) await addWebhook(server, { id: `iso-hook-${org}`, organizationId: org });
   for (const org of ['quant', 'cibc'] as const) {
     for (const role of ORG_ROLES) principals[org].push({ label: `${role} key`, token: (await apiKeyFor(server, { org, role })).token });
     for (const role of ['org_developer', 'org_admin']) {
@@ -68,6 +69,8 @@ async function globalIdsOf(org: Org): Promise<Set<string>> {
     ['IntegrationConfig', 'integration_configs'],
     ['AuditLogEntry', 'audit_log'],
     ['ApiKey', 'api_keys'],
+    ['Webhook', 'webhooks'],
+    ['WebhookDelivery', 'webhook_deliveries'],
   ];
   for (const [typename, table] of tables) {
     for (const row of await db.all<{ id: string | number }>(`SELECT id FROM ${table} WHERE organization_id = :org`, { org }))

@@ -12,6 +12,7 @@ import { type Config, loadConfig } from '../src/config';
 import { SqliteStore } from '../src/db/connection';
 import { holdShared } from '../src/db/hold';
 import { PostgresStore } from '../src/db/postgres/store';
+import { insertWebhook } from '../src/modules/webhooks/repo';
 import { SecretBox, SecretUnreadableError } from '../src/secrets/box';
 import { keyFilePath } from '../src/secrets/key';
 import { runFoundry } from './helpers/gateway';
@@ -155,8 +156,21 @@ describe('foundry secrets rotate-key', () => {
   it.skipIf(onPostgres)('seals every secret under a new key file in one go; the old key opens none of them', async () => {
     const databasePath = tempDatabasePath();
     const first = await bootstrap(loadConfig({ DATABASE_PATH: databasePath, LOG_LEVEL: 'silent' }));
-    await first.services.db.close();
     const oldKey = Buffer.from(readFileSync(keyFilePath(databasePath), 'utf8').trim(), 'base64');
+    // A webhook's signing secret is sealed too, and rotates with the rest.
+    await first.services.db.transaction((tx) =>
+      insertWebhook(tx, new SecretBox(oldKey), {
+        id: 'wh-rotate',
+        organizationId: 'quant',
+        url: 'https://hooks.example.com/x',
+        events: ['budget.threshold_crossed'],
+        secret: 'whsec_rotate-me',
+        userId: null,
+        apiKeyId: null,
+        now: '2026-01-01T00:00:00.000Z',
+      }),
+    );
+    await first.services.db.close();
 
     const hold = holdShared(databasePath);
     const refused = await runFoundry(databasePath, ['secrets', 'rotate-key']);
@@ -166,7 +180,7 @@ describe('foundry secrets rotate-key', () => {
 
     const rotated = await runFoundry(databasePath, ['secrets', 'rotate-key']);
     expect(rotated.stderr).toBe('');
-    expect(rotated.stdout).toMatch(/^sealed 2 integration secret\(s\) under key [0-9a-f]{16}/);
+    expect(rotated.stdout).toMatch(/^sealed 3 secret\(s\) under key [0-9a-f]{16}/);
     expect(statSync(keyFilePath(databasePath)).mode & 0o777).toBe(0o600);
     const newKey = Buffer.from(readFileSync(keyFilePath(databasePath), 'utf8').trim(), 'base64');
     expect(newKey.equals(oldKey)).toBe(false);
@@ -179,6 +193,8 @@ describe('foundry secrets rotate-key', () => {
         expect(() => new SecretBox(oldKey).open(row.secrets, row.integration_config_id)).toThrow(SecretUnreadableError);
         expect(JSON.parse(new SecretBox(newKey).open(row.secrets, row.integration_config_id))).toBeTypeOf('object');
       }
+      const webhook = await db.get<{ secret: string }>("SELECT secret FROM webhooks WHERE id = 'wh-rotate'");
+      expect(new SecretBox(newKey).open(webhook?.secret as string, 'wh-rotate')).toBe('whsec_rotate-me');
     } finally {
       await db.close();
     }

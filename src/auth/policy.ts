@@ -21,6 +21,8 @@ export type Resource =
   | 'llmUsage'
   | 'integrationConfig'
   | 'apiKey'
+  | 'webhook'
+  | 'webhookDelivery'
   | 'user';
 
 /** A loaded row, by its SQL column names, for the object-level check. */
@@ -46,6 +48,8 @@ type ResourcePolicy = {
   rules: Rule[];
   /** Visible exactly when the parent row is (agent versions follow their agent). */
   parent?: { resource: Exclude<Resource, 'user'>; column: string };
+  /** The migration that made the table, when it came after PostgreSQL's baseline: its wall comes with that migration. */
+  since?: number;
 };
 
 const POLICIES: Record<Exclude<Resource, 'user'>, ResourcePolicy> = {
@@ -119,6 +123,14 @@ const POLICIES: Record<Exclude<Resource, 'user'>, ResourcePolicy> = {
         own: { userColumns: ['user_id', 'created_by_user_id'], apiKeyColumns: ['id', 'created_by_api_key_id'] },
       },
     ],
+  },
+  webhook: { table: 'webhooks', alias: 'wh', organizationColumn: 'organization_id', rules: [{ permission: 'settings:read' }], since: 9 },
+  webhookDelivery: {
+    table: 'webhook_deliveries',
+    alias: 'wd',
+    organizationColumn: 'organization_id',
+    rules: [{ permission: 'settings:read' }],
+    since: 9,
   },
 };
 
@@ -375,6 +387,6 @@ function isOwn(principal: Principal, own: NonNullable<Rule['own']>, row: PolicyR
  * The tables the rules govern and the column naming each row's organization: PostgreSQL's row-level security
  * (src/auth/rowLevelSecurity.ts) keys its organization wall on them, so that the two walls list the same tables.
  */
-export const POLICY_TABLES: readonly { table: string; organizationColumn: string }[] = Object.values(POLICIES).map(
-  ({ table, organizationColumn }) => ({ table, organizationColumn }),
+export const POLICY_TABLES: readonly { table: string; organizationColumn: string; since?: number }[] = Object.values(POLICIES).map(
+  ({ table, organizationColumn, since }) => (since === undefined ? { table, organizationColumn } : { table, organizationColumn, since }),
 );

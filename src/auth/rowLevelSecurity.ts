@@ -31,7 +31,10 @@ export function principalStatement(principal: Principal): { text: string; values
  * A tenant table: its rows belong to the organization in `organizationColumn` (NULL: a platform row, seen by
  * platform principals only), or follow a parent row (visible and writable exactly when the parent is).
  */
-export type TenantTable = { table: string; organizationColumn: string } | { table: string; parent: { table: string; column: string } };
+export type TenantTable = ({ table: string; organizationColumn: string } | { table: string; parent: { table: string; column: string } }) & {
+  /** The migration that made the table, when it came after PostgreSQL's baseline: its wall is raised right after it. */
+  since?: number;
+};
 
 /**
  * The access policy's tables, and the tables it reaches only through them (rollups, quotas, grants, secrets).
@@ -102,8 +105,20 @@ function condition(tenant: TenantTable): string {
  * migration that reads or writes rows sets a platform principal like any other writer.
  */
 export function rowLevelSecurityStatements(): string[] {
-  const statements = [...CLAIM_FUNCTIONS, ...AUDIT_FUNCTIONS];
-  for (const tenant of TENANT_TABLES) {
+  return [...CLAIM_FUNCTIONS, ...AUDIT_FUNCTIONS, ...wallsOf(TENANT_TABLES.filter((tenant) => tenant.since === undefined))];
+}
+
+/**
+ * The wall of the tables a later migration made (TenantTable.since): the migration runner raises it in the same
+ * transaction, right after that migration, on a new database and on one brought up to date alike.
+ */
+export function rowLevelSecurityOfMigration(version: number): string[] {
+  return wallsOf(TENANT_TABLES.filter((tenant) => tenant.since === version));
+}
+
+function wallsOf(tables: readonly TenantTable[]): string[] {
+  const statements: string[] = [];
+  for (const tenant of tables) {
     const table = quoteName(tenant.table);
     const check = condition(tenant);
     statements.push(`ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY`, `ALTER TABLE ${table} FORCE ROW LEVEL SECURITY`);

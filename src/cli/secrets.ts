@@ -56,12 +56,10 @@ export async function secrets(argv: string[]): Promise<void> {
     await db.pragma('wal_checkpoint(TRUNCATE)');
     if (current.source === 'file') {
       renameSync(pending, keyFilePath(config.databasePath));
-      process.stdout.write(
-        `sealed ${count} integration secret(s) under key ${to.keyId}; ${keyFilePath(config.databasePath)} holds it now\n`,
-      );
+      process.stdout.write(`sealed ${count} secret(s) under key ${to.keyId}; ${keyFilePath(config.databasePath)} holds it now\n`);
     } else {
       process.stdout.write(
-        `sealed ${count} integration secret(s) under key ${to.keyId}. Set it before the next start (shown once):\n` +
+        `sealed ${count} secret(s) under key ${to.keyId}. Set it before the next start (shown once):\n` +
           `FOUNDRY_SECRET_KEY=${next.toString('base64')}\n`,
       );
     }

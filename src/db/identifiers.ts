@@ -16,6 +16,8 @@ export const TABLES = [
   'integration_configs',
   'api_keys',
   'users',
+  'webhooks',
+  'webhook_deliveries',
 ] as const;
 
 export const COLUMNS = [
@@ -58,10 +60,11 @@ export const COLUMNS = [
   'total_tokens',
   'cost_nano_usd',
   'latency_ms',
+  'webhook_id',
 ] as const;
 
 /** Table aliases: each resource's (see the access policy), and those of a resource read inside another's condition. */
-export const ALIASES = ['o', 'd', 'i', 'a', 'v', 'v_a', 's', 'l', 'lu', 'c', 'k', 'u', 'm'] as const;
+export const ALIASES = ['o', 'd', 'i', 'a', 'v', 'v_a', 's', 'l', 'lu', 'c', 'k', 'u', 'm', 'wh', 'wd'] as const;
 
 export type Identifier = (typeof TABLES)[number] | (typeof COLUMNS)[number] | (typeof ALIASES)[number];
 

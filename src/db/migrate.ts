@@ -75,13 +75,16 @@ export async function currentVersion(db: Reader): Promise<number> {
 /**
  * `wall`: on PostgreSQL, the row-level security statements (rowLevelSecurityStatements(), which src/db may not
  * import: the policy lives above it); a new PostgreSQL schema is refused without them, never made without its wall.
+ * `wallAfter(version)`: the wall of the tables a later migration made (rowLevelSecurityOfMigration), raised in that
+ * migration's transaction.
  */
 export async function migrate(
   db: Store,
   migrations: Migration[] = loadMigrations(db.engine),
   wall: readonly string[] = [],
+  wallAfter: (version: number) => readonly string[] = () => [],
 ): Promise<MigrationResult> {
-  if (db.engine === 'postgres') return await migratePostgres(db, migrations, wall);
+  if (db.engine === 'postgres') return await migratePostgres(db, migrations, wall, wallAfter);
   await db.transaction((tx) => tx.exec(SCHEMA_MIGRATIONS.sqlite));
   const record = (tx: Tx, m: { version: number; name: string }) =>
     tx.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (:version, :name, :appliedAt)', {
@@ -111,13 +114,24 @@ export async function migrate(
 }
 
 /** As migrate, on PostgreSQL: each step in one transaction that holds the migration lock and reads the version under it. */
-async function migratePostgres(db: Store, migrations: Migration[], wall: readonly string[]): Promise<MigrationResult> {
+async function migratePostgres(
+  db: Store,
+  migrations: Migration[],
+  wall: readonly string[],
+  wallAfter: (version: number) => readonly string[],
+): Promise<MigrationResult> {
   const record = (tx: Tx, m: { version: number; name: string }) =>
     tx.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (:version, :name, :appliedAt)', {
       version: m.version,
       name: m.name,
       appliedAt: isoNow(),
     });
+  const apply = async (tx: Tx, m: Migration) => {
+    await tx.exec(m.sql);
+    const raised = wallAfter(m.version);
+    if (raised.length > 0) await tx.exec(raised.map((statement) => `${statement};`).join('\n'));
+    await record(tx, m);
+  };
   return await db.transaction(async (tx) => {
     await tx.get(MIGRATION_LOCK);
     await tx.exec(SCHEMA_MIGRATIONS.postgres);
@@ -128,17 +142,11 @@ async function migratePostgres(db: Store, migrations: Migration[], wall: readonl
       await tx.exec(baseline.script);
       for (const m of baseline.versions) await record(tx, m);
       const later = migrations.filter((m) => m.version > POSTGRES_BASELINE_VERSION);
-      for (const m of later) {
-        await tx.exec(m.sql);
-        await record(tx, m);
-      }
+      for (const m of later) await apply(tx, m);
       return { created: true, applied: [...baseline.versions, ...later.map(({ version, name }) => ({ version, name }))] };
     }
     const pending = migrations.filter((m) => m.version > from);
-    for (const m of pending) {
-      await tx.exec(m.sql);
-      await record(tx, m);
-    }
+    for (const m of pending) await apply(tx, m);
     return { created: false, applied: pending.map(({ version, name }) => ({ version, name })) };
   });
 }

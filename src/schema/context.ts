@@ -8,6 +8,7 @@ import type { Config } from '../config';
 import type { Reader, SqlStats, Store, Tx } from '../db/store';
 import type { EventBus } from '../events/bus';
 import type { GatewayMetrics } from '../metrics';
+import type { WebhookDispatcher } from '../modules/webhooks/dispatcher';
 import type { RequestRecord } from '../requestRecord';
 import type { SecretBox } from '../secrets/box';
 import type { RequestLoaders } from './loaders';
@@ -26,6 +27,8 @@ export type AppServices = {
   events: EventBus;
   /** Seals and opens integration secrets under the gateway's secret key. */
   secretBox: SecretBox;
+  /** Sends queued webhook deliveries; nudged after a commit that queued some, started by whoever serves. */
+  webhooks: WebhookDispatcher;
 };
 
 export type Context = AppServices & {

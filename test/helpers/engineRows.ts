@@ -53,6 +53,29 @@ export function organizationRows(org: 'A' | 'B'): [string, Row][] {
     ['llm_quotas', { ...owned, monthly_token_limit: 1000, updated_at: TIME }],
     ['user_roles', { id: `ur-${org}`, user_id: `u-${org}`, role_id: 'r-org', ...owned, created_at: TIME }],
     ['api_keys', { id: `k-${org}`, key_id: `key${org}`, name: 'k', secret_hash: 'x', ...owned, role_id: 'r-org', created_at: TIME }],
+    [
+      'webhooks',
+      {
+        id: `wh-${org}`,
+        ...owned,
+        url: 'https://hooks.example.com/',
+        events: '["budget.threshold_crossed"]',
+        secret: 's',
+        created_at: TIME,
+      },
+    ],
+    [
+      'webhook_deliveries',
+      {
+        id: `wd-${org}`,
+        ...owned,
+        webhook_id: `wh-${org}`,
+        event: 'budget.threshold_crossed',
+        body: '{}',
+        next_attempt_at: TIME,
+        created_at: TIME,
+      },
+    ],
   ];
 }
 

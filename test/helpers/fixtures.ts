@@ -4,6 +4,7 @@
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import type { Tx } from '../../src/db/store';
 import { insertUsageBatch } from '../../src/modules/usage/repo';
+import { insertWebhook, queueWebhookEvent } from '../../src/modules/webhooks/repo';
 import type { TestServer } from './server';
 
 const BASE = Date.parse('2026-03-02T08:00:00.000Z');
@@ -126,4 +127,35 @@ export async function addUsage(target: FixtureTarget, usage: UsageSpec): Promise
       },
     ]),
   );
+}
+
+/**
+ * A webhook of the organization with one delivery, queued through the gateway's own outbox writer and marked
+ * delivered, so that no dispatcher attempt changes a row while a test compares tables.
+ */
+export async function addWebhook(target: TestServer, webhook: { id: string; organizationId: string }): Promise<void> {
+  await target.services.db.transaction(async (tx) => {
+    await insertWebhook(tx, target.services.secretBox, {
+      id: webhook.id,
+      organizationId: webhook.organizationId,
+      url: 'http://127.0.0.1:9/hooks',
+      events: ['budget.threshold_crossed'],
+      secret: `whsec_${webhook.id}`,
+      userId: null,
+      apiKeyId: null,
+      now: minutesAfterBase(1),
+    });
+    let n = 0;
+    await queueWebhookEvent(tx, {
+      organizationId: webhook.organizationId,
+      event: 'budget.threshold_crossed',
+      data: { fixture: webhook.id },
+      newId: () => `${webhook.id}-delivery-${++n}`,
+      now: minutesAfterBase(2),
+    });
+    await tx.run(
+      "UPDATE webhook_deliveries SET status = 'DELIVERED', attempts = 1, last_status = 204, delivered_at = :at WHERE webhook_id = :id",
+      { id: webhook.id, at: minutesAfterBase(3) },
+    );
+  });
 }

@@ -50,6 +50,7 @@ export async function startServer(env: Record<string, string> = {}, options: Ser
   const { services, firstApiKey: newKey } = await bootstrap(config);
   const firstApiKey: string | null = newKey ?? options.apiKey ?? null;
   if (!firstApiKey) throw new Error('a new database should print its first API key');
+  services.webhooks.start();
   const handle = createGraphQLHandler(services);
   const server: Server = createServer((req, res) => void handle(req, res));
   server.on('clientError', answerClientError);
@@ -78,6 +79,7 @@ export async function startServer(env: Record<string, string> = {}, options: Ser
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await services.webhooks.stop();
       await services.db.close();
       await postgres?.drop();
       rmSync(dir, { recursive: true, force: true });

@@ -70,39 +70,60 @@ export async function upsertIntegrationSecrets(db: Tx, box: SecretBox, configId:
 }
 
 /**
- * Seals every secret still stored in clear (written before secrets were encrypted); returns how many. Refuses,
- * changing nothing, when a secret is sealed under another key than the box's: the wrong key was configured. In the
- * caller's transaction.
+ * Every column that holds sealed secrets, each value bound to its row's id: integration secrets and webhook
+ * signing secrets. Key rotation and the start-up key check go through all of them.
+ */
+const SEALED = [
+  { table: 'integration_secrets', id: 'integration_config_id', column: 'secrets' },
+  { table: 'webhooks', id: 'id', column: 'secret' },
+] as const;
+
+type SealedRow = { id: string; value: string };
+
+async function sealedRows(db: Tx, sealed: (typeof SEALED)[number]): Promise<SealedRow[]> {
+  // Names from the fixed list above, never from input.
+  return await db.all<SealedRow>(`SELECT ${sealed.id} AS id, ${sealed.column} AS value FROM ${sealed.table}`);
+}
+
+async function storeSealed(db: Tx, sealed: (typeof SEALED)[number], id: string, value: string): Promise<void> {
+  await db.run(`UPDATE ${sealed.table} SET ${sealed.column} = :value WHERE ${sealed.id} = :id`, { id, value });
+}
+
+/**
+ * Seals every secret still stored in clear (integration secrets written before secrets were encrypted); returns
+ * how many. Refuses, changing nothing, when a secret is sealed under another key than the box's: the wrong key was
+ * configured. In the caller's transaction.
  */
 export async function sealClearSecrets(db: Tx, box: SecretBox): Promise<number> {
-  const rows = await db.all<SecretsRow>('SELECT integration_config_id, secrets FROM integration_secrets');
-  const foreign = rows.map((row) => sealedKeyId(row.secrets)).filter((keyId) => keyId !== null && keyId !== box.keyId);
+  const all = await Promise.all(SEALED.map(async (sealed) => ({ sealed, rows: await sealedRows(db, sealed) })));
+  const foreign = all.flatMap(({ rows }) =>
+    rows.map((row) => sealedKeyId(row.value)).filter((keyId) => keyId !== null && keyId !== box.keyId),
+  );
   if (foreign.length > 0) {
     throw new SecretKeyMismatchError(
-      `${foreign.length} integration secret(s) are sealed under key ${foreign[0]}, but the configured key is ${box.keyId}`,
+      `${foreign.length} secret(s) are sealed under key ${foreign[0]}, but the configured key is ${box.keyId}`,
     );
   }
-  const clear = rows.filter((row) => sealedKeyId(row.secrets) === null);
-  for (const row of clear) {
-    await db.run('UPDATE integration_secrets SET secrets = :secrets WHERE integration_config_id = :id', {
-      id: row.integration_config_id,
-      secrets: box.seal(row.secrets, row.integration_config_id),
-    });
+  let count = 0;
+  for (const { sealed, rows } of all) {
+    for (const row of rows.filter((candidate) => sealedKeyId(candidate.value) === null)) {
+      await storeSealed(db, sealed, row.id, box.seal(row.value, row.id));
+      count += 1;
+    }
   }
-  return clear.length;
+  return count;
 }
 
 /** Opens every secret with `from` and seals it again with `to`, in the caller's transaction; returns how many. */
 export async function resealSecrets(db: Tx, from: SecretBox, to: SecretBox): Promise<number> {
-  const rows = await db.all<SecretsRow>('SELECT integration_config_id, secrets FROM integration_secrets');
-  for (const row of rows) {
-    const plain = from.open(row.secrets, row.integration_config_id);
-    await db.run('UPDATE integration_secrets SET secrets = :secrets WHERE integration_config_id = :id', {
-      id: row.integration_config_id,
-      secrets: to.seal(plain, row.integration_config_id),
-    });
+  let count = 0;
+  for (const sealed of SEALED) {
+    for (const row of await sealedRows(db, sealed)) {
+      await storeSealed(db, sealed, row.id, to.seal(from.open(row.value, row.id), row.id));
+      count += 1;
+    }
   }
-  return rows.length;
+  return count;
 }
 
 /** The database's secrets were sealed under another key than the one configured. */
