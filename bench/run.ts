@@ -134,7 +134,7 @@ async function runOn(engine: Engine, databaseUrl: string | null): Promise<Figure
         );
       }
     }
-    await services.db.transaction((tx) => tx.run("DELETE FROM llm_quotas WHERE organization_id = 'quant'"));
+    await services.db.transaction((tx) => tx.run("DELETE FROM budgets WHERE organization_id = 'quant'"));
     const batches: number[] = [];
     for (const agentId of agentIds) {
       const records = Array.from({ length: 1000 }, (_, i) => ({
@@ -152,7 +152,7 @@ async function runOn(engine: Engine, databaseUrl: string | null): Promise<Figure
       );
     }
     // Ingest: 1,000-record batches, 4 in flight, into the other organization (the reads below look at quant).
-    await services.db.transaction((tx) => tx.run("DELETE FROM llm_quotas WHERE organization_id = 'cibc'"));
+    await services.db.transaction((tx) => tx.run("DELETE FROM budgets WHERE organization_id = 'cibc'"));
     const ingestBatches = 40;
     let sent = 0;
     const ingestStart = performance.now();

@@ -428,9 +428,10 @@ async function growOrganization(db: Store, org: string, formerMembers: string[],
     }
 
     await tx.run(
-      `INSERT INTO llm_quotas (organization_id, monthly_token_limit, monthly_cost_limit_nano_usd, updated_at) VALUES (:org, 1, 1, :at)
-       ON CONFLICT (organization_id) DO UPDATE SET monthly_token_limit = 1, monthly_cost_limit_nano_usd = 1, updated_at = :at`,
-      { org, at: thisMonth(1) },
+      `INSERT INTO budgets (id, organization_id, level, subject_id, period, token_limit, cost_limit_nano_usd, created_at, updated_at)
+       VALUES (:id, :org, 'ORGANIZATION', :org, 'MONTH', 1, 1, :at, :at)
+       ON CONFLICT (organization_id, level, subject_id, period) DO UPDATE SET token_limit = 1, cost_limit_nano_usd = 1, updated_at = :at`,
+      { id: `${org}-month`, org, at: thisMonth(1) },
     );
   });
 }

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { rowLevelSecurityOf } from '../src/auth/rowLevelSecurity';
 import { SqliteStore } from '../src/db/connection';
 import { Sqlite } from '../src/db/driver';
 import { loadMigrations, migrate } from '../src/db/migrate';
@@ -89,8 +90,20 @@ describeOnPostgres('the PostgreSQL schema', (url) => {
     return rows.map((row) => row.name).sort();
   }
 
-  it('stands for the latest SQLite migration', () => {
-    expect(POSTGRES_BASELINE_VERSION).toBe(Math.max(...loadMigrations().map((m) => m.version)));
+  it('stands for the latest SQLite migration with the PostgreSQL migrations past the baseline, a pair each', () => {
+    const later = (engine: 'sqlite' | 'postgres') =>
+      loadMigrations(engine)
+        .filter((m) => m.version > POSTGRES_BASELINE_VERSION)
+        .map(({ version, name }) => ({ version, name }));
+    expect(later('postgres')).toEqual(later('sqlite'));
+    expect(Math.max(POSTGRES_BASELINE_VERSION, ...later('postgres').map((m) => m.version))).toBe(
+      Math.max(...loadMigrations().map((m) => m.version)),
+    );
+  });
+
+  it('has the row-level security of each tenant table a migration makes in that migration', () => {
+    const budgets = loadMigrations('postgres').find((m) => m.name === 'budgets');
+    for (const statement of rowLevelSecurityOf('budgets')) expect(budgets?.sql).toContain(`${statement};`);
   });
 
   it('has every table of the migrated SQLite file, and no other', async () => {
@@ -210,6 +223,7 @@ describeOnPostgres('the PostgreSQL schema', (url) => {
     api_keys: { key_id: 'key-check' },
     llm_usage_daily: { model: 'check' },
     llm_usage_model_daily: { model: 'check' },
+    budgets: { period: 'DAY' },
   };
   const base = (table: string): Row => {
     const found = organizationRows('A').find(([name]) => name === table);
@@ -264,6 +278,13 @@ describeOnPostgres('the PostgreSQL schema', (url) => {
     ['permissions', { scope: 'world' }],
     ['roles', { level: 'tenant' }],
     ['model_prices', { prompt_nano_usd_per_1k_tokens: -1 }],
+    ['budgets', { level: 'TEAM' }],
+    ['budgets', { period: 'YEAR' }],
+    ['budgets', { alert_at_percent: 0 }],
+    ['budgets', { alert_at_percent: 101 }],
+    ['budgets', { token_limit: -1 }],
+    ['budgets', { subject_id: 'k-B' }],
+    ['budgets', { level: 'AGENT' }],
   ];
 
   it('refuses the same bad rows as SQLite, and takes the same good ones', async () => {

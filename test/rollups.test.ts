@@ -37,7 +37,7 @@ const DAY = 86_400_000;
 beforeAll(async () => {
   server = await startServer();
   // The seeded monthly limit of quant would refuse the later batches; this test is about sums, not limits.
-  await server.services.db.transaction((tx) => tx.run("DELETE FROM llm_quotas WHERE organization_id = 'quant'"));
+  await server.services.db.transaction((tx) => tx.run("DELETE FROM budgets WHERE organization_id = 'quant'"));
 });
 afterAll(() => server.close());
 

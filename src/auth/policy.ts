@@ -21,6 +21,7 @@ export type Resource =
   | 'llmUsage'
   | 'integrationConfig'
   | 'apiKey'
+  | 'budget'
   | 'user';
 
 /** A loaded row, by its SQL column names, for the object-level check. */
@@ -118,6 +119,17 @@ const POLICIES: Record<Exclude<Resource, 'user'>, ResourcePolicy> = {
         permission: 'api_key:read:self',
         own: { userColumns: ['user_id', 'created_by_user_id'], apiKeyColumns: ['id', 'created_by_api_key_id'] },
       },
+    ],
+  },
+  // Budgets are read as usage is: org-wide with llm:quota:read:org; with llm:quota:read:self only the caller's own
+  // user and API key budgets (never an organization's or an agent's, which sum other principals' usage).
+  budget: {
+    table: 'budgets',
+    alias: 'b',
+    organizationColumn: 'organization_id',
+    rules: [
+      { permission: 'llm:quota:read:org' },
+      { permission: 'llm:quota:read:self', own: { userColumns: ['user_id'], apiKeyColumns: ['api_key_id'] } },
     ],
   },
 };

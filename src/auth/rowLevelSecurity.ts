@@ -1,6 +1,6 @@
 // PostgreSQL row-level security, the second wall behind the access policy: the statements that make every
 // tenant table show and take only the rows of the organizations the request's principal belongs to.
-import { quoteName } from '../db/postgres/schema';
+import { POSTGRES_BASELINE_VERSION, quoteName } from '../db/postgres/schema';
 import { POLICY_TABLES } from './policy';
 import type { Principal } from './principal';
 
@@ -44,10 +44,19 @@ export const TENANT_TABLES: readonly TenantTable[] = [
   ...POLICY_TABLES,
   { table: 'llm_usage_daily', organizationColumn: 'organization_id' },
   { table: 'llm_usage_model_daily', organizationColumn: 'organization_id' },
-  { table: 'llm_quotas', organizationColumn: 'organization_id' },
   { table: 'user_roles', organizationColumn: 'organization_id' },
   { table: 'integration_secrets', parent: { table: 'integration_configs', column: 'integration_config_id' } },
 ];
+
+/**
+ * Tenant tables made by a PostgreSQL migration past the baseline, by the version that makes them: that migration
+ * file carries their row-level security (rowLevelSecurityOf, test/postgresSchema.test.ts compares), the baseline's
+ * wall leaves them out.
+ */
+const MADE_BY_MIGRATION: Readonly<Record<string, number>> = { budgets: 7 };
+
+/** Tenant tables of the baseline that a later migration drops (the monthly quotas became budgets in 7). */
+const DROPPED_TENANT_TABLES: readonly TenantTable[] = [{ table: 'llm_quotas', organizationColumn: 'organization_id' }];
 
 /**
  * Reading the setting: an unset or reset setting (after the transaction, current_setting gives '') is no
@@ -97,24 +106,38 @@ function condition(tenant: TenantTable): string {
 }
 
 /**
- * The row-level security of the tenant tables, applied after postgres/schema.sql and postgres/rbac.sql in the
- * same schema (names resolve through search_path). FORCE: the tables' owner is held by the wall too, so a
+ * The row-level security of the baseline's tenant tables, applied after postgres/schema.sql and postgres/rbac.sql
+ * in the same schema (names resolve through search_path); the tables later migrations make carry their own. FORCE: the tables' owner is held by the wall too, so a
  * migration that reads or writes rows sets a platform principal like any other writer.
  */
 export function rowLevelSecurityStatements(): string[] {
   const statements = [...CLAIM_FUNCTIONS, ...AUDIT_FUNCTIONS];
-  for (const tenant of TENANT_TABLES) {
-    const table = quoteName(tenant.table);
-    const check = condition(tenant);
-    statements.push(`ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY`, `ALTER TABLE ${table} FORCE ROW LEVEL SECURITY`);
-    if (tenant.table === 'audit_log') {
-      statements.push(
-        `CREATE POLICY organization_wall ON ${table} FOR SELECT USING (${check})`,
-        `CREATE POLICY append_anywhere ON ${table} FOR INSERT WITH CHECK (true)`,
-      );
-    } else {
-      statements.push(`CREATE POLICY organization_wall ON ${table} USING (${check}) WITH CHECK (${check})`);
-    }
+  const baseline = [
+    ...TENANT_TABLES.filter((tenant) => (MADE_BY_MIGRATION[tenant.table] ?? 0) <= POSTGRES_BASELINE_VERSION),
+    ...DROPPED_TENANT_TABLES,
+  ];
+  for (const tenant of baseline) statements.push(...tableWall(tenant));
+  return statements;
+}
+
+/** The row-level security of one tenant table made by a later migration, as its migration file must hold it. */
+export function rowLevelSecurityOf(table: string): string[] {
+  const tenant = TENANT_TABLES.find((candidate) => candidate.table === table);
+  if (!tenant) throw new Error(`${table} is not a tenant table`);
+  return tableWall(tenant);
+}
+
+function tableWall(tenant: TenantTable): string[] {
+  const table = quoteName(tenant.table);
+  const check = condition(tenant);
+  const statements = [`ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY`, `ALTER TABLE ${table} FORCE ROW LEVEL SECURITY`];
+  if (tenant.table === 'audit_log') {
+    statements.push(
+      `CREATE POLICY organization_wall ON ${table} FOR SELECT USING (${check})`,
+      `CREATE POLICY append_anywhere ON ${table} FOR INSERT WITH CHECK (true)`,
+    );
+  } else {
+    statements.push(`CREATE POLICY organization_wall ON ${table} USING (${check}) WITH CHECK (${check})`);
   }
   return statements;
 }

@@ -3,13 +3,14 @@ import { z } from 'zod';
 import { isoNow } from '../../db/store';
 import type { Payloads } from '../../events/bus';
 import { builder } from '../../schema/builder';
-import { BadUserInputError, QuotaExceededError } from '../../schema/errors';
-import { formatNanoUsd } from '../../schema/money';
+import { BadUserInputError } from '../../schema/errors';
 import { tokenCount } from '../../schema/validation';
 import { audited, organizationForWrite, requirePermission, visibleRowForWrite } from '../../schema/write';
 import { AGENTS, type AgentRow } from '../agents/repo';
+import { checkBudgets } from '../budgets/check';
+import { quotaLimits, upsertQuota } from '../budgets/quota';
 import { SESSIONS, type SessionRow } from '../sessions/repo';
-import { costOf, insertUsageBatch, lockQuota, modelPrices, type NewUsage, newUsageId, quotaLimits, upsertQuota } from './repo';
+import { costOf, insertUsageBatch, lockQuota, modelPrices, type NewUsage, newUsageId } from './repo';
 import { type QuotaRow, quotasOfOrganizations } from './rollups';
 import { LlmUsageRecord, Quota } from './types';
 
@@ -134,7 +135,9 @@ builder.mutationFields((t) => ({
         const cost = rows.reduce((sum, row) => sum + row.costNanoUsd, 0n);
         // Other writers of this organization wait from here to commit: the use read below stays true until then.
         await lockQuota(context.db, organizationId);
-        const quota = await enforceQuota(context.db, organizationId, rows, now);
+        // The one path that records usage, and the budget check inside it (test/layers.test.ts holds it so).
+        const alerts = await checkBudgets(context, organizationId, rows);
+        const quota = await quotaWith(context.db, organizationId, rows, now);
         await insertUsageBatch(context.db, rows);
         const models = [...new Set(rows.map((row) => row.model))].sort();
         const recorded: Payloads['usageRecorded'] = {
@@ -154,7 +157,7 @@ builder.mutationFields((t) => ({
           organizationId,
           resourceId: null,
           metadata: { count: rows.length, totalTokens: tokens, costNanoUsd: cost.toString(), models },
-          events: [{ topic: 'usageRecorded', organizationId, payload: recorded }],
+          events: [{ topic: 'usageRecorded', organizationId, payload: recorded }, ...alerts],
           value: { ids: rows.map((row) => row.id), tokens, cost },
         };
       });
@@ -186,11 +189,8 @@ builder.mutationFields((t) => ({
   }),
 }));
 
-/**
- * Refuses the batch when its records of this month would take the
- * organization past a monthly limit; otherwise the quota with the batch counted.
- */
-async function enforceQuota(
+/** The organization's quota (its MONTH budget) with the batch's records of this month counted. */
+async function quotaWith(
   db: Parameters<typeof quotaLimits>[0],
   organizationId: string,
   rows: NewUsage[],
@@ -201,15 +201,5 @@ async function enforceQuota(
   const inPeriod = rows.filter((row) => row.createdAt >= quota.period_start && row.createdAt < quota.period_end);
   const tokens = quota.tokens_used + inPeriod.reduce((sum, row) => sum + row.promptTokens + row.completionTokens, 0);
   const cost = BigInt(quota.cost_used_nano_usd) + inPeriod.reduce((sum, row) => sum + row.costNanoUsd, 0n);
-  if (quota.monthly_token_limit !== null && tokens > quota.monthly_token_limit) {
-    throw new QuotaExceededError(
-      `The batch would use ${tokens} tokens this month; the limit is ${quota.monthly_token_limit}. Nothing was recorded.`,
-    );
-  }
-  if (quota.monthly_cost_limit_nano_usd !== null && cost > BigInt(quota.monthly_cost_limit_nano_usd)) {
-    throw new QuotaExceededError(
-      `The batch would cost ${formatNanoUsd(cost)} USD this month; the limit is ${formatNanoUsd(quota.monthly_cost_limit_nano_usd)}. Nothing was recorded.`,
-    );
-  }
   return { ...quota, tokens_used: tokens, cost_used_nano_usd: cost.toString() };
 }

@@ -371,16 +371,18 @@ export type QuotaRow = {
   cost_used_nano_usd: string;
 };
 
-/** Quotas with this month's use (from the coarse rollup: tens of rows per organization) for the organizations given. */
+/** Quotas (organization MONTH budgets, src/modules/budgets/quota.ts) with this month's use (from the coarse rollup: tens of rows per organization) for the organizations given. */
 export async function quotasOfOrganizations(db: Reader, organizationIds: readonly string[], now: Date): Promise<QuotaRow[]> {
   const period = quotaPeriod(now);
   const ids = JSON.stringify(organizationIds);
   return await db.all<QuotaRow>(
-    sql`SELECT o.value AS organization_id, q.monthly_token_limit, q.monthly_cost_limit_nano_usd, q.updated_at,
+    sql`SELECT o.value AS organization_id, q.token_limit AS monthly_token_limit,
+            q.cost_limit_nano_usd AS monthly_cost_limit_nano_usd, q.updated_at,
             ${period.start} AS period_start, ${period.end} AS period_end, coalesce(m.tokens, 0) AS tokens_used,
             ${sql.word('integerTextOpen')}coalesce(m.cost, 0)${sql.word('integerTextClose')} AS cost_used_nano_usd
        FROM ${sql.word('jsonValues')}(${ids}) o
-       LEFT JOIN llm_quotas q ON q.organization_id = o.value
+       LEFT JOIN budgets q ON q.organization_id = o.value AND q.level = 'ORGANIZATION' AND q.subject_id = o.value
+         AND q.period = 'MONTH'
        LEFT JOIN (SELECT organization_id, sum(total_tokens) AS tokens, sum(cost_nano_usd) AS cost FROM llm_usage_model_daily
                    WHERE organization_id IN (SELECT value FROM ${sql.word('jsonValues')}(${ids}))
                      AND day >= ${period.start.slice(0, 10)} AND day < ${period.end.slice(0, 10)}
