@@ -31,6 +31,7 @@ export const MUTATIONS_BY_MODULE = {
   usage: ['recordLlmUsage', 'setLlmQuota'],
   users: ['inviteUser', 'assignRole', 'revokeRole', 'removeMember'],
   apiKeys: ['createApiKey', 'revokeApiKey'],
+  budgets: ['setBudget', 'deleteBudget'],
 } as const;
 
 const TOKENS = ['owner', 'admin', 'viewer', 'support', 'operator', 'apiClient', 'keyIssuer', 'developer'] as const;
