@@ -207,13 +207,15 @@ async function giveRowsTo(db: Store, org: string, principals: Principal[], stran
         ]);
       }
       // Budgets of the principal's agent, user and key (those a :self reader owns), and of the organization.
-      const budget = (id: string, level: string, subject: string | null, column: string, period: string) =>
-        tx.run(
+      const budget = async (id: string, level: string, subject: string | null, column: string, period: string) => {
+        if (subject === null) return;
+        await tx.run(
           `INSERT INTO budgets (id, organization_id, level, subject_id, ${column}, period, token_limit, created_at, updated_at)
-           SELECT :id, :org, :level, :subject, :subject, :period, 1000000, :at, :at WHERE :subject IS NOT NULL
+           VALUES (:id, :org, :level, :subject, :subject, :period, 1000000, :at, :at)
            ON CONFLICT (organization_id, level, subject_id, period) DO NOTHING`,
           { id, org, level, subject, period, at: january(i) },
         );
+      };
       await budget(`${agent}-budget`, 'AGENT', agent, 'agent_id', 'DAY');
       await budget(`${org}-own-user-budget-${i}`, 'USER', owner.user, 'user_id', 'WEEK');
       if (owner.key) {
