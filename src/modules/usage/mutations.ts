@@ -1,4 +1,4 @@
-// recordLlmUsage (a metered batch, refused whole past the monthly quota) and setLlmQuota.
+// recordLlmUsage (a metered batch, refused whole past any budget that applies) and setLlmQuota (the organization MONTH budget).
 import { z } from 'zod';
 import { isoNow } from '../../db/store';
 import type { Payloads } from '../../events/bus';
@@ -68,7 +68,7 @@ builder.mutationFields((t) => ({
   recordLlmUsage: t.authField({
     type: RecordLlmUsagePayload,
     nullable: true,
-    description: `Records a batch of LLM calls (1 to ${MAX_BATCH}), priced from model_prices. Needs llm:invoke. A batch that would pass the monthly quota is refused whole with QUOTA_EXCEEDED.`,
+    description: `Records a batch of LLM calls (1 to ${MAX_BATCH}), priced from model_prices. Needs llm:invoke. A batch that would pass any budget that applies (its organization's, each record's agent's, the calling API key's and user's, in each period its records fall in) is refused whole with QUOTA_EXCEEDED; extensions.budget names the first, extensions.budgets all.`,
     authScopes: { authenticated: true },
     args: { input: t.arg({ type: RecordLlmUsageInput, required: true }) },
     resolve: async (_root, args, context) => {
@@ -166,7 +166,8 @@ builder.mutationFields((t) => ({
   setLlmQuota: t.authField({
     type: Quota,
     nullable: true,
-    description: 'Sets the monthly token and cost limits of an organization (null removes a limit). Needs llm:quota:update:org.',
+    description:
+      'Sets the monthly token and cost limits of an organization: its MONTH budget (null removes a limit). Needs llm:quota:update:org.',
     authScopes: { authenticated: true },
     args: { input: t.arg({ type: SetLlmQuotaInput, required: true }) },
     resolve: async (_root, args, context) => {
