@@ -8,10 +8,10 @@ import { tokenCount } from '../../schema/validation';
 import { audited, organizationForWrite, requirePermission, visibleRowForWrite } from '../../schema/write';
 import { AGENTS, type AgentRow } from '../agents/repo';
 import { checkBudgets } from '../budgets/check';
-import { quotaLimits, upsertQuota } from '../budgets/quota';
+import { quotaLimits, quotasOfOrganizations, upsertQuota } from '../budgets/quota';
 import { SESSIONS, type SessionRow } from '../sessions/repo';
 import { costOf, insertUsageBatch, lockQuota, modelPrices, type NewUsage, newUsageId } from './repo';
-import { type QuotaRow, quotasOfOrganizations } from './rollups';
+import type { QuotaRow } from './rollups';
 import { LlmUsageRecord, Quota } from './types';
 
 export const MAX_BATCH = 1000;
