@@ -366,12 +366,32 @@ AFTER UPDATE OF organization_id, created_at, provider, model, prompt_tokens, com
     cost_nano_usd = cost_nano_usd + excluded.cost_nano_usd;
 END;
 
-CREATE TABLE llm_quotas (
-  organization_id               TEXT PRIMARY KEY REFERENCES organizations (id) ON DELETE CASCADE,
-  monthly_token_limit           INTEGER CHECK (monthly_token_limit IS NULL OR monthly_token_limit >= 0),
-  monthly_cost_limit_nano_usd   INTEGER CHECK (monthly_cost_limit_nano_usd IS NULL OR monthly_cost_limit_nano_usd >= 0),
-  updated_at                    TEXT NOT NULL
+-- Budgets at four levels (src/modules/budgets): one per subject (the organization, an agent, an API key or a
+-- member) and UTC calendar period; subject_id repeats the subject's column so that (organization, level, subject,
+-- period) is one key. alerted_period_start: the start of the last period whose alertAtPercent was crossed.
+CREATE TABLE budgets (
+  id                    TEXT PRIMARY KEY,
+  organization_id       TEXT NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+  level                 TEXT NOT NULL CHECK (level IN ('ORGANIZATION', 'AGENT', 'API_KEY', 'USER')),
+  subject_id            TEXT NOT NULL,
+  agent_id              TEXT REFERENCES agents (id) ON DELETE CASCADE,
+  api_key_id            TEXT REFERENCES api_keys (id) ON DELETE CASCADE,
+  user_id               TEXT REFERENCES users (id) ON DELETE CASCADE,
+  period                TEXT NOT NULL CHECK (period IN ('DAY', 'WEEK', 'MONTH')),
+  token_limit           INTEGER CHECK (token_limit IS NULL OR token_limit >= 0),
+  cost_limit_nano_usd   INTEGER CHECK (cost_limit_nano_usd IS NULL OR cost_limit_nano_usd >= 0),
+  alert_at_percent      INTEGER CHECK (alert_at_percent IS NULL OR (alert_at_percent >= 1 AND alert_at_percent <= 100)),
+  alerted_period_start  TEXT,
+  created_at            TEXT NOT NULL,
+  updated_at            TEXT NOT NULL,
+  CHECK ((level = 'AGENT') = (agent_id IS NOT NULL) AND (level = 'API_KEY') = (api_key_id IS NOT NULL)
+    AND (level = 'USER') = (user_id IS NOT NULL)),
+  CHECK (subject_id = coalesce(agent_id, api_key_id, user_id, organization_id)),
+  UNIQUE (organization_id, level, subject_id, period)
 ) STRICT;
+CREATE INDEX budgets_agent ON budgets (agent_id) WHERE agent_id IS NOT NULL;
+CREATE INDEX budgets_api_key ON budgets (api_key_id) WHERE api_key_id IS NOT NULL;
+CREATE INDEX budgets_user ON budgets (user_id) WHERE user_id IS NOT NULL;
 
 -- Webhooks (src/modules/webhooks): an organization's endpoints, each with the
 -- events it wants and a signing secret sealed under the gateway's key

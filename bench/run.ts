@@ -14,6 +14,7 @@ import { bootstrap } from '../src/bootstrap';
 import { loadConfig } from '../src/config';
 import { createScratchSchema } from '../src/db/postgres/scratch';
 import type { Engine } from '../src/db/store';
+import { prepareApiKey, storeApiKey } from '../src/modules/apiKeys/issue';
 import { createGraphQLHandler } from '../src/server';
 
 type Timed = { ms: number; body: { data?: unknown; errors?: unknown; extensions?: { sql?: { statements: number } } } };
@@ -84,11 +85,11 @@ async function runOn(engine: Engine, databaseUrl: string | null): Promise<Figure
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
   const token = firstApiKey as string;
 
-  async function timed(query: string, variables: Record<string, unknown> = {}): Promise<Timed> {
+  async function timed(query: string, variables: Record<string, unknown> = {}, as = token): Promise<Timed> {
     const start = process.hrtime.bigint();
     const response = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${as}` },
       body: JSON.stringify({ query, variables }),
     });
     const body = (await response.json()) as Timed['body'];
@@ -134,7 +135,7 @@ async function runOn(engine: Engine, databaseUrl: string | null): Promise<Figure
         );
       }
     }
-    await services.db.transaction((tx) => tx.run("DELETE FROM llm_quotas WHERE organization_id = 'quant'"));
+    await services.db.transaction((tx) => tx.run("DELETE FROM budgets WHERE organization_id = 'quant'"));
     const batches: number[] = [];
     for (const agentId of agentIds) {
       const records = Array.from({ length: 1000 }, (_, i) => ({
@@ -152,7 +153,7 @@ async function runOn(engine: Engine, databaseUrl: string | null): Promise<Figure
       );
     }
     // Ingest: 1,000-record batches, 4 in flight, into the other organization (the reads below look at quant).
-    await services.db.transaction((tx) => tx.run("DELETE FROM llm_quotas WHERE organization_id = 'cibc'"));
+    await services.db.transaction((tx) => tx.run("DELETE FROM budgets WHERE organization_id = 'cibc'"));
     const ingestBatches = 40;
     let sent = 0;
     const ingestStart = performance.now();
@@ -179,6 +180,52 @@ async function runOn(engine: Engine, databaseUrl: string | null): Promise<Figure
         `${'recordLlmUsage, 4 batches in flight'.padEnd(40)} ${ingest} records/s\n\n`,
     );
     figures.set('recordLlmUsage, 4 batches in flight', { perSecond: ingest });
+
+    // Budgets: 1,000-record batches of one agent, by a key acting for a member, held by the organization's budget
+    // alone, then by four (organization, agent, API key, user), each in a period of its own.
+    const memberKey = await prepareApiKey(config.bcryptCost);
+    const memberKeyRow = await services.db.transaction((tx) =>
+      storeApiKey(tx, memberKey, {
+        name: 'bench member key',
+        organizationId: 'cibc',
+        roleId: 'org_admin',
+        userId: 'priya.patel',
+        createdByUserId: null,
+        createdByApiKeyId: null,
+        expiresAt: null,
+      }),
+    );
+    const setBudget = (input: Record<string, unknown>) =>
+      timed('mutation ($input: SetBudgetInput!) { setBudget(input: $input) { budget { id } } }', {
+        input: { ...input, tokenLimit: 1_000_000_000_000, costLimitUsd: '999999', alertAtPercent: 90 },
+      });
+    const cibc = encodeGlobalID('Organization', 'cibc');
+    const budgeted = async (name: string, inputs: Record<string, unknown>[]) => {
+      await services.db.transaction((tx) => tx.run("DELETE FROM budgets WHERE organization_id = 'cibc'"));
+      for (const input of inputs) await setBudget(input);
+      const times: number[] = [];
+      for (let round = 0; round < rounds; round++) {
+        const base = Date.now();
+        const records = Array.from({ length: 1000 }, (_, i) => ({
+          model: i % 2 ? 'gpt-4o' : 'claude-haiku-3.5',
+          promptTokens: 100 + i,
+          completionTokens: 50,
+          agentId: encodeGlobalID('Agent', 'agt-101'),
+          createdAt: new Date(base - 1000 + i).toISOString(),
+        }));
+        const query = 'mutation ($input: RecordLlmUsageInput!) { recordLlmUsage(input: $input) { count } }';
+        times.push((await timed(query, { input: { organizationId: cibc, records } }, memberKey.token)).ms);
+      }
+      return row(figures, name, times);
+    };
+    const one = await budgeted('recordLlmUsage 1,000, one budget', [{ organizationId: cibc, period: 'MONTH' }]);
+    const four = await budgeted('recordLlmUsage 1,000, four budgets', [
+      { organizationId: cibc, period: 'MONTH' },
+      { agentId: encodeGlobalID('Agent', 'agt-101'), period: 'DAY' },
+      { apiKeyId: encodeGlobalID('ApiKey', memberKeyRow.id), period: 'WEEK' },
+      { organizationId: cibc, userId: encodeGlobalID('User', 'priya.patel'), period: 'MONTH' },
+    ]);
+    process.stdout.write(`budgets (the batches of a member's key and one agent)\n${one}\n${four}\n\n`);
 
     // 3. Reads: the nested query of the batching test, over 55 agents and 50,000 usage records.
     const nested = `{ agents(first: 50) { totalCount edges { node { name organization { slug } domain { name } createdBy { name }

@@ -188,8 +188,8 @@ export async function seedSampleActivity(db: Store, secretBox: SecretBox): Promi
     });
     await insertUsageBatch(tx, usage);
     await tx.run(
-      `INSERT INTO llm_quotas (organization_id, monthly_token_limit, monthly_cost_limit_nano_usd, updated_at)
-       VALUES ('quant', 5000000, 250000000000, :at) ON CONFLICT DO NOTHING`,
+      `INSERT INTO budgets (id, organization_id, level, subject_id, period, token_limit, cost_limit_nano_usd, created_at, updated_at)
+       VALUES ('quant-month', 'quant', 'ORGANIZATION', 'quant', 'MONTH', 5000000, 250000000000, :at, :at) ON CONFLICT DO NOTHING`,
       { at: at(-5) },
     );
     for (const [org, user, name, agent] of [

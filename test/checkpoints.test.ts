@@ -8,7 +8,7 @@ import { sqliteOf, startServer, type TestServer } from './helpers/server';
 let server: TestServer;
 beforeAll(async () => {
   server = await startServer();
-  await server.services.db.transaction((tx) => tx.run("DELETE FROM llm_quotas WHERE organization_id = 'quant'"));
+  await server.services.db.transaction((tx) => tx.run("DELETE FROM budgets WHERE organization_id = 'quant'"));
 });
 afterAll(() => server.close());
 

@@ -16,6 +16,7 @@ import { type GraphQLResponse, startServer, type TestServer } from './helpers/se
 const TENANT_ROWS: Record<string, string> = {
   Organization: 'SELECT id FROM organizations WHERE id = :org',
   Quota: 'SELECT id FROM organizations WHERE id = :org',
+  Budget: 'SELECT id FROM budgets WHERE organization_id = :org',
   Domain: 'SELECT id FROM domains WHERE organization_id = :org',
   Instance: 'SELECT id FROM instances WHERE organization_id = :org',
   Agent: 'SELECT id FROM agents WHERE organization_id = :org',
@@ -208,6 +209,27 @@ async function giveRowsTo(db: Store, org: string, principals: Principal[], stran
           },
         ]);
       }
+      // Budgets of the principal's agent, user and key (those a :self reader owns), and of the organization.
+      const budget = async (id: string, level: string, subject: string | null, column: string, period: string) => {
+        if (subject === null) return;
+        await tx.run(
+          `INSERT INTO budgets (id, organization_id, level, subject_id, ${column}, period, token_limit, created_at, updated_at)
+           VALUES (:id, :org, :level, :subject, :subject, :period, 1000000, :at, :at)
+           ON CONFLICT (organization_id, level, subject_id, period) DO NOTHING`,
+          { id, org, level, subject, period, at: january(i) },
+        );
+      };
+      await budget(`${agent}-budget`, 'AGENT', agent, 'agent_id', 'DAY');
+      await budget(`${org}-own-user-budget-${i}`, 'USER', owner.user, 'user_id', 'WEEK');
+      if (owner.key) {
+        const ownKey = await tx.get('SELECT id FROM api_keys WHERE id = :key AND organization_id = :org', { key: owner.key, org });
+        if (ownKey) await budget(`${org}-own-key-budget-${i}`, 'API_KEY', owner.key, 'api_key_id', 'MONTH');
+      }
+      await tx.run(
+        `INSERT INTO budgets (id, organization_id, level, subject_id, period, token_limit, created_at, updated_at)
+         VALUES (:id, :org, 'ORGANIZATION', :org, 'WEEK', 1000000, :at, :at) ON CONFLICT (organization_id, level, subject_id, period) DO NOTHING`,
+        { id: `${org}-week`, org, at: january(i) },
+      );
       await appendAuditEntry(tx, {
         organizationId: org,
         actorKind: principal.userId ? 'user' : 'api_key',
@@ -473,10 +495,33 @@ async function growOrganization(db: Store, org: string, formerMembers: string[],
     await addWebhooks(tx, org, prefix, owners, 3);
 
     await tx.run(
-      `INSERT INTO llm_quotas (organization_id, monthly_token_limit, monthly_cost_limit_nano_usd, updated_at) VALUES (:org, 1, 1, :at)
-       ON CONFLICT (organization_id) DO UPDATE SET monthly_token_limit = 1, monthly_cost_limit_nano_usd = 1, updated_at = :at`,
-      { org, at: thisMonth(1) },
+      `INSERT INTO budgets (id, organization_id, level, subject_id, period, token_limit, cost_limit_nano_usd, created_at, updated_at)
+       VALUES (:id, :org, 'ORGANIZATION', :org, 'MONTH', 1, 1, :at, :at)
+       ON CONFLICT (organization_id, level, subject_id, period) DO UPDATE SET token_limit = 1, cost_limit_nano_usd = 1, updated_at = :at`,
+      { id: `${org}-month`, org, at: thisMonth(1) },
     );
+    // Budgets of its agents, keys and of members of the observing organization too.
+    for (const [i, agent] of agents.slice(0, 4).entries()) {
+      await tx.run(
+        `INSERT INTO budgets (id, organization_id, level, subject_id, agent_id, period, token_limit, created_at, updated_at)
+         VALUES (:id, :org, 'AGENT', :agent, :agent, 'DAY', 5, :at, :at)`,
+        { id: `${prefix}-agent-budget-${i}`, org, agent: agent.id, at: thisMonth(i) },
+      );
+    }
+    for (const [i, key] of keys.slice(0, 2).entries()) {
+      await tx.run(
+        `INSERT INTO budgets (id, organization_id, level, subject_id, api_key_id, period, token_limit, created_at, updated_at)
+         VALUES (:id, :org, 'API_KEY', :key, :key, 'WEEK', 5, :at, :at)`,
+        { id: `${prefix}-key-budget-${i}`, org, key, at: thisMonth(i) },
+      );
+    }
+    for (const [i, user] of [...formerMembers, sharedUser].entries()) {
+      await tx.run(
+        `INSERT INTO budgets (id, organization_id, level, subject_id, user_id, period, token_limit, created_at, updated_at)
+         VALUES (:id, :org, 'USER', :user, :user, 'MONTH', 5, :at, :at)`,
+        { id: `${prefix}-user-budget-${i}`, org, user, at: thisMonth(i) },
+      );
+    }
   });
 }
 

@@ -28,3 +28,37 @@ describe('the layers', () => {
     for (const [file, rooms] of importedRooms('db')) expect(rooms, file).toEqual([]);
   });
 });
+
+/** Every .ts file under a folder of the project, by its path. */
+function sources(folder: string): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const entry of readdirSync(projectFile(folder), { withFileTypes: true })) {
+    const path = `${folder}/${entry.name}`;
+    if (entry.isDirectory()) for (const [inner, text] of sources(path)) files.set(inner, text);
+    else if (entry.name.endsWith('.ts')) files.set(path, readFileSync(projectFile(path), 'utf8'));
+  }
+  return files;
+}
+
+describe('the one path that records LLM usage', () => {
+  const src = sources('src');
+
+  it('is insertUsageBatch: no other file of src writes llm_usage', () => {
+    const writers = [...src].filter(([, text]) => /(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+llm_usage\b/i.test(text)).map(([path]) => path);
+    expect(writers).toEqual(['src/modules/usage/repo.ts']);
+  });
+
+  it('is called by recordLlmUsage alone, once, after the quota lock and the budget check', () => {
+    const callers = [...src].filter(([path, text]) => path !== 'src/modules/usage/repo.ts' && /\binsertUsageBatch\(/.test(text));
+    expect(callers.map(([path]) => path)).toEqual(['src/modules/usage/mutations.ts']);
+    const text = (callers[0] as [string, string])[1];
+    // The recordLlmUsage field, up to the next mutation field.
+    const start = text.indexOf('recordLlmUsage: t.');
+    expect(start).toBeGreaterThan(0);
+    const rest = text.slice(start + 1);
+    const field = rest.slice(0, rest.search(/\n {2}\w+: t\./));
+    expect(text.match(/\binsertUsageBatch\(/g)).toHaveLength(1);
+    const calls = [...field.matchAll(/await (lockQuota|checkBudgets|insertUsageBatch)\(/g)].map((match) => match[1]);
+    expect(calls).toEqual(['lockQuota', 'checkBudgets', 'insertUsageBatch']);
+  });
+});

@@ -16,6 +16,7 @@ import { countRows } from '../src/db/copy';
 import { currentVersion, loadMigrations, type Migration, migrate } from '../src/db/migrate';
 import { isoNow, type Store } from '../src/db/store';
 import { describeTables } from '../src/db/tables';
+import { quotaLimits } from '../src/modules/budgets/quota';
 import { createGraphQLHandler } from '../src/server';
 import { apiKeyFor, userWith } from './helpers/principals';
 import { startServer, type TestServer } from './helpers/server';
@@ -307,6 +308,76 @@ describe('migration 2 (usage rollups) on a database made at version 1', () => {
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));
       await db.close();
+    }
+  });
+
+  it('migration 7 makes the monthly quotas organization MONTH budgets with the same limits, and drops their table', async () => {
+    const path = tempDatabasePath();
+    const old = await versionOneDatabase(path);
+    try {
+      await migrate(
+        old,
+        loadMigrations().filter((m) => m.version <= 6),
+      );
+      expect(await currentVersion(old)).toBe(6);
+      await old.transaction(async (tx) => {
+        await tx.run('DELETE FROM llm_quotas');
+        await tx.run(
+          `INSERT INTO llm_quotas (organization_id, monthly_token_limit, monthly_cost_limit_nano_usd, updated_at)
+           VALUES ('quant', 5000000, 250000000000, '2026-01-02T03:04:05.006Z'), ('cibc', NULL, 9007199254740993, '2026-01-03T00:00:00.000Z')`,
+        );
+      });
+      expect((await migrate(old)).applied.map((m) => m.name)).toContain('budgets');
+      expect(await old.all("SELECT name FROM sqlite_schema WHERE name = 'llm_quotas'")).toEqual([]);
+      const budgets = await old.all<Record<string, unknown>>(
+        `SELECT id, organization_id, level, subject_id, agent_id, api_key_id, user_id, period, token_limit, CAST(cost_limit_nano_usd AS TEXT) AS cost,
+                alert_at_percent, created_at, updated_at FROM budgets ORDER BY organization_id`,
+      );
+      expect(budgets.map(({ id, ...rest }) => rest)).toEqual([
+        {
+          organization_id: 'cibc',
+          level: 'ORGANIZATION',
+          subject_id: 'cibc',
+          agent_id: null,
+          api_key_id: null,
+          user_id: null,
+          period: 'MONTH',
+          token_limit: null,
+          cost: '9007199254740993',
+          alert_at_percent: null,
+          created_at: '2026-01-03T00:00:00.000Z',
+          updated_at: '2026-01-03T00:00:00.000Z',
+        },
+        {
+          organization_id: 'quant',
+          level: 'ORGANIZATION',
+          subject_id: 'quant',
+          agent_id: null,
+          api_key_id: null,
+          user_id: null,
+          period: 'MONTH',
+          token_limit: 5000000,
+          cost: '250000000000',
+          alert_at_percent: null,
+          created_at: '2026-01-02T03:04:05.006Z',
+          updated_at: '2026-01-02T03:04:05.006Z',
+        },
+      ]);
+      for (const { id } of budgets) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      // The quota reads them back as it read the quota rows.
+      expect(await quotaLimits(old, 'quant')).toEqual({ monthly_token_limit: 5000000, monthly_cost_limit_nano_usd: 250000000000 });
+      // The table is exactly a new database's.
+      const budgetSchema = async (of: Store) =>
+        await of.all("SELECT type, name, sql FROM sqlite_schema WHERE tbl_name = 'budgets' ORDER BY type, name");
+      const fresh = new SqliteStore(tempDatabasePath());
+      try {
+        await migrate(fresh);
+        expect(await budgetSchema(old)).toEqual(await budgetSchema(fresh));
+      } finally {
+        await fresh.close();
+      }
+    } finally {
+      await old.close();
     }
   });
 });

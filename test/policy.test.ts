@@ -18,6 +18,7 @@ import type { Store } from '../src/db/store';
 import { AGENT_VERSIONS, AGENTS } from '../src/modules/agents/repo';
 import { API_KEYS } from '../src/modules/apiKeys/repo';
 import { AUDIT_LOG, appendAuditEntry } from '../src/modules/auditLog/repo';
+import { BUDGETS } from '../src/modules/budgets/repo';
 import { DOMAINS } from '../src/modules/domains/repo';
 import { INSTANCES } from '../src/modules/instances/repo';
 import { INTEGRATION_CONFIGS } from '../src/modules/integrations/repo';
@@ -38,6 +39,7 @@ const RESOURCES: Resource[] = [
   'apiKey',
   'webhook',
   'webhookDelivery',
+  'budget',
   'user',
 ];
 
@@ -55,6 +57,7 @@ const COLUMNS: Record<Exclude<Resource, 'user'>, Sql> = {
   apiKey: API_KEYS.columns,
   webhook: WEBHOOKS.columns,
   webhookDelivery: WEBHOOK_DELIVERIES.columns,
+  budget: BUDGETS.columns,
 };
 
 const ROLES = roleCatalogue();
@@ -260,6 +263,17 @@ async function addRowsOwnedByKeys(db: Store): Promise<void> {
     await tx.run(
       `INSERT INTO llm_usage (id, organization_id, agent_id, session_id, api_key_id, provider, model, prompt_tokens, completion_tokens, cost_nano_usd, created_at)
        VALUES ('use-k', 'quant', 'agt-k', 'ses-k', 'k-org', 'openai', 'gpt-4o', 10, 5, 100, :at)`,
+      { at },
+    );
+    // Budgets of every level: the organization's (the sample quota), a user's, each key's, an agent's, and another
+    // organization's user budget.
+    await tx.run(
+      `INSERT INTO budgets (id, organization_id, level, subject_id, agent_id, api_key_id, user_id, period, token_limit, created_at, updated_at)
+       VALUES ('b-sarah', 'quant', 'USER', 'sarah.chen', NULL, NULL, 'sarah.chen', 'DAY', 10, :at, :at),
+              ('b-k-sarah', 'quant', 'API_KEY', 'k-sarah', NULL, 'k-sarah', NULL, 'WEEK', 10, :at, :at),
+              ('b-k-org', 'quant', 'API_KEY', 'k-org', NULL, 'k-org', NULL, 'MONTH', 10, :at, :at),
+              ('b-agt-k', 'quant', 'AGENT', 'agt-k', 'agt-k', NULL, NULL, 'MONTH', 10, :at, :at),
+              ('b-cibc-priya', 'cibc', 'USER', 'priya.patel', NULL, NULL, 'priya.patel', 'MONTH', 10, :at, :at)`,
       { at },
     );
     await appendAuditEntry(tx, {

@@ -2,7 +2,7 @@
 // to POSTGRES_BASELINE_VERSION, later migrations from postgres/migrations applied once each, in a transaction that
 // leaves nothing behind when it fails.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { rowLevelSecurityStatements } from '../src/auth/rowLevelSecurity';
+import { rowLevelSecurityOfMigration, rowLevelSecurityStatements } from '../src/auth/rowLevelSecurity';
 import { currentVersion, loadMigrations, type Migration, migrate } from '../src/db/migrate';
 import { POSTGRES_BASELINE_VERSION } from '../src/db/postgres/schema';
 import { createScratchSchema, type ScratchSchema } from '../src/db/postgres/scratch';
@@ -79,6 +79,56 @@ describeOnPostgres('the migration runner on PostgreSQL', (url) => {
       expect(await currentVersion(stores[0] as PostgresStore)).toBe(POSTGRES_BASELINE_VERSION);
     } finally {
       for (const store of stores) await store.close();
+      await other.drop();
+    }
+  });
+
+  it('makes the monthly quotas of a schema at the baseline organization MONTH budgets, behind the wall, and drops their table', async () => {
+    const other = await createScratchSchema(url, 'foundry_migrate');
+    const store = new PostgresStore(other.databaseUrl);
+    try {
+      await migrate(store, [], wall);
+      await store.transaction(async (tx) => {
+        await tx.get(`SELECT set_config('foundry.principal', '{"organizationIds":[],"platform":true}', true)`);
+        await tx.run(
+          `INSERT INTO organizations (id, slug, name, created_at, updated_at)
+           VALUES ('o1', 'org-one', 'One', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')`,
+        );
+        await tx.run(
+          `INSERT INTO llm_quotas (organization_id, monthly_token_limit, monthly_cost_limit_nano_usd, updated_at)
+           VALUES ('o1', 5000000, 9007199254740993, '2026-01-02T03:04:05.006Z')`,
+        );
+      });
+      expect((await migrate(store, loadMigrations('postgres'), wall, rowLevelSecurityOfMigration)).applied.map((m) => m.name)).toEqual(
+        loadMigrations('postgres').map((m) => m.name),
+      );
+      const read = (claim: string) =>
+        store.transaction(async (tx) => {
+          await tx.get("SELECT set_config('foundry.principal', :claim, true)", { claim });
+          return await tx.all<Record<string, unknown>>(
+            `SELECT organization_id, level, subject_id, period, token_limit, cost_limit_nano_usd::text AS cost, updated_at FROM budgets`,
+          );
+        });
+      expect(await read('{"organizationIds":["o1"],"platform":false}')).toEqual([
+        {
+          organization_id: 'o1',
+          level: 'ORGANIZATION',
+          subject_id: 'o1',
+          period: 'MONTH',
+          token_limit: 5000000,
+          cost: '9007199254740993',
+          updated_at: '2026-01-02T03:04:05.006Z',
+        },
+      ]);
+      // Row-level security holds the new table: another organization's principal sees nothing.
+      expect(await read('{"organizationIds":["o2"],"platform":false}')).toEqual([]);
+      expect(
+        await store.all(
+          "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'llm_quotas'",
+        ),
+      ).toEqual([]);
+    } finally {
+      await store.close();
       await other.drop();
     }
   });

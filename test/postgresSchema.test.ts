@@ -219,6 +219,7 @@ describeOnPostgres('the PostgreSQL schema', (url) => {
     api_keys: { key_id: 'key-check' },
     llm_usage_daily: { model: 'check' },
     llm_usage_model_daily: { model: 'check' },
+    budgets: { period: 'DAY' },
   };
   const base = (table: string): Row => {
     const found = organizationRows('A').find(([name]) => name === table);
@@ -273,6 +274,13 @@ describeOnPostgres('the PostgreSQL schema', (url) => {
     ['permissions', { scope: 'world' }],
     ['roles', { level: 'tenant' }],
     ['model_prices', { prompt_nano_usd_per_1k_tokens: -1 }],
+    ['budgets', { level: 'TEAM' }],
+    ['budgets', { period: 'YEAR' }],
+    ['budgets', { alert_at_percent: 0 }],
+    ['budgets', { alert_at_percent: 101 }],
+    ['budgets', { token_limit: -1 }],
+    ['budgets', { subject_id: 'k-B' }],
+    ['budgets', { level: 'AGENT' }],
   ];
 
   it('refuses the same bad rows as SQLite, and takes the same good ones', async () => {

@@ -1,10 +1,12 @@
 // Property test: after a random sequence of usage batches (and deletions that
 // move records between rollup rows), both daily rollups (fine and per model),
-// and summaries and quotas read from them, equal a scan of the raw records
-// exactly, for random windows and groupings, org-wide and :self readers.
+// and summaries, quotas and budgets' use read from them, equal a scan of the raw
+// records exactly, for random windows, periods and groupings, org-wide and :self readers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Grants } from '../src/auth/grants';
 import type { Principal } from '../src/auth/principal';
+import { periodWindow } from '../src/modules/budgets/periods';
+import { type BudgetRow, usesOf } from '../src/modules/budgets/repo';
 import { rebuildUsageRollups } from '../src/modules/usage/repo';
 import { rollupFor } from '../src/modules/usage/rollups';
 import { gid } from './helpers/fixtures';
@@ -37,7 +39,7 @@ const DAY = 86_400_000;
 beforeAll(async () => {
   server = await startServer();
   // The seeded monthly limit of quant would refuse the later batches; this test is about sums, not limits.
-  await server.services.db.transaction((tx) => tx.run("DELETE FROM llm_quotas WHERE organization_id = 'quant'"));
+  await server.services.db.transaction((tx) => tx.run("DELETE FROM budgets WHERE organization_id = 'quant'"));
 });
 afterAll(() => server.close());
 
@@ -73,6 +75,9 @@ describe('rollups', () => {
       (await apiKeyFor(server, { org: 'quant', role: 'org_admin' })).token,
       (await apiKeyFor(server, { org: 'quant', role: 'org_developer' })).token,
       (await apiKeyFor(server, { org: 'quant', role: 'api_client' })).token,
+      // Keys acting for users: their records carry a user, which user budgets hold.
+      (await apiKeyFor(server, { org: 'quant', role: 'org_developer', userId: 'sarah.chen' })).token,
+      (await apiKeyFor(server, { org: 'quant', role: 'org_developer', userId: 'nwalker85' })).token,
     ];
     for (let batch = 0; batch < 25; batch++) {
       const size = 1 + Math.floor(next() * 40);
@@ -175,6 +180,82 @@ describe('rollups', () => {
           .map(sortKey)
           .sort();
         expect(got).toEqual(want);
+      }
+    }
+  });
+
+  it("give budgets' used amounts, at every level and period, equal to a raw scan of the period", async () => {
+    // No limits: these budgets only count. Every subject the random batches wrote for, in every period.
+    const subjects = await server.services.db.all<{ level: string; subject: string }>(
+      `SELECT DISTINCT 'AGENT' AS level, agent_id AS subject FROM llm_usage WHERE organization_id = 'quant' AND agent_id IS NOT NULL
+       UNION SELECT DISTINCT 'API_KEY', api_key_id FROM llm_usage WHERE organization_id = 'quant' AND api_key_id IS NOT NULL
+       UNION SELECT DISTINCT 'USER', user_id FROM llm_usage WHERE organization_id = 'quant' AND user_id IS NOT NULL`,
+    );
+    expect(new Set(subjects.map((subject) => subject.level))).toEqual(new Set(['AGENT', 'API_KEY', 'USER']));
+    const inputs = [
+      { organizationId: gid('Organization', 'quant') },
+      ...subjects.map(({ level, subject }) =>
+        level === 'AGENT'
+          ? { agentId: gid('Agent', subject) }
+          : level === 'API_KEY'
+            ? { apiKeyId: gid('ApiKey', subject) }
+            : { organizationId: gid('Organization', 'quant'), userId: gid('User', subject) },
+      ),
+    ];
+    for (const input of inputs) {
+      for (const period of ['DAY', 'WEEK', 'MONTH']) {
+        const set = await server.gql('mutation ($input: SetBudgetInput!) { setBudget(input: $input) { budget { id } } }', {
+          input: { ...input, period },
+        });
+        expect(set.errors, JSON.stringify(set.errors)).toBeUndefined();
+      }
+    }
+    const rows = await server.services.db.all<BudgetRow>("SELECT * FROM budgets WHERE organization_id = 'quant'");
+    expect(rows).toHaveLength(inputs.length * 3);
+    const column = { ORGANIZATION: 'organization_id', AGENT: 'agent_id', API_KEY: 'api_key_id', USER: 'user_id' } as const;
+    const rawUse = async (budget: BudgetRow, start: string, end: string) => {
+      const row = await server.services.db.get<{ tokens: number; cost: string }>(
+        `SELECT coalesce(sum(total_tokens), 0) AS tokens, CAST(coalesce(sum(cost_nano_usd), 0) AS TEXT) AS cost FROM llm_usage
+          WHERE organization_id = 'quant' AND ${column[budget.level]} = :subject AND created_at >= :start AND created_at < :end`,
+        { subject: budget.subject_id, start, end },
+      );
+      return { tokens: row?.tokens ?? 0, cost: BigInt(row?.cost ?? '0') };
+    };
+
+    // What the graph shows for the current period.
+    const response = await server.gql<{
+      organization: { budgets: { id: string; usedTokens: number; usedCostUsd: string; periodStart: string; resetsAt: string }[] };
+    }>('{ organization(slug: "quant") { budgets { id usedTokens usedCostUsd periodStart resetsAt } } }');
+    expect(response.errors).toBeUndefined();
+    const shown = response.data?.organization.budgets ?? [];
+    expect(shown).toHaveLength(rows.length);
+    let used = 0;
+    for (const budget of shown) {
+      const row = rows.find((candidate) => gid('Budget', candidate.id) === budget.id) as BudgetRow;
+      expect({ start: budget.periodStart, end: budget.resetsAt }).toEqual(periodWindow(row.period, new Date()));
+      const raw = await rawUse(row, budget.periodStart, budget.resetsAt);
+      expect([budget.usedTokens, budget.usedCostUsd], `${row.level} ${row.subject_id} ${row.period}`).toEqual([
+        raw.tokens,
+        usd(raw.cost.toString()),
+      ]);
+      if (raw.tokens > 0) used++;
+    }
+    expect(used).toBeGreaterThan(rows.length / 3);
+
+    // What the budget check reads, for the periods of random instants of the batches' 70 days.
+    for (let trial = 0; trial < 20; trial++) {
+      const at = new Date(NOW - Math.floor(next() * 72 * DAY));
+      const targets = rows.map((row) => ({
+        key: row.id,
+        level: row.level,
+        organizationId: 'quant',
+        subjectId: row.subject_id,
+        ...periodWindow(row.period, at),
+      }));
+      const uses = await usesOf(server.services.db, targets);
+      for (const target of targets) {
+        const row = rows.find((candidate) => candidate.id === target.key) as BudgetRow;
+        expect(uses.get(target.key), `${row.level} ${row.subject_id} ${target.start}`).toEqual(await rawUse(row, target.start, target.end));
       }
     }
   });

@@ -17,7 +17,7 @@ const RECORD = 'mutation ($input: RecordLlmUsageInput!) { recordLlmUsage(input: 
 
 beforeAll(async () => {
   server = await startServer();
-  await server.services.db.transaction((tx) => tx.run("DELETE FROM llm_quotas WHERE organization_id = 'quant'"));
+  await server.services.db.transaction((tx) => tx.run("DELETE FROM budgets WHERE organization_id = 'quant'"));
   token = (await apiKeyFor(server, { org: 'quant', role: 'org_admin' })).token;
   // 110 days × 5 models × 4 agents: 2,200 fine rollup rows, more than one piece of the window.
   const records = [];

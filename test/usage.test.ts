@@ -172,8 +172,8 @@ describe('quota', () => {
     const inMonth = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1, 0, 0, 1)).toISOString();
     await server.services.db.transaction((tx) =>
       tx.run(
-        `INSERT INTO llm_quotas (organization_id, monthly_token_limit, monthly_cost_limit_nano_usd, updated_at)
-       VALUES ('ledger', 1000, 5000000000, :at)`,
+        `INSERT INTO budgets (id, organization_id, level, subject_id, period, token_limit, cost_limit_nano_usd, created_at, updated_at)
+       VALUES ('ledger-month', 'ledger', 'ORGANIZATION', 'ledger', 'MONTH', 1000, 5000000000, :at, :at)`,
         { at: inMonth },
       ),
     );

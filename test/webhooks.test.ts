@@ -1,7 +1,7 @@
 // Webhook deliveries to a receiver on 127.0.0.1: queued in the transaction of the change they report, sent after
 // its commit, signed as Standard Webhooks specifies (verified here from the spec, not with the gateway's code),
 // retried with backoff, FAILED after the last attempt, never sent for a rolled-back change, and refused for an
-// internal address unless allowed. (Budget alerts queue their event through the same outbox: test/budgets.test.ts.)
+// internal address unless allowed; and a budget alert, end to end, through recordLlmUsage.
 import { createHmac, randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -271,5 +271,50 @@ describe('internal addresses', () => {
     }
     for (const address of ['93.184.215.14', '1.1.1.1', '2606:4700:4700::1111', '::ffff:1.1.1.1'])
       expect(isInternalAddress(address), address).toBe(false);
+  });
+});
+
+describe('a budget alert', () => {
+  it('delivers exactly one signed request per crossing; crossing again in the period, or a refused batch, delivers nothing', async () => {
+    const server = await startServer({ WEBHOOK_RETRY_BASE_MS: '50', WEBHOOK_POLL_MS: '50' });
+    const receiver = new Receiver([200]);
+    await receiver.start();
+    try {
+      const admin = (await apiKeyFor(server, { org: 'quant', role: 'org_admin' })).token;
+      const hook = await createWebhook(server, admin, receiver.url);
+      const set = await server.gql(
+        'mutation ($input: SetBudgetInput!) { setBudget(input: $input) { budget { id } } }',
+        { input: { organizationId: quant, period: 'DAY', tokenLimit: 1000, alertAtPercent: 80 } },
+        admin,
+      );
+      expect(set.errors, JSON.stringify(set.errors)).toBeUndefined();
+      const record = (tokens: number) =>
+        server.gql<{ recordLlmUsage: { count: number } | null }>(
+          'mutation ($input: RecordLlmUsageInput!) { recordLlmUsage(input: $input) { count } }',
+          { input: { organizationId: quant, records: [{ model: 'gpt-4o-mini', promptTokens: tokens, completionTokens: 0 }] } },
+          admin,
+        );
+      expect((await record(500)).errors).toBeUndefined();
+      await sleep(200);
+      expect(receiver.received).toHaveLength(0);
+      // 500 + 350 = 850 of 1,000: past 80 %.
+      expect((await record(350)).errors).toBeUndefined();
+      await receiver.until(1);
+      // Past the limit: refused, rolled back, nothing queued; and a second batch past 80 % does not alert again.
+      expect((await record(500)).errors?.[0]?.extensions?.code).toBe('QUOTA_EXCEEDED');
+      expect((await record(100)).errors).toBeUndefined();
+      await sleep(400);
+      expect(receiver.received).toHaveLength(1);
+      const [request] = receiver.received as [Received];
+      expect(verifies(hook.secret, request)).toBe(true);
+      expect(JSON.parse(request.body)).toMatchObject({
+        type: 'budget.threshold_crossed',
+        data: { organizationId: quant, level: 'ORGANIZATION', period: 'DAY', alertAtPercent: 80, tokenLimit: 1000, usedTokens: 850 },
+      });
+      expect(await settled(server, admin, hook.id)).toMatchObject([{ status: 'DELIVERED', attempts: 1 }]);
+    } finally {
+      await receiver.close();
+      await server.close();
+    }
   });
 });

@@ -60,7 +60,7 @@ export async function prepareCopy(): Promise<Prepared> {
         createdByApiKeyId: null,
         expiresAt: null,
       });
-      await tx.run('DELETE FROM llm_quotas');
+      await tx.run('DELETE FROM budgets');
     });
     const agent = await db.get<{ id: string }>(
       "SELECT id FROM agents WHERE organization_id = 'quant' ORDER BY created_at, id LIMIT 1 OFFSET 100",

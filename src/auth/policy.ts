@@ -23,6 +23,7 @@ export type Resource =
   | 'apiKey'
   | 'webhook'
   | 'webhookDelivery'
+  | 'budget'
   | 'user';
 
 /** A loaded row, by its SQL column names, for the object-level check. */
@@ -131,6 +132,18 @@ const POLICIES: Record<Exclude<Resource, 'user'>, ResourcePolicy> = {
     organizationColumn: 'organization_id',
     rules: [{ permission: 'settings:read' }],
     since: 9,
+  },
+  // Budgets are read as usage is: org-wide with llm:quota:read:org; with llm:quota:read:self only the caller's own
+  // user and API key budgets (never an organization's or an agent's, which sum other principals' usage).
+  budget: {
+    table: 'budgets',
+    alias: 'b',
+    organizationColumn: 'organization_id',
+    rules: [
+      { permission: 'llm:quota:read:org' },
+      { permission: 'llm:quota:read:self', own: { userColumns: ['user_id'], apiKeyColumns: ['api_key_id'] } },
+    ],
+    since: 7,
   },
 };
 

@@ -47,10 +47,12 @@ export const TENANT_TABLES: readonly TenantTable[] = [
   ...POLICY_TABLES,
   { table: 'llm_usage_daily', organizationColumn: 'organization_id' },
   { table: 'llm_usage_model_daily', organizationColumn: 'organization_id' },
-  { table: 'llm_quotas', organizationColumn: 'organization_id' },
   { table: 'user_roles', organizationColumn: 'organization_id' },
   { table: 'integration_secrets', parent: { table: 'integration_configs', column: 'integration_config_id' } },
 ];
+
+/** Tenant tables of the baseline that a later migration drops (the monthly quotas became budgets in 7). */
+const DROPPED_TENANT_TABLES: readonly TenantTable[] = [{ table: 'llm_quotas', organizationColumn: 'organization_id' }];
 
 /**
  * Reading the setting: an unset or reset setting (after the transaction, current_setting gives '') is no
@@ -105,7 +107,8 @@ function condition(tenant: TenantTable): string {
  * migration that reads or writes rows sets a platform principal like any other writer.
  */
 export function rowLevelSecurityStatements(): string[] {
-  return [...CLAIM_FUNCTIONS, ...AUDIT_FUNCTIONS, ...wallsOf(TENANT_TABLES.filter((tenant) => tenant.since === undefined))];
+  const baseline = [...TENANT_TABLES.filter((tenant) => tenant.since === undefined), ...DROPPED_TENANT_TABLES];
+  return [...CLAIM_FUNCTIONS, ...AUDIT_FUNCTIONS, ...wallsOf(baseline)];
 }
 
 /**

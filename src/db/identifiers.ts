@@ -15,6 +15,7 @@ export const TABLES = [
   'llm_usage',
   'integration_configs',
   'api_keys',
+  'budgets',
   'users',
   'webhooks',
   'webhook_deliveries',
@@ -61,10 +62,13 @@ export const COLUMNS = [
   'cost_nano_usd',
   'latency_ms',
   'webhook_id',
+  'level',
+  'subject_id',
+  'period',
 ] as const;
 
 /** Table aliases: each resource's (see the access policy), and those of a resource read inside another's condition. */
-export const ALIASES = ['o', 'd', 'i', 'a', 'v', 'v_a', 's', 'l', 'lu', 'c', 'k', 'u', 'm', 'wh', 'wd'] as const;
+export const ALIASES = ['o', 'd', 'i', 'a', 'v', 'v_a', 's', 'l', 'lu', 'c', 'k', 'b', 'u', 'm', 'wh', 'wd'] as const;
 
 export type Identifier = (typeof TABLES)[number] | (typeof COLUMNS)[number] | (typeof ALIASES)[number];
 

@@ -30,6 +30,19 @@ export type Payloads = {
     /** The organization's quota with the batch counted. */
     quota: QuotaRow | null;
   };
+  /** A budget's use reached its alertAtPercent in a period, first in that period (src/modules/budgets/check.ts). */
+  budgetThresholdCrossed: {
+    budgetId: string;
+    level: 'ORGANIZATION' | 'AGENT' | 'API_KEY' | 'USER';
+    period: 'DAY' | 'WEEK' | 'MONTH';
+    periodStart: string;
+    resetsAt: string;
+    alertAtPercent: number;
+    tokenLimit: number | null;
+    costLimitNanoUsd: string | null;
+    usedTokens: number;
+    usedCostNanoUsd: string;
+  };
 };
 
 export type Topic = keyof Payloads;

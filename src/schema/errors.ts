@@ -23,6 +23,9 @@ declare module 'graphql' {
     requestId?: string;
     /** On RATE_LIMITED: whole seconds to wait before trying again. */
     retryAfterSeconds?: number;
+    /** On QUOTA_EXCEEDED from a budget: the first budget the batch would pass, and all of them. */
+    budget?: unknown;
+    budgets?: unknown;
   }
 }
 
@@ -83,8 +86,8 @@ export class ConflictError extends ContractError {
 }
 
 export class QuotaExceededError extends ContractError {
-  constructor(message: string) {
-    super('QUOTA_EXCEEDED', message);
+  constructor(message: string, extensions: GraphQLErrorExtensions = {}) {
+    super('QUOTA_EXCEEDED', message, extensions);
   }
 }
 

@@ -75,7 +75,7 @@ export function auditEntryFor(context: Omit<Context, 'db'>, facts: AuditFacts): 
 }
 
 /** An audit entry's event; entries of the platform chain (no organization) have no subscribers. */
-function entryAdded(entry: AuditRow): BusEvent[] {
+export function entryAdded(entry: AuditRow): BusEvent[] {
   return entry.organization_id === null ? [] : [{ topic: 'auditLogEntryAdded', organizationId: entry.organization_id, payload: { entry } }];
 }
 

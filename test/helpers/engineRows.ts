@@ -50,7 +50,6 @@ export function organizationRows(org: 'A' | 'B'): [string, Row][] {
     ['llm_usage', { id: `lu-${org}`, ...owned, agent_id: `a-${org}`, ...usage, created_at: TIME }],
     ['llm_usage_daily', { ...rollup, agent_id: `a-${org}`, user_id: '', api_key_id: '', ...sums }],
     ['llm_usage_model_daily', { ...rollup, ...sums }],
-    ['llm_quotas', { ...owned, monthly_token_limit: 1000, updated_at: TIME }],
     ['user_roles', { id: `ur-${org}`, user_id: `u-${org}`, role_id: 'r-org', ...owned, created_at: TIME }],
     ['api_keys', { id: `k-${org}`, key_id: `key${org}`, name: 'k', secret_hash: 'x', ...owned, role_id: 'r-org', created_at: TIME }],
     [
@@ -74,6 +73,19 @@ export function organizationRows(org: 'A' | 'B'): [string, Row][] {
         body: '{}',
         next_attempt_at: TIME,
         created_at: TIME,
+      },
+    ],
+    [
+      'budgets',
+      {
+        id: `b-${org}`,
+        ...owned,
+        level: 'API_KEY',
+        subject_id: `k-${org}`,
+        api_key_id: `k-${org}`,
+        period: 'MONTH',
+        token_limit: 1000,
+        ...stamps,
       },
     ],
   ];

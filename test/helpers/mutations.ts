@@ -32,6 +32,7 @@ export const MUTATIONS_BY_MODULE = {
   users: ['inviteUser', 'assignRole', 'revokeRole', 'removeMember'],
   apiKeys: ['createApiKey', 'revokeApiKey'],
   webhooks: ['createWebhook', 'deleteWebhook'],
+  budgets: ['setBudget', 'deleteBudget'],
 } as const;
 
 const TOKENS = ['owner', 'admin', 'viewer', 'support', 'operator', 'apiClient', 'keyIssuer', 'developer'] as const;

@@ -1,16 +1,17 @@
-// recordLlmUsage (a metered batch, refused whole past the monthly quota) and setLlmQuota.
+// recordLlmUsage (a metered batch, refused whole past any budget that applies) and setLlmQuota (the organization MONTH budget).
 import { z } from 'zod';
 import { isoNow } from '../../db/store';
 import type { Payloads } from '../../events/bus';
 import { builder } from '../../schema/builder';
-import { BadUserInputError, QuotaExceededError } from '../../schema/errors';
-import { formatNanoUsd } from '../../schema/money';
+import { BadUserInputError } from '../../schema/errors';
 import { tokenCount } from '../../schema/validation';
 import { audited, organizationForWrite, requirePermission, visibleRowForWrite } from '../../schema/write';
 import { AGENTS, type AgentRow } from '../agents/repo';
+import { checkBudgets } from '../budgets/check';
+import { quotaLimits, quotasOfOrganizations, upsertQuota } from '../budgets/quota';
 import { SESSIONS, type SessionRow } from '../sessions/repo';
-import { costOf, insertUsageBatch, lockQuota, modelPrices, type NewUsage, newUsageId, quotaLimits, upsertQuota } from './repo';
-import { type QuotaRow, quotasOfOrganizations } from './rollups';
+import { costOf, insertUsageBatch, lockQuota, modelPrices, type NewUsage, newUsageId } from './repo';
+import type { QuotaRow } from './rollups';
 import { LlmUsageRecord, Quota } from './types';
 
 export const MAX_BATCH = 1000;
@@ -67,7 +68,7 @@ builder.mutationFields((t) => ({
   recordLlmUsage: t.authField({
     type: RecordLlmUsagePayload,
     nullable: true,
-    description: `Records a batch of LLM calls (1 to ${MAX_BATCH}), priced from model_prices. Needs llm:invoke. A batch that would pass the monthly quota is refused whole with QUOTA_EXCEEDED.`,
+    description: `Records a batch of LLM calls (1 to ${MAX_BATCH}), priced from model_prices. Needs llm:invoke. A batch that would pass any budget that applies (its organization's, each record's agent's, the calling API key's and user's, in each period its records fall in) is refused whole with QUOTA_EXCEEDED; extensions.budget names the first, extensions.budgets all.`,
     authScopes: { authenticated: true },
     args: { input: t.arg({ type: RecordLlmUsageInput, required: true }) },
     resolve: async (_root, args, context) => {
@@ -75,7 +76,8 @@ builder.mutationFields((t) => ({
       const principal = context.principal;
       const organizationId = await organizationForWrite(context, input.organizationId, 'input.organizationId');
       const now = isoNow();
-      return await audited(context, 'llm_usage.record', 'llm_usage', async (context) => {
+      let alerted = false;
+      const payload = await audited(context, 'llm_usage.record', 'llm_usage', async (context) => {
         requirePermission(context, 'llm:invoke', organizationId, null);
         const prices = await modelPrices(
           context.db,
@@ -134,7 +136,10 @@ builder.mutationFields((t) => ({
         const cost = rows.reduce((sum, row) => sum + row.costNanoUsd, 0n);
         // Other writers of this organization wait from here to commit: the use read below stays true until then.
         await lockQuota(context.db, organizationId);
-        const quota = await enforceQuota(context.db, organizationId, rows, now);
+        // The one path that records usage, and the budget check inside it (test/layers.test.ts holds it so).
+        const alerts = await checkBudgets(context, organizationId, rows);
+        alerted = alerts.length > 0;
+        const quota = await quotaWith(context.db, organizationId, rows, now);
         await insertUsageBatch(context.db, rows);
         const models = [...new Set(rows.map((row) => row.model))].sort();
         const recorded: Payloads['usageRecorded'] = {
@@ -154,16 +159,20 @@ builder.mutationFields((t) => ({
           organizationId,
           resourceId: null,
           metadata: { count: rows.length, totalTokens: tokens, costNanoUsd: cost.toString(), models },
-          events: [{ topic: 'usageRecorded', organizationId, payload: recorded }],
+          events: [{ topic: 'usageRecorded', organizationId, payload: recorded }, ...alerts],
           value: { ids: rows.map((row) => row.id), tokens, cost },
         };
       });
+      // A threshold crossing queued webhook deliveries with the batch: committed now, they go out at once.
+      if (alerted) context.webhooks.nudge();
+      return payload;
     },
   }),
   setLlmQuota: t.authField({
     type: Quota,
     nullable: true,
-    description: 'Sets the monthly token and cost limits of an organization (null removes a limit). Needs llm:quota:update:org.',
+    description:
+      'Sets the monthly token and cost limits of an organization: its MONTH budget (null removes a limit). Needs llm:quota:update:org.',
     authScopes: { authenticated: true },
     args: { input: t.arg({ type: SetLlmQuotaInput, required: true }) },
     resolve: async (_root, args, context) => {
@@ -186,11 +195,8 @@ builder.mutationFields((t) => ({
   }),
 }));
 
-/**
- * Refuses the batch when its records of this month would take the
- * organization past a monthly limit; otherwise the quota with the batch counted.
- */
-async function enforceQuota(
+/** The organization's quota (its MONTH budget) with the batch's records of this month counted. */
+async function quotaWith(
   db: Parameters<typeof quotaLimits>[0],
   organizationId: string,
   rows: NewUsage[],
@@ -201,15 +207,5 @@ async function enforceQuota(
   const inPeriod = rows.filter((row) => row.createdAt >= quota.period_start && row.createdAt < quota.period_end);
   const tokens = quota.tokens_used + inPeriod.reduce((sum, row) => sum + row.promptTokens + row.completionTokens, 0);
   const cost = BigInt(quota.cost_used_nano_usd) + inPeriod.reduce((sum, row) => sum + row.costNanoUsd, 0n);
-  if (quota.monthly_token_limit !== null && tokens > quota.monthly_token_limit) {
-    throw new QuotaExceededError(
-      `The batch would use ${tokens} tokens this month; the limit is ${quota.monthly_token_limit}. Nothing was recorded.`,
-    );
-  }
-  if (quota.monthly_cost_limit_nano_usd !== null && cost > BigInt(quota.monthly_cost_limit_nano_usd)) {
-    throw new QuotaExceededError(
-      `The batch would cost ${formatNanoUsd(cost)} USD this month; the limit is ${formatNanoUsd(quota.monthly_cost_limit_nano_usd)}. Nothing was recorded.`,
-    );
-  }
   return { ...quota, tokens_used: tokens, cost_used_nano_usd: cost.toString() };
 }

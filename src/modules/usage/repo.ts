@@ -325,10 +325,10 @@ export async function rebuildUsageRollups(db: Store): Promise<void> {
 
 /**
  * Serializes, per organization, what reads an organization's quota use and then adds to it (recordLlmUsage) or
- * changes its limits (setLlmQuota), until the transaction ends. SQLite runs one write transaction at a time, so
+ * changes its limits (setLlmQuota, setBudget, deleteBudget), until the transaction ends. SQLite runs one write transaction at a time, so
  * there it is already so. PostgreSQL runs them concurrently (READ COMMITTED): a transaction-scoped advisory lock
  * per organization, in every process on the database, taken before the use is read (each later statement then
- * sees the use the previous holder committed). An advisory lock rather than a row lock on llm_quotas: there may
+ * sees the use the previous holder committed). An advisory lock rather than a row lock on budgets: there may
  * be no quota row yet to lock (one set meanwhile would go unenforced), and the lock stays out of the row-level
  * security's way. Same-organization batches wait for each other from here to commit; they already did from their
  * first rollup upsert (its rows stay locked until commit). Taken before the audit chain's lock (appended last in
@@ -339,29 +339,4 @@ export async function lockQuota(db: Tx, organizationId: string): Promise<void> {
   await db.get("SELECT pg_advisory_xact_lock(hashtextextended('foundry.quota:' || :organizationId, 0)) AS locked", {
     organizationId,
   });
-}
-
-export type QuotaLimits = { monthly_token_limit: number | null; monthly_cost_limit_nano_usd: number | null };
-
-export async function quotaLimits(db: Reader, organizationId: string): Promise<QuotaLimits | undefined> {
-  return await db.get<QuotaLimits>(
-    'SELECT monthly_token_limit, monthly_cost_limit_nano_usd FROM llm_quotas WHERE organization_id = :organizationId',
-    {
-      organizationId,
-    },
-  );
-}
-
-export async function upsertQuota(
-  db: Tx,
-  quota: { organizationId: string; tokenLimit: number | null; costLimit: bigint | null; now: string },
-): Promise<QuotaLimits & { organization_id: string }> {
-  return (await db.get(
-    `INSERT INTO llm_quotas (organization_id, monthly_token_limit, monthly_cost_limit_nano_usd, updated_at)
-     VALUES (:organizationId, :tokenLimit, :costLimit, :now)
-     ON CONFLICT (organization_id) DO UPDATE SET monthly_token_limit = excluded.monthly_token_limit,
-       monthly_cost_limit_nano_usd = excluded.monthly_cost_limit_nano_usd, updated_at = excluded.updated_at
-     RETURNING organization_id, monthly_token_limit, monthly_cost_limit_nano_usd`,
-    quota,
-  )) as QuotaLimits & { organization_id: string };
 }

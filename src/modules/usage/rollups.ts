@@ -363,7 +363,7 @@ export function quotaPeriod(now: Date): { start: string; end: string } {
 export type QuotaRow = {
   organization_id: string;
   monthly_token_limit: number | null;
-  monthly_cost_limit_nano_usd: number | null;
+  monthly_cost_limit_nano_usd: number | string | null;
   updated_at: string | null;
   period_start: string;
   period_end: string;
@@ -371,19 +371,19 @@ export type QuotaRow = {
   cost_used_nano_usd: string;
 };
 
-/** Quotas with this month's use (from the coarse rollup: tens of rows per organization) for the organizations given. */
-export async function quotasOfOrganizations(db: Reader, organizationIds: readonly string[], now: Date): Promise<QuotaRow[]> {
-  const period = quotaPeriod(now);
-  const ids = JSON.stringify(organizationIds);
-  return await db.all<QuotaRow>(
-    sql`SELECT o.value AS organization_id, q.monthly_token_limit, q.monthly_cost_limit_nano_usd, q.updated_at,
-            ${period.start} AS period_start, ${period.end} AS period_end, coalesce(m.tokens, 0) AS tokens_used,
-            ${sql.word('integerTextOpen')}coalesce(m.cost, 0)${sql.word('integerTextClose')} AS cost_used_nano_usd
-       FROM ${sql.word('jsonValues')}(${ids}) o
-       LEFT JOIN llm_quotas q ON q.organization_id = o.value
-       LEFT JOIN (SELECT organization_id, sum(total_tokens) AS tokens, sum(cost_nano_usd) AS cost FROM llm_usage_model_daily
-                   WHERE organization_id IN (SELECT value FROM ${sql.word('jsonValues')}(${ids}))
-                     AND day >= ${period.start.slice(0, 10)} AND day < ${period.end.slice(0, 10)}
-                   GROUP BY organization_id) m ON m.organization_id = o.value`,
+/** Each organization's use of a UTC calendar month, from the coarse rollup (tens of rows per organization). */
+export async function monthUseOfOrganizations(
+  db: Reader,
+  organizationIds: readonly string[],
+  period: { start: string; end: string },
+): Promise<Map<string, { tokens: number; cost: string }>> {
+  const rows = await db.all<{ organization_id: string; tokens: number; cost: string }>(
+    sql`SELECT organization_id, coalesce(sum(total_tokens), 0) AS tokens,
+            ${sql.word('integerTextOpen')}coalesce(sum(cost_nano_usd), 0)${sql.word('integerTextClose')} AS cost
+       FROM llm_usage_model_daily
+      WHERE organization_id IN (SELECT value FROM ${sql.word('jsonValues')}(${JSON.stringify(organizationIds)}))
+        AND day >= ${period.start.slice(0, 10)} AND day < ${period.end.slice(0, 10)}
+      GROUP BY organization_id`,
   );
+  return new Map(rows.map((row) => [row.organization_id, { tokens: Number(row.tokens), cost: row.cost }]));
 }

@@ -8,20 +8,13 @@ import { type Context, readerOf } from '../../schema/context';
 import { BadUserInputError } from '../../schema/errors';
 import { type FilteredListArgs, listPagesPerParent, orderInput, type SelectionInfo, visibleByIds } from '../../schema/lists';
 import { Agent } from '../agents/types';
+import { quotasOfOrganizations } from '../budgets/quota';
 import { visibleOrganizationsByIds } from '../organizations/repo';
 import { Organization } from '../organizations/types';
 import { Session } from '../sessions/types';
 import { User } from '../users/types';
 import { USAGE, type UsageFilter, type UsageRow, type UsageTotals, usageFilter, usageTotalsPerSession, ZERO } from './repo';
-import {
-  type QuotaRow,
-  quotasOfOrganizations,
-  USAGE_GROUPS,
-  type UsageBucketRow,
-  type UsageGroup,
-  type UsageWindow,
-  usageSummariesPerParent,
-} from './rollups';
+import { type QuotaRow, USAGE_GROUPS, type UsageBucketRow, type UsageGroup, type UsageWindow, usageSummariesPerParent } from './rollups';
 
 const USAGE_READ: readonly Permission[] = ['llm:quota:read:org', 'llm:quota:read:self'];
 
