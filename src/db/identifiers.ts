@@ -54,9 +54,12 @@ export const COLUMNS = [
   'started_at',
   'ended_at',
   'prompt_tokens',
+  'cached_prompt_tokens',
   'completion_tokens',
+  'reasoning_tokens',
   'total_tokens',
   'cost_nano_usd',
+  'cost_source',
   'latency_ms',
 ] as const;
 

@@ -4,7 +4,14 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { describe, it } from 'vitest';
 import { rowLevelSecurityStatements } from '../../src/auth/rowLevelSecurity';
-import { appRoleGrantStatements, createAppRoleStatement, postgresSchemaFiles, quoteName } from '../../src/db/postgres/schema';
+import { loadMigrations } from '../../src/db/migrate';
+import {
+  appRoleGrantStatements,
+  createAppRoleStatement,
+  POSTGRES_BASELINE_VERSION,
+  postgresSchemaFiles,
+  quoteName,
+} from '../../src/db/postgres/schema';
 import { createScratchSchema, type ScratchSchema } from '../../src/db/postgres/scratch';
 
 const url = process.env.TEST_DATABASE_URL;
@@ -44,7 +51,7 @@ function uniqueName(prefix: string): string {
   return `${prefix}_${process.pid}_${randomBytes(4).toString('hex')}`;
 }
 
-/** A new schema with the PostgreSQL baseline applied by its owner role, and the app role granted rows in it. */
+/** A new schema with the PostgreSQL baseline and later migrations applied by its owner role, and the app role granted rows in it. */
 export async function createTestSchema(connectionString: string): Promise<TestSchema> {
   const client = new pg.Client({ connectionString });
   await client.connect();
@@ -71,6 +78,8 @@ export async function createTestSchema(connectionString: string): Promise<TestSc
     await client.query('BEGIN');
     await client.query(`SET LOCAL ROLE ${quoteName(ownerRole)}`);
     for (const statement of [...postgresSchemaFiles(), ...rowLevelSecurityStatements()]) await client.query(statement);
+    // The migrations past the baseline, as the runner applies them to a new schema.
+    for (const m of loadMigrations('postgres').filter((m) => m.version > POSTGRES_BASELINE_VERSION)) await client.query(m.sql);
     for (const statement of appRoleGrantStatements(schema, appRole)) await client.query(statement);
     await client.query('COMMIT');
   } catch (error) {
