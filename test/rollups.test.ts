@@ -341,7 +341,7 @@ describe('rollups', () => {
     }
   });
 
-  it('pick the coarse rollup only for org-wide readers and day/model/provider groupings of organizations', () => {
+  it('pick the coarse rollup only for org-wide readers and period/model/provider groupings of organizations', () => {
     const principal = (codes: [string | null, string][]): Principal => ({
       kind: 'API_KEY',
       id: 'k',
@@ -361,6 +361,9 @@ describe('rollups', () => {
     expect(rollupFor(platform, 'organization_id', ['quant', 'cibc'], [])).toBe('coarse');
     expect(rollupFor(orgWide, 'organization_id', ['quant', 'cibc'], ['MODEL'])).toBe('fine');
     expect(rollupFor(orgWide, 'organization_id', ['quant'], ['MODEL', 'AGENT'])).toBe('fine');
+    // Weeks and months are made of days; API keys are only in the fine rollup.
+    expect(rollupFor(orgWide, 'organization_id', ['quant'], ['WEEK', 'MONTH', 'MODEL'])).toBe('coarse');
+    expect(rollupFor(orgWide, 'organization_id', ['quant'], ['MONTH', 'API_KEY'])).toBe('fine');
     expect(rollupFor(orgWide, 'agent_id', ['agt-001'], ['MODEL'])).toBe('fine');
     expect(rollupFor(self, 'organization_id', ['quant'], ['MODEL'])).toBe('fine');
   });
