@@ -315,7 +315,20 @@ describe('pricing a record', () => {
     expect(response.errors?.[0]?.message).toMatch(/records\.1\.model: "pricing-later" has no price in effect/);
     const bad = await record([{ model: MODEL, promptTokens: 1, completionTokens: 1, costUsd: '-0.5' }]);
     expect(errorCodes(bad)).toEqual(['BAD_USER_INPUT']);
+    const reported = await record([{ model: MODEL, promptTokens: 1, completionTokens: 1, costUsd: '1000000' }]);
+    expect(errorCodes(reported)).toEqual(['BAD_USER_INPUT']);
+    // A record that would cost 1000000 USD or more at the prices in effect (the stored sums stay exact 64-bit integers).
+    const dear = { promptUsdPer1kTokens: '999999', completionUsdPer1kTokens: '999999' };
+    expect(
+      (await setPrice(platformOwner, { model: 'pricing-dear', provider: PROVIDER, prices: dear, effectiveFrom: SINCE_EVER })).errors,
+    ).toBeUndefined();
+    const costly = await record([{ model: 'pricing-dear', promptTokens: 1001, completionTokens: 0 }]);
+    expect(errorCodes(costly)).toEqual(['BAD_USER_INPUT']);
+    expect(costly.errors?.[0]?.message).toMatch(/records\.0: costs 1000998\.999000000 USD/);
     expect(Number(await count())).toBe(Number(before));
+    // Just below the bound: 1,000 tokens at 999999 USD per 1,000.
+    const affordable = await record([{ model: 'pricing-dear', promptTokens: 1000, completionTokens: 0 }]);
+    expect(affordable.data?.recordLlmUsage.records[0]?.costUsd).toBe('999999.000000000');
   });
 });
 

@@ -25,7 +25,10 @@ import { type QuotaRow, quotasOfOrganizations } from './rollups';
 import { LlmUsageRecord, Quota } from './types';
 
 export const MAX_BATCH = 1000;
-/** A provider-reported cost of one record stays below 1,000,000 USD (a batch's sum stays an exact integer). */
+/**
+ * A record's cost, reported or computed, stays below 1,000,000 USD: a batch's sum stays far inside the 64-bit
+ * integers the database stores money in.
+ */
 const MAX_RECORD_COST_NANO_USD = 1_000_000n * 1_000_000_000n;
 
 const LlmUsageInput = builder.inputType('LlmUsageInput', {
@@ -136,6 +139,20 @@ builder.mutationFields((t) => ({
           const price = priceAt(prices.get(record.model), createdAt);
           if (!price)
             throw new BadUserInputError(`${field}.model: "${record.model}" has no price in effect at ${createdAt}.`, `${field}.model`);
+          const kinds = {
+            prompt: record.promptTokens,
+            cachedPrompt: record.cachedPromptTokens ?? 0,
+            completion: record.completionTokens,
+            reasoning: record.reasoningTokens ?? 0,
+          };
+          // A cost the provider reported wins over the one the prices give.
+          const costNanoUsd = record.costUsd != null ? BigInt(record.costUsd) : costOf(price, kinds);
+          if (costNanoUsd >= MAX_RECORD_COST_NANO_USD) {
+            throw new BadUserInputError(
+              `${field}: costs ${formatNanoUsd(costNanoUsd)} USD at the prices in effect; a record must cost below 1000000 USD.`,
+              field,
+            );
+          }
           let session: SessionRow | undefined;
           if (record.sessionId) {
             session =
@@ -166,19 +183,11 @@ builder.mutationFields((t) => ({
             apiKeyId: principal.apiKeyId,
             provider: price.provider,
             model: price.model,
-            promptTokens: record.promptTokens,
-            cachedPromptTokens: record.cachedPromptTokens ?? 0,
-            completionTokens: record.completionTokens,
-            reasoningTokens: record.reasoningTokens ?? 0,
-            costNanoUsd:
-              record.costUsd != null
-                ? BigInt(record.costUsd)
-                : costOf(price, {
-                    prompt: record.promptTokens,
-                    cachedPrompt: record.cachedPromptTokens ?? 0,
-                    completion: record.completionTokens,
-                    reasoning: record.reasoningTokens ?? 0,
-                  }),
+            promptTokens: kinds.prompt,
+            cachedPromptTokens: kinds.cachedPrompt,
+            completionTokens: kinds.completion,
+            reasoningTokens: kinds.reasoning,
+            costNanoUsd,
             costSource: record.costUsd != null ? 'provider' : 'computed',
             latencyMs: record.latencyMs ?? null,
             createdAt,
