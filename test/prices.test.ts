@@ -159,6 +159,19 @@ describe('setModelPrice', () => {
     });
   });
 
+  it('replaces a period set again at the same instant, with the period before it in the audit entry', async () => {
+    const input = { model: 'pricing-plain', provider: PROVIDER, effectiveFrom: SINCE_EVER };
+    const response = await setPrice(platformOwner, { ...input, prices: { promptUsdPer1kTokens: '0.3', completionUsdPer1kTokens: '0.6' } });
+    expect(response.errors).toBeUndefined();
+    const stored = await server.services.db.all<{ prompt: number }>(
+      "SELECT prompt_nano_usd_per_1k_tokens AS prompt FROM model_price_periods WHERE model = 'pricing-plain'",
+    );
+    expect(stored.map((row) => Number(row.prompt))).toEqual([300_000_000]);
+    const metadata = JSON.parse((await priceAudits()).at(-1)?.metadata ?? '{}');
+    expect(metadata.before).toMatchObject({ promptNanoUsdPer1kTokens: '250000000', reasoningNanoUsdPer1kTokens: '500000000' });
+    expect(metadata.after).toMatchObject({ promptNanoUsdPer1kTokens: '300000000', reasoningNanoUsdPer1kTokens: '600000000' });
+  });
+
   it('refuses bad input with BAD_USER_INPUT or CONFLICT and changes nothing', async () => {
     const snapshot = await server.services.db.all('SELECT * FROM model_price_periods ORDER BY provider, model, effective_from');
     const audits = (await priceAudits()).length;
