@@ -172,6 +172,17 @@ describe('setModelPrice', () => {
     expect(metadata.after).toMatchObject({ promptNanoUsdPer1kTokens: '300000000', reasoningNanoUsdPer1kTokens: '600000000' });
   });
 
+  it('keeps one provider per model when two providers are set at once', async () => {
+    const responses = await Promise.all(
+      ['raceco-a', 'raceco-b', 'raceco-c'].map((provider) =>
+        setPrice(platformOwner, { model: 'pricing-race', provider, prices: FIRST, effectiveFrom: SINCE_EVER }),
+      ),
+    );
+    expect(responses.map((response) => errorCodes(response)[0] ?? 'OK').sort()).toEqual(['CONFLICT', 'CONFLICT', 'OK']);
+    const providers = await server.services.db.all("SELECT DISTINCT provider FROM model_price_periods WHERE model = 'pricing-race'");
+    expect(providers).toHaveLength(1);
+  });
+
   it('refuses bad input with BAD_USER_INPUT or CONFLICT and changes nothing', async () => {
     const snapshot = await server.services.db.all('SELECT * FROM model_price_periods ORDER BY provider, model, effective_from');
     const audits = (await priceAudits()).length;

@@ -9,7 +9,7 @@ import { builder } from '../../schema/builder';
 import { pageRequest, sortOn, toConnection } from '../../schema/connections';
 import { ConflictError } from '../../schema/errors';
 import { audited, requirePermission } from '../../schema/write';
-import { type ModelPrice, pricePeriods, upsertPricePeriod } from './repo';
+import { lockModelPrice, type ModelPrice, pricePeriods, upsertPricePeriod } from './repo';
 
 /** A listed period: its prices, and when the next period of its model starts (null: in effect from then on). */
 type PeriodRow = ModelPrice & { id: string; effective_until: string | null };
@@ -103,6 +103,7 @@ builder.mutationFields((t) => ({
       const prices = input.prices;
       return await audited(context, 'model_price.set', 'model_price', async (context) => {
         requirePermission(context, 'settings:update:platform', null, null);
+        await lockModelPrice(context.db, input.model);
         const periods = (await pricePeriods(context.db, [input.model])).get(input.model) ?? [];
         const other = periods.find((period) => period.provider !== input.provider);
         if (other) {

@@ -201,6 +201,16 @@ export type NewPricePeriod = {
   now: string;
 };
 
+/**
+ * Serializes the price writes of one model until the transaction ends, so that the check that a model keeps one
+ * provider and the write that follows it are one step. SQLite runs one write transaction at a time already;
+ * PostgreSQL takes a transaction-scoped advisory lock per model.
+ */
+export async function lockModelPrice(db: Tx, model: string): Promise<void> {
+  if (db.engine !== 'postgres') return;
+  await db.get("SELECT pg_advisory_xact_lock(hashtextextended('foundry.model_price:' || :model, 0)) AS locked", { model });
+}
+
 /** Sets (or replaces) one price period; returns it as stored. */
 export async function upsertPricePeriod(db: Tx, period: NewPricePeriod): Promise<ModelPrice> {
   return (await db.get<ModelPrice>(
