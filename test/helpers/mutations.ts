@@ -28,7 +28,7 @@ export const MUTATIONS_BY_MODULE = {
   agents: ['createAgent', 'updateAgent', 'publishAgent', 'deleteAgent'],
   integrations: ['upsertIntegrationConfig', 'deleteIntegrationConfig'],
   sessions: ['startSession', 'endSession', 'terminateSession'],
-  usage: ['recordLlmUsage', 'setLlmQuota'],
+  usage: ['recordLlmUsage', 'setLlmQuota', 'setModelPrice'],
   users: ['inviteUser', 'assignRole', 'revokeRole', 'removeMember'],
   apiKeys: ['createApiKey', 'revokeApiKey'],
 } as const;
