@@ -209,31 +209,44 @@ CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN
   SELECT RAISE(ABORT, 'audit_log is append-only');
 END;
 
-CREATE TABLE model_prices (
-  provider                            TEXT NOT NULL,
-  model                               TEXT NOT NULL,
-  prompt_nano_usd_per_1k_tokens       INTEGER NOT NULL CHECK (prompt_nano_usd_per_1k_tokens >= 0),
-  completion_nano_usd_per_1k_tokens   INTEGER NOT NULL CHECK (completion_nano_usd_per_1k_tokens >= 0),
-  updated_at                          TEXT NOT NULL,
-  PRIMARY KEY (provider, model)
+-- Model prices over time: each row is the price of a model from effective_from until the next row of the
+-- same model. A usage record is priced with the row in effect at its created_at, and its cost is stored with
+-- it: a later price never changes a recorded cost. Nano-USD per 1,000 tokens of each kind. A model is priced
+-- under one provider (recordLlmUsage names only the model).
+CREATE TABLE model_price_periods (
+  provider                                TEXT NOT NULL,
+  model                                   TEXT NOT NULL,
+  effective_from                          TEXT NOT NULL,
+  prompt_nano_usd_per_1k_tokens           INTEGER NOT NULL CHECK (prompt_nano_usd_per_1k_tokens >= 0),
+  cached_prompt_nano_usd_per_1k_tokens    INTEGER NOT NULL CHECK (cached_prompt_nano_usd_per_1k_tokens >= 0),
+  completion_nano_usd_per_1k_tokens       INTEGER NOT NULL CHECK (completion_nano_usd_per_1k_tokens >= 0),
+  reasoning_nano_usd_per_1k_tokens        INTEGER NOT NULL CHECK (reasoning_nano_usd_per_1k_tokens >= 0),
+  updated_at                              TEXT NOT NULL,
+  PRIMARY KEY (provider, model, effective_from)
 ) STRICT;
-CREATE UNIQUE INDEX model_prices_model ON model_prices (model);
+CREATE INDEX model_price_periods_model ON model_price_periods (model, effective_from);
 
 CREATE TABLE llm_usage (
-  id                 TEXT PRIMARY KEY,
-  organization_id    TEXT NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
-  agent_id           TEXT REFERENCES agents (id) ON DELETE SET NULL,
-  session_id         TEXT REFERENCES sessions (id) ON DELETE SET NULL,
-  user_id            TEXT REFERENCES users (id) ON DELETE SET NULL,
-  api_key_id         TEXT REFERENCES api_keys (id) ON DELETE SET NULL,
-  provider           TEXT NOT NULL,
-  model              TEXT NOT NULL,
-  prompt_tokens      INTEGER NOT NULL CHECK (prompt_tokens >= 0),
-  completion_tokens  INTEGER NOT NULL CHECK (completion_tokens >= 0),
-  total_tokens       INTEGER NOT NULL GENERATED ALWAYS AS (prompt_tokens + completion_tokens) STORED,
-  cost_nano_usd      INTEGER NOT NULL CHECK (cost_nano_usd >= 0),
-  latency_ms         INTEGER CHECK (latency_ms IS NULL OR latency_ms >= 0),
-  created_at         TEXT NOT NULL
+  id                    TEXT PRIMARY KEY,
+  organization_id       TEXT NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+  agent_id              TEXT REFERENCES agents (id) ON DELETE SET NULL,
+  session_id            TEXT REFERENCES sessions (id) ON DELETE SET NULL,
+  user_id               TEXT REFERENCES users (id) ON DELETE SET NULL,
+  api_key_id            TEXT REFERENCES api_keys (id) ON DELETE SET NULL,
+  provider              TEXT NOT NULL,
+  model                 TEXT NOT NULL,
+  -- Four disjoint kinds of tokens, each priced at its own rate: prompt tokens not served from the cache,
+  -- prompt tokens served from it, completion tokens other than reasoning, and reasoning tokens.
+  prompt_tokens         INTEGER NOT NULL CHECK (prompt_tokens >= 0),
+  cached_prompt_tokens  INTEGER NOT NULL DEFAULT 0 CHECK (cached_prompt_tokens >= 0),
+  completion_tokens     INTEGER NOT NULL CHECK (completion_tokens >= 0),
+  reasoning_tokens      INTEGER NOT NULL DEFAULT 0 CHECK (reasoning_tokens >= 0),
+  total_tokens          INTEGER NOT NULL GENERATED ALWAYS AS (prompt_tokens + cached_prompt_tokens + completion_tokens + reasoning_tokens) STORED,
+  cost_nano_usd         INTEGER NOT NULL CHECK (cost_nano_usd >= 0),
+  -- computed: from the model's prices in effect at created_at; provider: reported by the caller.
+  cost_source           TEXT NOT NULL DEFAULT 'computed' CHECK (cost_source IN ('computed', 'provider')),
+  latency_ms            INTEGER CHECK (latency_ms IS NULL OR latency_ms >= 0),
+  created_at            TEXT NOT NULL
 ) STRICT;
 CREATE INDEX llm_usage_org_created ON llm_usage (organization_id, created_at, id);
 -- Partial: a record without an agent, session, user or API key (a key's records
@@ -255,18 +268,20 @@ CREATE INDEX llm_usage_api_key ON llm_usage (api_key_id, created_at, id) WHERE a
 -- llm_usage_daily is the fine rollup: per organization, day, provider, model,
 -- agent, user and API key (missing agent/user/key are '' here: part of the key).
 CREATE TABLE llm_usage_daily (
-  organization_id    TEXT NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
-  day                TEXT NOT NULL CHECK (day GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
-  provider           TEXT NOT NULL,
-  model              TEXT NOT NULL,
-  agent_id           TEXT NOT NULL,
-  user_id            TEXT NOT NULL,
-  api_key_id         TEXT NOT NULL,
-  requests           INTEGER NOT NULL CHECK (requests >= 0),
-  prompt_tokens      INTEGER NOT NULL,
-  completion_tokens  INTEGER NOT NULL,
-  total_tokens       INTEGER NOT NULL,
-  cost_nano_usd      INTEGER NOT NULL,
+  organization_id       TEXT NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+  day                   TEXT NOT NULL CHECK (day GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+  provider              TEXT NOT NULL,
+  model                 TEXT NOT NULL,
+  agent_id              TEXT NOT NULL,
+  user_id               TEXT NOT NULL,
+  api_key_id            TEXT NOT NULL,
+  requests              INTEGER NOT NULL CHECK (requests >= 0),
+  prompt_tokens         INTEGER NOT NULL,
+  cached_prompt_tokens  INTEGER NOT NULL,
+  completion_tokens     INTEGER NOT NULL,
+  reasoning_tokens      INTEGER NOT NULL,
+  total_tokens          INTEGER NOT NULL,
+  cost_nano_usd         INTEGER NOT NULL,
   PRIMARY KEY (organization_id, day, provider, model, agent_id, user_id, api_key_id)
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX llm_usage_daily_agent ON llm_usage_daily (agent_id, day);
@@ -275,15 +290,17 @@ CREATE INDEX llm_usage_daily_agent ON llm_usage_daily (agent_id, day);
 -- organization-wide summaries by day/model/provider and the monthly quota
 -- (a month of one organization is tens of rows here).
 CREATE TABLE llm_usage_model_daily (
-  organization_id    TEXT NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
-  day                TEXT NOT NULL CHECK (day GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
-  provider           TEXT NOT NULL,
-  model              TEXT NOT NULL,
-  requests           INTEGER NOT NULL CHECK (requests >= 0),
-  prompt_tokens      INTEGER NOT NULL,
-  completion_tokens  INTEGER NOT NULL,
-  total_tokens       INTEGER NOT NULL,
-  cost_nano_usd      INTEGER NOT NULL,
+  organization_id       TEXT NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+  day                   TEXT NOT NULL CHECK (day GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+  provider              TEXT NOT NULL,
+  model                 TEXT NOT NULL,
+  requests              INTEGER NOT NULL CHECK (requests >= 0),
+  prompt_tokens         INTEGER NOT NULL,
+  cached_prompt_tokens  INTEGER NOT NULL,
+  completion_tokens     INTEGER NOT NULL,
+  reasoning_tokens      INTEGER NOT NULL,
+  total_tokens          INTEGER NOT NULL,
+  cost_nano_usd         INTEGER NOT NULL,
   PRIMARY KEY (organization_id, day, provider, model)
 ) STRICT, WITHOUT ROWID;
 
@@ -291,7 +308,9 @@ CREATE TRIGGER llm_usage_rollup_delete AFTER DELETE ON llm_usage BEGIN
   UPDATE llm_usage_daily SET
     requests = requests - 1,
     prompt_tokens = prompt_tokens - old.prompt_tokens,
+    cached_prompt_tokens = cached_prompt_tokens - old.cached_prompt_tokens,
     completion_tokens = completion_tokens - old.completion_tokens,
+    reasoning_tokens = reasoning_tokens - old.reasoning_tokens,
     total_tokens = total_tokens - old.total_tokens,
     cost_nano_usd = cost_nano_usd - old.cost_nano_usd
   WHERE organization_id = old.organization_id AND day = substr(old.created_at, 1, 10) AND provider = old.provider
@@ -306,7 +325,9 @@ CREATE TRIGGER llm_usage_rollup_update AFTER UPDATE ON llm_usage BEGIN
   UPDATE llm_usage_daily SET
     requests = requests - 1,
     prompt_tokens = prompt_tokens - old.prompt_tokens,
+    cached_prompt_tokens = cached_prompt_tokens - old.cached_prompt_tokens,
     completion_tokens = completion_tokens - old.completion_tokens,
+    reasoning_tokens = reasoning_tokens - old.reasoning_tokens,
     total_tokens = total_tokens - old.total_tokens,
     cost_nano_usd = cost_nano_usd - old.cost_nano_usd
   WHERE organization_id = old.organization_id AND day = substr(old.created_at, 1, 10) AND provider = old.provider
@@ -315,14 +336,16 @@ CREATE TRIGGER llm_usage_rollup_update AFTER UPDATE ON llm_usage BEGIN
   DELETE FROM llm_usage_daily
   WHERE requests = 0 AND organization_id = old.organization_id AND day = substr(old.created_at, 1, 10);
   INSERT INTO llm_usage_daily (organization_id, day, provider, model, agent_id, user_id, api_key_id,
-    requests, prompt_tokens, completion_tokens, total_tokens, cost_nano_usd)
+    requests, prompt_tokens, cached_prompt_tokens, completion_tokens, reasoning_tokens, total_tokens, cost_nano_usd)
   VALUES (new.organization_id, substr(new.created_at, 1, 10), new.provider, new.model, ifnull(new.agent_id, ''),
-    ifnull(new.user_id, ''), ifnull(new.api_key_id, ''), 1, new.prompt_tokens, new.completion_tokens,
-    new.total_tokens, new.cost_nano_usd)
+    ifnull(new.user_id, ''), ifnull(new.api_key_id, ''), 1, new.prompt_tokens, new.cached_prompt_tokens,
+    new.completion_tokens, new.reasoning_tokens, new.total_tokens, new.cost_nano_usd)
   ON CONFLICT DO UPDATE SET
     requests = requests + 1,
     prompt_tokens = prompt_tokens + excluded.prompt_tokens,
+    cached_prompt_tokens = cached_prompt_tokens + excluded.cached_prompt_tokens,
     completion_tokens = completion_tokens + excluded.completion_tokens,
+    reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens,
     total_tokens = total_tokens + excluded.total_tokens,
     cost_nano_usd = cost_nano_usd + excluded.cost_nano_usd;
 END;
@@ -331,7 +354,9 @@ CREATE TRIGGER llm_usage_model_rollup_delete AFTER DELETE ON llm_usage BEGIN
   UPDATE llm_usage_model_daily SET
     requests = requests - 1,
     prompt_tokens = prompt_tokens - old.prompt_tokens,
+    cached_prompt_tokens = cached_prompt_tokens - old.cached_prompt_tokens,
     completion_tokens = completion_tokens - old.completion_tokens,
+    reasoning_tokens = reasoning_tokens - old.reasoning_tokens,
     total_tokens = total_tokens - old.total_tokens,
     cost_nano_usd = cost_nano_usd - old.cost_nano_usd
   WHERE organization_id = old.organization_id AND day = substr(old.created_at, 1, 10) AND provider = old.provider
@@ -343,11 +368,14 @@ END;
 -- Only changes to the coarse key or the sums move a record here: setting
 -- agent_id, user_id or api_key_id NULL (their rows' deletion) leaves it alone.
 CREATE TRIGGER llm_usage_model_rollup_update
-AFTER UPDATE OF organization_id, created_at, provider, model, prompt_tokens, completion_tokens, cost_nano_usd ON llm_usage BEGIN
+AFTER UPDATE OF organization_id, created_at, provider, model, prompt_tokens, cached_prompt_tokens, completion_tokens,
+  reasoning_tokens, cost_nano_usd ON llm_usage BEGIN
   UPDATE llm_usage_model_daily SET
     requests = requests - 1,
     prompt_tokens = prompt_tokens - old.prompt_tokens,
+    cached_prompt_tokens = cached_prompt_tokens - old.cached_prompt_tokens,
     completion_tokens = completion_tokens - old.completion_tokens,
+    reasoning_tokens = reasoning_tokens - old.reasoning_tokens,
     total_tokens = total_tokens - old.total_tokens,
     cost_nano_usd = cost_nano_usd - old.cost_nano_usd
   WHERE organization_id = old.organization_id AND day = substr(old.created_at, 1, 10) AND provider = old.provider
@@ -355,13 +383,15 @@ AFTER UPDATE OF organization_id, created_at, provider, model, prompt_tokens, com
   DELETE FROM llm_usage_model_daily
   WHERE requests = 0 AND organization_id = old.organization_id AND day = substr(old.created_at, 1, 10);
   INSERT INTO llm_usage_model_daily (organization_id, day, provider, model,
-    requests, prompt_tokens, completion_tokens, total_tokens, cost_nano_usd)
+    requests, prompt_tokens, cached_prompt_tokens, completion_tokens, reasoning_tokens, total_tokens, cost_nano_usd)
   VALUES (new.organization_id, substr(new.created_at, 1, 10), new.provider, new.model, 1, new.prompt_tokens,
-    new.completion_tokens, new.total_tokens, new.cost_nano_usd)
+    new.cached_prompt_tokens, new.completion_tokens, new.reasoning_tokens, new.total_tokens, new.cost_nano_usd)
   ON CONFLICT DO UPDATE SET
     requests = requests + 1,
     prompt_tokens = prompt_tokens + excluded.prompt_tokens,
+    cached_prompt_tokens = cached_prompt_tokens + excluded.cached_prompt_tokens,
     completion_tokens = completion_tokens + excluded.completion_tokens,
+    reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens,
     total_tokens = total_tokens + excluded.total_tokens,
     cost_nano_usd = cost_nano_usd + excluded.cost_nano_usd;
 END;

@@ -4,7 +4,7 @@
 // Idempotent: it runs only while the database has no sessions at all.
 import type { Store } from '../src/db/store';
 import { appendAuditEntry } from '../src/modules/auditLog/repo';
-import { costOf, insertUsageBatch, modelPrices, type NewUsage } from '../src/modules/usage/repo';
+import { costOf, insertUsageBatch, type NewUsage, priceAt, pricePeriods } from '../src/modules/usage/repo';
 import type { SecretBox } from '../src/secrets/box';
 
 const T0 = Date.parse('2026-01-12T09:00:00.000Z');
@@ -160,13 +160,14 @@ export async function seedSampleActivity(db: Store, secretBox: SecretBox): Promi
         },
       );
     }
-    const prices = await modelPrices(
+    const prices = await pricePeriods(
       tx,
       calls.map(([, model]) => model),
     );
     const usage = calls.flatMap(([sessionId, model, prompt, completion, latency], index): NewUsage[] => {
       const session = sessions.find((s) => s.id === sessionId);
-      const price = prices.get(model);
+      const createdAt = session ? at(session.start + 1 + index) : '';
+      const price = priceAt(prices.get(model), createdAt);
       if (!session || !price) return [];
       return [
         {
@@ -180,9 +181,9 @@ export async function seedSampleActivity(db: Store, secretBox: SecretBox): Promi
           model,
           promptTokens: prompt,
           completionTokens: completion,
-          costNanoUsd: costOf(price, prompt, completion),
+          costNanoUsd: costOf(price, { prompt, cachedPrompt: 0, completion, reasoning: 0 }),
           latencyMs: latency,
-          createdAt: at(session.start + 1 + index),
+          createdAt,
         },
       ];
     });

@@ -81,21 +81,26 @@ const agents = [
   },
 ];
 
-/** Prices in nano-USD per 1,000 tokens (e.g. $2.50 per million tokens = 2,500,000). */
-const modelPrices = [
-  { provider: 'openai', model: 'gpt-4o', prompt: 2_500_000, completion: 10_000_000 },
-  { provider: 'openai', model: 'gpt-4o-mini', prompt: 150_000, completion: 600_000 },
-  { provider: 'anthropic', model: 'claude-sonnet-4', prompt: 3_000_000, completion: 15_000_000 },
-  { provider: 'anthropic', model: 'claude-haiku-3.5', prompt: 800_000, completion: 4_000_000 },
-  { provider: 'google', model: 'gemini-1.5-flash', prompt: 75_000, completion: 300_000 },
+/**
+ * Prices in nano-USD per 1,000 tokens (e.g. $2.50 per million tokens = 2,500,000), in effect since before any
+ * usage; reasoning tokens at the completion rate.
+ */
+export const SAMPLE_MODEL_PRICES = [
+  { provider: 'openai', model: 'gpt-4o', prompt: 2_500_000, cachedPrompt: 1_250_000, completion: 10_000_000 },
+  { provider: 'openai', model: 'gpt-4o-mini', prompt: 150_000, cachedPrompt: 75_000, completion: 600_000 },
+  { provider: 'anthropic', model: 'claude-sonnet-4', prompt: 3_000_000, cachedPrompt: 300_000, completion: 15_000_000 },
+  { provider: 'anthropic', model: 'claude-haiku-3.5', prompt: 800_000, cachedPrompt: 80_000, completion: 4_000_000 },
+  { provider: 'google', model: 'gemini-1.5-flash', prompt: 75_000, cachedPrompt: 18_750, completion: 300_000 },
 ];
+const PRICES_FROM = '1970-01-01T00:00:00.000Z';
 
 /** Seconds after T0, so that list orders are deterministic. */
 function at(seconds: number): string {
   return new Date(Date.parse(T0) + seconds * 1000).toISOString();
 }
 
-export async function seedSampleData(db: Store): Promise<void> {
+/** `prices: false` leaves the model prices out (a database of an older schema, which a test fills itself). */
+export async function seedSampleData(db: Store, options: { prices?: boolean } = {}): Promise<void> {
   await db.transaction(async (tx) => {
     for (const [i, o] of organizations.entries()) {
       await tx.run(
@@ -149,11 +154,12 @@ export async function seedSampleData(db: Store): Promise<void> {
         },
       );
     }
-    for (const p of modelPrices) {
+    for (const p of options.prices === false ? [] : SAMPLE_MODEL_PRICES) {
       await tx.run(
-        `INSERT INTO model_prices (provider, model, prompt_nano_usd_per_1k_tokens, completion_nano_usd_per_1k_tokens, updated_at)
-         VALUES (:provider, :model, :prompt, :completion, :at) ON CONFLICT DO NOTHING`,
-        { ...p, at: T0 },
+        `INSERT INTO model_price_periods (provider, model, effective_from, prompt_nano_usd_per_1k_tokens,
+           cached_prompt_nano_usd_per_1k_tokens, completion_nano_usd_per_1k_tokens, reasoning_nano_usd_per_1k_tokens, updated_at)
+         VALUES (:provider, :model, :from, :prompt, :cachedPrompt, :completion, :completion, :at) ON CONFLICT DO NOTHING`,
+        { ...p, from: PRICES_FROM, at: T0 },
       );
     }
   });

@@ -159,6 +159,24 @@ describe('budgets together', () => {
   });
 });
 
+describe('every kind of tokens', () => {
+  it('counts cached prompt and reasoning tokens against a token limit, as totalTokens does', async () => {
+    const id = await setBudget({ agentId: gid('Agent', 'agent-b') }, { period: 'DAY', tokenLimit: 100 });
+    const at = '2025-09-10T12:00:00.000Z';
+    const kinds = (prompt: number, cached: number, reasoning: number) => ({
+      ...record(prompt, at, 'agent-b'),
+      cachedPromptTokens: cached,
+      reasoningTokens: reasoning,
+    });
+    // 10 + 40 + 40 = 90 of 100.
+    await accepted([kinds(10, 40, 40) as ReturnType<typeof record>]);
+    // 2 + 5 + 5 = 12 more would make 102.
+    const { budget } = await refused([kinds(2, 5, 5) as ReturnType<typeof record>]);
+    expect(budget).toMatchObject({ level: 'AGENT', id, limitTokens: 100, usedTokens: 90 });
+    await deleteBudget(id);
+  });
+});
+
 describe('period boundaries (UTC calendar days, ISO weeks from Monday, months)', () => {
   // Each in a year of its own (the same key's budgets): 2023-10-01 is a Sunday, the last day of an ISO week.
   const cases = [

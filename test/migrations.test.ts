@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { seedCatalogue } from '../seeds/catalogue';
-import { seedSampleData } from '../seeds/sample-data';
+import { SAMPLE_MODEL_PRICES, seedSampleData } from '../seeds/sample-data';
 import { bootstrap } from '../src/bootstrap';
 import { loadConfig } from '../src/config';
 import { SqliteStore } from '../src/db/connection';
@@ -157,7 +157,17 @@ describe('migration 2 (usage rollups) on a database made at version 1', () => {
       tx.run("INSERT INTO schema_migrations (version, name, applied_at) VALUES (1, 'baseline', :at)", { at: isoNow() }),
     );
     await seedCatalogue(db);
-    await seedSampleData(db);
+    await seedSampleData(db, { prices: false });
+    // Version 1 kept one price per model: migration 8 makes each the period in effect since 1970.
+    for (const p of SAMPLE_MODEL_PRICES) {
+      await db.transaction((tx) =>
+        tx.run(
+          `INSERT INTO model_prices (provider, model, prompt_nano_usd_per_1k_tokens, completion_nano_usd_per_1k_tokens, updated_at)
+           VALUES (:provider, :model, :prompt, :completion, :at)`,
+          { provider: p.provider, model: p.model, prompt: p.prompt, completion: p.completion, at: '2026-01-01T00:00:00.000Z' },
+        ),
+      );
+    }
     return db;
   }
 
@@ -226,6 +236,39 @@ describe('migration 2 (usage rollups) on a database made at version 1', () => {
       } finally {
         await fresh.close();
       }
+      // Migration 8: each old price is the period in effect since 1970, cached prompt tokens at the prompt rate and
+      // reasoning tokens at the completion rate; the old records keep their tokens and costs, computed.
+      expect(
+        await db.all(
+          `SELECT provider, model, effective_from, prompt_nano_usd_per_1k_tokens AS prompt, cached_prompt_nano_usd_per_1k_tokens AS cached,
+                  completion_nano_usd_per_1k_tokens AS completion, reasoning_nano_usd_per_1k_tokens AS reasoning
+             FROM model_price_periods ORDER BY model`,
+        ),
+      ).toEqual(
+        [...SAMPLE_MODEL_PRICES]
+          .sort((a, b) => (a.model < b.model ? -1 : 1))
+          .map((p) => ({
+            provider: p.provider,
+            model: p.model,
+            effective_from: '1970-01-01T00:00:00.000Z',
+            prompt: p.prompt,
+            cached: p.prompt,
+            completion: p.completion,
+            reasoning: p.completion,
+          })),
+      );
+      expect(
+        await db.get(
+          `SELECT count(*) AS records, sum(total_tokens) AS tokens, printf('%d', sum(cost_nano_usd)) AS cost,
+                  count(*) FILTER (WHERE cost_source = 'computed' AND cached_prompt_tokens = 0 AND reasoning_tokens = 0) AS plain
+             FROM llm_usage WHERE id LIKE 'v1-use-%'`,
+        ),
+      ).toEqual({
+        records: 400,
+        tokens: 400 * 1200 + 2 * ((399 * 400) / 2),
+        cost: (400n * 987_654_321_987n + BigInt((399 * 400) / 2)).toString(),
+        plain: 400,
+      });
       // Seeding after the migration went through the batch path; the fine rollup still equals the raw records.
       const fine = await db.all(
         `SELECT organization_id, day, provider, model, agent_id, user_id, api_key_id, requests, prompt_tokens, completion_tokens, total_tokens, cost_nano_usd
@@ -243,7 +286,8 @@ describe('migration 2 (usage rollups) on a database made at version 1', () => {
       expect(await db.all('SELECT * FROM llm_usage_model_daily ORDER BY 1, 2, 3, 4')).toEqual(
         await db.all(
           `SELECT organization_id, substr(created_at, 1, 10) AS day, provider, model, count(*) AS requests, sum(prompt_tokens) AS prompt_tokens,
-                  sum(completion_tokens) AS completion_tokens, sum(total_tokens) AS total_tokens, sum(cost_nano_usd) AS cost_nano_usd
+                  sum(cached_prompt_tokens) AS cached_prompt_tokens, sum(completion_tokens) AS completion_tokens,
+                  sum(reasoning_tokens) AS reasoning_tokens, sum(total_tokens) AS total_tokens, sum(cost_nano_usd) AS cost_nano_usd
              FROM llm_usage GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`,
         ),
       );

@@ -74,8 +74,12 @@ const PATHS: Record<string, (inner: string) => string> = {
   Session: (inner) => `sessions(first: 3) { edges { node { ${inner} } } }`,
   Role: (inner) => `roles(first: 3) { edges { node { ${inner} } } }`,
 };
-/** Lists over derived tables (a join or GROUP BY), paged by a window over a small set: not index-ordered by design. */
-const DERIVED = new Set(['Organization.members', 'Organization.usageSummary', 'Agent.usageSummary']);
+/**
+ * Lists over derived tables (a join, GROUP BY or window function), paged by a window over a small set: not
+ * index-ordered by design. modelPrices: the platform's price periods (a row per model and price change), each
+ * with the start of its model's next period.
+ */
+const DERIVED = new Set(['Organization.members', 'Organization.usageSummary', 'Agent.usageSummary', 'Query.modelPrices']);
 
 async function listQueries(): Promise<string[]> {
   const response = await server.gql<{ __schema: { types: SchemaType[] } }>(

@@ -132,4 +132,92 @@ describeOnPostgres('the migration runner on PostgreSQL', (url) => {
       await other.drop();
     }
   });
+
+  it('moves a populated baseline schema to the token kinds and price periods, keeping every cost and sum', async () => {
+    const other = await createScratchSchema(url, 'foundry_migrate');
+    const store = new PostgresStore(other.databaseUrl);
+    const T = '2026-03-04T05:06:07.089Z';
+    try {
+      await migrate(store, [], wall);
+      await store.transaction(async (tx) => {
+        await tx.run("INSERT INTO organizations (id, slug, name, tier, created_at, updated_at) VALUES ('o1', 'o1', 'O', 'pro', :t, :t)", {
+          t: T,
+        });
+        await tx.run(
+          `INSERT INTO model_prices (provider, model, prompt_nano_usd_per_1k_tokens, completion_nano_usd_per_1k_tokens, updated_at)
+           VALUES ('openai', 'gpt-4o', 2500000, 10000000, :t)`,
+          { t: T },
+        );
+        await tx.run(
+          `INSERT INTO llm_usage (id, organization_id, provider, model, prompt_tokens, completion_tokens, cost_nano_usd, created_at)
+           VALUES ('u1', 'o1', 'openai', 'gpt-4o', 1000, 200, 4500000, :t), ('u2', 'o1', 'openai', 'gpt-4o', 10, 20, 225000, :t)`,
+          { t: T },
+        );
+        const sums = 'requests, prompt_tokens, completion_tokens, total_tokens, cost_nano_usd';
+        await tx.run(
+          `INSERT INTO llm_usage_daily (organization_id, day, provider, model, agent_id, user_id, api_key_id, ${sums})
+           VALUES ('o1', '2026-03-04', 'openai', 'gpt-4o', '', '', '', 2, 1010, 220, 1230, 4725000)`,
+        );
+        await tx.run(
+          `INSERT INTO llm_usage_model_daily (organization_id, day, provider, model, ${sums})
+           VALUES ('o1', '2026-03-04', 'openai', 'gpt-4o', 2, 1010, 220, 1230, 4725000)`,
+        );
+      });
+      const pending = loadMigrations('postgres');
+      const result = await migrate(store, pending, wall, rowLevelSecurityOfMigration);
+      expect(result.applied.map((m) => m.version)).toEqual(pending.map((m) => m.version));
+      expect(pending.map((m) => m.name)).toContain('token_kinds_prices');
+      const periods = await store.all(
+        `SELECT provider, model, effective_from, prompt_nano_usd_per_1k_tokens AS prompt, cached_prompt_nano_usd_per_1k_tokens AS cached,
+                completion_nano_usd_per_1k_tokens AS completion, reasoning_nano_usd_per_1k_tokens AS reasoning FROM model_price_periods`,
+      );
+      // In effect since before any usage; cached prompt tokens at the prompt rate, reasoning tokens at the completion rate.
+      expect(
+        periods.map((row) =>
+          Object.values(row as object)
+            .map(String)
+            .join('|'),
+        ),
+      ).toEqual(['openai|gpt-4o|1970-01-01T00:00:00.000Z|2500000|2500000|10000000|10000000']);
+      expect(
+        await store.all(
+          "SELECT table_name FROM information_schema.tables WHERE table_name = 'model_prices' AND table_schema = current_schema()",
+        ),
+      ).toEqual([]);
+      const records =
+        'SELECT id, prompt_tokens, cached_prompt_tokens, completion_tokens, reasoning_tokens, total_tokens, cost_nano_usd, cost_source FROM llm_usage ORDER BY id';
+      expect(
+        (await store.all(records)).map((row) =>
+          Object.values(row as object)
+            .map(String)
+            .join('|'),
+        ),
+      ).toEqual(['u1|1000|0|200|0|1200|4500000|computed', 'u2|10|0|20|0|30|225000|computed']);
+      const rollup = `SELECT requests, prompt_tokens, cached_prompt_tokens, completion_tokens, reasoning_tokens, total_tokens, cost_nano_usd
+        FROM TABLE_NAME`;
+      for (const table of ['llm_usage_daily', 'llm_usage_model_daily']) {
+        expect(
+          (await store.all(rollup.replace('TABLE_NAME', table))).map((row) =>
+            Object.values(row as object)
+              .map(String)
+              .join('|'),
+          ),
+        ).toEqual(['2|1010|0|220|0|1230|4725000']);
+      }
+      // The trigger functions move the new kinds too.
+      await store.transaction((tx) => tx.run("UPDATE llm_usage SET cached_prompt_tokens = 7, reasoning_tokens = 3 WHERE id = 'u2'"));
+      for (const table of ['llm_usage_daily', 'llm_usage_model_daily']) {
+        expect(
+          (await store.all(rollup.replace('TABLE_NAME', table))).map((row) =>
+            Object.values(row as object)
+              .map(String)
+              .join('|'),
+          ),
+        ).toEqual(['2|1010|7|220|3|1240|4725000']);
+      }
+    } finally {
+      await store.close();
+      await other.drop();
+    }
+  });
 });

@@ -233,7 +233,16 @@ describeOnPostgres('the PostgreSQL schema', (url) => {
     login_failures: { kind: 'email', subject: 'f'.repeat(64), failures: 1, last_failure_at: 1, locked_until: 0 },
     permissions: { code: 'x:read', resource: 'x', action: 'read', scope: 'org', description: 'x' },
     roles: { id: 'r-check', name: 'check', level: 'org', description: 'x', created_at: TIME },
-    model_prices: { provider: 'p', model: 'm', prompt_nano_usd_per_1k_tokens: 1, completion_nano_usd_per_1k_tokens: 1, updated_at: TIME },
+    model_price_periods: {
+      provider: 'p',
+      model: 'm',
+      effective_from: TIME,
+      prompt_nano_usd_per_1k_tokens: 1,
+      cached_prompt_nano_usd_per_1k_tokens: 1,
+      completion_nano_usd_per_1k_tokens: 1,
+      reasoning_nano_usd_per_1k_tokens: 1,
+      updated_at: TIME,
+    },
   };
   const BAD_ROWS: [string, Row][] = [
     ['organizations', { slug: 'Acme' }],
@@ -273,7 +282,12 @@ describeOnPostgres('the PostgreSQL schema', (url) => {
     ['login_failures', { failures: 0 }],
     ['permissions', { scope: 'world' }],
     ['roles', { level: 'tenant' }],
-    ['model_prices', { prompt_nano_usd_per_1k_tokens: -1 }],
+    ['model_price_periods', { prompt_nano_usd_per_1k_tokens: -1 }],
+    ['model_price_periods', { cached_prompt_nano_usd_per_1k_tokens: -1 }],
+    ['model_price_periods', { reasoning_nano_usd_per_1k_tokens: -1 }],
+    ['llm_usage', { cached_prompt_tokens: -1 }],
+    ['llm_usage', { reasoning_tokens: -1 }],
+    ['llm_usage', { cost_source: 'guessed' }],
     ['budgets', { level: 'TEAM' }],
     ['budgets', { period: 'YEAR' }],
     ['budgets', { alert_at_percent: 0 }],
@@ -318,13 +332,17 @@ describeOnPostgres('the PostgreSQL schema', (url) => {
     const changes = [
       "UPDATE llm_usage SET agent_id = NULL WHERE id = 'lu-A'",
       "UPDATE llm_usage SET prompt_tokens = 25 WHERE id = 'lu-B'",
+      "UPDATE llm_usage SET cached_prompt_tokens = 40, reasoning_tokens = 9 WHERE id = 'lu-B'",
+      "UPDATE llm_usage SET reasoning_tokens = 3 WHERE id = 'lu-A'",
       "UPDATE llm_usage SET model = 'gpt-2' WHERE id = 'lu-B'",
       "UPDATE llm_usage SET user_id = 'u-B' WHERE id = 'lu-B'",
       "UPDATE llm_usage SET created_at = '2026-01-02T10:00:00.000Z' WHERE id = 'lu-A'",
       "DELETE FROM llm_usage WHERE id = 'lu-B'",
     ];
-    const rollups = 'SELECT * FROM llm_usage_daily ORDER BY 1, 2, 3, 4, 5, 6, 7';
-    const modelRollups = 'SELECT * FROM llm_usage_model_daily ORDER BY 1, 2, 3, 4';
+    // Columns by name: PostgreSQL's migration added the new token sums last, SQLite's made the table again.
+    const sums = 'requests, prompt_tokens, cached_prompt_tokens, completion_tokens, reasoning_tokens, total_tokens, cost_nano_usd';
+    const rollups = `SELECT organization_id, day, provider, model, agent_id, user_id, api_key_id, ${sums} FROM llm_usage_daily ORDER BY 1, 2, 3, 4, 5, 6, 7`;
+    const modelRollups = `SELECT organization_id, day, provider, model, ${sums} FROM llm_usage_model_daily ORDER BY 1, 2, 3, 4`;
     // Rows as text, whichever engine read them (pg gives bigint as text).
     const asText = (rows: Record<string, unknown>[]) => rows.map((row) => Object.values(row).map(String).join('|'));
     const afterEach = { sqlite: [] as string[][], postgres: [] as string[][] };
@@ -344,7 +362,8 @@ describeOnPostgres('the PostgreSQL schema', (url) => {
       await pg.client.query('ROLLBACK');
     }
     expect(afterEach.postgres).toEqual(afterEach.sqlite);
-    expect(afterEach.sqlite.at(-2)).toEqual(['A|2026-01-02|openai|gpt||||1|10|5|15|100']);
+    // lu-A alone: 10 prompt, 0 cached, 5 completion and 3 reasoning tokens, 18 in all.
+    expect(afterEach.sqlite.at(-2)).toEqual(['A|2026-01-02|openai|gpt||||1|10|0|5|3|18|100']);
   });
 
   it('keeps the audit log append-only, for its owner too', async () => {

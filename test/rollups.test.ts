@@ -1,7 +1,8 @@
 // Property test: after a random sequence of usage batches (and deletions that
 // move records between rollup rows), both daily rollups (fine and per model),
 // and summaries, quotas and budgets' use read from them, equal a scan of the raw
-// records exactly, for random windows, periods and groupings, org-wide and :self readers.
+// records exactly, for random windows, periods and groupings (days, ISO weeks, months,
+// keys), every kind of tokens and costs computed or reported, org-wide and :self readers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Grants } from '../src/auth/grants';
 import type { Principal } from '../src/auth/principal';
@@ -32,7 +33,8 @@ const next = random(SEED);
 const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)] as T;
 const MODELS = ['gpt-4o', 'gpt-4o-mini', 'claude-sonnet-4', 'claude-haiku-3.5', 'gemini-1.5-flash'];
 const AGENTS = ['agt-001', 'agt-002', 'agt-003', null];
-const GROUPS = ['DAY', 'MODEL', 'PROVIDER', 'AGENT', 'USER'] as const;
+const GROUPS = ['DAY', 'WEEK', 'MONTH', 'MODEL', 'PROVIDER', 'AGENT', 'USER', 'API_KEY'] as const;
+type Group = (typeof GROUPS)[number];
 const NOW = Date.now();
 const DAY = 86_400_000;
 
@@ -45,23 +47,81 @@ afterAll(() => server.close());
 
 const RECORD = 'mutation ($input: RecordLlmUsageInput!) { recordLlmUsage(input: $input) { count } }';
 
-/** The same numbers computed straight from llm_usage, grouped in SQL independently of the gateway's code. */
-async function rawScan(from: string, to: string, groups: readonly (typeof GROUPS)[number][]) {
-  const columns: Record<(typeof GROUPS)[number], string> = {
-    DAY: 'substr(created_at, 1, 10)',
-    MODEL: 'model',
-    PROVIDER: 'provider',
-    AGENT: 'agent_id',
-    USER: 'user_id',
-  };
-  const keys = groups.map((group) => columns[group]);
-  const select = keys.length ? `${keys.map((key, i) => `${key} AS k${i}`).join(', ')},` : '';
-  const groupBy = keys.length ? `GROUP BY ${keys.join(', ')}` : '';
-  return await server.services.db.all<{ requests: number; tokens: number; cost: string }>(
-    `SELECT ${select} count(*) AS requests, sum(total_tokens) AS tokens, CAST(sum(cost_nano_usd) AS TEXT) AS cost
-       FROM llm_usage WHERE organization_id = 'quant' AND created_at >= :from AND created_at < :to ${groupBy}`,
+type RawRow = {
+  created_at: string;
+  model: string;
+  provider: string;
+  agent_id: string | null;
+  user_id: string | null;
+  api_key_id: string | null;
+  prompt_tokens: number;
+  cached_prompt_tokens: number;
+  completion_tokens: number;
+  reasoning_tokens: number;
+  cost_nano_usd: number | string;
+};
+type RawBucket = {
+  keys: string;
+  requests: number;
+  prompt: number;
+  cached: number;
+  completion: number;
+  reasoning: number;
+  tokens: number;
+  cost: string;
+};
+
+/** The Monday of a record's ISO week (UTC), computed here with Date, not with the gateway's SQL. */
+function mondayOf(createdAt: string): string {
+  const day = new Date(`${createdAt.slice(0, 10)}T00:00:00.000Z`);
+  const sinceMonday = (day.getUTCDay() + 6) % 7;
+  return new Date(day.getTime() - sinceMonday * DAY).toISOString().slice(0, 10);
+}
+
+/** The same numbers computed straight from llm_usage's rows, grouped here, independently of the gateway's code. */
+async function rawScan(from: string, to: string, groups: readonly Group[]): Promise<RawBucket[]> {
+  const rows = await server.services.db.all<RawRow>(
+    `SELECT created_at, model, provider, agent_id, user_id, api_key_id, prompt_tokens, cached_prompt_tokens, completion_tokens,
+            reasoning_tokens, cost_nano_usd
+       FROM llm_usage WHERE organization_id = 'quant' AND created_at >= :from AND created_at < :to`,
     { from, to },
   );
+  const keyOf: Record<Group, (row: RawRow) => string | null> = {
+    DAY: (row) => row.created_at.slice(0, 10),
+    WEEK: (row) => mondayOf(row.created_at),
+    MONTH: (row) => row.created_at.slice(0, 7),
+    MODEL: (row) => row.model,
+    PROVIDER: (row) => row.provider,
+    AGENT: (row) => row.agent_id,
+    USER: (row) => row.user_id,
+    API_KEY: (row) => row.api_key_id,
+  };
+  const buckets = new Map<string, RawBucket & { sum: bigint }>();
+  for (const row of rows) {
+    const keys = JSON.stringify(groups.filter((group) => !['AGENT', 'USER', 'API_KEY'].includes(group)).map((group) => keyOf[group](row)));
+    const name = JSON.stringify(groups.map((group) => keyOf[group](row)));
+    const bucket = buckets.get(name) ?? {
+      keys,
+      requests: 0,
+      prompt: 0,
+      cached: 0,
+      completion: 0,
+      reasoning: 0,
+      tokens: 0,
+      cost: '0',
+      sum: 0n,
+    };
+    bucket.requests += 1;
+    bucket.prompt += row.prompt_tokens;
+    bucket.cached += row.cached_prompt_tokens;
+    bucket.completion += row.completion_tokens;
+    bucket.reasoning += row.reasoning_tokens;
+    bucket.tokens += row.prompt_tokens + row.cached_prompt_tokens + row.completion_tokens + row.reasoning_tokens;
+    bucket.sum += BigInt(row.cost_nano_usd);
+    bucket.cost = bucket.sum.toString();
+    buckets.set(name, bucket);
+  }
+  return [...buckets.values()].map(({ sum: _sum, ...bucket }) => bucket);
 }
 
 const usd = (nano: string) => {
@@ -83,10 +143,15 @@ describe('rollups', () => {
       const size = 1 + Math.floor(next() * 40);
       const records = Array.from({ length: size }, () => {
         const agent = pick(AGENTS);
+        const kinds = next();
         return {
           model: pick(MODELS),
           promptTokens: Math.floor(next() * 50_000),
           completionTokens: Math.floor(next() * 9_000),
+          // Cached and reasoning tokens sometimes, left out otherwise (0); now and then a cost the provider reported.
+          ...(kinds < 0.6 ? { cachedPromptTokens: Math.floor(next() * 30_000) } : {}),
+          ...(kinds > 0.4 ? { reasoningTokens: Math.floor(next() * 12_000) } : {}),
+          ...(next() < 0.15 ? { costUsd: `0.${String(Math.floor(next() * 1e9)).padStart(9, '0')}` } : {}),
           ...(agent ? { agentId: gid('Agent', agent) } : {}),
           // Anywhere in the last 70 days, at any millisecond.
           createdAt: new Date(NOW - Math.floor(next() * 70 * DAY)).toISOString(),
@@ -106,39 +171,41 @@ describe('rollups', () => {
     }
 
     // The rollup table itself equals the raw records, row by row.
-    const rollups = await server.services.db.all(
-      `SELECT organization_id, day, provider, model, agent_id, user_id, api_key_id, requests, total_tokens, cost_nano_usd
-         FROM llm_usage_daily ORDER BY 1, 2, 3, 4, 5, 6, 7`,
-    );
+    const fineRollup = `SELECT organization_id, day, provider, model, agent_id, user_id, api_key_id, requests, prompt_tokens,
+         cached_prompt_tokens, completion_tokens, reasoning_tokens, total_tokens, cost_nano_usd
+       FROM llm_usage_daily ORDER BY 1, 2, 3, 4, 5, 6, 7`;
+    const rollups = await server.services.db.all(fineRollup);
     const raw = await server.services.db.all(
       `SELECT organization_id, substr(created_at, 1, 10) AS day, provider, model, coalesce(agent_id, '') AS agent_id,
               coalesce(user_id, '') AS user_id, coalesce(api_key_id, '') AS api_key_id, count(*) AS requests,
+              sum(prompt_tokens) AS prompt_tokens, sum(cached_prompt_tokens) AS cached_prompt_tokens,
+              sum(completion_tokens) AS completion_tokens, sum(reasoning_tokens) AS reasoning_tokens,
               sum(total_tokens) AS total_tokens, sum(cost_nano_usd) AS cost_nano_usd
          FROM llm_usage GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 1, 2, 3, 4, 5, 6, 7`,
     );
+    // The records did carry every kind of tokens and both sources of cost.
+    const kinds = await server.services.db.get<Record<string, number>>(
+      `SELECT count(*) FILTER (WHERE cached_prompt_tokens > 0) AS cached, count(*) FILTER (WHERE reasoning_tokens > 0) AS reasoning,
+              count(*) FILTER (WHERE cost_source = 'provider') AS provider FROM llm_usage`,
+    );
+    for (const count of Object.values(kinds ?? {})) expect(Number(count)).toBeGreaterThan(0);
     expect(rollups).toEqual(raw);
     // So does the coarse rollup (organization, day, provider, model).
-    const coarse = await server.services.db.all(
-      `SELECT organization_id, day, provider, model, requests, prompt_tokens, completion_tokens, total_tokens, cost_nano_usd
-         FROM llm_usage_model_daily ORDER BY 1, 2, 3, 4`,
-    );
+    const coarseRollup = `SELECT organization_id, day, provider, model, requests, prompt_tokens, cached_prompt_tokens, completion_tokens,
+         reasoning_tokens, total_tokens, cost_nano_usd
+       FROM llm_usage_model_daily ORDER BY 1, 2, 3, 4`;
+    const coarse = await server.services.db.all(coarseRollup);
     const rawCoarse = await server.services.db.all(
       `SELECT organization_id, substr(created_at, 1, 10) AS day, provider, model, count(*) AS requests, sum(prompt_tokens) AS prompt_tokens,
-              sum(completion_tokens) AS completion_tokens, sum(total_tokens) AS total_tokens, sum(cost_nano_usd) AS cost_nano_usd
+              sum(cached_prompt_tokens) AS cached_prompt_tokens, sum(completion_tokens) AS completion_tokens,
+              sum(reasoning_tokens) AS reasoning_tokens, sum(total_tokens) AS total_tokens, sum(cost_nano_usd) AS cost_nano_usd
          FROM llm_usage GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`,
     );
     expect(coarse).toEqual(rawCoarse);
     // Rebuilding from the records (what bulk loaders do) changes nothing.
     await rebuildUsageRollups(server.services.db);
-    expect(
-      (await server.services.db.all('SELECT * FROM llm_usage_model_daily ORDER BY 1, 2, 3, 4')).map((row) => Object.values(row as object)),
-    ).toEqual(rawCoarse.map((row) => Object.values(row as object)));
-    expect(
-      await server.services.db.all(
-        `SELECT organization_id, day, provider, model, agent_id, user_id, api_key_id, requests, total_tokens, cost_nano_usd
-           FROM llm_usage_daily ORDER BY 1, 2, 3, 4, 5, 6, 7`,
-      ),
-    ).toEqual(raw);
+    expect(await server.services.db.all(coarseRollup)).toEqual(rawCoarse);
+    expect(await server.services.db.all(fineRollup)).toEqual(raw);
 
     // usageSummary over random windows (edges inside days, across days) and groupings equals the raw scan.
     for (let trial = 0; trial < 30; trial++) {
@@ -147,38 +214,59 @@ describe('rollups', () => {
       const from = new Date(Math.min(a, b)).toISOString();
       const to = new Date(Math.max(a, b) + 1).toISOString();
       const groups = GROUPS.filter(() => next() < 0.4);
-      const response = await server.gql<{
-        organization: {
-          usageSummary: {
-            totalCount: number;
-            total: { requests: number; totalTokens: number; costUsd: string };
-            edges: { node: { requests: number; totalTokens: number; costUsd: string } }[];
-          };
-        };
-      }>(
+      type Node = {
+        day: string | null;
+        week: string | null;
+        month: string | null;
+        model: string | null;
+        provider: string | null;
+        requests: number;
+        promptTokens: number;
+        cachedPromptTokens: number;
+        completionTokens: number;
+        reasoningTokens: number;
+        totalTokens: number;
+        costUsd: string;
+      };
+      const fields =
+        'day week month model provider requests promptTokens cachedPromptTokens completionTokens reasoningTokens totalTokens costUsd';
+      const response = await server.gql<{ organization: { usageSummary: { totalCount: number; total: Node; edges: { node: Node }[] } } }>(
         `query ($from: DateTime!, $to: DateTime!, $groupBy: [UsageGroupBy!]) { organization(slug: "quant") {
-           usageSummary(from: $from, to: $to, groupBy: $groupBy, first: 100) { totalCount total { requests totalTokens costUsd }
-             edges { node { requests totalTokens costUsd } } } } }`,
+           usageSummary(from: $from, to: $to, groupBy: $groupBy, first: 100) { totalCount total { ${fields} }
+             edges { node { ${fields} } } } } }`,
         { from, to, groupBy: groups },
       );
       expect(response.errors).toBeUndefined();
       const summary = response.data?.organization.usageSummary;
       const expected = await rawScan(from, to, groups);
       const [total] = await rawScan(from, to, []);
-      expect(summary?.total).toEqual({ requests: total?.requests ?? 0, totalTokens: total?.tokens ?? 0, costUsd: usd(total?.cost ?? '0') });
-      expect(summary?.totalCount).toBe(expected.filter((row) => row.requests > 0).length);
+      // A bucket as the raw scan has it: the keys that are values (not nodes), then every sum.
+      const plainKeys = groups.filter((group) => ['DAY', 'WEEK', 'MONTH', 'MODEL', 'PROVIDER'].includes(group));
+      const asRaw = (node: Node) => {
+        const values: Record<string, string | null> = {
+          DAY: node.day,
+          WEEK: node.week,
+          MONTH: node.month,
+          MODEL: node.model,
+          PROVIDER: node.provider,
+        };
+        return {
+          keys: JSON.stringify(plainKeys.map((group) => values[group])),
+          requests: node.requests,
+          prompt: node.promptTokens,
+          cached: node.cachedPromptTokens,
+          completion: node.completionTokens,
+          reasoning: node.reasoningTokens,
+          tokens: node.totalTokens,
+          cost: node.costUsd,
+        };
+      };
+      const zero = { keys: '[]', requests: 0, prompt: 0, cached: 0, completion: 0, reasoning: 0, tokens: 0, cost: '0' };
+      expect(summary && { ...asRaw(summary.total), keys: '[]' }).toEqual({ ...(total ?? zero), keys: '[]', cost: usd(total?.cost ?? '0') });
+      expect(summary?.totalCount).toBe(expected.length);
       if ((summary?.totalCount ?? 0) <= 100) {
-        const sortKey = (row: { requests: number; totalTokens: number; costUsd: string }) =>
-          `${row.costUsd}|${row.requests}|${row.totalTokens}`;
-        const got = (summary?.edges ?? [])
-          .map((edge) => edge.node)
-          .map(sortKey)
-          .sort();
-        const want = expected
-          .filter((row) => row.requests > 0)
-          .map((row) => ({ requests: row.requests, totalTokens: row.tokens, costUsd: usd(row.cost) }))
-          .map(sortKey)
-          .sort();
+        const got = (summary?.edges ?? []).map((edge) => JSON.stringify(asRaw(edge.node))).sort();
+        const want = expected.map((row) => JSON.stringify({ ...row, cost: usd(row.cost) })).sort();
         expect(got).toEqual(want);
       }
     }
@@ -334,7 +422,7 @@ describe('rollups', () => {
     }
   });
 
-  it('pick the coarse rollup only for org-wide readers and day/model/provider groupings of organizations', () => {
+  it('pick the coarse rollup only for org-wide readers and period/model/provider groupings of organizations', () => {
     const principal = (codes: [string | null, string][]): Principal => ({
       kind: 'API_KEY',
       id: 'k',
@@ -354,6 +442,9 @@ describe('rollups', () => {
     expect(rollupFor(platform, 'organization_id', ['quant', 'cibc'], [])).toBe('coarse');
     expect(rollupFor(orgWide, 'organization_id', ['quant', 'cibc'], ['MODEL'])).toBe('fine');
     expect(rollupFor(orgWide, 'organization_id', ['quant'], ['MODEL', 'AGENT'])).toBe('fine');
+    // Weeks and months are made of days; API keys are only in the fine rollup.
+    expect(rollupFor(orgWide, 'organization_id', ['quant'], ['WEEK', 'MONTH', 'MODEL'])).toBe('coarse');
+    expect(rollupFor(orgWide, 'organization_id', ['quant'], ['MONTH', 'API_KEY'])).toBe('fine');
     expect(rollupFor(orgWide, 'agent_id', ['agt-001'], ['MODEL'])).toBe('fine');
     expect(rollupFor(self, 'organization_id', ['quant'], ['MODEL'])).toBe('fine');
   });

@@ -81,11 +81,15 @@ function generate(raw: BetterSqlite3.Database, log: (line: string) => void): voi
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
   const prices = raw
     .prepare(
-      `SELECT provider, model, prompt_nano_usd_per_1k_tokens AS prompt, completion_nano_usd_per_1k_tokens AS completion
-         FROM model_prices ORDER BY provider, model`,
+      `SELECT provider, model, effective_from, prompt_nano_usd_per_1k_tokens AS prompt,
+         cached_prompt_nano_usd_per_1k_tokens AS cached_prompt, completion_nano_usd_per_1k_tokens AS completion,
+         reasoning_nano_usd_per_1k_tokens AS reasoning, updated_at
+         FROM model_price_periods ORDER BY provider, model, effective_from`,
     )
     .all() as ModelPrice[];
-  if (prices.length === 0) throw new Error('the seeded model_prices table is empty');
+  if (prices.length === 0) throw new Error('the seeded model_price_periods table is empty');
+  // The seeds price each model once, from before any usage: that period prices the whole window.
+  if (new Set(prices.map((price) => price.model)).size !== prices.length) throw new Error('a seeded model has several price periods');
 
   // The sample activity is dated January 2026; the data set's activity lies in the 90-day window only.
   // Rows go in raw (the rollups are rebuilt from them once at the end, as insertUsageBatch would keep them).
@@ -136,7 +140,7 @@ function generate(raw: BetterSqlite3.Database, log: (line: string) => void): voi
                 price.model,
                 prompt,
                 completion,
-                costOf(price, prompt, completion),
+                costOf(price, { prompt, cachedPrompt: 0, completion, reasoning: 0 }),
                 100 + Math.floor(random() * 5000),
                 iso(at),
               );

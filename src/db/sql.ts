@@ -123,6 +123,9 @@ const WORDS = {
   /** An integer (a sum of money) as decimal text, exact past 2^53: `textOpen x textClose`. */
   integerTextOpen: { sqlite: "printf('%d', ", postgres: '(' },
   integerTextClose: { sqlite: ')', postgres: ')::text' },
+  /** The Monday (ISO week start) of a 'YYYY-MM-DD' day, as 'YYYY-MM-DD': `weekStartOpen day weekStartClose`. */
+  weekStartOpen: { sqlite: 'date(', postgres: "to_char(date_trunc('week', (" },
+  weekStartClose: { sqlite: ", 'weekday 0', '-6 days')", postgres: ")::date), 'YYYY-MM-DD')" },
   /** A JSON array of its arguments. */
   jsonArray: { sqlite: 'json_array', postgres: 'json_build_array' },
   /** An array of the values aggregated, as JSON text. */

@@ -22,7 +22,9 @@ export type Payloads = {
     apiKeyId: string | null;
     count: number;
     promptTokens: number;
+    cachedPromptTokens: number;
     completionTokens: number;
+    reasoningTokens: number;
     totalTokens: number;
     costNanoUsd: string;
     models: string[];

@@ -23,6 +23,7 @@ import '../modules/agents/mutations';
 import '../modules/integrations/mutations';
 import '../modules/sessions/mutations';
 import '../modules/usage/mutations';
+import '../modules/usage/prices';
 import '../modules/users/mutations';
 import '../modules/apiKeys/mutations';
 import '../modules/webhooks/mutations';

@@ -30,7 +30,7 @@ export function organizationRows(org: 'A' | 'B'): [string, Row][] {
   const owned = { organization_id: org };
   const usage = { provider: 'openai', model: 'gpt', prompt_tokens: 10, completion_tokens: 5, cost_nano_usd: 100 };
   const rollup = { ...owned, day: '2026-01-01', provider: 'openai', model: 'gpt', requests: 1, prompt_tokens: 10 };
-  const sums = { completion_tokens: 5, total_tokens: 15, cost_nano_usd: 100 };
+  const sums = { cached_prompt_tokens: 0, completion_tokens: 5, reasoning_tokens: 0, total_tokens: 15, cost_nano_usd: 100 };
   return [
     ['organizations', { id: org, slug: `org-${org.toLowerCase()}`, name: `Org ${org}`, ...stamps }],
     ['domains', { id: `d-${org}`, ...owned, name: 'd', display_name: 'D', ...stamps }],

@@ -28,7 +28,7 @@ export const MUTATIONS_BY_MODULE = {
   agents: ['createAgent', 'updateAgent', 'publishAgent', 'deleteAgent'],
   integrations: ['upsertIntegrationConfig', 'deleteIntegrationConfig'],
   sessions: ['startSession', 'endSession', 'terminateSession'],
-  usage: ['recordLlmUsage', 'setLlmQuota'],
+  usage: ['recordLlmUsage', 'setLlmQuota', 'setModelPrice'],
   users: ['inviteUser', 'assignRole', 'revokeRole', 'removeMember'],
   apiKeys: ['createApiKey', 'revokeApiKey'],
   webhooks: ['createWebhook', 'deleteWebhook'],
@@ -86,8 +86,10 @@ export function mutationHarness(): Harness {
     // Test-only prices whose per-token cost is fractional, so that rounding shows.
     await db.transaction((tx) =>
       tx.run(
-        `INSERT INTO model_prices (provider, model, prompt_nano_usd_per_1k_tokens, completion_nano_usd_per_1k_tokens, updated_at)
-       VALUES ('testco', 'half-model', 2500, 1500, :now), ('testco', 'odd-model', 1234567, 7, :now)`,
+        `INSERT INTO model_price_periods (provider, model, effective_from, prompt_nano_usd_per_1k_tokens,
+         cached_prompt_nano_usd_per_1k_tokens, completion_nano_usd_per_1k_tokens, reasoning_nano_usd_per_1k_tokens, updated_at)
+       VALUES ('testco', 'half-model', '1970-01-01T00:00:00.000Z', 2500, 2500, 1500, 1500, :now),
+         ('testco', 'odd-model', '1970-01-01T00:00:00.000Z', 1234567, 1234567, 7, 7, :now)`,
         { now: '2026-01-01T00:00:00.000Z' },
       ),
     );

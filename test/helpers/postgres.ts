@@ -51,7 +51,7 @@ function uniqueName(prefix: string): string {
   return `${prefix}_${process.pid}_${randomBytes(4).toString('hex')}`;
 }
 
-/** A new schema with the PostgreSQL baseline applied by its owner role, and the app role granted rows in it. */
+/** A new schema with the PostgreSQL baseline and later migrations applied by its owner role, and the app role granted rows in it. */
 export async function createTestSchema(connectionString: string): Promise<TestSchema> {
   const client = new pg.Client({ connectionString });
   await client.connect();

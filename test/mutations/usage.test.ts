@@ -1,4 +1,4 @@
-// recordLlmUsage, setLlmQuota over HTTP: the usage module's table (run by test/helpers/mutations.ts),
+// recordLlmUsage, setLlmQuota, setModelPrice over HTTP: the usage module's table (run by test/helpers/mutations.ts),
 // then what one row of the table cannot show.
 import { describe, expect, it } from 'vitest';
 import { jsonValues } from '../../src/db/store';
@@ -179,7 +179,88 @@ const CASES: Case[] = [
       },
     },
   },
+  {
+    mutation: 'setModelPrice',
+    action: 'model_price.set',
+    select:
+      'modelPrice { provider model effectiveFrom effectiveUntil promptUsdPer1kTokens cachedPromptUsdPer1kTokens completionUsdPer1kTokens reasoningUsdPer1kTokens }',
+    failures: [
+      {
+        when: 'an org_admin sets a price (it lacks settings:update:platform)',
+        as: 'admin',
+        input: () => priceInput({}),
+        code: 'FORBIDDEN',
+      },
+      {
+        when: 'platform_support sets a price (it lacks settings:update:platform)',
+        as: 'support',
+        input: () => priceInput({}),
+        code: 'FORBIDDEN',
+      },
+      {
+        when: 'a price is negative',
+        as: 'owner',
+        input: () => priceInput({ prices: { promptUsdPer1kTokens: '-0.5', completionUsdPer1kTokens: '1' } }),
+        code: 'BAD_USER_INPUT',
+        scalar: 'UsdAmount',
+      },
+      {
+        when: 'a price is 1000000 USD per 1,000 tokens',
+        as: 'owner',
+        input: () => priceInput({ prices: { promptUsdPer1kTokens: '1', completionUsdPer1kTokens: '1000000' } }),
+        code: 'BAD_USER_INPUT',
+        field: 'input.prices.completionUsdPer1kTokens',
+      },
+      {
+        when: 'effectiveFrom is not an instant',
+        as: 'owner',
+        input: () => priceInput({ effectiveFrom: '2026-02-30T00:00:00.000Z' }),
+        code: 'BAD_USER_INPUT',
+        scalar: 'DateTime',
+      },
+      {
+        when: 'the model is priced under another provider',
+        as: 'owner',
+        input: () => priceInput({ provider: 'anthropic' }),
+        code: 'CONFLICT',
+      },
+    ],
+    happy: {
+      when: 'for the platform owner, a period from a future instant on, on the platform audit chain',
+      as: 'owner',
+      input: () => priceInput({}),
+      organization: () => null,
+      check: (payload, entry) => {
+        expect(payload).toEqual({
+          modelPrice: {
+            provider: 'testco',
+            model: 'odd-model',
+            effectiveFrom: FUTURE,
+            effectiveUntil: null,
+            promptUsdPer1kTokens: '0.002000000',
+            cachedPromptUsdPer1kTokens: '0.000500000',
+            completionUsdPer1kTokens: '0.004000000',
+            reasoningUsdPer1kTokens: '0.004000000',
+          },
+        });
+        expect(entry.resource_id).toBe(`testco/odd-model@${FUTURE}`);
+        expect(entry.metadata.before).toBeNull();
+        expect(entry.metadata.after).toMatchObject({ promptNanoUsdPer1kTokens: '2000000', cachedPromptNanoUsdPer1kTokens: '500000' });
+      },
+    },
+  },
 ];
+
+/** A price of odd-model (testco) from FUTURE on, with what the failure changes. */
+function priceInput(change: Record<string, unknown>) {
+  return {
+    model: 'odd-model',
+    provider: 'testco',
+    effectiveFrom: FUTURE,
+    prices: { promptUsdPer1kTokens: '0.002', cachedPromptUsdPer1kTokens: '0.0005', completionUsdPer1kTokens: '0.004' },
+    ...change,
+  };
+}
 
 describeMutations(h, 'usage', CASES);
 

@@ -11,8 +11,8 @@ import { QuotaExceededError } from '../../schema/errors';
 import { formatNanoUsd } from '../../schema/money';
 import { auditEntryFor, entryAdded } from '../../schema/write';
 import { appendAuditEntry } from '../auditLog/repo';
+import { type NewUsage, tokensOf } from '../usage/repo';
 import { queueWebhookEvent } from '../webhooks/repo';
-import type { NewUsage } from '../usage/repo';
 import { periodWindow } from './periods';
 import { applicableBudgets, type BudgetLevel, type BudgetRow, markAlerted, type Use, type UseTarget, usesOf } from './repo';
 
@@ -60,7 +60,7 @@ function checksOf(budgets: readonly BudgetRow[], rows: readonly NewUsage[]): Che
         check = { budget, start: window.start, end: window.end, key, tokens: 0, cost: 0n };
         checks.set(key, check);
       }
-      check.tokens += row.promptTokens + row.completionTokens;
+      check.tokens += tokensOf(row);
       check.cost += row.costNanoUsd;
     }
   }

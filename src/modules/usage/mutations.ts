@@ -4,27 +4,59 @@ import { isoNow } from '../../db/store';
 import type { Payloads } from '../../events/bus';
 import { builder } from '../../schema/builder';
 import { BadUserInputError } from '../../schema/errors';
+import { formatNanoUsd } from '../../schema/money';
 import { tokenCount } from '../../schema/validation';
 import { audited, organizationForWrite, requirePermission, visibleRowForWrite } from '../../schema/write';
 import { AGENTS, type AgentRow } from '../agents/repo';
 import { checkBudgets } from '../budgets/check';
 import { quotaLimits, quotasOfOrganizations, upsertQuota } from '../budgets/quota';
 import { SESSIONS, type SessionRow } from '../sessions/repo';
-import { costOf, insertUsageBatch, lockQuota, modelPrices, type NewUsage, newUsageId } from './repo';
+import { costOf, insertUsageBatch, lockQuota, type NewUsage, newUsageId, priceAt, pricePeriods, tokensOf } from './repo';
 import type { QuotaRow } from './rollups';
 import { LlmUsageRecord, Quota } from './types';
 
 export const MAX_BATCH = 1000;
+/**
+ * A record's cost, reported or computed, stays below 1,000,000 USD: a batch's sum stays far inside the 64-bit
+ * integers the database stores money in.
+ */
+const MAX_RECORD_COST_NANO_USD = 1_000_000n * 1_000_000_000n;
 
 const LlmUsageInput = builder.inputType('LlmUsageInput', {
   fields: (t) => ({
     model: t.string({
       required: true,
-      description: 'A model with a price (model_prices); its provider comes from there.',
+      description: 'A model with a price in effect at createdAt (modelPrices); its provider comes from there.',
       validate: z.string().min(1, 'must not be empty').max(200, 'is too long'),
     }),
-    promptTokens: t.field({ type: 'NonNegativeInt', required: true, validate: tokenCount }),
-    completionTokens: t.field({ type: 'NonNegativeInt', required: true, validate: tokenCount }),
+    promptTokens: t.field({
+      type: 'NonNegativeInt',
+      required: true,
+      description: 'Prompt tokens not served from the cache (cached ones go in cachedPromptTokens, not here too).',
+      validate: tokenCount,
+    }),
+    cachedPromptTokens: t.field({
+      type: 'NonNegativeInt',
+      description: 'Prompt tokens served from the cache, priced at the cached prompt rate; 0 when left out.',
+      validate: tokenCount,
+    }),
+    completionTokens: t.field({
+      type: 'NonNegativeInt',
+      required: true,
+      description: 'Completion tokens other than reasoning (reasoning ones go in reasoningTokens, not here too).',
+      validate: tokenCount,
+    }),
+    reasoningTokens: t.field({
+      type: 'NonNegativeInt',
+      description: 'Reasoning tokens, priced at the reasoning rate; 0 when left out.',
+      validate: tokenCount,
+    }),
+    costUsd: t.field({
+      type: 'UsdAmount',
+      description:
+        'The cost the provider reported: stored as the cost instead of the one computed from the prices (costSource PROVIDER). Below 1000000 USD.',
+      validate: z.string().transform(BigInt).pipe(z.bigint().lt(MAX_RECORD_COST_NANO_USD, 'must be below 1000000 USD')).nullish(),
+    }),
     latencyMs: t.int({ validate: z.number().int().min(0, 'must not be negative').max(86_400_000, 'is too large') }),
     agentId: t.id(),
     sessionId: t.id({ description: 'The session the call belongs to; its agent is used when agentId is left out.' }),
@@ -68,7 +100,7 @@ builder.mutationFields((t) => ({
   recordLlmUsage: t.authField({
     type: RecordLlmUsagePayload,
     nullable: true,
-    description: `Records a batch of LLM calls (1 to ${MAX_BATCH}), priced from model_prices. Needs llm:invoke. A batch that would pass any budget that applies (its organization's, each record's agent's, the calling API key's and user's, in each period its records fall in) is refused whole with QUOTA_EXCEEDED; extensions.budget names the first, extensions.budgets all.`,
+    description: `Records a batch of LLM calls (1 to ${MAX_BATCH}), each priced with its model's prices in effect at its createdAt (or at the provider's costUsd). Needs llm:invoke. A batch that would pass any budget that applies (its organization's, each record's agent's, the calling API key's and user's, in each period its records fall in) is refused whole with QUOTA_EXCEEDED; extensions.budget names the first, extensions.budgets all.`,
     authScopes: { authenticated: true },
     args: { input: t.arg({ type: RecordLlmUsageInput, required: true }) },
     resolve: async (_root, args, context) => {
@@ -79,7 +111,8 @@ builder.mutationFields((t) => ({
       let alerted = false;
       const payload = await audited(context, 'llm_usage.record', 'llm_usage', async (context) => {
         requirePermission(context, 'llm:invoke', organizationId, null);
-        const prices = await modelPrices(
+        // Every price period of the batch's models in one statement; each record takes the one in effect at its createdAt.
+        const prices = await pricePeriods(
           context.db,
           input.records.map((record) => record.model),
         );
@@ -89,11 +122,29 @@ builder.mutationFields((t) => ({
         // One record after another: the first bad record is the one refused, and rows met before are looked up once.
         for (const [index, record] of input.records.entries()) {
           const field = `input.records.${index}`;
-          const price = prices.get(record.model);
-          if (!price) throw new BadUserInputError(`${field}.model: "${record.model}" has no price; unknown model.`, `${field}.model`);
           // The DateTime scalar has already checked and normalized createdAt to the stored form.
           const createdAt = record.createdAt || now;
           if (createdAt > now) throw new BadUserInputError(`${field}.createdAt: must not be in the future.`, `${field}.createdAt`);
+          if (!prices.has(record.model)) {
+            throw new BadUserInputError(`${field}.model: "${record.model}" has no price; unknown model.`, `${field}.model`);
+          }
+          const price = priceAt(prices.get(record.model), createdAt);
+          if (!price)
+            throw new BadUserInputError(`${field}.model: "${record.model}" has no price in effect at ${createdAt}.`, `${field}.model`);
+          const kinds = {
+            prompt: record.promptTokens,
+            cachedPrompt: record.cachedPromptTokens ?? 0,
+            completion: record.completionTokens,
+            reasoning: record.reasoningTokens ?? 0,
+          };
+          // A cost the provider reported wins over the one the prices give.
+          const costNanoUsd = record.costUsd != null ? BigInt(record.costUsd) : costOf(price, kinds);
+          if (costNanoUsd >= MAX_RECORD_COST_NANO_USD) {
+            throw new BadUserInputError(
+              `${field}: costs ${formatNanoUsd(costNanoUsd)} USD at the prices in effect; a record must cost below 1000000 USD.`,
+              field,
+            );
+          }
           let session: SessionRow | undefined;
           if (record.sessionId) {
             session =
@@ -124,15 +175,21 @@ builder.mutationFields((t) => ({
             apiKeyId: principal.apiKeyId,
             provider: price.provider,
             model: price.model,
-            promptTokens: record.promptTokens,
-            completionTokens: record.completionTokens,
-            costNanoUsd: costOf(price, record.promptTokens, record.completionTokens),
+            promptTokens: kinds.prompt,
+            cachedPromptTokens: kinds.cachedPrompt,
+            completionTokens: kinds.completion,
+            reasoningTokens: kinds.reasoning,
+            costNanoUsd,
+            costSource: record.costUsd != null ? 'provider' : 'computed',
             latencyMs: record.latencyMs ?? null,
             createdAt,
           });
         }
         const promptTokens = rows.reduce((sum, row) => sum + row.promptTokens, 0);
-        const tokens = rows.reduce((sum, row) => sum + row.promptTokens + row.completionTokens, 0);
+        const cachedPromptTokens = rows.reduce((sum, row) => sum + (row.cachedPromptTokens ?? 0), 0);
+        const completionTokens = rows.reduce((sum, row) => sum + row.completionTokens, 0);
+        const reasoningTokens = rows.reduce((sum, row) => sum + (row.reasoningTokens ?? 0), 0);
+        const tokens = rows.reduce((sum, row) => sum + tokensOf(row), 0);
         const cost = rows.reduce((sum, row) => sum + row.costNanoUsd, 0n);
         // Other writers of this organization wait from here to commit: the use read below stays true until then.
         await lockQuota(context.db, organizationId);
@@ -148,7 +205,9 @@ builder.mutationFields((t) => ({
           apiKeyId: principal.apiKeyId,
           count: rows.length,
           promptTokens,
-          completionTokens: tokens - promptTokens,
+          cachedPromptTokens,
+          completionTokens,
+          reasoningTokens,
           totalTokens: tokens,
           costNanoUsd: cost.toString(),
           models,
@@ -205,7 +264,7 @@ async function quotaWith(
   const [quota] = await quotasOfOrganizations(db, [organizationId], new Date(now));
   if (!quota) return null;
   const inPeriod = rows.filter((row) => row.createdAt >= quota.period_start && row.createdAt < quota.period_end);
-  const tokens = quota.tokens_used + inPeriod.reduce((sum, row) => sum + row.promptTokens + row.completionTokens, 0);
+  const tokens = quota.tokens_used + inPeriod.reduce((sum, row) => sum + tokensOf(row), 0);
   const cost = BigInt(quota.cost_used_nano_usd) + inPeriod.reduce((sum, row) => sum + row.costNanoUsd, 0n);
   return { ...quota, tokens_used: tokens, cost_used_nano_usd: cost.toString() };
 }

@@ -20,9 +20,12 @@ export type UsageRow = {
   provider: string;
   model: string;
   prompt_tokens: number;
+  cached_prompt_tokens: number;
   completion_tokens: number;
+  reasoning_tokens: number;
   total_tokens: number;
   cost_nano_usd: number;
+  cost_source: CostSource;
   latency_ms: number | null;
   created_at: string;
 };
@@ -47,9 +50,12 @@ export const USAGE: ListSpec = {
       provider: ['provider'],
       model: ['model'],
       prompt_tokens: ['promptTokens'],
+      cached_prompt_tokens: ['cachedPromptTokens'],
       completion_tokens: ['completionTokens'],
+      reasoning_tokens: ['reasoningTokens'],
       total_tokens: ['totalTokens'],
       cost_nano_usd: ['costUsd'],
+      cost_source: ['costSource'],
       latency_ms: ['latencyMs'],
       created_at: ['createdAt'],
     },
@@ -79,17 +85,28 @@ export function usageFilter(filter: UsageFilter | null | undefined): Narrowing {
 export type UsageTotals = {
   requests: number;
   prompt_tokens: number;
+  cached_prompt_tokens: number;
   completion_tokens: number;
+  reasoning_tokens: number;
   total_tokens: number;
   /** Integer nano-USD as decimal text. */
   cost_nano_usd: string;
 };
 
 const TOTALS = sql`count(*) AS requests, coalesce(sum(lu.prompt_tokens), 0) AS prompt_tokens,
-  coalesce(sum(lu.completion_tokens), 0) AS completion_tokens, coalesce(sum(lu.total_tokens), 0) AS total_tokens,
+  coalesce(sum(lu.cached_prompt_tokens), 0) AS cached_prompt_tokens, coalesce(sum(lu.completion_tokens), 0) AS completion_tokens,
+  coalesce(sum(lu.reasoning_tokens), 0) AS reasoning_tokens, coalesce(sum(lu.total_tokens), 0) AS total_tokens,
   ${sql.word('integerTextOpen')}coalesce(sum(lu.cost_nano_usd), 0)${sql.word('integerTextClose')} AS cost_nano_usd`;
 
-export const ZERO: UsageTotals = { requests: 0, prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, cost_nano_usd: '0' };
+export const ZERO: UsageTotals = {
+  requests: 0,
+  prompt_tokens: 0,
+  cached_prompt_tokens: 0,
+  completion_tokens: 0,
+  reasoning_tokens: 0,
+  total_tokens: 0,
+  cost_nano_usd: '0',
+};
 
 /** Visible usage totals per session in one statement (Session.totalTokens and costUsd). */
 export async function usageTotalsPerSession(db: Reader, principal: Principal, sessionIds: readonly string[]): Promise<UsageTotals[]> {
@@ -103,21 +120,112 @@ export async function usageTotalsPerSession(db: Reader, principal: Principal, se
   return sessionIds.map((id) => byParent.get(id) ?? ZERO);
 }
 
-export type ModelPrice = { provider: string; model: string; prompt: number; completion: number };
+/** How a record's cost came about: from the model's prices in effect at its createdAt, or as the provider reported it. */
+export type CostSource = 'computed' | 'provider';
 
-export async function modelPrices(db: Reader, models: readonly string[]): Promise<Map<string, ModelPrice>> {
+/**
+ * A model's prices from `effective_from` until its next period: nano-USD per 1,000 tokens of each kind (integers;
+ * bigint columns come back from PostgreSQL as decimal text).
+ */
+export type ModelPrice = {
+  provider: string;
+  model: string;
+  effective_from: string;
+  prompt: number | string;
+  cached_prompt: number | string;
+  completion: number | string;
+  reasoning: number | string;
+  updated_at: string;
+};
+
+const PRICE_COLUMNS = `provider, model, effective_from, prompt_nano_usd_per_1k_tokens AS prompt,
+  cached_prompt_nano_usd_per_1k_tokens AS cached_prompt, completion_nano_usd_per_1k_tokens AS completion,
+  reasoning_nano_usd_per_1k_tokens AS reasoning, updated_at`;
+
+/** Every price period of these models in one statement, per model in effective_from order. */
+export async function pricePeriods(db: Reader, models: readonly string[]): Promise<Map<string, ModelPrice[]>> {
   const rows = await db.all<ModelPrice>(
-    `SELECT provider, model, prompt_nano_usd_per_1k_tokens AS prompt, completion_nano_usd_per_1k_tokens AS completion
-       FROM model_prices WHERE model IN (SELECT value FROM ${jsonValues(db)}(:models))`,
+    `SELECT ${PRICE_COLUMNS}
+       FROM model_price_periods WHERE model IN (SELECT value FROM ${jsonValues(db)}(:models))
+      ORDER BY model, effective_from`,
     { models: JSON.stringify([...new Set(models)]) },
   );
-  return new Map(rows.map((row) => [row.model, row]));
+  const periods = new Map<string, ModelPrice[]>();
+  for (const row of rows) {
+    const list = periods.get(row.model) ?? [];
+    list.push(row);
+    periods.set(row.model, list);
+  }
+  return periods;
 }
 
-/** Exact cost in nano-USD: prices are per 1,000 tokens, rounded half up to a whole nano-USD. */
-export function costOf(price: ModelPrice, promptTokens: number, completionTokens: number): bigint {
-  const thousandths = BigInt(promptTokens) * BigInt(price.prompt) + BigInt(completionTokens) * BigInt(price.completion);
+/** The period in effect at `at` (the latest that starts at or before it), of periods in effective_from order. */
+export function priceAt(periods: readonly ModelPrice[] | undefined, at: string): ModelPrice | undefined {
+  let found: ModelPrice | undefined;
+  for (const period of periods ?? []) {
+    if (period.effective_from > at) break;
+    found = period;
+  }
+  return found;
+}
+
+/** Every price period, of every model (modelPrices in the graph: a short table, read whole). */
+export async function allPricePeriods(db: Reader): Promise<ModelPrice[]> {
+  return await db.all<ModelPrice>(`SELECT ${PRICE_COLUMNS} FROM model_price_periods ORDER BY model, provider, effective_from`);
+}
+
+/** The four disjoint kinds of tokens of a call; their sum is its total. */
+export type TokenCounts = { prompt: number; cachedPrompt: number; completion: number; reasoning: number };
+
+/**
+ * Exact cost in nano-USD: each kind of tokens at its own price per 1,000 tokens, summed, then rounded half up
+ * to a whole nano-USD once (not per kind).
+ */
+export function costOf(price: ModelPrice, tokens: TokenCounts): bigint {
+  const thousandths =
+    BigInt(tokens.prompt) * BigInt(price.prompt) +
+    BigInt(tokens.cachedPrompt) * BigInt(price.cached_prompt) +
+    BigInt(tokens.completion) * BigInt(price.completion) +
+    BigInt(tokens.reasoning) * BigInt(price.reasoning);
   return (thousandths + 500n) / 1000n;
+}
+
+export type NewPricePeriod = {
+  provider: string;
+  model: string;
+  effectiveFrom: string;
+  prompt: bigint;
+  cachedPrompt: bigint;
+  completion: bigint;
+  reasoning: bigint;
+  now: string;
+};
+
+/**
+ * Serializes the price writes of one model until the transaction ends, so that the check that a model keeps one
+ * provider and the write that follows it are one step. SQLite runs one write transaction at a time already;
+ * PostgreSQL takes a transaction-scoped advisory lock per model.
+ */
+export async function lockModelPrice(db: Tx, model: string): Promise<void> {
+  if (db.engine !== 'postgres') return;
+  await db.get("SELECT pg_advisory_xact_lock(hashtextextended('foundry.model_price:' || :model, 0)) AS locked", { model });
+}
+
+/** Sets (or replaces) one price period; returns it as stored. */
+export async function upsertPricePeriod(db: Tx, period: NewPricePeriod): Promise<ModelPrice> {
+  return (await db.get<ModelPrice>(
+    `INSERT INTO model_price_periods (provider, model, effective_from, prompt_nano_usd_per_1k_tokens,
+       cached_prompt_nano_usd_per_1k_tokens, completion_nano_usd_per_1k_tokens, reasoning_nano_usd_per_1k_tokens, updated_at)
+     VALUES (:provider, :model, :effectiveFrom, :prompt, :cachedPrompt, :completion, :reasoning, :now)
+     ON CONFLICT (provider, model, effective_from) DO UPDATE SET
+       prompt_nano_usd_per_1k_tokens = excluded.prompt_nano_usd_per_1k_tokens,
+       cached_prompt_nano_usd_per_1k_tokens = excluded.cached_prompt_nano_usd_per_1k_tokens,
+       completion_nano_usd_per_1k_tokens = excluded.completion_nano_usd_per_1k_tokens,
+       reasoning_nano_usd_per_1k_tokens = excluded.reasoning_nano_usd_per_1k_tokens,
+       updated_at = excluded.updated_at
+     RETURNING ${PRICE_COLUMNS}`,
+    period,
+  )) as ModelPrice;
 }
 
 export type NewUsage = {
@@ -130,11 +238,21 @@ export type NewUsage = {
   provider: string;
   model: string;
   promptTokens: number;
+  /** 0 when left out, as reasoningTokens. */
+  cachedPromptTokens?: number;
   completionTokens: number;
+  reasoningTokens?: number;
   costNanoUsd: bigint;
+  /** 'computed' when left out. */
+  costSource?: CostSource;
   latencyMs: number | null;
   createdAt: string;
 };
+
+/** A record's total tokens: the sum of its four disjoint kinds. */
+export function tokensOf(usage: NewUsage): number {
+  return usage.promptTokens + (usage.cachedPromptTokens ?? 0) + usage.completionTokens + (usage.reasoningTokens ?? 0);
+}
 
 /**
  * A new record id: a UUIDv7 (RFC 9562), time-ordered with a per-millisecond
@@ -166,8 +284,8 @@ const pool = Buffer.alloc(8 * 1024);
 let poolAt = pool.length;
 
 const USAGE_COLUMNS = `id, organization_id, agent_id, session_id, user_id, api_key_id, provider, model, prompt_tokens,
-  completion_tokens, cost_nano_usd, latency_ms, created_at`;
-/** Rows per multi-row INSERT: 13 values each, well under SQLite's limit of bound values. */
+  cached_prompt_tokens, completion_tokens, reasoning_tokens, cost_nano_usd, cost_source, latency_ms, created_at`;
+/** Rows per multi-row INSERT: 16 values each, well under SQLite's limit of bound values. */
 const CHUNK = 100;
 
 const insertSql: string[] = [];
@@ -175,7 +293,7 @@ const insertSql: string[] = [];
 /** The INSERT of `count` rows, built once per count. */
 function insertRowsSql(count: number): string {
   insertSql[count] ??=
-    `INSERT INTO llm_usage (${USAGE_COLUMNS}) VALUES ${Array.from({ length: count }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`;
+    `INSERT INTO llm_usage (${USAGE_COLUMNS}) VALUES ${Array.from({ length: count }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`;
   return insertSql[count];
 }
 
@@ -190,14 +308,17 @@ function rowValues(usage: NewUsage): SqlValue[] {
     usage.provider,
     usage.model,
     usage.promptTokens,
+    usage.cachedPromptTokens ?? 0,
     usage.completionTokens,
+    usage.reasoningTokens ?? 0,
     usage.costNanoUsd,
+    usage.costSource ?? 'computed',
     usage.latencyMs,
     usage.createdAt,
   ];
 }
 
-type Sums = { requests: number; prompt: number; completion: number; cost: bigint };
+type Sums = { requests: number; prompt: number; cachedPrompt: number; completion: number; reasoning: number; cost: bigint };
 type Group = { key: SqlValue[]; sums: Sums };
 
 /** Sums rows per key in one pass: the rollup rows a batch adds to. */
@@ -208,59 +329,69 @@ function groupSums(rows: readonly NewUsage[], keyOf: (row: NewUsage) => SqlValue
     const name = key.join('\u0000');
     let group = groups.get(name);
     if (!group) {
-      group = { key, sums: { requests: 0, prompt: 0, completion: 0, cost: 0n } };
+      group = { key, sums: { requests: 0, prompt: 0, cachedPrompt: 0, completion: 0, reasoning: 0, cost: 0n } };
       groups.set(name, group);
     }
     group.sums.requests += 1;
     group.sums.prompt += row.promptTokens;
+    group.sums.cachedPrompt += row.cachedPromptTokens ?? 0;
     group.sums.completion += row.completionTokens;
+    group.sums.reasoning += row.reasoningTokens ?? 0;
     group.sums.cost += row.costNanoUsd;
   }
   return [...groups.values()];
 }
 
-const ADD_SUMS = `ON CONFLICT DO UPDATE SET
-    requests = requests + excluded.requests,
-    prompt_tokens = prompt_tokens + excluded.prompt_tokens,
-    completion_tokens = completion_tokens + excluded.completion_tokens,
-    total_tokens = total_tokens + excluded.total_tokens,
-    cost_nano_usd = cost_nano_usd + excluded.cost_nano_usd`;
+/** The sums of a rollup row, in the order a batch's groups carry them. */
+const ROLLUP_SUM_COLUMNS = [
+  'requests',
+  'prompt_tokens',
+  'cached_prompt_tokens',
+  'completion_tokens',
+  'reasoning_tokens',
+  'total_tokens',
+  'cost_nano_usd',
+];
 
 /** Adds a batch's groups to a rollup table in one statement (the groups travel as one JSON array of arrays). */
 async function addToRollup(db: Tx, table: string, keyColumns: string[], groups: Group[]): Promise<void> {
   const keys = keyColumns.map((column, index) => `value ->> ${index} AS ${column}`);
   const at = keyColumns.length;
-  // Money and token sums travel as decimal text and are cast back to exact integers in SQLite.
+  // Money and token sums travel as decimal text and are cast back to exact integers.
   const json = JSON.stringify(
     groups.map(({ key, sums }) => [
       ...key,
       sums.requests,
       String(sums.prompt),
+      String(sums.cachedPrompt),
       String(sums.completion),
-      String(sums.prompt + sums.completion),
+      String(sums.reasoning),
+      String(sums.prompt + sums.cachedPrompt + sums.completion + sums.reasoning),
       sums.cost.toString(),
     ]),
   );
-  const columns = `${keyColumns.join(', ')}, requests, prompt_tokens, completion_tokens, total_tokens, cost_nano_usd`;
+  const columns = `${keyColumns.join(', ')}, ${ROLLUP_SUM_COLUMNS.join(', ')}`;
+  const sums = ROLLUP_SUM_COLUMNS.map((_, index) =>
+    db.engine === 'postgres'
+      ? `(value ->> ${at + index})::${index === 0 ? 'integer' : 'bigint'}`
+      : `CAST(value ->> ${at + index} AS INTEGER)`,
+  );
+  const added = ROLLUP_SUM_COLUMNS.map((column) => `${column} = ${table}.${column} + excluded.${column}`).join(', ');
   if (db.engine === 'postgres') {
-    const sums = ['requests', 'prompt_tokens', 'completion_tokens', 'total_tokens', 'cost_nano_usd'];
     await db.run(
       `INSERT INTO ${table} (${columns})
-       SELECT ${keys.join(', ')}, (value ->> ${at})::integer, (value ->> ${at + 1})::bigint, (value ->> ${at + 2})::bigint,
-         (value ->> ${at + 3})::bigint, (value ->> ${at + 4})::bigint
+       SELECT ${keys.join(', ')}, ${sums.join(', ')}
        FROM json_array_elements(:groups::json)
-       ON CONFLICT (${keyColumns.join(', ')}) DO UPDATE SET
-         ${sums.map((column) => `${column} = ${table}.${column} + excluded.${column}`).join(', ')}`,
+       ON CONFLICT (${keyColumns.join(', ')}) DO UPDATE SET ${added}`,
       { groups: json },
     );
     return;
   }
   await db.run(
     `INSERT INTO ${table} (${columns})
-     SELECT ${keys.join(', ')}, value ->> ${at}, CAST(value ->> ${at + 1} AS INTEGER), CAST(value ->> ${at + 2} AS INTEGER),
-       CAST(value ->> ${at + 3} AS INTEGER), CAST(value ->> ${at + 4} AS INTEGER)
+     SELECT ${keys.join(', ')}, ${sums.join(', ')}
      FROM json_each(:groups) WHERE 1
-     ${ADD_SUMS}`,
+     ON CONFLICT DO UPDATE SET ${added}`,
     { groups: json },
   );
 }
@@ -302,7 +433,8 @@ export async function insertUsageBatch(tx: Tx, rows: readonly NewUsage[]): Promi
   );
 }
 
-const ROLLUP_SUMS = 'count(*), sum(prompt_tokens), sum(completion_tokens), sum(total_tokens), sum(cost_nano_usd)';
+const ROLLUP_SUMS =
+  'count(*), sum(prompt_tokens), sum(cached_prompt_tokens), sum(completion_tokens), sum(reasoning_tokens), sum(total_tokens), sum(cost_nano_usd)';
 
 /** Recomputes every usage rollup from llm_usage (for bulk loaders that write llm_usage directly). */
 export async function rebuildUsageRollups(db: Store): Promise<void> {
@@ -310,13 +442,13 @@ export async function rebuildUsageRollups(db: Store): Promise<void> {
     await tx.run('DELETE FROM llm_usage_daily');
     await tx.run('DELETE FROM llm_usage_model_daily');
     await tx.run(
-      `INSERT INTO llm_usage_daily (${FINE_KEY.join(', ')}, requests, prompt_tokens, completion_tokens, total_tokens, cost_nano_usd)
+      `INSERT INTO llm_usage_daily (${FINE_KEY.join(', ')}, ${ROLLUP_SUM_COLUMNS.join(', ')})
        SELECT organization_id, substr(created_at, 1, 10), provider, model, coalesce(agent_id, ''), coalesce(user_id, ''),
          coalesce(api_key_id, ''), ${ROLLUP_SUMS}
        FROM llm_usage GROUP BY 1, 2, 3, 4, 5, 6, 7`,
     );
     await tx.run(
-      `INSERT INTO llm_usage_model_daily (${COARSE_KEY.join(', ')}, requests, prompt_tokens, completion_tokens, total_tokens, cost_nano_usd)
+      `INSERT INTO llm_usage_model_daily (${COARSE_KEY.join(', ')}, ${ROLLUP_SUM_COLUMNS.join(', ')})
        SELECT organization_id, substr(created_at, 1, 10), provider, model, ${ROLLUP_SUMS}
        FROM llm_usage GROUP BY 1, 2, 3, 4`,
     );

@@ -12,14 +12,32 @@ import type { Reader } from '../../db/store';
 import type { UsageTotals } from './repo';
 import { ZERO } from './repo';
 
-/** What summaries group by: the column of the window's rows `lu`, and its name in a bucket row. */
-const GROUP_COLUMNS = { DAY: 'day', MODEL: 'model', PROVIDER: 'provider', AGENT: 'agent_id', USER: 'user_id' } as const;
-export type UsageGroup = keyof typeof GROUP_COLUMNS;
-export const USAGE_GROUPS: readonly UsageGroup[] = Object.keys(GROUP_COLUMNS) as UsageGroup[];
-const groupColumn = (group: UsageGroup): Sql => sql.ident('lu', GROUP_COLUMNS[group]);
+/**
+ * What summaries group by, in the order of a bucket's id (periods first): each key's value over the window's rows
+ * `lu`, selected under its name in a bucket row. The periods are UTC calendar periods: the day, the ISO week
+ * (named by its Monday, YYYY-MM-DD) and the month (YYYY-MM).
+ */
+const GROUPS = {
+  DAY: { value: sql`lu.day`, selected: sql`lu.day AS day`, absent: sql`NULL AS day` },
+  WEEK: {
+    value: sql`${sql.word('weekStartOpen')}lu.day${sql.word('weekStartClose')}`,
+    selected: sql`${sql.word('weekStartOpen')}lu.day${sql.word('weekStartClose')} AS week`,
+    absent: sql`NULL AS week`,
+  },
+  MONTH: { value: sql`substr(lu.day, 1, 7)`, selected: sql`substr(lu.day, 1, 7) AS month`, absent: sql`NULL AS month` },
+  MODEL: { value: sql`lu.model`, selected: sql`lu.model AS model`, absent: sql`NULL AS model` },
+  PROVIDER: { value: sql`lu.provider`, selected: sql`lu.provider AS provider`, absent: sql`NULL AS provider` },
+  AGENT: { value: sql`lu.agent_id`, selected: sql`lu.agent_id AS agent_id`, absent: sql`NULL AS agent_id` },
+  USER: { value: sql`lu.user_id`, selected: sql`lu.user_id AS user_id`, absent: sql`NULL AS user_id` },
+  API_KEY: { value: sql`lu.api_key_id`, selected: sql`lu.api_key_id AS api_key_id`, absent: sql`NULL AS api_key_id` },
+} as const;
+export type UsageGroup = keyof typeof GROUPS;
+export const USAGE_GROUPS: readonly UsageGroup[] = Object.keys(GROUPS) as UsageGroup[];
+const groupColumn = (group: UsageGroup): Sql => GROUPS[group].value;
 
 const SUMS = sql`coalesce(sum(lu.requests), 0) AS requests, coalesce(sum(lu.prompt_tokens), 0) AS prompt_tokens,
-  coalesce(sum(lu.completion_tokens), 0) AS completion_tokens, coalesce(sum(lu.total_tokens), 0) AS total_tokens,
+  coalesce(sum(lu.cached_prompt_tokens), 0) AS cached_prompt_tokens, coalesce(sum(lu.completion_tokens), 0) AS completion_tokens,
+  coalesce(sum(lu.reasoning_tokens), 0) AS reasoning_tokens, coalesce(sum(lu.total_tokens), 0) AS total_tokens,
   ${sql.word('integerTextOpen')}coalesce(sum(lu.cost_nano_usd), 0)${sql.word('integerTextClose')} AS cost_nano_usd`;
 
 export type UsageWindow = { from: string; to: string };
@@ -32,17 +50,19 @@ type Rollup = 'fine' | 'coarse';
 
 const ROLLUP_SOURCES: Record<Rollup, Sql> = {
   fine: sql`SELECT organization_id, day, provider, model, nullif(agent_id, '') AS agent_id, nullif(user_id, '') AS user_id,
-       nullif(api_key_id, '') AS api_key_id, requests, prompt_tokens, completion_tokens, total_tokens, cost_nano_usd
+       nullif(api_key_id, '') AS api_key_id, requests, prompt_tokens, cached_prompt_tokens, completion_tokens, reasoning_tokens,
+       total_tokens, cost_nano_usd
      FROM llm_usage_daily`,
   coarse: sql`SELECT organization_id, day, provider, model, NULL AS agent_id, NULL AS user_id, NULL AS api_key_id, requests,
-       prompt_tokens, completion_tokens, total_tokens, cost_nano_usd
+       prompt_tokens, cached_prompt_tokens, completion_tokens, reasoning_tokens, total_tokens, cost_nano_usd
      FROM llm_usage_model_daily`,
 };
 
 /**
  * The usage rows of a window as a derived table `lu` with one shape for both
  * sources: (organization_id, day, provider, model, agent_id, user_id,
- * api_key_id, requests, prompt_tokens, completion_tokens, total_tokens, cost_nano_usd).
+ * api_key_id, requests, prompt_tokens, cached_prompt_tokens, completion_tokens, reasoning_tokens, total_tokens,
+ * cost_nano_usd).
  * From the coarse rollup, agent_id, user_id and api_key_id are NULL.
  */
 function windowSource(window: UsageWindow, rollup: Rollup): Sql {
@@ -54,7 +74,7 @@ function windowSource(window: UsageWindow, rollup: Rollup): Sql {
     from: string,
     to: string,
   ) => sql`SELECT organization_id, substr(created_at, 1, 10) AS day, provider, model, agent_id, user_id,
-      api_key_id, 1 AS requests, prompt_tokens, completion_tokens, total_tokens, cost_nano_usd
+      api_key_id, 1 AS requests, prompt_tokens, cached_prompt_tokens, completion_tokens, reasoning_tokens, total_tokens, cost_nano_usd
     FROM llm_usage WHERE created_at >= ${from} AND created_at < ${to}`;
   if (firstFullDay >= endFullDays) return sql`(${raw(window.from, window.to)}) lu`;
   const fullFrom = new Date(firstFullDay).toISOString();
@@ -78,9 +98,9 @@ export function readsUsageOrgWide(principal: Principal, organizationIds: readonl
   return scope.all || organizationIds.every((id) => scope.organizationIds.includes(id));
 }
 
-const COARSE_GROUPS: readonly UsageGroup[] = ['DAY', 'MODEL', 'PROVIDER'];
+const COARSE_GROUPS: readonly UsageGroup[] = ['DAY', 'WEEK', 'MONTH', 'MODEL', 'PROVIDER'];
 
-/** The coarse rollup serves organization summaries grouped by day/model/provider only, for org-wide readers. */
+/** The coarse rollup serves organization summaries grouped by period/model/provider only, for org-wide readers. */
 export function rollupFor(
   principal: Principal,
   parentColumn: string,
@@ -116,11 +136,27 @@ function orderedGroups(groupBy: readonly UsageGroup[]): UsageGroup[] {
 export type UsageBucketRow = UsageTotals & {
   id: string;
   day: string | null;
+  week: string | null;
+  month: string | null;
   model: string | null;
   provider: string | null;
   agent_id: string | null;
   user_id: string | null;
+  api_key_id: string | null;
 };
+
+/** A bucket row with none of its keys set (the ungrouped total's keys). */
+export const NO_KEYS = {
+  id: '[]',
+  day: null,
+  week: null,
+  month: null,
+  model: null,
+  provider: null,
+  agent_id: null,
+  user_id: null,
+  api_key_id: null,
+} as const;
 
 /**
  * Fine rollup rows one statement groups, at most (a day of an organization
@@ -182,12 +218,22 @@ export function compareText(a: string, b: string): number {
   return a.length - b.length;
 }
 
-type Totals = { requests: number; prompt: number; completion: number; total: number; cost: bigint };
+type Totals = {
+  requests: number;
+  prompt: number;
+  cachedPrompt: number;
+  completion: number;
+  reasoning: number;
+  total: number;
+  cost: bigint;
+};
 
 function addTo(into: Totals, row: UsageTotals): void {
   into.requests += row.requests;
   into.prompt += row.prompt_tokens;
+  into.cachedPrompt += row.cached_prompt_tokens;
   into.completion += row.completion_tokens;
+  into.reasoning += row.reasoning_tokens;
   into.total += row.total_tokens;
   into.cost += BigInt(row.cost_nano_usd);
 }
@@ -196,7 +242,9 @@ function totalsRow(totals: Totals): UsageTotals {
   return {
     requests: totals.requests,
     prompt_tokens: totals.prompt,
+    cached_prompt_tokens: totals.cachedPrompt,
     completion_tokens: totals.completion,
+    reasoning_tokens: totals.reasoning,
     total_tokens: totals.total,
     cost_nano_usd: totals.cost.toString(),
   };
@@ -253,7 +301,7 @@ class PageSelection {
   }
 }
 
-const zeroTotals = (): Totals => ({ requests: 0, prompt: 0, completion: 0, total: 0, cost: 0n });
+const zeroTotals = (): Totals => ({ requests: 0, prompt: 0, cachedPrompt: 0, completion: 0, reasoning: 0, total: 0, cost: 0n });
 
 /** One parent's buckets as the pieces of the window come in. */
 class SummaryBuilder {
@@ -314,11 +362,7 @@ export async function usageSummariesPerParent(
   page: PageRequest,
 ): Promise<Map<string, UsageSummary>> {
   const groups = orderedGroups(groupBy);
-  const selected = USAGE_GROUPS.map((group) =>
-    groups.includes(group)
-      ? sql`${groupColumn(group)} AS ${sql.ident(GROUP_COLUMNS[group])}`
-      : sql`NULL AS ${sql.ident(GROUP_COLUMNS[group])}`,
-  );
+  const selected = USAGE_GROUPS.map((group) => (groups.includes(group) ? GROUPS[group].selected : GROUPS[group].absent));
   const key = bucketKey(db, groups);
   const parent = sql.ident('lu', parentColumn);
   const mergesAcrossPieces = !groups.includes('DAY');

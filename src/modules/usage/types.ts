@@ -8,15 +8,29 @@ import { type Context, readerOf } from '../../schema/context';
 import { BadUserInputError } from '../../schema/errors';
 import { type FilteredListArgs, listPagesPerParent, orderInput, type SelectionInfo, visibleByIds } from '../../schema/lists';
 import { Agent } from '../agents/types';
+import { ApiKey } from '../apiKeys/types';
 import { quotasOfOrganizations } from '../budgets/quota';
 import { visibleOrganizationsByIds } from '../organizations/repo';
 import { Organization } from '../organizations/types';
 import { Session } from '../sessions/types';
 import { User } from '../users/types';
 import { USAGE, type UsageFilter, type UsageRow, type UsageTotals, usageFilter, usageTotalsPerSession, ZERO } from './repo';
-import { type QuotaRow, USAGE_GROUPS, type UsageBucketRow, type UsageGroup, type UsageWindow, usageSummariesPerParent } from './rollups';
+import {
+  NO_KEYS,
+  type QuotaRow,
+  USAGE_GROUPS,
+  type UsageBucketRow,
+  type UsageGroup,
+  type UsageWindow,
+  usageSummariesPerParent,
+} from './rollups';
 
 const USAGE_READ: readonly Permission[] = ['llm:quota:read:org', 'llm:quota:read:self'];
+
+const CostSource = builder.enumType('CostSource', {
+  description: "COMPUTED: from the model's prices in effect when the call happened; PROVIDER: the cost the provider reported.",
+  values: { COMPUTED: { value: 'computed' }, PROVIDER: { value: 'provider' } } as const,
+});
 
 export const LlmUsageRecord = builder.loadableNode('LlmUsageRecord', {
   loaderOptions: LOADER_OPTIONS,
@@ -28,10 +42,24 @@ export const LlmUsageRecord = builder.loadableNode('LlmUsageRecord', {
   fields: (t) => ({
     model: t.exposeString('model'),
     provider: t.exposeString('provider'),
-    promptTokens: t.expose('prompt_tokens', { type: 'NonNegativeInt' }),
-    completionTokens: t.expose('completion_tokens', { type: 'NonNegativeInt' }),
-    totalTokens: t.expose('total_tokens', { type: 'NonNegativeInt' }),
-    costUsd: t.field({ type: 'UsdAmount', description: 'Exact cost in USD.', resolve: (record) => record.cost_nano_usd }),
+    promptTokens: t.expose('prompt_tokens', { type: 'NonNegativeInt', description: 'Prompt tokens not served from the cache.' }),
+    cachedPromptTokens: t.expose('cached_prompt_tokens', { type: 'NonNegativeInt', description: 'Prompt tokens served from the cache.' }),
+    completionTokens: t.expose('completion_tokens', { type: 'NonNegativeInt', description: 'Completion tokens other than reasoning.' }),
+    reasoningTokens: t.expose('reasoning_tokens', { type: 'NonNegativeInt', description: 'Reasoning tokens.' }),
+    totalTokens: t.expose('total_tokens', {
+      type: 'NonNegativeInt',
+      description: 'The sum of the four disjoint kinds: prompt, cached prompt, completion and reasoning tokens.',
+    }),
+    costUsd: t.field({
+      type: 'UsdAmount',
+      description: 'Exact cost in USD, fixed when recorded (see costSource).',
+      resolve: (record) => record.cost_nano_usd,
+    }),
+    costSource: t.field({
+      type: CostSource,
+      description: "Whether costUsd was computed from the model's prices in effect at createdAt or reported by the provider.",
+      resolve: (record) => record.cost_source,
+    }),
     latencyMs: t.exposeInt('latency_ms', { nullable: true }),
     agent: t.field({ type: Agent, nullable: true, resolve: (record) => record.agent_id }),
     session: t.field({ type: Session, nullable: true, resolve: (record) => record.session_id }),
@@ -124,13 +152,27 @@ const UsageBucket = builder.objectRef<UsageBucketRow>('UsageBucket').implement({
   description: 'Usage summed over one group (only the keys asked for in groupBy are set).',
   fields: (t) => ({
     day: t.string({ nullable: true, description: 'The UTC day, YYYY-MM-DD.', resolve: (bucket) => bucket.day }),
+    week: t.string({
+      nullable: true,
+      description: 'The ISO week (Monday to Sunday, UTC), named by its Monday: YYYY-MM-DD.',
+      resolve: (bucket) => bucket.week,
+    }),
+    month: t.string({ nullable: true, description: 'The UTC calendar month, YYYY-MM.', resolve: (bucket) => bucket.month }),
     model: t.exposeString('model', { nullable: true }),
     provider: t.exposeString('provider', { nullable: true }),
     agent: t.field({ type: Agent, nullable: true, resolve: (bucket) => bucket.agent_id }),
     user: t.field({ type: User, nullable: true, resolve: (bucket) => bucket.user_id }),
+    apiKey: t.field({
+      type: ApiKey,
+      nullable: true,
+      description: 'The API key that recorded the usage (null when grouped otherwise, or the key is not visible).',
+      resolve: (bucket) => bucket.api_key_id,
+    }),
     requests: t.expose('requests', { type: 'NonNegativeInt' }),
-    promptTokens: t.expose('prompt_tokens', { type: 'NonNegativeInt' }),
-    completionTokens: t.expose('completion_tokens', { type: 'NonNegativeInt' }),
+    promptTokens: t.expose('prompt_tokens', { type: 'NonNegativeInt', description: 'Prompt tokens not served from the cache.' }),
+    cachedPromptTokens: t.expose('cached_prompt_tokens', { type: 'NonNegativeInt', description: 'Prompt tokens served from the cache.' }),
+    completionTokens: t.expose('completion_tokens', { type: 'NonNegativeInt', description: 'Completion tokens other than reasoning.' }),
+    reasoningTokens: t.expose('reasoning_tokens', { type: 'NonNegativeInt' }),
     totalTokens: t.expose('total_tokens', { type: 'NonNegativeInt' }),
     costUsd: t.field({ type: 'UsdAmount', description: 'Exact summed cost in USD.', resolve: (bucket) => bucket.cost_nano_usd }),
   }),
@@ -172,15 +214,7 @@ async function summaries(context: Context, parentColumn: SummaryParent['parentCo
   const pages = new Map(ids.map((id) => [id, summaries.get(id)?.page ?? { rows: [], hasMore: false }]));
   return toConnections(ids, pages, request, sortKey, async (id) => summaries.get(id)?.count ?? 0).map((connection, index) => ({
     ...connection,
-    total: async (): Promise<UsageBucketRow> => ({
-      ...(summaries.get(ids[index] as string)?.total ?? ZERO),
-      id: '[]',
-      day: null,
-      model: null,
-      provider: null,
-      agent_id: null,
-      user_id: null,
-    }),
+    total: async (): Promise<UsageBucketRow> => ({ ...(summaries.get(ids[index] as string)?.total ?? ZERO), ...NO_KEYS }),
   }));
 }
 
