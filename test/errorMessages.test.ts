@@ -43,6 +43,19 @@ describe('variable coercion errors', () => {
     expect(answer.errors?.[0]?.message).toBe('Invalid variable value at "password": not a valid String.');
   });
 
+  it('name the field and the rule of a value hundreds of kilobytes long (read from the end of the message only)', async () => {
+    // A 220 KB email address: the rules once scanned every position of its printed value (13 s, the event loop held).
+    const email = 'a'.repeat(220_000);
+    const answer = await server.gql(
+      'mutation ($input: InviteUserInput!) { inviteUser(input: $input) { user { id } } }',
+      { input: { organizationId: 'T3JnYW5pemF0aW9uOnF1YW50', email, name: 'n' } },
+      server.firstApiKey,
+    );
+    expect(new Set(errorCodes(answer))).toEqual(new Set(['BAD_USER_INPUT']));
+    expect(answer.errors?.map((error) => error.message)).toContain('Invalid variable value at "email": not a valid EmailAddress.');
+    expect(JSON.stringify(answer)).not.toContain('aaaaaaaaaa');
+  });
+
   it('do not echo an enum value or a document literal', async () => {
     const enumAnswer = await server.gql('query Q($o: AgentOrder) { agents(orderBy: $o) { totalCount } }', { o: { field: SECRET } });
     expect(errorCodes(enumAnswer)).toEqual(['BAD_USER_INPUT']);
