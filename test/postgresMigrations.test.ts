@@ -133,6 +133,12 @@ describeOnPostgres('the migration runner on PostgreSQL', (url) => {
     }
   });
 
+  /** A row's values in column order, joined by '|': rows compared as lines. */
+  const asLine = (row: unknown) =>
+    Object.values(row as object)
+      .map(String)
+      .join('|');
+
   it('moves a populated baseline schema to the token kinds and price periods, keeping every cost and sum', async () => {
     const other = await createScratchSchema(url, 'foundry_migrate');
     const store = new PostgresStore(other.databaseUrl);
@@ -172,13 +178,7 @@ describeOnPostgres('the migration runner on PostgreSQL', (url) => {
                 completion_nano_usd_per_1k_tokens AS completion, reasoning_nano_usd_per_1k_tokens AS reasoning FROM model_price_periods`,
       );
       // In effect since before any usage; cached prompt tokens at the prompt rate, reasoning tokens at the completion rate.
-      expect(
-        periods.map((row) =>
-          Object.values(row as object)
-            .map(String)
-            .join('|'),
-        ),
-      ).toEqual(['openai|gpt-4o|1970-01-01T00:00:00.000Z|2500000|2500000|10000000|10000000']);
+      expect(periods.map(asLine)).toEqual(['openai|gpt-4o|1970-01-01T00:00:00.000Z|2500000|2500000|10000000|10000000']);
       expect(
         await store.all(
           "SELECT table_name FROM information_schema.tables WHERE table_name = 'model_prices' AND table_schema = current_schema()",
@@ -186,34 +186,16 @@ describeOnPostgres('the migration runner on PostgreSQL', (url) => {
       ).toEqual([]);
       const records =
         'SELECT id, prompt_tokens, cached_prompt_tokens, completion_tokens, reasoning_tokens, total_tokens, cost_nano_usd, cost_source FROM llm_usage ORDER BY id';
-      expect(
-        (await store.all(records)).map((row) =>
-          Object.values(row as object)
-            .map(String)
-            .join('|'),
-        ),
-      ).toEqual(['u1|1000|0|200|0|1200|4500000|computed', 'u2|10|0|20|0|30|225000|computed']);
+      expect((await store.all(records)).map(asLine)).toEqual(['u1|1000|0|200|0|1200|4500000|computed', 'u2|10|0|20|0|30|225000|computed']);
       const rollup = `SELECT requests, prompt_tokens, cached_prompt_tokens, completion_tokens, reasoning_tokens, total_tokens, cost_nano_usd
         FROM TABLE_NAME`;
       for (const table of ['llm_usage_daily', 'llm_usage_model_daily']) {
-        expect(
-          (await store.all(rollup.replace('TABLE_NAME', table))).map((row) =>
-            Object.values(row as object)
-              .map(String)
-              .join('|'),
-          ),
-        ).toEqual(['2|1010|0|220|0|1230|4725000']);
+        expect((await store.all(rollup.replace('TABLE_NAME', table))).map(asLine)).toEqual(['2|1010|0|220|0|1230|4725000']);
       }
       // The trigger functions move the new kinds too.
       await store.transaction((tx) => tx.run("UPDATE llm_usage SET cached_prompt_tokens = 7, reasoning_tokens = 3 WHERE id = 'u2'"));
       for (const table of ['llm_usage_daily', 'llm_usage_model_daily']) {
-        expect(
-          (await store.all(rollup.replace('TABLE_NAME', table))).map((row) =>
-            Object.values(row as object)
-              .map(String)
-              .join('|'),
-          ),
-        ).toEqual(['2|1010|7|220|3|1240|4725000']);
+        expect((await store.all(rollup.replace('TABLE_NAME', table))).map(asLine)).toEqual(['2|1010|7|220|3|1240|4725000']);
       }
     } finally {
       await store.close();
