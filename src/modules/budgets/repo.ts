@@ -78,7 +78,9 @@ export async function visibleBudgetsPerParent(
         AND ${visibleRows(principal, 'budget', 'b')}
       ${LIST_ORDER}`,
   );
-  return parentIds.map((id) => rows.filter((row) => row[parentColumn] === id));
+  const byParent = new Map<string, BudgetRow[]>(parentIds.map((id) => [id, []]));
+  for (const row of rows) byParent.get(row[parentColumn] as string)?.push(row);
+  return parentIds.map((id) => byParent.get(id) ?? []);
 }
 
 /** A use to read: a budget's subject over whole UTC days [start, end). */
@@ -119,10 +121,6 @@ export async function budgetOf(db: Reader, subject: BudgetSubject, period: Budge
     sql`SELECT b.* FROM budgets b WHERE b.organization_id = ${subject.organizationId} AND b.level = ${subject.level}
       AND b.subject_id = ${subject.subjectId} AND b.period = ${period}`,
   );
-}
-
-export async function budgetById(db: Reader, id: string): Promise<BudgetRow | undefined> {
-  return await db.get<BudgetRow>(sql`SELECT b.* FROM budgets b WHERE b.id = ${id}`);
 }
 
 export type BudgetLimits = {

@@ -169,11 +169,6 @@ export function priceAt(periods: readonly ModelPrice[] | undefined, at: string):
   return found;
 }
 
-/** Every price period, of every model (modelPrices in the graph: a short table, read whole). */
-export async function allPricePeriods(db: Reader): Promise<ModelPrice[]> {
-  return await db.all<ModelPrice>(`SELECT ${PRICE_COLUMNS} FROM model_price_periods ORDER BY model, provider, effective_from`);
-}
-
 /** The four disjoint kinds of tokens of a call; their sum is its total. */
 export type TokenCounts = { prompt: number; cachedPrompt: number; completion: number; reasoning: number };
 
