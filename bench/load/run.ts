@@ -30,6 +30,11 @@ const CONNECTIONS = 10;
 const GATEWAY_NODE_ARGS = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
 /** Which phases run (`BENCH_PHASES=queries,freeze,ingest`, all by default): a profile of one phase needs only that one. */
 const PHASES = new Set((process.env.BENCH_PHASES ?? 'queries,freeze,ingest').split(',').map((phase) => phase.trim()));
+/** Which of Q1–Q4 are measured (`BENCH_QUERIES=Q2`, all by default); all four are still checked byte for byte. */
+const MEASURED: QueryName[] = (process.env.BENCH_QUERIES ?? 'Q1,Q2,Q3,Q4')
+  .split(',')
+  .map((name) => name.trim())
+  .filter((name): name is QueryName => ['Q1', 'Q2', 'Q3', 'Q4'].includes(name));
 const QUERY_NAMES: QueryName[] = ['Q1', 'Q2', 'Q3', 'Q4'];
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
@@ -203,7 +208,7 @@ async function measureQueries(
   expected: Record<QueryName, string>,
 ): Promise<Row[]> {
   const rows: Row[] = [];
-  for (const query of QUERY_NAMES) {
+  for (const query of MEASURED) {
     const byTarget = new Map<Target['name'], Measured[]>(targets.map((t) => [t.name, []]));
     for (let round = 0; round < ROUNDS; round++) {
       const order = round % 2 === 0 ? targets : [...targets].reverse();
