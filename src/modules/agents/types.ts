@@ -25,18 +25,18 @@ export const Agent = builder.loadableNode('Agent', {
   id: { resolve: (agent: AgentRow) => agent.id },
   load: async (ids: string[], context) => await visibleByIds<AgentRow>(context, readerOf(context), AGENTS, ids),
   sort: (agent) => agent.id,
-  authScopes: (agent, context) => canSee(context.principal, 'agent', agent),
+  readableBy: (agent, context) => canSee(context.principal, 'agent', agent),
   fields: (t) => ({
     name: t.exposeString('name'),
     displayName: t.exposeString('display_name'),
     description: t.exposeString('description'),
     version: t.exposeString('version'),
-    status: t.field({ type: AgentStatus, resolve: (agent) => agent.status }),
-    environment: t.field({ type: Environment, resolve: (agent) => agent.environment }),
+    status: t.expose('status', { type: AgentStatus }),
+    environment: t.expose('environment', { type: Environment }),
     tags: t.stringList({ resolve: (agent) => JSON.parse(agent.tags) as string[] }),
     config: t.field({ type: 'JSONObject', resolve: (agent) => JSON.parse(agent.config) as Record<string, unknown> }),
     isSystemAgent: t.boolean({ resolve: (agent) => agent.is_system_agent === 1 }),
-    publishedAt: t.field({ type: 'DateTime', nullable: true, resolve: (agent) => agent.published_at }),
+    publishedAt: t.expose('published_at', { type: 'DateTime', nullable: true }),
     organization: t.field({ type: Organization, nullable: true, resolve: (agent) => agent.organization_id }),
     domain: t.field({ type: Domain, nullable: true, resolve: (agent) => agent.domain_id }),
     createdBy: t.field({
@@ -45,8 +45,8 @@ export const Agent = builder.loadableNode('Agent', {
       description: 'The user who created the agent; null when created by a key without a user, or not visible.',
       resolve: (agent) => agent.created_by_user_id,
     }),
-    createdAt: t.field({ type: 'DateTime', resolve: (agent) => agent.created_at }),
-    updatedAt: t.field({ type: 'DateTime', resolve: (agent) => agent.updated_at }),
+    createdAt: t.expose('created_at', { type: 'DateTime' }),
+    updatedAt: t.expose('updated_at', { type: 'DateTime' }),
   }),
 });
 
@@ -56,13 +56,13 @@ export const AgentVersion = builder.loadableNode('AgentVersion', {
   id: { resolve: (version: AgentVersionRow) => version.id },
   load: async (ids: string[], context) => await visibleByIds<AgentVersionRow>(context, readerOf(context), AGENT_VERSIONS, ids),
   sort: (version) => version.id,
-  authScopes: (version, context) => canSee(context.principal, 'agentVersion', version),
+  readableBy: (version, context) => canSee(context.principal, 'agentVersion', version),
   fields: (t) => ({
     version: t.exposeString('version'),
     snapshot: t.field({ type: 'JSONObject', resolve: (version) => JSON.parse(version.snapshot) as Record<string, unknown> }),
     agent: t.field({ type: Agent, nullable: true, resolve: (version) => version.agent_id }),
     createdBy: t.field({ type: User, nullable: true, resolve: (version) => version.created_by_user_id }),
-    createdAt: t.field({ type: 'DateTime', resolve: (version) => version.created_at }),
+    createdAt: t.expose('created_at', { type: 'DateTime' }),
   }),
 });
 

@@ -15,17 +15,17 @@ export const ApiKey = builder.loadableNode('ApiKey', {
   id: { resolve: (key: ApiKeyPublicRow) => key.id },
   load: async (ids: string[], context) => await visibleByIds<ApiKeyPublicRow>(context, readerOf(context), API_KEYS, ids),
   sort: (key) => key.id,
-  authScopes: (key, context) => canSee(context.principal, 'apiKey', key),
+  readableBy: (key, context) => canSee(context.principal, 'apiKey', key),
   fields: (t) => ({
     keyId: t.exposeString('key_id', { description: 'The public part of the key (afk_<keyId>_…).' }),
     name: t.exposeString('name'),
     role: t.field({ type: Role, nullable: true, resolve: (key) => key.role_id }),
     organization: t.field({ type: Organization, nullable: true, resolve: (key) => key.organization_id }),
     user: t.field({ type: User, nullable: true, description: 'The user the key acts for, if any.', resolve: (key) => key.user_id }),
-    createdAt: t.field({ type: 'DateTime', resolve: (key) => key.created_at }),
-    expiresAt: t.field({ type: 'DateTime', nullable: true, resolve: (key) => key.expires_at }),
-    lastUsedAt: t.field({ type: 'DateTime', nullable: true, resolve: (key) => key.last_used_at }),
-    revokedAt: t.field({ type: 'DateTime', nullable: true, resolve: (key) => key.revoked_at }),
+    createdAt: t.expose('created_at', { type: 'DateTime' }),
+    expiresAt: t.expose('expires_at', { type: 'DateTime', nullable: true }),
+    lastUsedAt: t.expose('last_used_at', { type: 'DateTime', nullable: true }),
+    revokedAt: t.expose('revoked_at', { type: 'DateTime', nullable: true }),
   }),
 });
 

@@ -25,7 +25,7 @@ const AuditActorKind = builder.enumType('AuditActorKind', {
 const AuditActor = builder.objectRef<AuditRow>('AuditActor').implement({
   description: 'The principal that acted, as it was when the entry was written.',
   fields: (t) => ({
-    kind: t.field({ type: AuditActorKind, resolve: (entry) => entry.actor_kind }),
+    kind: t.expose('actor_kind', { type: AuditActorKind }),
     id: t.id({
       nullable: true,
       description: 'The global id of the User or ApiKey that acted.',
@@ -51,13 +51,13 @@ export const AuditLogEntry = builder.loadableNode('AuditLogEntry', {
   load: async (ids: string[], context) =>
     await visibleByIds<AuditRow>(context, readerOf(context), AUDIT_LOG, ids.filter((id) => /^\d{1,15}$/.test(id)).map(Number)),
   sort: (entry) => String(entry.id),
-  authScopes: (entry, context) => canSee(context.principal, 'auditLogEntry', entry),
+  readableBy: (entry, context) => canSee(context.principal, 'auditLogEntry', entry),
   fields: (t) => ({
     action: t.exposeString('action', { description: 'What was done, e.g. agent.create.' }),
     actor: t.field({ type: AuditActor, resolve: (entry) => entry }),
     resourceType: t.exposeString('resource_type'),
     resourceId: t.exposeString('resource_id', { nullable: true }),
-    result: t.field({ type: AuditResult, resolve: (entry) => entry.result }),
+    result: t.expose('result', { type: AuditResult }),
     requestId: t.exposeString('request_id', { nullable: true }),
     metadata: t.field({
       type: 'JSONObject',
@@ -65,7 +65,7 @@ export const AuditLogEntry = builder.loadableNode('AuditLogEntry', {
       resolve: (entry) => JSON.parse(entry.metadata) as Record<string, unknown>,
     }),
     organization: t.field({ type: Organization, nullable: true, resolve: (entry) => entry.organization_id }),
-    createdAt: t.field({ type: 'DateTime', resolve: (entry) => entry.created_at }),
+    createdAt: t.expose('created_at', { type: 'DateTime' }),
     hash: t.exposeString('hash'),
     previousHash: t.exposeString('previous_hash', { nullable: true }),
   }),

@@ -43,10 +43,10 @@ export const Budget = builder.loadableNode('Budget', {
   id: { resolve: (budget: BudgetRow) => budget.id },
   load: async (ids: string[], context) => await visibleByIds<BudgetRow>(context, readerOf(context), BUDGETS, ids),
   sort: (budget) => budget.id,
-  authScopes: (budget, context) => canSee(context.principal, 'budget', budget),
+  readableBy: (budget, context) => canSee(context.principal, 'budget', budget),
   fields: (t) => ({
-    level: t.field({ type: BudgetLevelEnum, resolve: (budget) => budget.level }),
-    period: t.field({ type: BudgetPeriodEnum, resolve: (budget) => budget.period }),
+    level: t.expose('level', { type: BudgetLevelEnum }),
+    period: t.expose('period', { type: BudgetPeriodEnum }),
     organization: t.field({ type: Organization, nullable: true, resolve: (budget) => budget.organization_id }),
     agent: t.field({ type: Agent, nullable: true, resolve: (budget) => budget.agent_id }),
     apiKey: t.field({ type: ApiKey, nullable: true, resolve: (budget) => budget.api_key_id }),
@@ -90,8 +90,8 @@ export const Budget = builder.loadableNode('Budget', {
       description: 'The end of the current period, when use starts again from 0.',
       resolve: async (budget, _args, context) => (await currentOf(context, budget)).end,
     }),
-    createdAt: t.field({ type: 'DateTime', resolve: (budget) => budget.created_at }),
-    updatedAt: t.field({ type: 'DateTime', resolve: (budget) => budget.updated_at }),
+    createdAt: t.expose('created_at', { type: 'DateTime' }),
+    updatedAt: t.expose('updated_at', { type: 'DateTime' }),
   }),
 });
 

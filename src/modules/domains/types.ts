@@ -13,15 +13,15 @@ export const Domain = builder.loadableNode('Domain', {
   id: { resolve: (domain: DomainRow) => domain.id },
   load: async (ids: string[], context) => await visibleByIds<DomainRow>(context, readerOf(context), DOMAINS, ids),
   sort: (domain) => domain.id,
-  authScopes: (domain, context) => canSee(context.principal, 'domain', domain),
+  readableBy: (domain, context) => canSee(context.principal, 'domain', domain),
   fields: (t) => ({
     name: t.exposeString('name'),
     displayName: t.exposeString('display_name'),
     description: t.exposeString('description', { nullable: true }),
     version: t.exposeString('version'),
     organization: t.field({ type: Organization, nullable: true, resolve: (domain) => domain.organization_id }),
-    createdAt: t.field({ type: 'DateTime', resolve: (domain) => domain.created_at }),
-    updatedAt: t.field({ type: 'DateTime', resolve: (domain) => domain.updated_at }),
+    createdAt: t.expose('created_at', { type: 'DateTime' }),
+    updatedAt: t.expose('updated_at', { type: 'DateTime' }),
   }),
 });
 

@@ -24,16 +24,16 @@ export const Instance = builder.loadableNode('Instance', {
   id: { resolve: (instance: InstanceRow) => instance.id },
   load: async (ids: string[], context) => await visibleByIds<InstanceRow>(context, readerOf(context), INSTANCES, ids),
   sort: (instance) => instance.id,
-  authScopes: (instance, context) => canSee(context.principal, 'instance', instance),
+  readableBy: (instance, context) => canSee(context.principal, 'instance', instance),
   fields: (t) => ({
     name: t.exposeString('name'),
-    environment: t.field({ type: Environment, resolve: (instance) => instance.environment }),
-    status: t.field({ type: InstanceStatus, resolve: (instance) => instance.status }),
+    environment: t.expose('environment', { type: Environment }),
+    status: t.expose('status', { type: InstanceStatus }),
     config: t.field({ type: 'JSONObject', resolve: (instance) => JSON.parse(instance.config) as Record<string, unknown> }),
     organization: t.field({ type: Organization, nullable: true, resolve: (instance) => instance.organization_id }),
     domain: t.field({ type: Domain, nullable: true, resolve: (instance) => instance.domain_id }),
-    createdAt: t.field({ type: 'DateTime', resolve: (instance) => instance.created_at }),
-    updatedAt: t.field({ type: 'DateTime', resolve: (instance) => instance.updated_at }),
+    createdAt: t.expose('created_at', { type: 'DateTime' }),
+    updatedAt: t.expose('updated_at', { type: 'DateTime' }),
   }),
 });
 

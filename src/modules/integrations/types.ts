@@ -26,10 +26,10 @@ export const IntegrationConfig = builder.loadableNode('IntegrationConfig', {
   id: { resolve: (config: IntegrationConfigRow) => config.id },
   load: async (ids: string[], context) => await visibleByIds<IntegrationConfigRow>(context, readerOf(context), INTEGRATION_CONFIGS, ids),
   sort: (config) => config.id,
-  authScopes: (config, context) => canSee(context.principal, 'integrationConfig', config),
+  readableBy: (config, context) => canSee(context.principal, 'integrationConfig', config),
   fields: (t) => ({
     integration: t.exposeString('integration'),
-    environment: t.field({ type: Environment, resolve: (config) => config.environment }),
+    environment: t.expose('environment', { type: Environment }),
     domain: t.field({ type: Domain, nullable: true, resolve: (config) => config.domain_id }),
     organization: t.field({ type: Organization, nullable: true, resolve: (config) => config.organization_id }),
     config: t.field({ type: 'JSONObject', resolve: (config) => JSON.parse(config.config) as Record<string, unknown> }),
@@ -47,8 +47,8 @@ export const IntegrationConfig = builder.loadableNode('IntegrationConfig', {
           : (maskSecrets(raw) as Record<string, unknown>);
       },
     }),
-    createdAt: t.field({ type: 'DateTime', resolve: (config) => config.created_at }),
-    updatedAt: t.field({ type: 'DateTime', resolve: (config) => config.updated_at }),
+    createdAt: t.expose('created_at', { type: 'DateTime' }),
+    updatedAt: t.expose('updated_at', { type: 'DateTime' }),
   }),
 });
 

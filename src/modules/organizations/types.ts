@@ -23,13 +23,13 @@ export const Organization = builder.loadableNode('Organization', {
   id: { resolve: (org: OrganizationRow) => org.id },
   load: async (ids: string[], context) => await loadOrganizations(ids, context),
   sort: (org) => org.id,
-  authScopes: (org, context) => canSee(context.principal, 'organization', org),
+  readableBy: (org, context) => canSee(context.principal, 'organization', org),
   fields: (t) => ({
     slug: t.exposeString('slug'),
     name: t.exposeString('name'),
-    tier: t.field({ type: OrganizationTier, resolve: (org) => org.tier }),
-    createdAt: t.field({ type: 'DateTime', resolve: (org) => org.created_at }),
-    updatedAt: t.field({ type: 'DateTime', resolve: (org) => org.updated_at }),
+    tier: t.expose('tier', { type: OrganizationTier }),
+    createdAt: t.expose('created_at', { type: 'DateTime' }),
+    updatedAt: t.expose('updated_at', { type: 'DateTime' }),
   }),
 });
 

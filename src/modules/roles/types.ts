@@ -56,7 +56,7 @@ export const Role = builder.loadableNode('Role', {
   fields: (t) => ({
     name: t.exposeString('name'),
     description: t.exposeString('description'),
-    level: t.field({ type: RoleLevel, resolve: (role) => role.level }),
+    level: t.expose('level', { type: RoleLevel }),
     isSystem: t.boolean({ resolve: (role) => role.is_system === 1 }),
     permissions: t.loadable({
       loaderOptions: LOADER_OPTIONS,

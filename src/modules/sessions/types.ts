@@ -25,9 +25,9 @@ export const Session = builder.loadableNode('Session', {
   id: { resolve: (session: SessionRow) => session.id },
   load: async (ids: string[], context) => await visibleByIds<SessionRow>(context, readerOf(context), SESSIONS, ids),
   sort: (session) => session.id,
-  authScopes: (session, context) => canSee(context.principal, 'session', session),
+  readableBy: (session, context) => canSee(context.principal, 'session', session),
   fields: (t) => ({
-    status: t.field({ type: SessionStatus, resolve: (session) => session.status }),
+    status: t.expose('status', { type: SessionStatus }),
     agent: t.field({ type: Agent, nullable: true, resolve: (session) => session.agent_id }),
     instance: t.field({ type: Instance, nullable: true, resolve: (session) => session.instance_id }),
     startedBy: t.field({
@@ -37,8 +37,8 @@ export const Session = builder.loadableNode('Session', {
       resolve: (session) => session.started_by_user_id,
     }),
     organization: t.field({ type: Organization, nullable: true, resolve: (session) => session.organization_id }),
-    startedAt: t.field({ type: 'DateTime', resolve: (session) => session.started_at }),
-    endedAt: t.field({ type: 'DateTime', nullable: true, resolve: (session) => session.ended_at }),
+    startedAt: t.expose('started_at', { type: 'DateTime' }),
+    endedAt: t.expose('ended_at', { type: 'DateTime', nullable: true }),
     metadata: t.field({ type: 'JSONObject', resolve: (session) => JSON.parse(session.metadata) as Record<string, unknown> }),
   }),
 });

@@ -38,7 +38,7 @@ export const LlmUsageRecord = builder.loadableNode('LlmUsageRecord', {
   id: { resolve: (record: UsageRow) => record.id },
   load: async (ids: string[], context) => await visibleByIds<UsageRow>(context, readerOf(context), USAGE, ids),
   sort: (record) => record.id,
-  authScopes: (record, context) => canSee(context.principal, 'llmUsage', record),
+  readableBy: (record, context) => canSee(context.principal, 'llmUsage', record),
   fields: (t) => ({
     model: t.exposeString('model'),
     provider: t.exposeString('provider'),
@@ -50,22 +50,17 @@ export const LlmUsageRecord = builder.loadableNode('LlmUsageRecord', {
       type: 'NonNegativeInt',
       description: 'The sum of the four disjoint kinds: prompt, cached prompt, completion and reasoning tokens.',
     }),
-    costUsd: t.field({
-      type: 'UsdAmount',
-      description: 'Exact cost in USD, fixed when recorded (see costSource).',
-      resolve: (record) => record.cost_nano_usd,
-    }),
-    costSource: t.field({
+    costUsd: t.expose('cost_nano_usd', { type: 'UsdAmount', description: 'Exact cost in USD, fixed when recorded (see costSource).' }),
+    costSource: t.expose('cost_source', {
       type: CostSource,
       description: "Whether costUsd was computed from the model's prices in effect at createdAt or reported by the provider.",
-      resolve: (record) => record.cost_source,
     }),
     latencyMs: t.exposeInt('latency_ms', { nullable: true }),
     agent: t.field({ type: Agent, nullable: true, resolve: (record) => record.agent_id }),
     session: t.field({ type: Session, nullable: true, resolve: (record) => record.session_id }),
     user: t.field({ type: User, nullable: true, resolve: (record) => record.user_id }),
     organization: t.field({ type: Organization, nullable: true, resolve: (record) => record.organization_id }),
-    createdAt: t.field({ type: 'DateTime', resolve: (record) => record.created_at }),
+    createdAt: t.expose('created_at', { type: 'DateTime' }),
   }),
 });
 
@@ -151,13 +146,9 @@ const UsageGroupBy = builder.enumType('UsageGroupBy', {
 const UsageBucket = builder.objectRef<UsageBucketRow>('UsageBucket').implement({
   description: 'Usage summed over one group (only the keys asked for in groupBy are set).',
   fields: (t) => ({
-    day: t.string({ nullable: true, description: 'The UTC day, YYYY-MM-DD.', resolve: (bucket) => bucket.day }),
-    week: t.string({
-      nullable: true,
-      description: 'The ISO week (Monday to Sunday, UTC), named by its Monday: YYYY-MM-DD.',
-      resolve: (bucket) => bucket.week,
-    }),
-    month: t.string({ nullable: true, description: 'The UTC calendar month, YYYY-MM.', resolve: (bucket) => bucket.month }),
+    day: t.exposeString('day', { nullable: true, description: 'The UTC day, YYYY-MM-DD.' }),
+    week: t.exposeString('week', { nullable: true, description: 'The ISO week (Monday to Sunday, UTC), named by its Monday: YYYY-MM-DD.' }),
+    month: t.exposeString('month', { nullable: true, description: 'The UTC calendar month, YYYY-MM.' }),
     model: t.exposeString('model', { nullable: true }),
     provider: t.exposeString('provider', { nullable: true }),
     agent: t.field({ type: Agent, nullable: true, resolve: (bucket) => bucket.agent_id }),
@@ -174,7 +165,7 @@ const UsageBucket = builder.objectRef<UsageBucketRow>('UsageBucket').implement({
     completionTokens: t.expose('completion_tokens', { type: 'NonNegativeInt', description: 'Completion tokens other than reasoning.' }),
     reasoningTokens: t.expose('reasoning_tokens', { type: 'NonNegativeInt' }),
     totalTokens: t.expose('total_tokens', { type: 'NonNegativeInt' }),
-    costUsd: t.field({ type: 'UsdAmount', description: 'Exact summed cost in USD.', resolve: (bucket) => bucket.cost_nano_usd }),
+    costUsd: t.expose('cost_nano_usd', { type: 'UsdAmount', description: 'Exact summed cost in USD.' }),
   }),
 });
 
@@ -287,8 +278,8 @@ export const Quota = builder.loadableNode('Quota', {
   authScopes: (quota) => ({ permissionIn: { permission: 'llm:quota:read:org', organizationId: quota.organization_id } }),
   fields: (t) => ({
     organization: t.field({ type: Organization, nullable: true, resolve: (quota) => quota.organization_id }),
-    periodStart: t.field({ type: 'DateTime', resolve: (quota) => quota.period_start }),
-    periodEnd: t.field({ type: 'DateTime', resolve: (quota) => quota.period_end }),
+    periodStart: t.expose('period_start', { type: 'DateTime' }),
+    periodEnd: t.expose('period_end', { type: 'DateTime' }),
     monthlyTokenLimit: t.expose('monthly_token_limit', { type: 'NonNegativeInt', nullable: true, description: 'Null: no token limit.' }),
     monthlyCostLimitUsd: t.expose('monthly_cost_limit_nano_usd', {
       type: 'UsdAmount',
@@ -313,7 +304,7 @@ export const Quota = builder.loadableNode('Quota', {
         return left < 0n ? 0n : left;
       },
     }),
-    updatedAt: t.field({ type: 'DateTime', nullable: true, resolve: (quota) => quota.updated_at }),
+    updatedAt: t.expose('updated_at', { type: 'DateTime', nullable: true }),
   }),
 });
 

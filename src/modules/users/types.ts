@@ -25,7 +25,7 @@ export const User = builder.loadableNode('User', {
   id: { resolve: (user: VisibleUserRow) => user.id },
   load: async (ids: string[], context) => await visibleUsersByIds(context.db, readerOf(context), ids),
   sort: (user) => user.id,
-  authScopes: (user, context) => canSeeUser(context.principal, policyRow(user)),
+  readableBy: (user, context) => canSeeUser(context.principal, policyRow(user)),
   fields: (t) => ({
     name: t.exposeString('name'),
     email: t.exposeString('email', {
@@ -33,8 +33,8 @@ export const User = builder.loadableNode('User', {
       authScopes: (user, _args, context) => canSeeUser(context.principal, policyRow(user)),
     }),
     isActive: t.boolean({ resolve: (user) => user.is_active === 1 }),
-    lastLoginAt: t.field({ type: 'DateTime', nullable: true, resolve: (user) => user.last_login_at }),
-    createdAt: t.field({ type: 'DateTime', resolve: (user) => user.created_at }),
+    lastLoginAt: t.expose('last_login_at', { type: 'DateTime', nullable: true }),
+    createdAt: t.expose('created_at', { type: 'DateTime' }),
   }),
 });
 

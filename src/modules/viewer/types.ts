@@ -22,7 +22,7 @@ const PrincipalKind = builder.enumType('PrincipalKind', {
 const PrincipalRef = builder.objectRef<PrincipalValue>('Principal').implement({
   description: 'The identity a request acts as: a signed-in user, an API key, or a service key.',
   fields: (t) => ({
-    kind: t.field({ type: PrincipalKind, resolve: (p) => p.kind }),
+    kind: t.expose('kind', { type: PrincipalKind }),
     id: t.id({
       description: 'The global id of the User (for USER) or of the ApiKey (API_KEY, SERVICE).',
       resolve: (p) => encodeGlobalID(p.kind === 'USER' ? 'User' : 'ApiKey', p.id),

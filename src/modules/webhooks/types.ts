@@ -39,12 +39,12 @@ export const Webhook = builder.loadableNode('Webhook', {
   id: { resolve: (webhook: WebhookRow) => webhook.id },
   load: async (ids: string[], context) => await visibleByIds<WebhookRow>(context, readerOf(context), WEBHOOKS, ids),
   sort: (webhook) => webhook.id,
-  authScopes: (webhook, context) => canSee(context.principal, 'webhook', webhook),
+  readableBy: (webhook, context) => canSee(context.principal, 'webhook', webhook),
   fields: (t) => ({
     url: t.exposeString('url'),
     events: t.field({ type: [WebhookEvent], resolve: events }),
     organization: t.field({ type: Organization, nullable: true, resolve: (webhook) => webhook.organization_id }),
-    createdAt: t.field({ type: 'DateTime', resolve: (webhook) => webhook.created_at }),
+    createdAt: t.expose('created_at', { type: 'DateTime' }),
   }),
 });
 
@@ -54,10 +54,10 @@ export const WebhookDelivery = builder.loadableNode('WebhookDelivery', {
   id: { resolve: (delivery: DeliveryRow) => delivery.id },
   load: async (ids: string[], context) => await visibleByIds<DeliveryRow>(context, readerOf(context), WEBHOOK_DELIVERIES, ids),
   sort: (delivery) => delivery.id,
-  authScopes: (delivery, context) => canSee(context.principal, 'webhookDelivery', delivery),
+  readableBy: (delivery, context) => canSee(context.principal, 'webhookDelivery', delivery),
   fields: (t) => ({
     event: t.field({ type: WebhookEvent, resolve: (delivery) => delivery.event as 'budget.threshold_crossed' }),
-    status: t.field({ type: WebhookDeliveryStatus, resolve: (delivery) => delivery.status }),
+    status: t.expose('status', { type: WebhookDeliveryStatus }),
     attempts: t.exposeInt('attempts', { description: 'Attempts made so far.' }),
     lastStatusCode: t.int({
       nullable: true,
@@ -75,14 +75,14 @@ export const WebhookDelivery = builder.loadableNode('WebhookDelivery', {
       description: 'When the next attempt is due; null once delivered or failed.',
       resolve: (delivery) => (delivery.status === 'PENDING' ? delivery.next_attempt_at : null),
     }),
-    deliveredAt: t.field({ type: 'DateTime', nullable: true, resolve: (delivery) => delivery.delivered_at }),
+    deliveredAt: t.expose('delivered_at', { type: 'DateTime', nullable: true }),
     payload: t.field({
       type: 'JSONObject',
       description: 'The body sent, exactly: { type, timestamp, data }.',
       resolve: (delivery) => JSON.parse(delivery.body) as Record<string, unknown>,
     }),
     webhook: t.field({ type: Webhook, nullable: true, resolve: (delivery) => delivery.webhook_id }),
-    createdAt: t.field({ type: 'DateTime', resolve: (delivery) => delivery.created_at }),
+    createdAt: t.expose('created_at', { type: 'DateTime' }),
   }),
 });
 
