@@ -177,12 +177,23 @@ export type TokenCounts = { prompt: number; cachedPrompt: number; completion: nu
  * to a whole nano-USD once (not per kind).
  */
 export function costOf(price: ModelPrice, tokens: TokenCounts): bigint {
+  // In doubles while every product and the sum are integers below 2^53 (so exact): the common case, without a
+  // bigint per kind. Past that, in bigints.
   const thousandths =
+    tokens.prompt * Number(price.prompt) +
+    tokens.cachedPrompt * Number(price.cached_prompt) +
+    tokens.completion * Number(price.completion) +
+    tokens.reasoning * Number(price.reasoning);
+  if (thousandths + 500 <= Number.MAX_SAFE_INTEGER) {
+    const rounded = thousandths + 500;
+    return BigInt((rounded - (rounded % 1000)) / 1000);
+  }
+  const exact =
     BigInt(tokens.prompt) * BigInt(price.prompt) +
     BigInt(tokens.cachedPrompt) * BigInt(price.cached_prompt) +
     BigInt(tokens.completion) * BigInt(price.completion) +
     BigInt(tokens.reasoning) * BigInt(price.reasoning);
-  return (thousandths + 500n) / 1000n;
+  return (exact + 500n) / 1000n;
 }
 
 export type NewPricePeriod = {
