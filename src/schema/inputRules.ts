@@ -4,6 +4,7 @@
 // own rule (schema/validation.ts), first, so that a failure is BAD_USER_INPUT naming the field.
 import SchemaBuilder, {
   BasePlugin,
+  type InputFieldMap,
   type PothosInputFieldConfig,
   type PothosOutputFieldConfig,
   type SchemaTypes,
@@ -46,7 +47,7 @@ function rule(validate: (value: unknown) => string | null): StandardSchemaV1 {
 }
 
 /** Why a string is refused, or null. Lists (of lists) of strings are checked item by item. */
-function stringProblem(value: unknown, max: number): string | null {
+export function stringProblem(value: unknown, max: number): string | null {
   if (Array.isArray(value)) {
     for (const item of value) {
       const problem = item === null ? null : stringProblem(item, max);
@@ -145,18 +146,32 @@ export class InputRulesPlugin<Types extends SchemaTypes> extends BasePlugin<Type
     const found = ruleFor(typeName, fieldConfig.pothosOptions.validate, fieldConfig.type.kind === 'List');
     if (!found) return fieldConfig;
     const extensions = fieldConfig.extensions ?? {};
+    const maxLength = typeof extensions.maxLength === 'number' ? extensions.maxLength : found.maxLength;
+    if (this.checkedByList(fieldConfig)) {
+      // The rule of the list holding these objects applies stringProblem itself (see checkedByList below).
+      const listed = { ...fieldConfig, extensions: { ...extensions, ...(maxLength === null ? {} : { maxLength }) } };
+      RULED.add(listed);
+      return listed;
+    }
     const validation = extensions['@pothos/plugin-validation'] ?? {};
     const ruled = {
       ...fieldConfig,
       extensions: {
         ...extensions,
-        ...(found.maxLength === null ? {} : { maxLength: found.maxLength }),
+        ...(maxLength === null ? {} : { maxLength }),
         // The validation plugin runs these before the field's own `validate` rule.
         '@pothos/plugin-validation': { ...validation, schemas: [...(validation.schemas ?? []), found.schema] },
       },
     };
     RULED.add(ruled);
     return ruled;
+  }
+
+  /** Whether the field belongs to an input object whose lists check every field of every item in one pass. */
+  private checkedByList(fieldConfig: PothosInputFieldConfig<Types>): boolean {
+    if (fieldConfig.kind !== 'InputObject') return false;
+    const parent = this.buildCache.getTypeConfig(fieldConfig.parentType);
+    return (parent.pothosOptions as { checkedByList?: boolean }).checkedByList === true;
   }
 }
 
@@ -169,6 +184,19 @@ declare global {
   export namespace PothosSchemaTypes {
     interface Plugins<Types extends SchemaTypes> {
       inputRules: InputRulesPlugin<Types>;
+    }
+  }
+}
+
+declare global {
+  export namespace PothosSchemaTypes {
+    interface InputObjectTypeOptions<Types extends SchemaTypes = SchemaTypes, Fields extends InputFieldMap = InputFieldMap> {
+      /**
+       * The fields of this input carry no rules of their own: the list that holds its objects checks every field of
+       * every item in one pass (stringProblem on its String and ID fields, at the maxLength they state), where the
+       * validation plugin would walk and copy each object (recordLlmUsage's 1,000 records a batch).
+       */
+      checkedByList?: true;
     }
   }
 }

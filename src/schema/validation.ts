@@ -39,7 +39,7 @@ export const password = z.string().min(12, 'must be at least 12 characters').max
 
 /** Tokens of one call (a NonNegativeInt): up to ten billion, so that a batch's sums stay far inside 2^53. */
 export const MAX_TOKENS_PER_CALL = 10_000_000_000;
-export const tokenCount = z.number().max(MAX_TOKENS_PER_CALL, `must be at most ${MAX_TOKENS_PER_CALL} (ten billion)`);
+export const TOKENS_PAST_MAXIMUM = `must be at most ${MAX_TOKENS_PER_CALL} (ten billion)`;
 
 /**
  * An input type whose fields have defaults: GraphQL still lets a client send
