@@ -303,47 +303,83 @@ function insertRowsSql(count: number): string {
   return insertSql[count];
 }
 
-function rowValues(usage: NewUsage): SqlValue[] {
-  return [
-    usage.id,
-    usage.organizationId,
-    usage.agentId,
-    usage.sessionId,
-    usage.userId,
-    usage.apiKeyId,
-    usage.provider,
-    usage.model,
-    usage.promptTokens,
-    usage.cachedPromptTokens ?? 0,
-    usage.completionTokens,
-    usage.reasoningTokens ?? 0,
-    usage.costNanoUsd,
-    usage.costSource ?? 'computed',
-    usage.latencyMs,
-    usage.createdAt,
-  ];
+/** The values of consecutive rows, in USAGE_COLUMNS order, written into one array (no array per row). */
+function rowsValues(rows: readonly NewUsage[], start: number, end: number): SqlValue[] {
+  const values = new Array<SqlValue>((end - start) * 16);
+  let at = 0;
+  for (let i = start; i < end; i++) {
+    const usage = rows[i] as NewUsage;
+    values[at++] = usage.id;
+    values[at++] = usage.organizationId;
+    values[at++] = usage.agentId;
+    values[at++] = usage.sessionId;
+    values[at++] = usage.userId;
+    values[at++] = usage.apiKeyId;
+    values[at++] = usage.provider;
+    values[at++] = usage.model;
+    values[at++] = usage.promptTokens;
+    values[at++] = usage.cachedPromptTokens ?? 0;
+    values[at++] = usage.completionTokens;
+    values[at++] = usage.reasoningTokens ?? 0;
+    values[at++] = usage.costNanoUsd;
+    values[at++] = usage.costSource ?? 'computed';
+    values[at++] = usage.latencyMs;
+    values[at++] = usage.createdAt;
+  }
+  return values;
 }
 
 type Sums = { requests: number; prompt: number; cachedPrompt: number; completion: number; reasoning: number; cost: bigint };
 type Group = { key: SqlValue[]; sums: Sums };
 
-/** Sums rows per key in one pass: the rollup rows a batch adds to. */
-function groupSums(rows: readonly NewUsage[], keyOf: (row: NewUsage) => SqlValue[]): Group[] {
+const emptySums = (): Sums => ({ requests: 0, prompt: 0, cachedPrompt: 0, completion: 0, reasoning: 0, cost: 0n });
+
+function addSums(to: Sums, from: Sums): void {
+  to.requests += from.requests;
+  to.prompt += from.prompt;
+  to.cachedPrompt += from.cachedPrompt;
+  to.completion += from.completion;
+  to.reasoning += from.reasoning;
+  to.cost += from.cost;
+}
+
+/** Sums rows per key of the finer rollup in one pass: the rollup rows a batch adds to. */
+function fineGroups(rows: readonly NewUsage[]): Group[] {
   const groups = new Map<string, Group>();
   for (const row of rows) {
-    const key = keyOf(row);
-    const name = key.join('\u0000');
+    const day = row.createdAt.slice(0, 10);
+    const name = `${row.organizationId}\u0000${day}\u0000${row.provider}\u0000${row.model}\u0000${row.agentId ?? ''}\u0000${row.userId ?? ''}\u0000${row.apiKeyId ?? ''}`;
     let group = groups.get(name);
     if (!group) {
-      group = { key, sums: { requests: 0, prompt: 0, cachedPrompt: 0, completion: 0, reasoning: 0, cost: 0n } };
+      group = {
+        key: [row.organizationId, day, row.provider, row.model, row.agentId ?? '', row.userId ?? '', row.apiKeyId ?? ''],
+        sums: emptySums(),
+      };
       groups.set(name, group);
     }
-    group.sums.requests += 1;
-    group.sums.prompt += row.promptTokens;
-    group.sums.cachedPrompt += row.cachedPromptTokens ?? 0;
-    group.sums.completion += row.completionTokens;
-    group.sums.reasoning += row.reasoningTokens ?? 0;
-    group.sums.cost += row.costNanoUsd;
+    const sums = group.sums;
+    sums.requests += 1;
+    sums.prompt += row.promptTokens;
+    sums.cachedPrompt += row.cachedPromptTokens ?? 0;
+    sums.completion += row.completionTokens;
+    sums.reasoning += row.reasoningTokens ?? 0;
+    sums.cost += row.costNanoUsd;
+  }
+  return [...groups.values()];
+}
+
+/** The coarser rollup's groups (organization, day, provider, model), summed from the finer ones: its key is a prefix. */
+function coarseGroups(fine: readonly Group[]): Group[] {
+  const groups = new Map<string, Group>();
+  for (const { key, sums } of fine) {
+    const coarseKey = key.slice(0, COARSE_KEY.length);
+    const name = coarseKey.join('\u0000');
+    let group = groups.get(name);
+    if (!group) {
+      group = { key: coarseKey, sums: emptySums() };
+      groups.set(name, group);
+    }
+    addSums(group.sums, sums);
   }
   return [...groups.values()];
 }
@@ -413,30 +449,12 @@ const COARSE_KEY = ['organization_id', 'day', 'provider', 'model'];
 export async function insertUsageBatch(tx: Tx, rows: readonly NewUsage[]): Promise<void> {
   if (rows.length === 0) return;
   for (let start = 0; start < rows.length; start += CHUNK) {
-    const chunk = rows.slice(start, start + CHUNK);
-    await tx.run(insertRowsSql(chunk.length), chunk.flatMap(rowValues));
+    const end = Math.min(rows.length, start + CHUNK);
+    await tx.run(insertRowsSql(end - start), rowsValues(rows, start, end));
   }
-  const day = (row: NewUsage) => row.createdAt.slice(0, 10);
-  await addToRollup(
-    tx,
-    'llm_usage_daily',
-    FINE_KEY,
-    groupSums(rows, (row) => [
-      row.organizationId,
-      day(row),
-      row.provider,
-      row.model,
-      row.agentId ?? '',
-      row.userId ?? '',
-      row.apiKeyId ?? '',
-    ]),
-  );
-  await addToRollup(
-    tx,
-    'llm_usage_model_daily',
-    COARSE_KEY,
-    groupSums(rows, (row) => [row.organizationId, day(row), row.provider, row.model]),
-  );
+  const fine = fineGroups(rows);
+  await addToRollup(tx, 'llm_usage_daily', FINE_KEY, fine);
+  await addToRollup(tx, 'llm_usage_model_daily', COARSE_KEY, coarseGroups(fine));
 }
 
 const ROLLUP_SUMS =
