@@ -1,6 +1,7 @@
 // Child processes of the load benchmark: the gateway and the floor, started apart from the load generator,
 // waited for on /health, asked for diagnostics over IPC, and stopped with SIGTERM.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { DIAGNOSTICS_MESSAGE, type DiagnosticsReport } from '../../src/diagnostics';
 
@@ -84,4 +85,38 @@ export async function stop(child: ChildProcess, graceMs = 10_000): Promise<void>
   const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
   await exited;
   clearTimeout(timer);
+}
+
+/** utime + stime of /proc/<pid>/stat, in clock ticks; null where there is no such file (not Linux, or gone). */
+function ticksOf(pid: number): { ticks: number; parent: number } | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) is in parentheses and may hold spaces: the fields after it are counted from its end.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { ticks: Number(fields[11]) + Number(fields[12]), parent: Number(fields[1]) };
+  } catch {
+    return null;
+  }
+}
+
+/** Linux's clock ticks per second for /proc times (USER_HZ, 100 on every common build). */
+const TICKS_PER_SECOND = 100;
+
+/**
+ * CPU seconds a process and its direct children (the gateway's workers under FOUNDRY_WORKERS) have used so far, or
+ * null off Linux. Read before and after a measurement, it gives CPU time per request, steadier than req/s on a
+ * machine whose other load comes and goes.
+ */
+export function cpuSecondsOf(child: ChildProcess): number | null {
+  const pid = child.pid;
+  if (pid === undefined) return null;
+  const own = ticksOf(pid);
+  if (own === null) return null;
+  let ticks = own.ticks;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === pid) continue;
+    const other = ticksOf(Number(entry));
+    if (other !== null && other.parent === pid) ticks += other.ticks;
+  }
+  return ticks / TICKS_PER_SECOND;
 }

@@ -12,7 +12,7 @@ import { SqliteStore } from '../../src/db/connection';
 import type { DiagnosticsReport } from '../../src/diagnostics';
 import { prepareApiKey, storeApiKey } from '../../src/modules/apiKeys/issue';
 import { ensureDataset } from './dataset';
-import { diagnostics, freePort, startNode, stop, type Target, waitForHealth } from './processes';
+import { cpuSecondsOf, diagnostics, freePort, startNode, stop, type Target, waitForHealth } from './processes';
 import { HEAVY, loadQueries, type QueryName, type Request } from './queries';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -28,6 +28,8 @@ const INGEST = seconds('BENCH_INGEST_SECONDS', 10);
 const CONNECTIONS = 10;
 /** Node flags for the gateway only, e.g. `BENCH_GATEWAY_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/p'` for a CPU profile. */
 const GATEWAY_NODE_ARGS = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+/** The checkout whose gateway is measured (`BENCH_GATEWAY_DIR`, this one by default): two builds compared by one runner. */
+const GATEWAY_ROOT = process.env.BENCH_GATEWAY_DIR ?? ROOT;
 /** Which phases run (`BENCH_PHASES=queries,freeze,ingest`, all by default): a profile of one phase needs only that one. */
 const PHASES = new Set((process.env.BENCH_PHASES ?? 'queries,freeze,ingest').split(',').map((phase) => phase.trim()));
 /** Which of Q1–Q4 are measured (`BENCH_QUERIES=Q2`, all by default); all four are still checked byte for byte. */
@@ -79,7 +81,7 @@ export async function prepareCopy(): Promise<Prepared> {
 
 async function startTargets(prepared: Prepared): Promise<{ gateway: Target; floor: Target }> {
   // The gateway runs as it does in production: the build (`npm run build`), with plain node.
-  execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
+  execFileSync('npm', ['run', 'build', '--silent'], { cwd: GATEWAY_ROOT, stdio: 'inherit' });
   const [gatewayPort, floorPort] = [await freePort(), await freePort()];
   const gatewayEnv: Record<string, string> = {
     PATH: process.env.PATH ?? '',
@@ -100,7 +102,7 @@ async function startTargets(prepared: Prepared): Promise<{ gateway: Target; floo
   const gateway: Target = {
     name: 'gateway',
     url: `http://127.0.0.1:${gatewayPort}`,
-    child: startNode(ROOT, 'dist/main.js', gatewayEnv, GATEWAY_NODE_ARGS),
+    child: startNode(GATEWAY_ROOT, 'dist/main.js', gatewayEnv, GATEWAY_NODE_ARGS),
   };
   await waitForHealth(gateway.url, gateway.child);
   // The floor opens the file read-only after the gateway has opened it (and so its -wal/-shm exist).
@@ -167,7 +169,16 @@ class BodyMismatch extends Error {
   }
 }
 
-type Measured = { rps: number; p50: number; p99: number; max: number; ok: number; bad: number };
+type Measured = {
+  rps: number;
+  p50: number;
+  p99: number;
+  max: number;
+  ok: number;
+  bad: number;
+  /** The target's CPU time (its own and its workers') per answered request, where /proc tells it. */
+  cpuMsPerRequest?: number | null;
+};
 
 export async function cannon(
   url: string,
@@ -215,11 +226,16 @@ async function measureQueries(
       for (const target of order) {
         const options = { requests: [queries[query]], connections: CONNECTIONS, expectBody: expected[query] };
         if (WARMUP > 0) await cannon(target.url, token, { ...options, duration: WARMUP });
+        const cpuBefore = cpuSecondsOf(target.child);
         const measured = await cannon(target.url, token, { ...options, duration: MEASURE });
+        const cpuAfter = cpuSecondsOf(target.child);
+        measured.cpuMsPerRequest =
+          cpuBefore === null || cpuAfter === null || measured.ok === 0 ? null : ((cpuAfter - cpuBefore) * 1000) / measured.ok;
         byTarget.get(target.name)?.push(measured);
         const failed = measured.bad ? `, ${measured.bad} failed or wrong` : '';
+        const cpu = measured.cpuMsPerRequest === null ? '' : `, CPU ${measured.cpuMsPerRequest.toFixed(3)} ms per request`;
         out(
-          `  ${query} ${target.name.padEnd(7)} round ${round + 1}: ${measured.rps.toFixed(0)} req/s, p50 ${measured.p50} ms, p99 ${measured.p99} ms${failed}`,
+          `  ${query} ${target.name.padEnd(7)} round ${round + 1}: ${measured.rps.toFixed(0)} req/s, p50 ${measured.p50} ms, p99 ${measured.p99} ms${cpu}${failed}`,
         );
       }
     }
@@ -234,18 +250,26 @@ function printTable(rows: Row[]): void {
   out(
     `\nQ1–Q4, ${CONNECTIONS} connections, ${ROUNDS} round(s) of ${MEASURE} s after ${WARMUP} s warm-up; figures are the mean of the rounds`,
   );
-  out('query  target   req/s   p50 ms  p99 ms  failed  gateway/floor (req/s)');
+  out('query  target   req/s   p50 ms  p99 ms  failed  CPU ms/req  gateway/floor (req/s)  floor/gateway (CPU per request)');
+  const cpuOf = (row: Row) => {
+    const values = row.rounds.map((r) => r.cpuMsPerRequest);
+    return values.every((value) => value !== null) ? mean(values as number[]) : null;
+  };
   for (const row of rows) {
     const rps = mean(row.rounds.map((r) => r.rps));
     const floor = rows.find((r) => r.query === row.query && r.target === 'floor');
     const ratio = row.target === 'gateway' && floor ? (rps / mean(floor.rounds.map((r) => r.rps))).toFixed(2) : '';
+    const cpu = cpuOf(row);
+    const floorCpu = floor ? cpuOf(floor) : null;
+    const cpuRatio = row.target === 'gateway' && cpu !== null && floorCpu !== null ? (floorCpu / cpu).toFixed(2) : '';
     const cells = [
       rps.toFixed(0),
       mean(row.rounds.map((r) => r.p50)).toFixed(1),
       mean(row.rounds.map((r) => r.p99)).toFixed(1),
       String(row.rounds.reduce((n, r) => n + r.bad, 0)),
     ].map((cell) => cell.padStart(6));
-    out(`${row.query.padEnd(6)} ${row.target.padEnd(7)} ${cells.join('  ')}  ${ratio}`);
+    const cpuCell = (cpu === null ? '' : cpu.toFixed(3)).padStart(10);
+    out(`${row.query.padEnd(6)} ${row.target.padEnd(7)} ${cells.join('  ')}  ${cpuCell}  ${ratio.padEnd(21)}  ${cpuRatio}`);
   }
 }
 
