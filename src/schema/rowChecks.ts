@@ -28,20 +28,27 @@ function refuse(typeName: string): never {
   throw new ForbiddenError(`Not allowed to read ${typeName}.`);
 }
 
-/** The value with every object in it checked: an object, a list of them (items may be promises), or nothing. */
-function checked<Context>(value: unknown, context: Context, refusal: Refusal<Context>): unknown {
-  if (value === null || value === undefined) return value;
-  if (Array.isArray(value)) {
-    if (value.some(isThenable)) return Promise.all(value).then((items) => checked(items, context, refusal));
-    for (const item of value) {
-      if (item === null || item === undefined) continue;
-      const refused = refusal(item as object, context);
-      if (refused !== null) refuse(refused);
-    }
-    return value;
-  }
+/** One object checked: returned as it is, or FORBIDDEN. Nothing, and an error standing for an item, pass. */
+function checkedOne<Context>(value: unknown, context: Context, refusal: Refusal<Context>): unknown {
+  if (value === null || value === undefined || value instanceof Error) return value;
   const refused = refusal(value as object, context);
   if (refused !== null) refuse(refused);
+  return value;
+}
+
+/**
+ * The value with every object in it checked: an object, or a list of them. Items still loading (promises, as the
+ * dataloader plugin makes of items that failed to load) are checked each when it settles, so that one refused or
+ * failed item stays an error of its own.
+ */
+function checked<Context>(value: unknown, context: Context, refusal: Refusal<Context>): unknown {
+  if (!Array.isArray(value)) return checkedOne(value, context, refusal);
+  if (value.some(isThenable)) {
+    return value.map((item) =>
+      isThenable(item) ? Promise.resolve(item).then((loaded) => checkedOne(loaded, context, refusal)) : checkedOne(item, context, refusal),
+    );
+  }
+  for (const item of value) checkedOne(item, context, refusal);
   return value;
 }
 
