@@ -209,6 +209,11 @@ describe('generated inputs', () => {
     });
     inputs.push(...fc.sample(generator.documents(principals), { seed: SEED - 1, numRuns: Math.ceil(RUNS * DOCUMENT_SHARE) }));
     const covered = new Set(inputs.map((input) => input.target));
+    // The generation above holds this process's event loop (the server's as well) for seconds, past the server's
+    // keep-alive timeout of 5 s. The first requests after it would go out on idle connections whose timeouts had
+    // expired unseen, and the server would close them on its next turn: "fetch failed, ECONNRESET" under load.
+    // A pause lets the server close them and fetch see it first.
+    await new Promise((resolve) => setTimeout(resolve, 100));
     const tokens = principals.flatMap((principal) => (principal.token ? [principal.token] : []));
 
     const found: { violation: Violation; input: GeneratedInput }[] = [];
