@@ -16,11 +16,11 @@ import { processEventBus } from './events/bus';
 import { GatewayMetrics } from './metrics';
 import { prepareApiKey, storeApiKey } from './modules/apiKeys/issue';
 import { appendLocalAuditEntry } from './modules/auditLog/repo';
-import { SecretKeyMismatchError, sealClearSecrets } from './modules/integrations/repo';
 import { WebhookDispatcher } from './modules/webhooks/dispatcher';
 import type { AppServices } from './schema/context';
 import { SecretBox } from './secrets/box';
 import { keyFilePath, loadSecretKey } from './secrets/key';
+import { SecretKeyMismatchError, sealClearSecrets } from './secrets/sealed';
 
 export type Bootstrapped = { services: AppServices; migration: MigrationResult; firstApiKey: string | null; sealedClearSecrets: number };
 export type PreparedDatabase = {

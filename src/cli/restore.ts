@@ -9,9 +9,9 @@ import { SqliteStore } from '../db/connection';
 import { Sqlite } from '../db/driver';
 import { DatabaseHeldError, holdExclusive } from '../db/hold';
 import { verifyAuditChains } from '../modules/auditLog/repo';
-import { SecretKeyMismatchError, sealClearSecrets } from '../modules/integrations/repo';
 import { SecretBox } from '../secrets/box';
 import { loadSecretKey } from '../secrets/key';
+import { SecretKeyMismatchError, sealClearSecrets } from '../secrets/sealed';
 import { CliError } from './shared';
 
 export const restoreUsage = 'foundry restore --from <file>';

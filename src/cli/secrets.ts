@@ -7,9 +7,9 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../config';
 import { SqliteStore } from '../db/connection';
 import { DatabaseHeldError, holdExclusive } from '../db/hold';
-import { resealSecrets } from '../modules/integrations/repo';
 import { SecretBox, SecretUnreadableError } from '../secrets/box';
 import { keyFilePath, loadSecretKey, writeKeyFile } from '../secrets/key';
+import { resealSecrets } from '../secrets/sealed';
 import { CliError } from './shared';
 
 export const secretsUsage = 'foundry secrets rotate-key';

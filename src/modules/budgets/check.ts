@@ -12,7 +12,7 @@ import { formatNanoUsd } from '../../schema/money';
 import { auditEntryFor, entryAdded } from '../../schema/write';
 import { appendAuditEntry } from '../auditLog/repo';
 import { type NewUsage, tokensOf } from '../usage/repo';
-import { queueWebhookEvent } from '../webhooks/repo';
+import { queueWebhookEvent, WEBHOOK_EVENTS } from '../webhooks/repo';
 import { periodWindow } from './periods';
 import { applicableBudgets, type BudgetLevel, type BudgetRow, markAlerted, type Use, type UseTarget, usesOf } from './repo';
 
@@ -178,7 +178,7 @@ export async function checkBudgets(context: InTransaction, organizationId: strin
     // after all delivers nothing.
     await queueWebhookEvent(context.db, {
       organizationId,
-      event: 'budget.threshold_crossed',
+      event: WEBHOOK_EVENTS.BUDGET_THRESHOLD_CROSSED,
       data: { organizationId: encodeGlobalID('Organization', organizationId), ...crossing },
       newId: randomUUID,
       now: isoNow(),

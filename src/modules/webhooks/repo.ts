@@ -5,6 +5,10 @@ import type { Reader, Tx } from '../../db/store';
 import type { ListSpec } from '../../schema/lists';
 import type { SecretBox } from '../../secrets/box';
 
+/** The events a webhook may ask for, by their wire names (the `type` of a delivery's body). */
+export const WEBHOOK_EVENTS = { BUDGET_THRESHOLD_CROSSED: 'budget.threshold_crossed' } as const;
+export type WebhookEventName = (typeof WEBHOOK_EVENTS)[keyof typeof WEBHOOK_EVENTS];
+
 export type WebhookRow = {
   id: string;
   organization_id: string;

@@ -6,10 +6,7 @@ import { builder } from '../../schema/builder';
 import { readerOf } from '../../schema/context';
 import { listPagesPerParent, orderInput, visibleByIds } from '../../schema/lists';
 import { Organization } from '../organizations/types';
-import { type DeliveryRow, WEBHOOK_DELIVERIES, WEBHOOKS, type WebhookRow } from './repo';
-
-/** The events a webhook may ask for, by their wire names (the `type` of a delivery's body). */
-export const WEBHOOK_EVENTS = { BUDGET_THRESHOLD_CROSSED: 'budget.threshold_crossed' } as const;
+import { type DeliveryRow, WEBHOOK_DELIVERIES, WEBHOOK_EVENTS, WEBHOOKS, type WebhookEventName, type WebhookRow } from './repo';
 
 export const WebhookEvent = builder.enumType('WebhookEvent', {
   description: 'What a webhook is told of; the wire name is the `type` of the delivery body.',
@@ -30,7 +27,7 @@ export const WebhookDeliveryStatus = builder.enumType('WebhookDeliveryStatus', {
   } as const,
 });
 
-const events = (row: WebhookRow) => JSON.parse(row.events) as (typeof WEBHOOK_EVENTS)[keyof typeof WEBHOOK_EVENTS][];
+const events = (row: WebhookRow) => JSON.parse(row.events) as WebhookEventName[];
 
 export const Webhook = builder.loadableNode('Webhook', {
   loaderOptions: LOADER_OPTIONS,
@@ -56,7 +53,7 @@ export const WebhookDelivery = builder.loadableNode('WebhookDelivery', {
   sort: (delivery) => delivery.id,
   readableBy: (delivery, context) => canSee(context.principal, 'webhookDelivery', delivery),
   fields: (t) => ({
-    event: t.field({ type: WebhookEvent, resolve: (delivery) => delivery.event as 'budget.threshold_crossed' }),
+    event: t.field({ type: WebhookEvent, resolve: (delivery) => delivery.event as WebhookEventName }),
     status: t.expose('status', { type: WebhookDeliveryStatus }),
     attempts: t.exposeInt('attempts', { description: 'Attempts made so far.' }),
     lastStatusCode: t.int({
