@@ -1,6 +1,9 @@
 // The rules of each recordLlmUsage record, checked in one pass over the batch: every rule gives the message and
 // the field path it names (the record's index within the batch), and a refused batch records nothing.
+
+import { type GraphQLInputObjectType, getNamedType } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { schema } from '../src/schema';
 import { MAX_ID_LENGTH } from '../src/schema/inputRules';
 import { startServer, type TestServer } from './helpers/server';
 
@@ -67,6 +70,22 @@ describe('a recordLlmUsage record', () => {
     });
     expect(answer.errors).toBeUndefined();
     expect(answer.data).toEqual({ recordLlmUsage: { count: 1 } });
+  });
+
+  // LlmUsageInput is checkedByList: inputRules leaves its fields to the list's rule, so that rule must cover every
+  // String and ID field the input has, now and when one is added.
+  it('is refused for NUL in any of its String and ID fields, each named', async () => {
+    const input = schema.getType('LlmUsageInput') as GraphQLInputObjectType;
+    const textFields = Object.values(input.getFields()).filter((field) => ['String', 'ID'].includes(getNamedType(field.type).name));
+    expect(textFields.map((field) => field.name)).toContain('model');
+    for (const field of textFields) {
+      const refused = await refusal([good, { ...good, [field.name]: 'x\u0000' }]);
+      expect(refused, field.name).toEqual({
+        code: 'BAD_USER_INPUT',
+        message: `input.records.1.${field.name}: must not contain the NUL character (U+0000)`,
+        field: `input.records.1.${field.name}`,
+      });
+    }
   });
 
   it('names the first bad record of a batch with several', async () => {
