@@ -53,7 +53,7 @@ describe('recordLlmUsage from two gateway processes racing for one budget', () =
 
   it(`takes exactly the ${FITTING} of ${REQUESTS} requests that fit, and the ${REQUESTS - FITTING} refused record nothing`, async () => {
     const key = gateways[0]?.firstApiKey as string;
-    expect(key).toBeTruthy();
+    expect(key, `the first gateway's stderr: ${gateways[0]?.stderr()}`).toBeTruthy();
     const urls = gateways.map((gateway) => gateway.url);
     const set = await post<{ setBudget: { budget: { id: string } } }>(
       urls[0] as string,
