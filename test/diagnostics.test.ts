@@ -92,6 +92,7 @@ describe('gateway diagnostics over IPC', () => {
     expect(report?.slowestStatement.sql.length).toBeLessThanOrEqual(120);
     expect(report?.slowestStatement.sql).not.toContain('0123456789abcdef');
     expect(report?.rssMiB).toBeGreaterThan(10);
+    expect(report?.peakRssMiB).toBeGreaterThanOrEqual(report?.rssMiB ?? Number.POSITIVE_INFINITY);
     expect(report?.heapUsedMiB).toBeGreaterThan(1);
     const after = await ask(child, false);
     expect(after?.slowestStatement).toEqual({ ms: 0, sql: '' });

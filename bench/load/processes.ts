@@ -73,6 +73,7 @@ function worstOf(reports: DiagnosticsReport[]): DiagnosticsReport | null {
     eventLoop: { p50: most((r) => r.eventLoop.p50), p99: most((r) => r.eventLoop.p99), max: most((r) => r.eventLoop.max) },
     slowestStatement: slowest,
     rssMiB: most((r) => r.rssMiB),
+    peakRssMiB: most((r) => r.peakRssMiB),
     heapUsedMiB: most((r) => r.heapUsedMiB),
   };
 }

@@ -98,6 +98,8 @@ async function startTargets(prepared: Prepared): Promise<{ gateway: Target; floo
     FOUNDRY_WORKERS: process.env.FOUNDRY_WORKERS ?? '1',
     // glibc's malloc arenas, as npm start and the Dockerfile set them (unless the caller says otherwise).
     MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2',
+    // Any other glibc malloc tunable the caller sets (MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_, ...).
+    ...Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith('MALLOC_') && name !== 'MALLOC_ARENA_MAX')),
   };
   const gateway: Target = {
     name: 'gateway',
@@ -278,7 +280,7 @@ function diagnosticsLine(phase: string, report: DiagnosticsReport | null): strin
   const { eventLoop: e, slowestStatement: s } = report;
   return (
     `${phase}: event loop delay p50 ${e.p50.toFixed(1)} ms, p99 ${e.p99.toFixed(1)} ms, max ${e.max.toFixed(1)} ms; ` +
-    `RSS ${report.rssMiB.toFixed(0)} MiB (heap ${report.heapUsedMiB.toFixed(0)} MiB); slowest statement ${s.ms.toFixed(1)} ms: ${s.sql}`
+    `RSS peak ${report.peakRssMiB.toFixed(0)} MiB, at the end ${report.rssMiB.toFixed(0)} MiB (heap ${report.heapUsedMiB.toFixed(0)} MiB); slowest statement ${s.ms.toFixed(1)} ms: ${s.sql}`
   );
 }
 
