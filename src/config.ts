@@ -35,6 +35,7 @@ const configSchema = z.object({
   FOUNDRY_SEED_SAMPLE_DATA: flag.default(true),
   FOUNDRY_WORKERS: z.coerce.number().int().min(1).max(MAX_WORKERS).optional(),
   FOUNDRY_DIAGNOSTICS: flag.default(false),
+  FOUNDRY_HEAP_GROWING_PERCENT: z.coerce.number().int().min(0).max(300).default(50),
   MAX_REQUEST_BODY_BYTES: z.coerce
     .number()
     .int()
@@ -112,6 +113,11 @@ export type Config = {
   /** Processes serving HTTP; 1 means no cluster at all. */
   workers: number;
   diagnostics: boolean;
+  /**
+   * How far V8 lets the old generation grow past what the last full collection kept, in percent (V8's
+   * --heap-growing-percent); 0 leaves it to V8, which lets it grow up to fourfold when collections are cheap.
+   */
+  heapGrowingPercent: number;
   /** Larger request bodies are refused with 413 before they are read. */
   maxRequestBodyBytes: number;
   /** GET /metrics: on the public port with this bearer token, and/or on its own port; null when neither is set. */
@@ -196,6 +202,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     seedSampleData: c.FOUNDRY_SEED_SAMPLE_DATA,
     workers: c.FOUNDRY_WORKERS ?? defaultWorkers(c.NODE_ENV),
     diagnostics: c.FOUNDRY_DIAGNOSTICS,
+    heapGrowingPercent: c.FOUNDRY_HEAP_GROWING_PERCENT,
     maxRequestBodyBytes: c.MAX_REQUEST_BODY_BYTES,
     metrics:
       c.METRICS_TOKEN === undefined && c.METRICS_PORT === undefined

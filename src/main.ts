@@ -1,6 +1,7 @@
 // Process entry: read config, open and migrate the database, listen (alone or as FOUNDRY_WORKERS cluster workers), shut down gracefully.
 import cluster from 'node:cluster';
 import { createServer } from 'node:http';
+import { setFlagsFromString } from 'node:v8';
 import type { Logger } from 'pino';
 import { bootstrap, connect, createLogger, type PreparedDatabase, prepareDatabase } from './bootstrap';
 import { workerScrape } from './cluster/metrics';
@@ -18,6 +19,8 @@ let hold: Hold | null = null;
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  // Read by V8 whenever it sets the next full collection's limit, so it holds from here on (cluster workers run this too).
+  if (config.heapGrowingPercent > 0) setFlagsFromString(`--heap-growing-percent=${config.heapGrowingPercent}`);
   const logger = createLogger(config);
   // The hold keeps `foundry restore` and `secrets rotate` off a SQLite file in use; PostgreSQL has no such file.
   if (!config.databaseUrl && config.databasePath !== ':memory:') hold = holdShared(config.databasePath);

@@ -96,6 +96,7 @@ async function startTargets(prepared: Prepared): Promise<{ gateway: Target; floo
     // One process unless asked: production would otherwise default to one worker per core.
     FOUNDRY_DIAGNOSTICS: '1',
     FOUNDRY_WORKERS: process.env.FOUNDRY_WORKERS ?? '1',
+    ...(process.env.FOUNDRY_HEAP_GROWING_PERCENT ? { FOUNDRY_HEAP_GROWING_PERCENT: process.env.FOUNDRY_HEAP_GROWING_PERCENT } : {}),
     // glibc's malloc arenas, as npm start and the Dockerfile set them (unless the caller says otherwise).
     MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2',
     // Any other glibc malloc tunable the caller sets (MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_, ...).
