@@ -42,6 +42,7 @@ const SESSION_ID = Buffer.from(`Session:${SESSION}`).toString('base64');
 
 const QUERIES = {
   'a page of the root list': `{ agents(first: 100) { edges { node { id name } } } }`,
+  'a page under a parent': `{ organization(slug: "quant") { agents(first: 100) { edges { node { id name } } } } }`,
   'a loaded parent': `{ node(id: "${SESSION_ID}") { ... on Session { agent { id name } } } }`,
   node: `{ node(id: "${AGENT_ID}") { id ... on Agent { name } } }`,
   nodes: `{ nodes(ids: ["${AGENT_ID}"]) { id ... on Agent { name } } }`,
@@ -66,6 +67,20 @@ describe('a row the access check refuses', () => {
       }
     });
   }
+
+  it('is an error at its own edge of a page', async () => {
+    refused.add(AGENT);
+    try {
+      const page = await server.gql(`{ organization(slug: "quant") { id agents(first: 100) { edges { node { id } } } } }`);
+      expect(errorCodes(page)).toEqual(['FORBIDDEN']);
+      const path = page.errors?.[0]?.path ?? [];
+      expect(path.slice(0, 3)).toEqual(['organization', 'agents', 'edges']);
+      expect(typeof path[3]).toBe('number');
+      expect(JSON.stringify(page.data ?? null)).not.toContain(AGENT_ID);
+    } finally {
+      refused.clear();
+    }
+  });
 
   it('leaves the other rows of the same page alone', async () => {
     refused.add(AGENT);

@@ -65,6 +65,9 @@ export const builder = new SchemaBuilder<{
     cursorType: 'String',
     edgesFieldOptions: { nullable: false },
     nodeFieldOptions: { nullable: false },
+    // Row checks (schema/rowChecks.ts) check a page's rows at its edges, and read each edge's node as a property.
+    defaultConnectionTypeOptions: { rowChecksConnection: true },
+    defaultEdgeTypeOptions: { rowChecksEdge: true },
     // A malformed id, or one naming a type that is not a loadable node, is bad input, not a server error (and its
     // text is not echoed back).
     decodeGlobalID: (globalID: string) => {
