@@ -24,7 +24,7 @@ export type DiagnosticsReport = {
 const MIB = 2 ** 20;
 const RESOLUTION_MS = 10;
 /** How often RSS is sampled for its peak (a read of /proc on Linux, some microseconds). */
-const PEAK_SAMPLE_MS = 100;
+const PEAK_SAMPLE_MS = 250;
 const round = (value: number) => Math.round(value * 1000) / 1000;
 /** The histogram holds whole intervals between samples (ns); the delay is what passes the sampling interval. */
 const delay = (intervalNs: number) => (intervalNs > 0 ? round(Math.max(0, intervalNs / 1e6 - RESOLUTION_MS)) : 0);

@@ -7,6 +7,7 @@ import ValidationPlugin from '@pothos/plugin-validation';
 import type { Permission } from '../auth/permissions';
 import type { AuthenticatedContext, Context } from './context';
 import { BadUserInputError, ForbiddenError, invalidInputError } from './errors';
+import GlobalIdsPlugin from './globalIds';
 import InputRulesPlugin from './inputRules';
 import RowChecksPlugin from './rowChecks';
 
@@ -45,7 +46,7 @@ export const builder = new SchemaBuilder<{
   // InputRulesPlugin before ValidationPlugin: it adds the rules every string and JSON input obeys (schema/inputRules.ts).
   // InputRulesPlugin after ValidationPlugin: Pothos runs field hooks last plugin first, so the rules it puts on
   // arguments and input fields are there when the validation plugin collects them.
-  plugins: [ScopeAuthPlugin, RelayPlugin, RowChecksPlugin, DataloaderPlugin, ValidationPlugin, InputRulesPlugin],
+  plugins: [ScopeAuthPlugin, RelayPlugin, RowChecksPlugin, GlobalIdsPlugin, DataloaderPlugin, ValidationPlugin, InputRulesPlugin],
   defaultFieldNullability: false,
   // The rules on input fields (`validate`, see schema/validation.ts) run before the resolver; a failure is BAD_USER_INPUT.
   validation: { validationError: (failure) => invalidInputError(failure.issues) },
