@@ -10,8 +10,8 @@
 // context. Field-level authScopes stay with scope-auth.
 //
 // A connection's rows are checked where its edges are returned, each edge's node in turn, and the edge's `node`
-// field (and a connection's unchecked `edges` and `pageInfo`) become plain property reads: graphql-jit reads those
-// inline, where a resolver costs it a resolve info per edge.
+// field (and the connection's `pageInfo`) become plain property reads: graphql-jit reads those inline, where a
+// resolver costs it a resolve info per edge.
 import SchemaBuilder, {
   BasePlugin,
   getTypeBrand,
@@ -35,15 +35,15 @@ type Check<Context> = (object: unknown, context: Context) => boolean;
 /** Why a value may not be returned (the type it was refused as), or null when it may. */
 type Refusal<Context> = (value: object, context: Context) => string | null;
 
-function refuse(typeName: string): never {
-  throw new ForbiddenError(`Not allowed to read ${typeName}.`);
+function forbidden(typeName: string): ForbiddenError {
+  return new ForbiddenError(`Not allowed to read ${typeName}.`);
 }
 
 /** One object checked: returned as it is, or FORBIDDEN. Nothing, and an error standing for an item, pass. */
 function checkedOne<Context>(value: unknown, context: Context, refusal: Refusal<Context>): unknown {
   if (value === null || value === undefined || value instanceof Error) return value;
   const refused = refusal(value as object, context);
-  if (refused !== null) refuse(refused);
+  if (refused !== null) throw forbidden(refused);
   return value;
 }
 
@@ -77,7 +77,7 @@ function checkedEdges<Context>(edges: unknown, context: Context, refusal: Refusa
     const refused = refusal(node as object, context);
     if (refused === null) continue;
     out ??= edges.slice();
-    out[i] = new ForbiddenError(`Not allowed to read ${refused}.`);
+    out[i] = forbidden(refused);
   }
   return out ?? edges;
 }
@@ -114,7 +114,7 @@ export class RowChecksPlugin<Types extends SchemaTypes> extends BasePlugin<Types
 
   /**
    * A connection's edges, each node checked; the node type is read from the built schema on the first call (the
-   * edge type's fields are not built yet when this field is). Without a check, a plain property read.
+   * edge type's fields are not built yet when this field is), and a node type without a check passes the edges on.
    */
   private edgesChecked(
     resolver: GraphQLFieldResolver<unknown, Types['Context'], object>,

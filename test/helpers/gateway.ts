@@ -105,22 +105,18 @@ export async function spawnGateway(args: string[], databasePath: string, extra: 
       stdout += chunk;
       const match = /"url":"([^"]+)"[^\n]*"msg":"gateway listening"/.exec(stdout);
       if (match) {
-        const url = match[1] as string;
-        // The key went to stderr before the log line went to stdout, but the two pipes are read apart: when both are
-        // ready in one turn, stdout's data can come first. So the key is read from stderr when asked for, and the
-        // gateway is handed over after this turn's reads.
-        setImmediate(() =>
-          resolve({
-            child,
-            url,
-            get firstApiKey() {
-              return KEY.exec(stderr)?.[0] ?? null;
-            },
-            stdout: () => stdout,
-            stderr: () => stderr,
-            exited,
-          }),
-        );
+        // The key went to stderr before the log line went to stdout, but the two pipes are read apart: stdout's data
+        // can come first. So the key is read from stderr when asked for, not now.
+        resolve({
+          child,
+          url: match[1] as string,
+          get firstApiKey() {
+            return KEY.exec(stderr)?.[0] ?? null;
+          },
+          stdout: () => stdout,
+          stderr: () => stderr,
+          exited,
+        });
       }
     });
     void exited.then((code) => reject(new Error(`the gateway exited with ${code}: ${stderr}`)));
