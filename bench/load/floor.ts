@@ -1,7 +1,13 @@
 // The floor of the load benchmark: a hand-written node:http server that answers Q1–Q4 with the best SQL we
 // can write and JSON.stringify, byte-identical to the gateway. It measures how fast this machine answers at all.
 // Run as its own process: FLOOR_DATABASE_PATH, FLOOR_PORT, FLOOR_TOKENS ({"<bearer token>": "<organization id>"}).
+//
+// With FLOOR_SERVER=yoga the same answers are served through graphql-yoga with graphql-jit (as the gateway
+// executes) and nothing else: a schema in SDL whose root fields return the floor's answers, no plugin of the
+// gateway's, no access policy, no Pothos. It measures what the stack itself costs per request on this machine.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { useGraphQlJit } from '@envelop/graphql-jit';
+import { createSchema, createYoga } from 'graphql-yoga';
 import { Sqlite } from '../../src/db/driver';
 import { formatNanoUsd } from '../../src/schema/money';
 
@@ -196,7 +202,66 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
   });
 }
 
-const server = createServer(handle);
+// Only what Q1–Q4 select, with the gateway's nullability where a value could be null.
+const SDL = `
+  type Query {
+    agents(first: Int): AgentConnection!
+    organization(slug: String!): Organization
+    node(id: ID!): Node
+  }
+  interface Node { id: ID! }
+  type Agent implements Node {
+    id: ID! name: String! displayName: String! status: String!
+    domain: Domain organization: Organization sessions(first: Int): SessionConnection!
+  }
+  type Domain implements Node { id: ID! name: String! }
+  type Organization implements Node { id: ID! slug: String! name: String! usageSummary(from: String!, to: String!, groupBy: [UsageGroup!]): UsageBucketConnection! }
+  enum UsageGroup { MODEL }
+  type Session implements Node { id: ID! status: String! startedAt: String! usage(first: Int): LlmUsageConnection! }
+  type LlmUsageRecord implements Node { id: ID! model: String! totalTokens: Int! costUsd: String! createdAt: String! }
+  type UsageBucket { model: String requests: Int! promptTokens: Int! completionTokens: Int! totalTokens: Int! costUsd: String! }
+  type AgentConnection { edges: [AgentEdge!]! }
+  type AgentEdge { node: Agent! }
+  type SessionConnection { edges: [SessionEdge!]! }
+  type SessionEdge { node: Session! }
+  type LlmUsageConnection { edges: [LlmUsageEdge!]! }
+  type LlmUsageEdge { node: LlmUsageRecord! }
+  type UsageBucketConnection { edges: [UsageBucketEdge!]! }
+  type UsageBucketEdge { node: UsageBucket! }
+`;
+
+type YogaContext = { org: string | undefined };
+type Answer<Key extends string> = Record<Key, unknown>;
+
+/** The floor's answers behind Yoga: each root field returns its part of the answer to the operation asked. */
+function yogaServer() {
+  const schema = createSchema<YogaContext>({
+    typeDefs: SDL,
+    resolvers: {
+      Query: {
+        agents: (_root, _args, { org }, info) =>
+          org === undefined ? null : ((info.operation.name?.value === 'Q2' ? q2(org) : q1(org)) as Answer<'agents'>).agents,
+        organization: (_root, _args, { org }) => (org === undefined ? null : (q3(org) as Answer<'organization'>).organization),
+        node: (_root, args: { id: string }, { org }) => (org === undefined ? null : (q4(org, args.id) as Answer<'node'>).node),
+      },
+      Node: { __resolveType: () => 'Agent' },
+    },
+  });
+  const yoga = createYoga<object, YogaContext>({
+    schema,
+    logging: false,
+    graphiql: false,
+    landingPage: false,
+    plugins: [useGraphQlJit()],
+    context: ({ request }) => {
+      const header = request.headers.get('authorization') ?? '';
+      return { org: tokens.get(header.startsWith('Bearer ') ? header.slice(7) : '') };
+    },
+  });
+  return createServer(yoga);
+}
+
+const server = process.env.FLOOR_SERVER === 'yoga' ? yogaServer() : createServer(handle);
 server.listen(Number(process.env.FLOOR_PORT ?? 0), '127.0.0.1');
 const stop = () => {
   server.close(() => {

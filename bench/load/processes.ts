@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { DIAGNOSTICS_MESSAGE, type DiagnosticsReport } from '../../src/diagnostics';
 
-export type Target = { name: 'gateway' | 'floor'; url: string; child: ChildProcess };
+export type Target = { name: 'gateway' | 'floor' | 'yoga'; url: string; child: ChildProcess };
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

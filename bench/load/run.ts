@@ -1,6 +1,7 @@
-// The load benchmark (`npm run bench -- load`, issue 8): the gateway and the hand-written floor, each in its own
-// process on a copy of the 1M-row data set, under autocannon from this process; then a "no freeze" phase with
-// heavy queries beside light ones, and batch ingest. Bounded in time: it stops by itself.
+// The load benchmark (`npm run bench -- load`, issue 8): the gateway, the hand-written floor and the floor's answers
+// served through bare graphql-yoga (the stack's own cost), each in its own process on a copy of the 1M-row data set,
+// under autocannon from this process; then a "no freeze" phase with heavy queries beside light ones, and batch
+// ingest. Bounded in time: it stops by itself.
 import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -79,10 +80,12 @@ export async function prepareCopy(): Promise<Prepared> {
   }
 }
 
-async function startTargets(prepared: Prepared): Promise<{ gateway: Target; floor: Target }> {
+type Targets = { gateway: Target; floor: Target; yoga: Target };
+
+async function startTargets(prepared: Prepared): Promise<Targets> {
   // The gateway runs as it does in production: the build (`npm run build`), with plain node.
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: GATEWAY_ROOT, stdio: 'inherit' });
-  const [gatewayPort, floorPort] = [await freePort(), await freePort()];
+  const [gatewayPort, floorPort, yogaPort] = [await freePort(), await freePort(), await freePort()];
   const gatewayEnv: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? '',
@@ -119,7 +122,13 @@ async function startTargets(prepared: Prepared): Promise<{ gateway: Target; floo
   };
   const floor: Target = { name: 'floor', url: `http://127.0.0.1:${floorPort}`, child: startNode(ROOT, 'bench/load/floor.ts', floorEnv) };
   await waitForHealth(floor.url, floor.child);
-  return { gateway, floor };
+  const yoga: Target = {
+    name: 'yoga',
+    url: `http://127.0.0.1:${yogaPort}`,
+    child: startNode(ROOT, 'bench/load/floor.ts', { ...floorEnv, FLOOR_PORT: String(yogaPort), FLOOR_SERVER: 'yoga' }),
+  };
+  await waitForHealth(yoga.url, yoga.child);
+  return { gateway, floor, yoga };
 }
 
 async function post(url: string, token: string, request: Request): Promise<{ status: number; text: string; ms: number }> {
@@ -133,34 +142,34 @@ async function post(url: string, token: string, request: Request): Promise<{ sta
   return { status: response.status, text: await response.text(), ms: performance.now() - started };
 }
 
-function diffExcerpt(a: string, b: string): string {
+function diffExcerpt(a: string, b: string, other: string): string {
   let i = 0;
   while (i < a.length && i < b.length && a[i] === b[i]) i++;
   const from = Math.max(0, i - 120);
-  return `first difference at byte ${i} (lengths ${a.length} and ${b.length})\n  gateway: …${a.slice(from, i + 120)}…\n  floor:   …${b.slice(from, i + 120)}…`;
+  return `first difference at byte ${i} (lengths ${a.length} and ${b.length})\n  gateway: …${a.slice(from, i + 120)}…\n  ${`${other}:`.padEnd(8)} …${b.slice(from, i + 120)}…`;
 }
 
-/** The gateway's and the floor's bodies for Q1–Q4, which must be byte-identical; returns them as the expected bodies. */
-async function checkIdentical(
-  gateway: Target,
-  floor: Target,
-  token: string,
-  queries: Record<QueryName, Request>,
-): Promise<Record<QueryName, string>> {
+/** The gateway's, the floor's and bare Yoga's bodies for Q1–Q4, which must be byte-identical; returns them as the expected bodies. */
+async function checkIdentical(targets: Targets, token: string, queries: Record<QueryName, Request>): Promise<Record<QueryName, string>> {
   const expected = {} as Record<QueryName, string>;
   let ok = true;
   for (const name of QUERY_NAMES) {
-    const [g, f] = [await post(gateway.url, token, queries[name]), await post(floor.url, token, queries[name])];
+    const g = await post(targets.gateway.url, token, queries[name]);
+    expected[name] = g.text;
     if (g.status !== 200 || !g.text.startsWith('{"data":') || g.text.includes('"errors"')) {
       out(`${name}: the gateway did not answer with data (${g.status}): ${g.text.slice(0, 400)}`);
       ok = false;
-    } else if (g.text !== f.text) {
-      out(`${name}: the gateway's and the floor's bodies differ; ${diffExcerpt(g.text, f.text)}`);
-      ok = false;
-    } else {
-      out(`${name}: identical bodies (${g.text.length} bytes)`);
+      continue;
     }
-    expected[name] = g.text;
+    let same = true;
+    for (const other of [targets.floor, targets.yoga]) {
+      const o = await post(other.url, token, queries[name]);
+      if (o.text === g.text) continue;
+      out(`${name}: the gateway's and the ${other.name}'s bodies differ; ${diffExcerpt(g.text, o.text, other.name)}`);
+      same = false;
+    }
+    if (same) out(`${name}: identical bodies (${g.text.length} bytes)`);
+    ok &&= same;
   }
   if (!ok) throw new BodyMismatch();
   return expected;
@@ -168,7 +177,7 @@ async function checkIdentical(
 
 class BodyMismatch extends Error {
   constructor() {
-    super('the gateway and the floor disagree: no measurement');
+    super('the gateway and the floors disagree: no measurement');
   }
 }
 
@@ -253,7 +262,7 @@ function printTable(rows: Row[]): void {
   out(
     `\nQ1–Q4, ${CONNECTIONS} connections, ${ROUNDS} round(s) of ${MEASURE} s after ${WARMUP} s warm-up; figures are the mean of the rounds`,
   );
-  out('query  target   req/s   p50 ms  p99 ms  failed  CPU ms/req  gateway/floor (req/s)  floor/gateway (CPU per request)');
+  out('query  target   req/s   p50 ms  p99 ms  failed  CPU ms/req  target/floor (req/s)  floor/target (CPU per request)');
   const cpuOf = (row: Row) => {
     const values = row.rounds.map((r) => r.cpuMsPerRequest);
     return values.every((value) => value !== null) ? mean(values as number[]) : null;
@@ -261,10 +270,10 @@ function printTable(rows: Row[]): void {
   for (const row of rows) {
     const rps = mean(row.rounds.map((r) => r.rps));
     const floor = rows.find((r) => r.query === row.query && r.target === 'floor');
-    const ratio = row.target === 'gateway' && floor ? (rps / mean(floor.rounds.map((r) => r.rps))).toFixed(2) : '';
+    const ratio = row.target !== 'floor' && floor ? (rps / mean(floor.rounds.map((r) => r.rps))).toFixed(2) : '';
     const cpu = cpuOf(row);
     const floorCpu = floor ? cpuOf(floor) : null;
-    const cpuRatio = row.target === 'gateway' && cpu !== null && floorCpu !== null ? (floorCpu / cpu).toFixed(2) : '';
+    const cpuRatio = row.target !== 'floor' && cpu !== null && floorCpu !== null ? (floorCpu / cpu).toFixed(2) : '';
     const cells = [
       rps.toFixed(0),
       mean(row.rounds.map((r) => r.p50)).toFixed(1),
@@ -272,7 +281,7 @@ function printTable(rows: Row[]): void {
       String(row.rounds.reduce((n, r) => n + r.bad, 0)),
     ].map((cell) => cell.padStart(6));
     const cpuCell = (cpu === null ? '' : cpu.toFixed(3)).padStart(10);
-    out(`${row.query.padEnd(6)} ${row.target.padEnd(7)} ${cells.join('  ')}  ${cpuCell}  ${ratio.padEnd(21)}  ${cpuRatio}`);
+    out(`${row.query.padEnd(6)} ${row.target.padEnd(7)} ${cells.join('  ')}  ${cpuCell}  ${ratio.padEnd(20)}  ${cpuRatio}`);
   }
 }
 
@@ -330,27 +339,27 @@ async function ingest(gateway: Target, token: string, agentGlobalId: string): Pr
 
 async function main(): Promise<number> {
   const prepared = await prepareCopy();
-  let targets: { gateway: Target; floor: Target } | null = null;
-  const budgetMs = (4 * 2 * ROUNDS * (WARMUP + MEASURE) + FREEZE + INGEST + 300) * 1000;
+  let targets: Targets | null = null;
+  const budgetMs = (4 * 3 * ROUNDS * (WARMUP + MEASURE) + FREEZE + INGEST + 300) * 1000;
   const watchdog = setTimeout(() => {
     process.stderr.write('bench load: over its time budget; stopping\n');
-    for (const target of targets ? [targets.gateway, targets.floor] : []) target.child.kill('SIGKILL');
+    for (const target of targets ? Object.values(targets) : []) target.child.kill('SIGKILL');
     rmSync(prepared.dir, { recursive: true, force: true });
     process.exit(2);
   }, budgetMs);
   watchdog.unref();
   try {
     targets = await startTargets(prepared);
-    const { gateway, floor } = targets;
+    const { gateway, floor, yoga } = targets;
     const queries = loadQueries(prepared.agentGlobalId);
     out('\nbodies (FOUNDRY_SQL_STATS off)');
-    const expected = await checkIdentical(gateway, floor, prepared.token, queries);
+    const expected = await checkIdentical(targets, prepared.token, queries);
     const workers = process.env.FOUNDRY_WORKERS ?? '1';
     await diagnostics(gateway.child, true);
     const reports: [string, DiagnosticsReport | null][] = [];
     if (PHASES.has('queries')) {
       out('\nQ1–Q4 under load');
-      const rows = await measureQueries([gateway, floor], prepared.token, queries, expected);
+      const rows = await measureQueries([gateway, floor, yoga], prepared.token, queries, expected);
       reports.push(['Q1–Q4 phase', await diagnostics(gateway.child, true)]);
       printTable(rows);
     }
@@ -376,7 +385,7 @@ async function main(): Promise<number> {
     }
     throw error;
   } finally {
-    if (targets) await Promise.all([stop(targets.gateway.child), stop(targets.floor.child)]);
+    if (targets) await Promise.all(Object.values(targets).map((target) => stop(target.child)));
     rmSync(prepared.dir, { recursive: true, force: true });
     clearTimeout(watchdog);
   }
